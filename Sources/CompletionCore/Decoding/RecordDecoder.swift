@@ -1,0 +1,271 @@
+/// Turns one JSON object, in any of the shapes real servers and SDKs write, into a `CompletionRecord`.
+///
+/// The decoder never rejects a response for an unexpected value: unknown keys go to `extra`, unknown
+/// finish reasons stay strings, mistyped values are kept raw. It only throws when the value is not a
+/// response at all (not an object, or an envelope with nothing inside).
+public enum RecordDecoder {
+    /// Top-level keys the model understands (both spellings); everything else is kept in `extra`.
+    static let knownTopLevel: Set<String> = [
+        "id", "object", "created", "model", "system_fingerprint", "systemFingerprint", "choices", "usage",
+    ]
+    /// Choice keys the model understands; everything else is kept in the choice's `extra`.
+    static let knownChoice: Set<String> = ["index", "text", "finish_reason", "finishReason", "logprobs", "message", "delta"]
+
+    /// Decodes a record from a parsed JSON value.
+    /// - Parameters:
+    ///   - value: the parsed JSON (an object, possibly an orq `{"data": ...}` or batch envelope).
+    ///   - source: where the value starts.
+    /// - Returns: the record.
+    /// - Throws: `DecodeProblem` when the value is not an object or an envelope holds nothing.
+    public static func decode(_ value: JSONValue, source: RecordSource) throws(DecodeProblem) -> CompletionRecord {
+        guard let object = value.objectValue else {
+            throw DecodeProblem(message: "expected a JSON object for a response, found \(value.typeName)")
+        }
+        let unwrapped = unwrapEnvelope(object)
+        if isBatchLine(unwrapped) {
+            return try decodeBatchLine(unwrapped, source: source)
+        }
+        if let errorRecord = decodeError(unwrapped, source: source) {
+            return errorRecord
+        }
+        return decodeResponse(unwrapped, source: source)
+    }
+
+    // MARK: - Envelopes
+
+    /// orq's streaming and proxy bodies wrap the response as `{"data": {...}}`.
+    public static func unwrapEnvelope(_ object: JSONObject) -> JSONObject {
+        if let inner = object["data"]?.objectValue, !object.contains("choices"), !object.contains("id"),
+           object.keys.allSatisfy({ $0 == "data" || $0 == "event" }) {
+            return inner
+        }
+        return object
+    }
+
+    static func isBatchLine(_ object: JSONObject) -> Bool {
+        object.contains("custom_id") && (object.contains("response") || object.contains("error")) && !object.contains("choices")
+    }
+
+    /// An OpenAI batch output line: `{id, custom_id, response: {status_code, request_id, body}, error}`.
+    static func decodeBatchLine(_ object: JSONObject, source: RecordSource) throws(DecodeProblem) -> CompletionRecord {
+        var batch = JSONObject()
+        if let id = object["id"] { batch.append("id", id) }
+        if let customID = object["custom_id"] { batch.append("custom_id", customID) }
+        let response = object["response"]?.objectValue
+        if let response {
+            if let status = response["status_code"] { batch.append("status_code", status) }
+            if let requestID = response["request_id"] { batch.append("request_id", requestID) }
+        }
+        for entry in object where !["id", "custom_id", "response", "error"].contains(entry.key) {
+            batch.append(entry.key, entry.value)
+        }
+
+        var record: CompletionRecord
+        if let body = response?["body"]?.objectValue {
+            record = decodeError(body, source: source) ?? decodeResponse(body, source: source)
+        } else if let error = object["error"], !error.isNull {
+            record = CompletionRecord(kind: .error, error: apiError(from: error), source: source)
+        } else {
+            throw DecodeProblem(message: "batch output line has neither a response body nor an error")
+        }
+        if record.kind != .error, let error = object["error"], !error.isNull {
+            batch.append("error", error)
+        }
+        var extra = JSONObject()
+        extra.append("batch", .object(batch))
+        extra.entries.append(contentsOf: record.extra.entries)
+        record.extra = extra
+        return record
+    }
+
+    // MARK: - Errors
+
+    /// An `{"error": ...}` object without choices is an error record.
+    static func decodeError(_ object: JSONObject, source: RecordSource) -> CompletionRecord? {
+        guard let error = object["error"], !error.isNull, !object.contains("choices") else { return nil }
+        if case .bool(false) = error { return nil }
+        var extra = JSONObject()
+        for entry in object where entry.key != "error" && !knownTopLevel.contains(entry.key) {
+            extra.append(entry.key, entry.value)
+        }
+        return CompletionRecord(
+            kind: .error,
+            id: object["id"]?.stringValue,
+            object: object["object"]?.stringValue,
+            model: object["model"]?.stringValue,
+            created: object["created"].flatMap(Timestamp.init(parsing:)),
+            error: apiError(from: error),
+            extra: extra,
+            source: source
+        )
+    }
+
+    static func apiError(from value: JSONValue) -> APIError {
+        switch value {
+        case .object(let o):
+            var extra = JSONObject()
+            for entry in o where !["message", "type", "code", "param"].contains(entry.key) {
+                extra.append(entry.key, entry.value)
+            }
+            return APIError(
+                message: o["message"]?.stringValue ?? o["message"].map(JSONWriter.compact),
+                type: o["type"]?.stringValue,
+                code: o["code"],
+                param: o["param"],
+                extra: extra
+            )
+        case .string(let s):
+            return APIError(message: s)
+        default:
+            return APIError(message: JSONWriter.compact(value))
+        }
+    }
+
+    // MARK: - Responses
+
+    static func decodeResponse(_ object: JSONObject, source: RecordSource) -> CompletionRecord {
+        let objectName = object["object"]?.stringValue
+        let rawChoices = object["choices"]?.arrayValue ?? []
+        var choices: [Choice] = []
+        choices.reserveCapacity(rawChoices.count)
+        for (position, raw) in rawChoices.enumerated() {
+            if let c = raw.objectValue {
+                choices.append(decodeChoice(c, position: position))
+            }
+        }
+        var extra = JSONObject()
+        for entry in object where !knownTopLevel.contains(entry.key) {
+            extra.append(entry.key, entry.value)
+        }
+        // A `choices` value that is not an array of objects is kept raw, not dropped.
+        if let raw = object["choices"], raw.arrayValue == nil || rawChoices.contains(where: { $0.objectValue == nil }) {
+            extra.append("choices", raw)
+        }
+        var usage = object["usage"].flatMap(decodeUsage)
+        if usage == nil, let raw = object["usage"], !raw.isNull {
+            extra.append("usage", raw)
+            usage = nil
+        }
+        return CompletionRecord(
+            kind: kind(objectName: objectName, choices: rawChoices),
+            id: stringOrNumber(object["id"]),
+            object: objectName,
+            model: object["model"]?.stringValue,
+            created: object["created"].flatMap(Timestamp.init(parsing:)),
+            systemFingerprint: object.first(["system_fingerprint", "systemFingerprint"])?.stringValue,
+            choices: choices,
+            usage: usage,
+            extra: extra,
+            source: source
+        )
+    }
+
+    /// Ids are strings; a number id is shown as written.
+    static func stringOrNumber(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s): return s
+        case .number(let n): return n.text
+        default: return nil
+        }
+    }
+
+    /// The kind from `object`, or from the shape of the choices when `object` is missing or unfamiliar.
+    static func kind(objectName: String?, choices: [JSONValue]) -> RecordKind {
+        let name = (objectName ?? "").lowercased()
+        if name.contains("chat") { return .chatCompletion }
+        if name.hasPrefix("text") || name.contains("completion") { return .textCompletion }
+        let first = choices.first?.objectValue
+        if first?["message"] != nil { return .chatCompletion }
+        if let delta = first?["delta"]?.objectValue, delta["role"] != nil || delta["tool_calls"] != nil { return .chatCompletion }
+        return .textCompletion
+    }
+
+    static func decodeChoice(_ c: JSONObject, position: Int) -> Choice {
+        var choice = Choice(index: c["index"]?.intValue ?? position)
+        if let text = c["text"]?.stringValue {
+            choice.text = text
+        }
+        if let message = (c["message"] ?? c["delta"])?.objectValue {
+            if c["text"] == nil, let content = message["content"] {
+                choice.text = contentText(content)
+            }
+            var rest = JSONObject()
+            for entry in message where entry.key != "content" || c["text"] != nil { rest.append(entry.key, entry.value) }
+            choice.message = rest
+        }
+        choice.finishReason = c.first(["finish_reason", "finishReason"])?.stringValue
+        if let lp = c["logprobs"] {
+            choice.logprobs = Logprobs.normalise(lp)
+        }
+        for entry in c where !knownChoice.contains(entry.key) {
+            choice.extra.append(entry.key, entry.value)
+        }
+        // Values of known keys that have no place in the model (a non-string text, an unknown logprobs shape)
+        // are kept raw so nothing is lost.
+        if let text = c["text"], text.stringValue == nil, !text.isNull { choice.extra.append("text", text) }
+        if let lp = c["logprobs"], choice.logprobs == nil, !lp.isNull, lp.stringValue != "null" { choice.extra.append("logprobs", lp) }
+        if let fr = c.first(["finish_reason", "finishReason"]), fr.stringValue == nil, !fr.isNull { choice.extra.append("finish_reason", fr) }
+        return choice
+    }
+
+    /// Chat content is a string, or (multimodal) a list of parts whose text parts are joined.
+    static func contentText(_ content: JSONValue) -> String {
+        switch content {
+        case .string(let s): return s
+        case .array(let parts):
+            return parts.compactMap { $0["text"]?.stringValue ?? $0.stringValue }.joined()
+        default: return ""
+        }
+    }
+
+    // MARK: - Usage
+
+    static let promptKeys = ["prompt_tokens", "promptTokens"]
+    static let completionKeys = ["completion_tokens", "completionTokens"]
+    static let totalKeys = ["total_tokens", "totalTokens"]
+    static let countKeys = Set(promptKeys + completionKeys + totalKeys)
+
+    /// Decodes `usage`; nil for null or a non-object.
+    public static func decodeUsage(_ value: JSONValue) -> Usage? {
+        guard let o = value.objectValue else { return nil }
+        var usage = Usage()
+        usage.promptTokens = count(o.first(promptKeys))
+        usage.completionTokens = count(o.first(completionKeys))
+        usage.totalTokens = count(o.first(totalKeys))
+        for entry in o {
+            if countKeys.contains(entry.key), count(entry.value) != nil || entry.value.isNull { continue }
+            usage.other.append(entry.key, normaliseCounts(entry.value, key: entry.key))
+        }
+        return usage
+    }
+
+    /// A token count: an integral number (`12` or `12.0`) or a numeric string.
+    static func count(_ value: JSONValue?) -> Int? {
+        switch value {
+        case .number(let n): return n.integer
+        case .string(let s): return Int(s) ?? Double(s).flatMap { $0 == $0.rounded() && abs($0) < 9e15 ? Int($0) : nil }
+        default: return nil
+        }
+    }
+
+    /// Inside usage, token counts written as floats (`30.0`) become integers; costs and timings stay as written.
+    static func normaliseCounts(_ value: JSONValue, key: String) -> JSONValue {
+        switch value {
+        case .number(let n) where key.lowercased().hasSuffix("tokens") && !n.isIntegerLiteral:
+            if let i = n.integer { return .number(JSONNumber(i)) }
+            return value
+        case .object(let o):
+            var out = JSONObject()
+            for entry in o { out.append(entry.key, normaliseCounts(entry.value, key: entry.key)) }
+            return .object(out)
+        default:
+            return value
+        }
+    }
+}
+
+/// Why a JSON value could not be read as a response.
+public struct DecodeProblem: Error, Sendable, Equatable {
+    public var message: String
+    public init(message: String) { self.message = message }
+}

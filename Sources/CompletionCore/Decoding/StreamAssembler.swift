@@ -1,0 +1,203 @@
+/// Assembles streamed chunks (SSE `data:` events, bare chunk lines or an array of chunks) into one response.
+///
+/// Choices are grouped by `index` in order of first arrival (an index may arrive before a lower one), their
+/// text joined; the last non-null finish reason wins; usage comes from the usage chunk (or Groq's
+/// `x_groq.usage`); metadata comes from the first chunk that has it, so Azure's leading chunk with an
+/// empty id and `created: 0` does not hide the real values.
+public struct StreamAssembler {
+    private var firstLine: Int?
+    private let path: String
+    private var id: String?
+    private var object: String?
+    private var model: String?
+    private var created: Timestamp?
+    private var fingerprint: String?
+    private var usage: Usage?
+    private var extra = JSONObject()
+    private var order: [Int] = []
+    private var builders: [Int: ChoiceBuilder] = [:]
+    private var kindHint: RecordKind?
+    /// How many chunks have been added.
+    public private(set) var chunkCount = 0
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// True before the first chunk.
+    public var isEmpty: Bool { chunkCount == 0 }
+
+    /// The id of the stream so far (first non-empty id seen).
+    public var currentID: String? { id }
+
+    /// Adds one chunk object (already unwrapped from any envelope).
+    public mutating func add(_ chunk: JSONObject, line: Int) {
+        if firstLine == nil { firstLine = line }
+        chunkCount += 1
+        if id == nil || id == "", let v = RecordDecoder.stringOrNumber(chunk["id"]), !v.isEmpty { id = v }
+        if object == nil || object == "", let v = chunk["object"]?.stringValue, !v.isEmpty { object = v }
+        if model == nil || model == "", let v = chunk["model"]?.stringValue, !v.isEmpty { model = v }
+        if fingerprint == nil, let v = chunk.first(["system_fingerprint", "systemFingerprint"])?.stringValue, !v.isEmpty { fingerprint = v }
+        if created == nil || created?.seconds == 0, let raw = chunk["created"], let t = Timestamp(parsing: raw),
+           t.seconds != 0 || created == nil {
+            created = t
+        }
+        if let u = chunk["usage"].flatMap(RecordDecoder.decodeUsage) { takeUsage(u) }
+        if let u = chunk["x_groq"]?["usage"].flatMap(RecordDecoder.decodeUsage) { takeUsage(u) }
+        for entry in chunk where !RecordDecoder.knownTopLevel.contains(entry.key) {
+            if let existing = extra[entry.key], !existing.isNull { continue }
+            extra.set(entry.key, entry.value)
+        }
+        let rawChoices = chunk["choices"]?.arrayValue ?? []
+        if kindHint == nil, !rawChoices.isEmpty || chunk["object"] != nil {
+            let k = RecordDecoder.kind(objectName: chunk["object"]?.stringValue, choices: rawChoices)
+            if chunk["object"]?.stringValue?.isEmpty == false || !rawChoices.isEmpty { kindHint = k }
+        }
+        for (position, raw) in rawChoices.enumerated() {
+            guard let c = raw.objectValue else { continue }
+            let index = c["index"]?.intValue ?? position
+            if builders[index] == nil {
+                builders[index] = ChoiceBuilder(index: index)
+                order.append(index)
+            }
+            builders[index]?.add(c)
+        }
+    }
+
+    /// A usage chunk replaces earlier usage, except that Ollama's zeroed per-chunk usage never hides real counts.
+    private mutating func takeUsage(_ u: Usage) {
+        if u.isZero, let existing = usage, !existing.isZero { return }
+        usage = u
+    }
+
+    /// The assembled record, or nil when no chunk was added.
+    public func finish(sawDone: Bool) -> CompletionRecord? {
+        guard let firstLine else { return nil }
+        let choices = order.compactMap { builders[$0]?.build() }
+        return CompletionRecord(
+            kind: kindHint ?? .textCompletion,
+            id: id,
+            object: object,
+            model: model,
+            created: created,
+            systemFingerprint: fingerprint,
+            choices: choices,
+            usage: usage,
+            extra: extra,
+            source: RecordSource(path: path, line: firstLine),
+            stream: StreamInfo(chunkCount: chunkCount, sawDone: sawDone)
+        )
+    }
+}
+
+/// Accumulates the pieces of one choice across chunks.
+private struct ChoiceBuilder {
+    let index: Int
+    var text = ""
+    var finishReason: String?
+    var sawEmptyFinish = false
+    var logprobTokens: [TokenLogprob] = []
+    var logprobShape: Logprobs.Shape?
+    var message: JSONObject?
+    var refusal: String?
+    var toolOrder: [Int] = []
+    var tools: [Int: JSONObject] = [:]
+    var extra = JSONObject()
+
+    init(index: Int) {
+        self.index = index
+    }
+
+    mutating func add(_ c: JSONObject) {
+        if let t = c["text"]?.stringValue { text += t }
+        if let holder = (c["delta"] ?? c["message"])?.objectValue {
+            if c["text"] == nil, let content = holder["content"] { text += RecordDecoder.contentText(content) }
+            for entry in holder where entry.key != "content" {
+                switch entry.key {
+                case "refusal":
+                    if let r = entry.value.stringValue { refusal = (refusal ?? "") + r }
+                case "tool_calls", "toolCalls":
+                    for (position, call) in (entry.value.arrayValue ?? []).enumerated() {
+                        if let call = call.objectValue { mergeToolCall(call, position: position) }
+                    }
+                case "function_call":
+                    if let fc = entry.value.objectValue { mergeMessageFunctionCall(fc) }
+                default:
+                    var m = message ?? JSONObject()
+                    if let existing = m[entry.key], !existing.isNull { break }
+                    m.set(entry.key, entry.value)
+                    message = m
+                }
+            }
+            if message == nil { message = JSONObject() }
+        }
+        if let fr = c.first(["finish_reason", "finishReason"])?.stringValue {
+            if fr.isEmpty { sawEmptyFinish = true } else { finishReason = fr }
+        }
+        if let lp = c["logprobs"], let normalised = Logprobs.normalise(lp) {
+            if logprobShape == nil || logprobShape == .empty { logprobShape = normalised.shape }
+            logprobTokens.append(contentsOf: normalised.tokens)
+        }
+        for entry in c where !RecordDecoder.knownChoice.contains(entry.key) {
+            if let existing = extra[entry.key], !existing.isNull { continue }
+            extra.set(entry.key, entry.value)
+        }
+    }
+
+    /// Tool-call deltas: the first piece has id, type and name; later pieces append to `arguments`.
+    private mutating func mergeToolCall(_ call: JSONObject, position: Int) {
+        let key = call["index"]?.intValue ?? position
+        var merged = tools[key] ?? JSONObject()
+        if tools[key] == nil { toolOrder.append(key) }
+        for entry in call where entry.key != "function" && entry.key != "index" {
+            if let existing = merged[entry.key], !existing.isNull { continue }
+            merged.set(entry.key, entry.value)
+        }
+        if let fn = call["function"]?.objectValue {
+            var mergedFn = merged["function"]?.objectValue ?? JSONObject()
+            for entry in fn {
+                if entry.key == "arguments", let piece = entry.value.stringValue {
+                    mergedFn.set("arguments", .string((mergedFn["arguments"]?.stringValue ?? "") + piece))
+                } else if mergedFn[entry.key] == nil || mergedFn[entry.key]?.isNull == true {
+                    mergedFn.set(entry.key, entry.value)
+                }
+            }
+            merged.set("function", .object(mergedFn))
+        }
+        tools[key] = merged
+    }
+
+    private mutating func mergeMessageFunctionCall(_ fc: JSONObject) {
+        var m = message ?? JSONObject()
+        var merged = m["function_call"]?.objectValue ?? JSONObject()
+        for entry in fc {
+            if entry.key == "arguments", let piece = entry.value.stringValue {
+                merged.set("arguments", .string((merged["arguments"]?.stringValue ?? "") + piece))
+            } else if merged[entry.key] == nil {
+                merged.set(entry.key, entry.value)
+            }
+        }
+        m.set("function_call", .object(merged))
+        message = m
+    }
+
+    func build() -> Choice {
+        var msg = message
+        if let refusal {
+            msg = msg ?? JSONObject()
+            msg?.set("refusal", .string(refusal))
+        }
+        if !toolOrder.isEmpty {
+            msg = msg ?? JSONObject()
+            msg?.set("tool_calls", .array(toolOrder.compactMap { tools[$0].map(JSONValue.object) }))
+        }
+        return Choice(
+            index: index,
+            text: text,
+            finishReason: finishReason ?? (sawEmptyFinish ? "" : nil),
+            logprobs: logprobShape.map { Logprobs(shape: $0, tokens: logprobTokens) },
+            message: msg,
+            extra: extra
+        )
+    }
+}

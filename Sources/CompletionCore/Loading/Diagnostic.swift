@@ -1,0 +1,24 @@
+/// A problem with a user's input, with the place it was found: `PATH:LINE:COL: error: message`.
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public var path: String
+    /// 1-based line, or nil for problems with the file as a whole (cannot open it).
+    public var line: Int?
+    /// 1-based column in characters (Unicode scalars), or nil with `line`.
+    public var column: Int?
+    public var message: String
+
+    public init(path: String, line: Int?, column: Int?, message: String) {
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// The compiler-style message line.
+    public var description: String {
+        if let line {
+            return "\(path):\(line):\(column ?? 1): error: \(message)"
+        }
+        return "\(path): error: \(message)"
+    }
+}

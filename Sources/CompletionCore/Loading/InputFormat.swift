@@ -1,0 +1,54 @@
+/// How a file's records are laid out, detected from its content, never from its name.
+public enum InputFormat: String, Sendable, Hashable {
+    /// One JSON document (possibly pretty-printed), or several concatenated.
+    case json
+    /// A JSON array of responses or of stream chunks.
+    case jsonArray
+    /// JSON Lines: one object per line (LF or CRLF, blank lines allowed).
+    case jsonLines
+    /// A saved server-sent-event stream (`data:` lines).
+    case serverSentEvents
+
+    /// Detects the layout from the first bytes of the input.
+    /// - Returns: nil when the input does not look like any of them (binary, or text that is not JSON).
+    public static func detect(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> InputFormat? {
+        var i = start
+        let n = bytes.count
+        while i < n, isSpace(bytes[i]) { i += 1 }
+        guard i < n else { return nil }
+        switch bytes[i] {
+        case UInt8(ascii: "["):
+            return .jsonArray
+        case UInt8(ascii: "{"):
+            // JSON Lines when the next non-blank line also starts an object; a pretty-printed document's
+            // second line starts with a key or a closing brace instead.
+            var j = i
+            while j < n, bytes[j] != 0x0A { j += 1 }
+            while j < n, isSpace(bytes[j]) { j += 1 }
+            if j < n, bytes[j] == UInt8(ascii: "{") { return .jsonLines }
+            return .json
+        default:
+            if hasSSEPrefix(bytes, at: i) { return .serverSentEvents }
+            return nil
+        }
+    }
+
+    static func hasSSEPrefix(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        for prefix in ["data:", "event:", "id:", "retry:", ":"] where startsWith(bytes, at: i, prefix) {
+            return true
+        }
+        return false
+    }
+
+    static func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, _ prefix: String) -> Bool {
+        var k = i
+        for b in prefix.utf8 {
+            guard k < bytes.count, bytes[k] == b else { return false }
+            k += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+}

@@ -1,0 +1,495 @@
+import Foundation
+
+/// What loading produces, in input order: records and problems.
+public enum LoadEvent: Sendable {
+    case record(CompletionRecord)
+    case diagnostic(Diagnostic)
+}
+
+/// Counts of what a load produced.
+public struct LoadSummary: Sendable, Hashable {
+    public var records = 0
+    public var problems = 0
+    /// The layout detected, or nil when the input could not be read at all.
+    public var format: InputFormat?
+
+    public init() {}
+
+    /// True when nothing could be read: no record loaded and something was wrong.
+    public var nothingRead: Bool { records == 0 && problems > 0 }
+}
+
+/// Reads completion responses from files and standard input in every layout real tools save them in.
+///
+/// Records are handed to a sink one at a time in input order, so a caller that writes them out as it goes
+/// (`--json`) never holds a whole log decoded in memory. A record that cannot be read becomes one
+/// `Diagnostic` with its line and column, and loading goes on with the next record.
+public enum RecordLoader {
+    /// Loads a file, or standard input for `-`.
+    /// - Parameters:
+    ///   - path: a file path, or `-` for standard input.
+    ///   - sink: called for each record and problem, in input order.
+    /// - Returns: counts of records and problems.
+    @discardableResult
+    public static func load(path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
+        let data: Data
+        do {
+            data = try readInput(path: path)
+        } catch {
+            sink(.diagnostic(error))
+            var summary = LoadSummary()
+            summary.problems = 1
+            return summary
+        }
+        return load(data: data, path: path, sink: sink)
+    }
+
+    /// Loads records from bytes already in memory.
+    @discardableResult
+    public static func load(data: Data, path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
+        data.withUnsafeBytes { raw in
+            load(bytes: raw.bindMemory(to: UInt8.self), path: path, sink: sink)
+        }
+    }
+
+    /// Loads everything into arrays (for single responses, tests and small files).
+    public static func loadAll(path: String) -> (records: [CompletionRecord], diagnostics: [Diagnostic], summary: LoadSummary) {
+        var records: [CompletionRecord] = []
+        var diagnostics: [Diagnostic] = []
+        let summary = load(path: path) { event in
+            switch event {
+            case .record(let r): records.append(r)
+            case .diagnostic(let d): diagnostics.append(d)
+            }
+        }
+        return (records, diagnostics, summary)
+    }
+
+    /// Loads everything from a string (for tests).
+    public static func loadAll(text: String, path: String = "-") -> (records: [CompletionRecord], diagnostics: [Diagnostic]) {
+        var records: [CompletionRecord] = []
+        var diagnostics: [Diagnostic] = []
+        load(data: Data(text.utf8), path: path) { event in
+            switch event {
+            case .record(let r): records.append(r)
+            case .diagnostic(let d): diagnostics.append(d)
+            }
+        }
+        return (records, diagnostics)
+    }
+
+    /// Reads a file without ever opening it for writing: regular files are memory-mapped.
+    /// - Throws: a `Diagnostic` naming the file when it cannot be read.
+    public static func readInput(path: String) throws(Diagnostic) -> Data {
+        if path == "-" {
+            return FileHandle.standardInput.readDataToEndOfFile()
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: no such file")
+        }
+        if isDirectory.boolValue {
+            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: it is a directory")
+        }
+        do {
+            let url = URL(fileURLWithPath: path)
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let isRegular = (attributes?[.type] as? FileAttributeType) == .typeRegular
+            if isRegular {
+                return try Data(contentsOf: url, options: .alwaysMapped)
+            }
+            // FIFOs and devices (process substitution, /dev/stdin) cannot be mapped.
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: permission denied")
+            }
+            defer { try? handle.close() }
+            return handle.readDataToEndOfFile()
+        } catch let d as Diagnostic {
+            throw d
+        } catch {
+            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Loads records from a byte buffer.
+    @discardableResult
+    public static func load(bytes: UnsafeBufferPointer<UInt8>, path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
+        withoutActuallyEscaping(sink) { sink in
+            loadEscaping(bytes: bytes, path: path, sink: sink)
+        }
+    }
+
+    private static func loadEscaping(bytes: UnsafeBufferPointer<UInt8>, path: String, sink: @escaping (LoadEvent) -> Void) -> LoadSummary {
+        var summary = LoadSummary()
+        let counting: (LoadEvent) -> Void = { event in
+            switch event {
+            case .record: summary.records += 1
+            case .diagnostic: summary.problems += 1
+            }
+            sink(event)
+        }
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        guard bytes[start...].contains(where: { !InputFormat.isSpace($0) }) else {
+            counting(.diagnostic(Diagnostic(path: path, line: 1, column: 1, message: bytes.isEmpty ? "the file is empty" : "the file holds only white space")))
+            return summary
+        }
+        guard let format = InputFormat.detect(bytes, from: start) else {
+            var reader = LoadContext(bytes: bytes, path: path, sink: counting)
+            let first = bytes[start...].firstIndex(where: { !InputFormat.isSpace($0) }) ?? start
+            let binary = bytes[start..<min(bytes.count, start + 4096)].contains(0)
+            let what = binary ? "binary data" : "text that is not JSON"
+            reader.report(at: first, "not a completion response: found \(what); expected a JSON object, a JSON array, JSON Lines or a server-sent-event stream")
+            return summary
+        }
+        summary.format = format
+        var context = LoadContext(bytes: bytes, path: path, sink: counting)
+        switch format {
+        case .jsonLines: context.loadLines(from: start)
+        case .serverSentEvents: context.loadEvents(from: start)
+        case .jsonArray: context.loadArray(from: start)
+        case .json: context.loadDocuments(from: start)
+        }
+        return summary
+    }
+}
+
+/// The state of one load: the buffer, where lines start, and the grouping of stream chunks.
+struct LoadContext {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let path: String
+    let sink: (LoadEvent) -> Void
+    private var grouper: ChunkGrouper
+    /// Line-number bookkeeping for layouts that are not read line by line.
+    private var lineCursor = (offset: 0, line: 1, lineStart: 0)
+
+    init(bytes: UnsafeBufferPointer<UInt8>, path: String, sink: @escaping (LoadEvent) -> Void) {
+        self.bytes = bytes
+        self.path = path
+        self.sink = sink
+        self.grouper = ChunkGrouper(path: path)
+    }
+
+    // MARK: - Positions
+
+    /// The line and the offset of its start for a byte offset. Offsets asked for only grow (or restart).
+    mutating func lineOf(_ offset: Int) -> (line: Int, lineStart: Int) {
+        if offset < lineCursor.offset { lineCursor = (0, 1, 0) }
+        var (o, line, lineStart) = lineCursor
+        let target = min(offset, bytes.count)
+        while o < target {
+            if bytes[o] == 0x0A {
+                line += 1
+                lineStart = o + 1
+            }
+            o += 1
+        }
+        lineCursor = (o, line, lineStart)
+        return (line, lineStart)
+    }
+
+    /// The 1-based column in Unicode scalars of `offset` on a line starting at `lineStart`.
+    func column(_ offset: Int, lineStart: Int) -> Int {
+        var count = 0
+        var i = lineStart
+        let end = min(offset, bytes.count)
+        while i < end {
+            if bytes[i] & 0xC0 != 0x80 { count += 1 }
+            i += 1
+        }
+        return count + 1
+    }
+
+    mutating func report(at offset: Int, _ message: String) {
+        let (line, lineStart) = lineOf(offset)
+        sink(.diagnostic(Diagnostic(path: path, line: line, column: column(offset, lineStart: lineStart), message: message)))
+    }
+
+    func report(line: Int, lineStart: Int, offset: Int, _ message: String) {
+        sink(.diagnostic(Diagnostic(path: path, line: line, column: column(offset, lineStart: lineStart), message: message)))
+    }
+
+    // MARK: - JSON Lines
+
+    /// Each non-blank line is one object; a bad line is reported and skipped.
+    mutating func loadLines(from start: Int) {
+        var lineNumber = 1
+        var lineStart = 0
+        // Lines before `start` (a BOM) count from 1 as usual.
+        var i = start
+        let n = bytes.count
+        while lineStart < n {
+            var lineEnd = i
+            while lineEnd < n, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            var contentEnd = lineEnd
+            if contentEnd > i, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            var first = i
+            while first < contentEnd, InputFormat.isSpace(bytes[first]) { first += 1 }
+            if first < contentEnd {
+                var parser = JSONParser(bytes: bytes, range: first..<contentEnd)
+                do throws(JSONSyntaxError) {
+                    let value = try parser.parseValue()
+                    parser.skipWhitespace()
+                    if !parser.isAtEnd {
+                        report(line: lineNumber, lineStart: lineStart, offset: parser.position, "unexpected text after the end of the JSON object")
+                    } else if let object = value.objectValue {
+                        grouper.add(object, line: lineNumber, emit: sink)
+                    } else {
+                        report(line: lineNumber, lineStart: lineStart, offset: first, "expected a JSON object for a response, found \(value.typeName)")
+                    }
+                } catch {
+                    report(line: lineNumber, lineStart: lineStart, offset: error.offset, error.message)
+                }
+            }
+            lineNumber += 1
+            lineStart = lineEnd + 1
+            i = lineStart
+        }
+        grouper.flush(emit: sink)
+    }
+
+    // MARK: - Server-sent events
+
+    /// `data:` payloads are stream chunks; `[DONE]` and a change of id end a response.
+    mutating func loadEvents(from start: Int) {
+        var stream = StreamAssembler(path: path)
+        var lineNumber = 1
+        var lineStart = 0
+        var i = start
+        let n = bytes.count
+        func finish(_ stream: inout StreamAssembler, done: Bool, sink: (LoadEvent) -> Void) {
+            if let record = stream.finish(sawDone: done) { sink(.record(record)) }
+            stream = StreamAssembler(path: path)
+        }
+        while lineStart < n {
+            var lineEnd = i
+            while lineEnd < n, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            var contentEnd = lineEnd
+            if contentEnd > i, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            var payloadStart: Int?
+            if InputFormat.startsWith(bytes, at: i, "data:") {
+                var p = i + 5
+                if p < contentEnd, bytes[p] == 0x20 { p += 1 }
+                payloadStart = p
+            } else if i < contentEnd, bytes[i] == UInt8(ascii: "{") {
+                payloadStart = i  // a bare JSON chunk line among events
+            } else if i == contentEnd || bytes[i] == UInt8(ascii: ":") || isFieldLine(i, contentEnd) {
+                payloadStart = nil  // blank line, comment, event:/id:/retry: or another field: ignored as SSE says
+            } else {
+                report(line: lineNumber, lineStart: lineStart, offset: i, "not a server-sent-event line: expected 'data:', 'event:', ':' or a blank line")
+            }
+            if var p = payloadStart {
+                while p < contentEnd, bytes[p] == 0x20 || bytes[p] == 0x09 { p += 1 }
+                var end = contentEnd
+                while end > p, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                if InputFormat.startsWith(bytes, at: p, "[DONE]") {
+                    finish(&stream, done: true, sink: sink)
+                } else if p < end {
+                    var parser = JSONParser(bytes: bytes, range: p..<end)
+                    do throws(JSONSyntaxError) {
+                        let value = try parser.parseValue()
+                        parser.skipWhitespace()
+                        if !parser.isAtEnd {
+                            report(line: lineNumber, lineStart: lineStart, offset: parser.position, "unexpected text after the end of the JSON chunk")
+                        } else if let raw = value.objectValue {
+                            let chunk = RecordDecoder.unwrapEnvelope(raw)
+                            if let errorRecord = RecordDecoder.decodeError(chunk, source: RecordSource(path: path, line: lineNumber)) {
+                                finish(&stream, done: false, sink: sink)
+                                sink(.record(errorRecord))
+                            } else {
+                                let id = RecordDecoder.stringOrNumber(chunk["id"]) ?? ""
+                                if let current = stream.currentID, !current.isEmpty, !id.isEmpty, id != current {
+                                    finish(&stream, done: false, sink: sink)
+                                }
+                                stream.add(chunk, line: lineNumber)
+                            }
+                        } else {
+                            report(line: lineNumber, lineStart: lineStart, offset: p, "expected a JSON object in the data field, found \(value.typeName)")
+                        }
+                    } catch {
+                        report(line: lineNumber, lineStart: lineStart, offset: error.offset, error.message)
+                    }
+                }
+            }
+            lineNumber += 1
+            lineStart = lineEnd + 1
+            i = lineStart
+        }
+        finish(&stream, done: false, sink: sink)
+    }
+
+    /// `name: value` lines with a field name of letters, digits, `-` or `_` (SSE ignores unknown fields),
+    /// and an HTTP status line saved by `curl -i`.
+    private func isFieldLine(_ start: Int, _ end: Int) -> Bool {
+        if InputFormat.startsWith(bytes, at: start, "HTTP/") { return true }
+        var k = start
+        while k < end {
+            let b = bytes[k]
+            if b == UInt8(ascii: ":") { return k > start }
+            let isName = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
+            if !isName { return false }
+            k += 1
+        }
+        return false
+    }
+
+    // MARK: - JSON array
+
+    /// Elements are read one at a time so the ones before a syntax error still load.
+    mutating func loadArray(from start: Int) {
+        var parser = JSONParser(bytes: bytes, range: start..<bytes.count)
+        parser.skipWhitespace()
+        let open = parser.position
+        var p = JSONParser(bytes: bytes, range: (open + 1)..<bytes.count)
+        do throws(JSONSyntaxError) {
+            p.skipWhitespace()
+            if p.isAtEnd { throw JSONSyntaxError(offset: p.position, message: "unexpected end of input inside an array") }
+            if bytes[p.position] == UInt8(ascii: "]") {
+                report(at: open, "the JSON array is empty: no responses")
+                return
+            }
+            while true {
+                p.skipWhitespace()
+                let elementStart = p.position
+                let value = try p.parseValue()
+                let (line, _) = lineOf(elementStart)
+                if let object = value.objectValue {
+                    grouper.add(object, line: line, emit: sink)
+                } else {
+                    report(at: elementStart, "expected a JSON object for a response, found \(value.typeName)")
+                }
+                p.skipWhitespace()
+                guard !p.isAtEnd else { throw JSONSyntaxError(offset: p.position, message: "unexpected end of input inside an array, expected ',' or ']'") }
+                let b = bytes[p.position]
+                if b == UInt8(ascii: ",") {
+                    let comma = p.position
+                    p = JSONParser(bytes: bytes, range: (comma + 1)..<bytes.count)
+                    continue
+                }
+                if b == UInt8(ascii: "]") {
+                    var rest = JSONParser(bytes: bytes, range: (p.position + 1)..<bytes.count)
+                    rest.skipWhitespace()
+                    if !rest.isAtEnd { report(at: rest.position, "unexpected text after the end of the JSON array") }
+                    break
+                }
+                throw JSONSyntaxError(offset: p.position, message: "unexpected character in an array, expected ',' or ']'")
+            }
+        } catch {
+            grouper.flush(emit: sink)
+            report(at: error.offset, error.message)
+            return
+        }
+        grouper.flush(emit: sink)
+    }
+
+    // MARK: - JSON documents
+
+    /// One document, or several concatenated (pretty-printed) documents. After a syntax error, reading
+    /// resumes at the next line that starts with `{`.
+    mutating func loadDocuments(from start: Int) {
+        var offset = start
+        let n = bytes.count
+        while offset < n {
+            var parser = JSONParser(bytes: bytes, range: offset..<n)
+            parser.skipWhitespace()
+            if parser.isAtEnd { break }
+            let valueStart = parser.position
+            do throws(JSONSyntaxError) {
+                let value = try parser.parseValue()
+                let (line, _) = lineOf(valueStart)
+                if let object = value.objectValue {
+                    grouper.add(object, line: line, emit: sink)
+                } else {
+                    report(at: valueStart, "expected a JSON object for a response, found \(value.typeName)")
+                }
+                offset = parser.position
+            } catch {
+                grouper.flush(emit: sink)
+                report(at: error.offset, error.message)
+                // Resume at the next line beginning with '{'.
+                var k = max(error.offset, valueStart + 1)
+                var resumed = false
+                while k < n {
+                    if bytes[k] == 0x0A, k + 1 < n, bytes[k + 1] == UInt8(ascii: "{") {
+                        offset = k + 1
+                        resumed = true
+                        break
+                    }
+                    k += 1
+                }
+                if !resumed { break }
+            }
+        }
+        grouper.flush(emit: sink)
+    }
+}
+
+/// Groups consecutive objects of one streamed response (same id, unfinished choices or chunk objects) so that
+/// bare chunk lines and arrays of chunks are assembled, while a log of whole responses stays one record per line.
+struct ChunkGrouper {
+    let path: String
+    private var pending: [(object: JSONObject, line: Int)] = []
+    private var pendingID = ""
+
+    init(path: String) {
+        self.path = path
+    }
+
+    mutating func add(_ raw: JSONObject, line: Int, emit: (LoadEvent) -> Void) {
+        let object = RecordDecoder.unwrapEnvelope(raw)
+        if RecordDecoder.isBatchLine(object) || RecordDecoder.decodeError(object, source: RecordSource(path: path, line: line)) != nil {
+            flush(emit: emit)
+            decodeAndEmit(raw, line: line, emit: emit)
+            return
+        }
+        let id = RecordDecoder.stringOrNumber(object["id"]) ?? ""
+        let joinsLeadChunk = pendingID.isEmpty && pending.count == 1 && (pending[0].object["choices"]?.arrayValue?.isEmpty ?? true)
+        if !pending.isEmpty, id == pendingID || joinsLeadChunk {
+            pending.append((object, line))
+            if pendingID.isEmpty { pendingID = id }
+        } else {
+            flush(emit: emit)
+            pending = [(object, line)]
+            pendingID = id
+        }
+    }
+
+    mutating func flush(emit: (LoadEvent) -> Void) {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            pendingID = ""
+        }
+        guard !pending.isEmpty else { return }
+        if pending.count >= 2, pending.contains(where: { Self.looksLikeChunk($0.object) }) {
+            var assembler = StreamAssembler(path: path)
+            for (object, line) in pending { assembler.add(object, line: line) }
+            if let record = assembler.finish(sawDone: false) { emit(.record(record)) }
+            return
+        }
+        for (object, line) in pending {
+            decodeAndEmit(object, line: line, emit: emit)
+        }
+    }
+
+    private func decodeAndEmit(_ object: JSONObject, line: Int, emit: (LoadEvent) -> Void) {
+        do throws(DecodeProblem) {
+            let record = try RecordDecoder.decode(.object(object), source: RecordSource(path: path, line: line))
+            emit(.record(record))
+        } catch {
+            emit(.diagnostic(Diagnostic(path: path, line: line, column: 1, message: error.message)))
+        }
+    }
+
+    /// A chunk: a `*.chunk` object, a delta, no choices at all (usage or metadata chunks), or an unfinished choice.
+    static func looksLikeChunk(_ object: JSONObject) -> Bool {
+        if let name = object["object"]?.stringValue, name.hasSuffix("chunk") { return true }
+        guard let choices = object["choices"]?.arrayValue else { return false }
+        if choices.isEmpty { return true }
+        return choices.contains { choice in
+            guard let c = choice.objectValue else { return false }
+            if c["delta"] != nil { return true }
+            let fr = c.first(["finish_reason", "finishReason"])
+            return fr == nil || fr?.isNull == true || fr?.stringValue == ""
+        }
+    }
+}

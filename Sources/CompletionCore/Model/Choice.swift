@@ -1,0 +1,64 @@
+/// One choice of a response: its text (or, for chat, its message content), finish reason and logprobs.
+public struct Choice: Sendable, Hashable {
+    public var index: Int
+    /// The choice's text: `text` for completions, `message.content` (or joined `delta.content`) for chat.
+    public var text: String
+    /// Any string the provider wrote (`stop`, `length`, `eos`, `""`, ...), or nil for null or absent.
+    public var finishReason: String?
+    /// Logprobs in the normalised form, or nil when absent, null or the string "null".
+    public var logprobs: Logprobs?
+    /// The chat message without its `content` (role, refusal, tool_calls, annotations, ...), for chat choices.
+    public var message: JSONObject?
+    /// Choice keys that are not part of the model (`stop_reason`, `seed`, `content_filter_results`, ...), in order.
+    public var extra: JSONObject
+
+    public init(index: Int, text: String = "", finishReason: String? = nil, logprobs: Logprobs? = nil, message: JSONObject? = nil, extra: JSONObject = JSONObject()) {
+        self.index = index
+        self.text = text
+        self.finishReason = finishReason
+        self.logprobs = logprobs
+        self.message = message
+        self.extra = extra
+    }
+
+    /// The refusal text of a chat choice, if any.
+    public var refusal: String? { message?["refusal"]?.stringValue }
+
+    /// The tool calls of a chat choice, as written (`tool_calls` or `toolCalls`).
+    public var toolCalls: [JSONValue] { message?.first(["tool_calls", "toolCalls"])?.arrayValue ?? [] }
+
+    /// The role of a chat choice's message, if any.
+    public var role: String? { message?["role"]?.stringValue }
+}
+
+/// Token counts and whatever else the provider reports under `usage`.
+public struct Usage: Sendable, Hashable {
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    public var totalTokens: Int?
+    /// Every other usage key in source order, as written: the details objects (`prompt_tokens_details`,
+    /// `completion_tokens_details`), costs, timings, cache counts. Integral floats are normalised to integers.
+    public var other: JSONObject
+
+    public init(promptTokens: Int? = nil, completionTokens: Int? = nil, totalTokens: Int? = nil, other: JSONObject = JSONObject()) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.totalTokens = totalTokens
+        self.other = other
+    }
+
+    /// True when all three counts are present and total differs from prompt + completion.
+    public var totalMismatch: Bool {
+        guard let p = promptTokens, let c = completionTokens, let t = totalTokens else { return false }
+        return p + c != t
+    }
+
+    /// True when no count is present or all present counts are zero (Ollama's per-chunk zeroed usage).
+    public var isZero: Bool {
+        [promptTokens, completionTokens, totalTokens].allSatisfy { $0 == nil || $0 == 0 } && other.isEmpty
+    }
+
+    /// The prompt and completion details objects, if present.
+    public var promptDetails: JSONObject? { other.first(["prompt_tokens_details", "promptTokensDetails", "prompt_token_details"])?.objectValue }
+    public var completionDetails: JSONObject? { other.first(["completion_tokens_details", "completionTokensDetails"])?.objectValue }
+}
