@@ -1,1 +1,209 @@
+import Foundation
 import Testing
+
+/// Runs the built `completion-tui` executable.
+enum CLI {
+    /// The package root, from this file's location.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The executable sits next to the test bundle in the build folder.
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("completion-tui")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return Bundle.main.bundleURL.appendingPathComponent("completion-tui")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var stdoutBytes: Data
+    }
+
+    /// Runs the tool with arguments (relative paths resolve from the package root) and optional stdin bytes.
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        var env = ProcessInfo.processInfo.environment
+        env["TZ"] = "UTC"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        // Read both pipes concurrently so a large output cannot fill one and stall the child.
+        let errData = LockedData()
+        let errThread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        errThread.start()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try? input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while errData.get() == nil { Thread.sleep(forTimeInterval: 0.005) }
+        let e = errData.get() ?? Data()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), stdoutBytes: outData)
+    }
+
+    /// Writes bytes to a new temporary file and returns its path.
+    static func temporaryFile(_ bytes: Data, name: String = "input") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ct-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(name)
+        try bytes.write(to: file)
+        return file.path
+    }
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    func get() -> Data? { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// Parses JSON Lines output for assertions.
+func jsonLines(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { line in
+        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+}
+
+let response = #"{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"a","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#
+
+@Suite("command line: output and exit status")
+struct CLITests {
+    @Test("--json writes exactly the documented keys, in order")
+    func jsonKeys() throws {
+        let path = try CLI.temporaryFile(Data(response.utf8), name: "r.json")
+        let r = try CLI.run(["--json", path])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let line = r.stdout.trimmingCharacters(in: .newlines)
+        // Key order is part of the format: check it on the text.
+        let keys = ["kind", "id", "object", "model", "created", "created_iso", "system_fingerprint", "usage", "choices", "extra", "error", "source"]
+        var position = line.startIndex
+        for key in keys {
+            let range = try #require(line.range(of: "\"\(key)\":", range: position..<line.endIndex), "key \(key) missing or out of order")
+            position = range.upperBound
+        }
+        let object = try #require(try jsonLines(r.stdout).first)
+        #expect(Set(object.keys) == Set(keys))
+        #expect(object["created_iso"] as? String == "2023-11-14T22:13:20Z")
+        #expect((object["source"] as? [String: Any])?["line"] as? Int == 1)
+        #expect(object["error"] is NSNull)
+        let choice = try #require((object["choices"] as? [[String: Any]])?.first)
+        #expect(Set(choice.keys) == ["index", "text", "finish_reason", "logprobs"])
+    }
+
+    @Test("--json keeps control characters as JSON escapes")
+    func jsonControl() throws {
+        let path = try CLI.temporaryFile(Data(#"{"id":"x","choices":[{"index":0,"text":"a\u001b[2Jb\u0007","finish_reason":"stop"}]}"#.utf8))
+        let r = try CLI.run(["--json", path])
+        #expect(r.stdout.contains(#""text":"a\u001b[2Jb\u0007""#))
+        let object = try #require(try jsonLines(r.stdout).first)
+        #expect((object["choices"] as? [[String: Any]])?.first?["text"] as? String == "a\u{1B}[2Jb\u{07}")
+    }
+
+    @Test("standard input is read with '-'")
+    func stdin() throws {
+        let r = try CLI.run(["--json", "-"], stdin: Data((response + "\n" + response).utf8))
+        #expect(r.status == 0)
+        let lines = try jsonLines(r.stdout)
+        #expect(lines.count == 2)
+        #expect((lines[1]["source"] as? [String: Any])?["path"] as? String == "-")
+    }
+
+    @Test("a missing file: message naming it, exit 2")
+    func missingFile() throws {
+        let r = try CLI.run(["--json", "does-not-exist.json"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "does-not-exist.json: error: cannot open: no such file\n")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test("unreadable inputs exit 2 with one message each", arguments: [
+        (Data(), "the file is empty"),
+        (Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 0, 1, 2, 3] + Array(repeating: 0xAB, count: 5000)), "binary data"),
+        (Data("name,tokens\nx,3\n".utf8), "not JSON"),
+        (Data("{\n  \"id\": \"cmpl-1\",\n  \"choices\": [\n".utf8), "unexpected end of input"),
+        (Data((String(repeating: "[", count: 200_000)).utf8), "nested deeper"),
+    ])
+    func unreadable(bytes: Data, message: String) throws {
+        let path = try CLI.temporaryFile(bytes, name: "bad.json")
+        let r = try CLI.run(["--json", path])
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("\(path):") == true)
+        #expect(lines.first?.contains(": error: ") == true)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test("some bad records: exit 1, the others still written")
+    func someBad() throws {
+        let text = [response, #"{"id": "cmpl-2", "choices": [{"text": "The quick"#, response].joined(separator: "\n") + "\n"
+        let path = try CLI.temporaryFile(Data(text.utf8), name: "log.jsonl")
+        let r = try CLI.run(["--json", path])
+        #expect(r.status == 1)
+        #expect(try jsonLines(r.stdout).count == 2)
+        #expect(r.stderr.hasPrefix("\(path):2:"))
+        #expect(r.stderr.contains(": error: unterminated string"))
+    }
+
+    @Test("invalid UTF-8 does not stop a record from loading")
+    func invalidUTF8() throws {
+        var bytes = Data(#"{"id":"x","choices":[{"index":0,"text":"caf"#.utf8)
+        bytes.append(contentsOf: [0xE9, 0xFF])
+        bytes.append(Data(#"","finish_reason":"stop"}]}"#.utf8))
+        let r = try CLI.run(["--json", try CLI.temporaryFile(bytes)])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("caf\u{FFFD}"))
+    }
+
+    @Test("the report escapes control characters and never writes them raw")
+    func reportEscapes() throws {
+        let path = try CLI.temporaryFile(Data(#"{"id":"x","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"\u001b[2J\u001b]0;pwned\u0007\u009b31m\b","finish_reason":"stop"}]}"#.utf8))
+        let r = try CLI.run(["--print", path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("␛[2J␛]0;pwned␇⟨U+009B⟩31m␈"))
+        #expect(!r.stdoutBytes.contains(0x1B) && !r.stdoutBytes.contains(0x07) && !r.stdoutBytes.contains(0x08))
+    }
+
+    @Test("without a terminal the report is printed by default")
+    func defaultReport() throws {
+        let path = try CLI.temporaryFile(Data(#"{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"a","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":3}}"#.utf8))
+        let r = try CLI.run([path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("2023-11-14T22:13:20Z (UTC)"))
+        #expect(r.stdout.contains("raw: 1700000000"))
+        #expect(r.stdout.contains("ago"))
+        #expect(r.stdout.contains("! total 3 ≠ prompt 1 + completion 1"))
+        #expect(r.stdout.contains("finish_reason: stop"))
+    }
+
+    @Test("--help and --version")
+    func helpAndVersion() throws {
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE"))
+        let version = try CLI.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test("the input file is never modified")
+    func inputUntouched() throws {
+        let path = try CLI.temporaryFile(Data((response + "\n{broken\n").utf8), name: "log.jsonl")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let mtime = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        _ = try CLI.run(["--json", path])
+        _ = try CLI.run(["--print", path])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == mtime)
+    }
+}

@@ -61,10 +61,16 @@ public struct Timestamp: Sendable, Hashable {
     }
 
     /// UTC ISO-8601 text with milliseconds when fractional: `2023-11-14T22:13:20Z`, `2023-11-14T22:13:20.123Z`.
+    /// Milliseconds are rounded from the seconds value (1731672130.52 gives `.520`, not a truncated `.519`).
     public var iso8601: String? {
-        guard let date else { return nil }
-        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: isFractional, timeZone: TimeZone(identifier: "UTC") ?? .current)
-        return style.format(date)
+        guard let seconds, seconds.isFinite, abs(seconds) < 1e14 else { return nil }
+        let totalMillis = (seconds * 1000).rounded()
+        let whole = (totalMillis / 1000).rounded(.down)
+        let millis = Int(totalMillis - whole * 1000)
+        let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current)
+        let base = style.format(Date(timeIntervalSince1970: whole))
+        guard isFractional else { return base }
+        return String(base.dropLast()) + "." + String(millis).leftPadded(to: 3) + "Z"
     }
 
     // MARK: - Parsing

@@ -1,0 +1,89 @@
+/// The `--json` form of a record: one JSON object with a fixed set of keys, for scripts.
+///
+/// Keys, always present and in this order: `kind`, `id`, `object`, `model`, `created` (Unix seconds;
+/// fractional where the source had milliseconds or a float), `created_iso`, `system_fingerprint`, `usage`,
+/// `choices` (`{index, text, finish_reason, logprobs}`), `extra`, `error` (`{message, type, code}`),
+/// `source` (`{path, line}`). Absent values are null.
+public enum RecordJSON {
+    /// The record as a JSON value.
+    public static func value(_ record: CompletionRecord) -> JSONValue {
+        var o = JSONObject()
+        o.entries.reserveCapacity(12)
+        o.append("kind", .string(record.kind.rawValue))
+        o.append("id", string(record.id))
+        o.append("object", string(record.object))
+        o.append("model", string(record.model))
+        o.append("created", record.created?.secondsNumber.map(JSONValue.number) ?? .null)
+        o.append("created_iso", string(record.created?.iso8601))
+        o.append("system_fingerprint", string(record.systemFingerprint))
+        o.append("usage", record.usage.map(usage) ?? .null)
+        o.append("choices", .array(record.choices.map(choice)))
+        o.append("extra", .object(record.extra))
+        o.append("error", record.error.map(error) ?? .null)
+        o.append("source", .object(JSONObject(pairs: [
+            ("path", .string(record.source.path)),
+            ("line", .number(JSONNumber(record.source.line))),
+        ])))
+        return .object(o)
+    }
+
+    /// Appends the record as one compact JSON line (with the newline) to a writer.
+    public static func writeLine(_ record: CompletionRecord, to writer: inout JSONWriter) {
+        writer.write(value(record))
+        writer.bytes.append(0x0A)
+    }
+
+    static func string(_ s: String?) -> JSONValue {
+        s.map(JSONValue.string) ?? .null
+    }
+
+    static func int(_ i: Int?) -> JSONValue {
+        i.map { .number(JSONNumber($0)) } ?? .null
+    }
+
+    static func double(_ d: Double?) -> JSONValue {
+        guard let d else { return .null }
+        return d.isFinite ? .number(JSONNumber(text: "\(d)")) : .null
+    }
+
+    static func usage(_ u: Usage) -> JSONValue {
+        var o = JSONObject()
+        o.append("prompt_tokens", int(u.promptTokens))
+        o.append("completion_tokens", int(u.completionTokens))
+        o.append("total_tokens", int(u.totalTokens))
+        o.entries.append(contentsOf: u.other.entries)
+        return .object(o)
+    }
+
+    static func choice(_ c: Choice) -> JSONValue {
+        .object(JSONObject(pairs: [
+            ("index", .number(JSONNumber(c.index))),
+            ("text", .string(c.text)),
+            ("finish_reason", string(c.finishReason)),
+            ("logprobs", c.logprobs.map(logprobs) ?? .null),
+        ]))
+    }
+
+    /// The normalised logprobs form: `{"shape", "tokens": [{token, logprob, text_offset, top_logprobs}]}`.
+    public static func logprobs(_ l: Logprobs) -> JSONValue {
+        let tokens: [JSONValue] = l.tokens.map { t in
+            .object(JSONObject(pairs: [
+                ("token", string(t.token)),
+                ("logprob", double(t.logprob)),
+                ("text_offset", int(t.textOffset)),
+                ("top_logprobs", .array(t.top.map { alt in
+                    .object(JSONObject(pairs: [("token", .string(alt.token)), ("logprob", double(alt.logprob))]))
+                })),
+            ]))
+        }
+        return .object(JSONObject(pairs: [("shape", .string(l.shape.rawValue)), ("tokens", .array(tokens))]))
+    }
+
+    static func error(_ e: APIError) -> JSONValue {
+        .object(JSONObject(pairs: [
+            ("message", string(e.message)),
+            ("type", string(e.type)),
+            ("code", e.code ?? .null),
+        ]))
+    }
+}

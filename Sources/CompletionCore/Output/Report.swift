@@ -1,0 +1,120 @@
+import Foundation
+
+/// The readable `--print` report of a record: header fields, times, a usage table, each choice and extras.
+/// Text from the response is escaped with `VisibleText`, so the report is safe to print on a terminal.
+public struct Report {
+    /// The current time, for relative ages.
+    public var now: Double
+    public var timeZone: TimeZone
+
+    public init(now: Double = Date().timeIntervalSince1970, timeZone: TimeZone = .current) {
+        self.now = now
+        self.timeZone = timeZone
+    }
+
+    /// The report of one record, ending with a newline.
+    public func render(_ record: CompletionRecord) -> String {
+        var out = ""
+        let title = "\(record.source)"
+        out += "── \(safe(title)) " + String(repeating: "─", count: max(3, 72 - title.count)) + "\n"
+        func field(_ name: String, _ value: String?) {
+            out += name.padding(toLength: 20, withPad: " ", startingAt: 0) + (value.map(safe) ?? "—") + "\n"
+        }
+        field("kind", record.kind.rawValue)
+        if record.kind != .error || record.id != nil { field("id", record.id) }
+        if record.kind != .error || record.object != nil { field("object", record.object) }
+        if record.kind != .error || record.model != nil { field("model", record.model) }
+        if record.kind != .error || record.systemFingerprint != nil { field("system_fingerprint", record.systemFingerprint) }
+        if let created = record.created {
+            let pad = String(repeating: " ", count: 20)
+            if let seconds = created.seconds, let iso = created.iso8601 {
+                out += "created".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(iso) (UTC)\n"
+                out += pad + "\(TimeText.local(seconds, timeZone: timeZone)) (local)\n"
+                out += pad + TimeText.relativeAge(of: seconds, now: now) + "\n"
+                out += pad + "raw: \(safe(JSONWriter.compact(created.raw)))\n"
+            } else {
+                out += "created".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(safe(JSONWriter.compact(created.raw))) (not a time)\n"
+            }
+        } else if record.kind != .error {
+            field("created", nil)
+        }
+        if let stream = record.stream {
+            field("stream", "\(stream.chunkCount) chunk\(stream.chunkCount == 1 ? "" : "s")\(stream.sawDone ? ", ended with [DONE]" : ", no [DONE]")")
+        }
+        if let error = record.error {
+            out += "\nerror\n"
+            out += "  message  \(safe(error.message ?? "—"))\n"
+            out += "  type     \(safe(error.type ?? "—"))\n"
+            out += "  code     \(safe(error.code.map(JSONWriter.compact) ?? "—"))\n"
+            if let param = error.param, !param.isNull { out += "  param    \(safe(JSONWriter.compact(param)))\n" }
+            for entry in error.extra { out += "  \(safe(entry.key))  \(safe(JSONWriter.compact(entry.value)))\n" }
+        }
+        if let usage = record.usage {
+            out += "\nusage\n"
+            out += usageTable(usage)
+        }
+        for choice in record.choices {
+            out += "\n" + choiceHeader(choice) + "\n"
+            let text = VisibleText.escape(choice.text)
+            if text.isEmpty {
+                out += "  (empty text)\n"
+            } else {
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    out += "  │ " + line + "\n"
+                }
+            }
+            if let refusal = choice.refusal { out += "  refusal: \(safe(refusal))\n" }
+            for call in choice.toolCalls { out += "  tool call: \(safe(JSONWriter.compact(call)))\n" }
+            for entry in choice.message ?? JSONObject() where !["role", "refusal", "tool_calls", "toolCalls", "content"].contains(entry.key) {
+                out += "  message.\(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n"
+            }
+            for entry in choice.extra { out += "  \(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n" }
+        }
+        if !record.extra.isEmpty {
+            out += "\nextra\n"
+            for entry in record.extra {
+                out += "  \(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n"
+            }
+        }
+        return out
+    }
+
+    func choiceHeader(_ c: Choice) -> String {
+        var parts = ["choice \(c.index)", "finish_reason: \(c.finishReason.map { $0.isEmpty ? "\"\"" : safe($0) } ?? "null")"]
+        if let role = c.role { parts.append("role: \(safe(role))") }
+        if let lp = c.logprobs { parts.append("logprobs: \(lp.tokens.count) token\(lp.tokens.count == 1 ? "" : "s") (\(lp.shape.rawValue))") }
+        return parts.joined(separator: "   ")
+    }
+
+    /// Counts right-aligned in a small table, details flattened as `prompt_tokens_details.cached_tokens`.
+    func usageTable(_ u: Usage) -> String {
+        var rows: [(String, String)] = [
+            ("prompt", u.promptTokens.map(String.init) ?? "—"),
+            ("completion", u.completionTokens.map(String.init) ?? "—"),
+            ("total", u.totalTokens.map(String.init) ?? "—"),
+        ]
+        for entry in u.other {
+            if let details = entry.value.objectValue {
+                if details.isEmpty { rows.append((entry.key, "{}")) }
+                for d in details { rows.append(("\(entry.key).\(d.key)", JSONWriter.compact(d.value))) }
+            } else {
+                rows.append((entry.key, JSONWriter.compact(entry.value)))
+            }
+        }
+        let nameWidth = rows.map { $0.0.count }.max() ?? 0
+        let valueWidth = rows.map { $0.1.count }.max() ?? 0
+        var out = ""
+        for (name, value) in rows {
+            out += "  " + safe(name).padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                + String(repeating: " ", count: max(0, valueWidth - value.count)) + safe(value) + "\n"
+        }
+        if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
+            out += "  ! total \(t) ≠ prompt \(p) + completion \(c) (= \(p + c))\n"
+        }
+        return out
+    }
+
+    private func safe(_ s: String) -> String {
+        VisibleText.escape(s, .singleLine)
+    }
+}

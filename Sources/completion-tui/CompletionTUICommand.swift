@@ -1,0 +1,191 @@
+import ArgumentParser
+import CompletionCore
+import Foundation
+
+@main
+struct CompletionTUICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "completion-tui",
+        abstract: "Inspect OpenAI-style completion responses: single files, logs, streams and batch output.",
+        discussion: """
+        Reads JSON, JSON arrays, JSON Lines, saved server-sent-event streams and OpenAI batch output, detected \
+        by content. On a terminal it opens the interactive inspector; otherwise it prints a readable report.
+        """,
+        version: CompletionTUIVersion.current,
+        subcommands: [Open.self],
+        defaultSubcommand: Open.self
+    )
+}
+
+enum CompletionTUIVersion {
+    static let current = "0.1.0"
+}
+
+/// The default command: load the inputs and show them.
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Show completion responses (the default command).",
+        discussion: """
+        Exit status: 0 when every record loaded, 1 when some records could not be read (each gets a \
+        PATH:LINE:COL message on standard error), 2 when nothing could be read.
+        """
+    )
+
+    @Argument(help: "Files to read; '-' reads standard input. Without paths, standard input is read when it is not a terminal.",
+              completion: .file())
+    var paths: [String] = []
+
+    @Flag(name: .long, help: "Write one JSON object per record (JSON Lines) with a fixed set of keys, for scripts.")
+    var json = false
+
+    @Flag(name: .long, help: "Write a readable report instead of opening the inspector (the default when standard output is not a terminal).")
+    var print = false
+
+    func validate() throws {
+        if json && print {
+            throw ValidationError("--json and --print cannot be used together.")
+        }
+        if paths.filter({ $0 == "-" }).count > 1 {
+            throw ValidationError("standard input ('-') can be read only once.")
+        }
+        if paths.isEmpty && isatty(STDIN_FILENO) == 1 {
+            throw ValidationError("give a file to read, or pipe data into standard input.")
+        }
+    }
+
+    func run() throws {
+        let inputs = paths.isEmpty ? ["-"] : paths
+        let status: Int32
+        if json {
+            status = writeJSONLines(inputs)
+        } else if print || isatty(STDOUT_FILENO) != 1 {
+            status = writeReport(inputs)
+        } else {
+            status = openInspector(inputs)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Streams records out as they load: a log is never held decoded in memory.
+    private func writeJSONLines(_ inputs: [String]) -> Int32 {
+        var out = StandardOutput()
+        var writer = JSONWriter(capacity: 1 << 20)
+        var totals = LoadSummary()
+        for path in inputs {
+            let summary = RecordLoader.load(path: path) { event in
+                switch event {
+                case .record(let record):
+                    RecordJSON.writeLine(record, to: &writer)
+                    if writer.bytes.count >= 1 << 20 {
+                        out.write(writer.bytes)
+                        writer.bytes.removeAll(keepingCapacity: true)
+                    }
+                case .diagnostic(let d):
+                    out.write(writer.bytes)
+                    writer.bytes.removeAll(keepingCapacity: true)
+                    out.flush()
+                    StandardError.print(d.description)
+                }
+            }
+            totals.records += summary.records
+            totals.problems += summary.problems
+        }
+        out.write(writer.bytes)
+        out.flush()
+        return exitStatus(totals)
+    }
+
+    private func writeReport(_ inputs: [String]) -> Int32 {
+        var out = StandardOutput()
+        let report = Report()
+        var totals = LoadSummary()
+        var first = true
+        for path in inputs {
+            let summary = RecordLoader.load(path: path) { event in
+                switch event {
+                case .record(let record):
+                    out.write(Array(((first ? "" : "\n") + report.render(record)).utf8))
+                    first = false
+                case .diagnostic(let d):
+                    out.flush()
+                    StandardError.print(d.description)
+                }
+            }
+            totals.records += summary.records
+            totals.problems += summary.problems
+        }
+        out.flush()
+        return exitStatus(totals)
+    }
+
+    private func openInspector(_ inputs: [String]) -> Int32 {
+        var records: [CompletionRecord] = []
+        var diagnostics: [Diagnostic] = []
+        var totals = LoadSummary()
+        for path in inputs {
+            let summary = RecordLoader.load(path: path) { event in
+                switch event {
+                case .record(let r): records.append(r)
+                case .diagnostic(let d): diagnostics.append(d)
+                }
+            }
+            totals.records += summary.records
+            totals.problems += summary.problems
+        }
+        if totals.records == 0 {
+            for d in diagnostics { StandardError.print(d.description) }
+            return exitStatus(totals)
+        }
+        let status = runInteractive(records: records, diagnostics: diagnostics, paths: inputs)
+        if status < 0 {
+            // No inspector in this build: fall back to the report.
+            var out = StandardOutput()
+            let report = Report()
+            for (i, record) in records.enumerated() {
+                out.write(Array(((i == 0 ? "" : "\n") + report.render(record)).utf8))
+            }
+            out.flush()
+        }
+        // Problems are repeated after the inspector closes, where the user can read them.
+        for d in diagnostics { StandardError.print(d.description) }
+        return exitStatus(totals)
+    }
+
+    private func exitStatus(_ totals: LoadSummary) -> Int32 {
+        if totals.nothingRead { return 2 }
+        return totals.problems > 0 ? 1 : 0
+    }
+}
+
+/// Buffered standard output.
+struct StandardOutput {
+    private var buffer: [UInt8] = []
+
+    mutating func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    break
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+enum StandardError {
+    static func print(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
