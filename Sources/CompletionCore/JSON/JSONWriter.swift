@@ -45,40 +45,37 @@ public struct JSONWriter {
     }
 
     /// Writes a JSON string literal, escaping quotes, backslashes and every control character.
+    /// Runs of bytes that need no escape are copied in one go: most response text has only a few newlines.
     public mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        var utf8 = s.utf8
-        // Strings without anything to escape (the common case) are copied in one go.
-        let needsEscape = utf8.withContiguousStorageIfAvailable { buf in
-            buf.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-        }
-        if needsEscape == false {
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        var copy = s
-        copy.makeContiguousUTF8()
-        utf8 = copy.utf8
-        for b in utf8 {
-            switch b {
-            case 0x22: append("\\\"")
-            case 0x5C: append("\\\\")
-            case 0x0A: append("\\n")
-            case 0x0D: append("\\r")
-            case 0x09: append("\\t")
-            case 0x08: append("\\b")
-            case 0x0C: append("\\f")
-            case 0..<0x20:
-                append("\\u00")
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(hex[Int(b >> 4)])
-                bytes.append(hex[Int(b & 0xF)])
-            default: bytes.append(b)
+        var s = s
+        s.withUTF8 { buf in
+            var runStart = 0
+            for i in 0..<buf.count {
+                let b = buf[i]
+                guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
+                runStart = i + 1
+                switch b {
+                case 0x22: append("\\\"")
+                case 0x5C: append("\\\\")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0x08: append("\\b")
+                case 0x0C: append("\\f")
+                default:
+                    append("\\u00")
+                    bytes.append(Self.hexDigits[Int(b >> 4)])
+                    bytes.append(Self.hexDigits[Int(b & 0xF)])
+                }
             }
+            if runStart < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<buf.count])) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends raw text.
     public mutating func append(_ text: String) {

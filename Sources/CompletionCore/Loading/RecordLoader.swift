@@ -219,8 +219,7 @@ struct LoadContext {
         var i = start
         let n = bytes.count
         while lineStart < n {
-            var lineEnd = i
-            while lineEnd < n, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let lineEnd = nextNewline(from: i)
             var contentEnd = lineEnd
             if contentEnd > i, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
             var first = i
@@ -248,6 +247,13 @@ struct LoadContext {
         grouper.flush(emit: sink)
     }
 
+    /// The offset of the next line feed at or after `offset`, or the end of the buffer.
+    func nextNewline(from offset: Int) -> Int {
+        guard offset < bytes.count, let base = bytes.baseAddress else { return bytes.count }
+        guard let found = memchr(base + offset, 0x0A, bytes.count - offset) else { return bytes.count }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
     // MARK: - Server-sent events
 
     /// `data:` payloads are stream chunks; `[DONE]` and a change of id end a response.
@@ -262,8 +268,7 @@ struct LoadContext {
             stream = StreamAssembler(path: path)
         }
         while lineStart < n {
-            var lineEnd = i
-            while lineEnd < n, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let lineEnd = nextNewline(from: i)
             var contentEnd = lineEnd
             if contentEnd > i, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
             var payloadStart: Int?

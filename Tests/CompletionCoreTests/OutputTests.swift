@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+let samplesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Samples")
+
+func allSamplePaths() throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: samplesDirectory.path).sorted().map { samplesDirectory.appendingPathComponent($0).path }
+}
+
+@Suite("output forms")
+struct OutputTests {
+    @Test("the streamed --json line equals the reference JSON value for every sample record")
+    func streamedLineMatchesValue() throws {
+        for path in try allSamplePaths() {
+            for record in RecordLoader.loadAll(path: path).records {
+                var w = JSONWriter()
+                RecordJSON.writeLine(record, to: &w)
+                let line = String(decoding: w.bytes, as: UTF8.self)
+                #expect(line == JSONWriter.compact(RecordJSON.value(record)) + "\n", "\(record.source)")
+            }
+        }
+    }
+
+    @Test("the report shows times, a usage table with its total check, and each choice")
+    func report() throws {
+        let record = try decodeOne(#"{"id":"cmpl-r","object":"text_completion","created":1700000000,"model":"m","system_fingerprint":"fp_1","choices":[{"index":0,"text":"line one\nline two","finish_reason":"length","seed":7}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":13,"prompt_tokens_details":{"cached_tokens":2}},"timings":{"prompt_n":5}}"#)
+        let text = Report(now: 1_700_000_000 + 3 * 86400 + 60, timeZone: TimeZone(identifier: "Europe/Paris")!).render(record)
+        #expect(text.contains("created             2023-11-14T22:13:20Z (UTC)"))
+        #expect(text.contains("2023-11-14 23:13:20 GMT+1 (local)"))
+        #expect(text.contains("3 days ago"))
+        #expect(text.contains("raw: 1700000000"))
+        #expect(text.contains("prompt_tokens_details.cached_tokens"))
+        #expect(text.contains("! total 13 ≠ prompt 5 + completion 7 (= 12)"))
+        #expect(text.contains("choice 0   finish_reason: length"))
+        #expect(text.contains("  │ line one\n  │ line two\n"))
+        #expect(text.contains("seed: 7"))
+        #expect(text.contains(#"timings: {"prompt_n":5}"#))
+    }
+}
