@@ -92,8 +92,10 @@ extension Logprobs {
             return Logprobs(shape: .flat, tokens: tokens)
         case .object(let object):
             if object.isEmpty { return Logprobs(shape: .empty, tokens: []) }
-            if let content = object["content"] {
-                return Logprobs(shape: .chat, tokens: chatTokens(content))
+            if object["content"] != nil || object["refusal"] != nil {
+                // A refusal's logprobs come under `refusal` with `content: null`.
+                let content = chatTokens(object["content"] ?? .null)
+                return Logprobs(shape: .chat, tokens: content.isEmpty ? chatTokens(object["refusal"] ?? .null) : content)
             }
             return legacy(object)
         case .bool:

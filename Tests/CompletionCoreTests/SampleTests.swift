@@ -1,0 +1,998 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+/// The files in `Samples/`, found from this file's location (Tests/CompletionCoreTests/SampleTests.swift:
+/// three levels up is the package root). Symlinks are resolved first so a mirror package whose `Tests`
+/// folder links here still finds the real `Samples/`.
+private enum Samples {
+    static let root: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = root.appendingPathComponent("Samples")
+
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Every file in `Samples/`, sorted (hidden files left out).
+    static var listing: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Every sample this suite has a test for. A sample added to `Samples/` without a test here fails
+    /// `everySampleHasATest`.
+    static let asserted: [String] = [
+        "argot-camelcase-logprobs.json",
+        "array-of-responses.json",
+        "atoma-created-iso.json",
+        "azure-content-filter.json",
+        "batch-output.jsonl",
+        "broken-line.jsonl",
+        "chat-completion-tools.json",
+        "chunks-bare.jsonl",
+        "created-milliseconds.json",
+        "deepseek-fim.json",
+        "fireworks.json",
+        "groq-chat.json",
+        "koboldcpp.json",
+        "llamacpp.json",
+        "log-200.jsonl",
+        "log-crlf-blank.jsonl",
+        "mistral-fim.json",
+        "ollama.json",
+        "openai-error.json",
+        "openai-spec-invalid-stream.sse",
+        "openai-text-completion.json",
+        "openrouter.json",
+        "orq-create-completion-body.json",
+        "orq-proxy-created-string.json",
+        "orq-python-float-counts.json",
+        "orq-router-float-created.json",
+        "stream-azure.sse",
+        "stream-chat-tools.sse",
+        "stream-openai.sse",
+        "stream-orq-envelope.sse",
+        "stream-two-choices.sse",
+        "stream-vllm-error.sse",
+        "tgi.json",
+        "together.json",
+        "unicode-control.json",
+        "vllm-error.json",
+        "vllm.json",
+    ]
+
+    /// The samples that are broken on purpose, with the line of each problem. Every other sample loads cleanly.
+    static let diagnosticLines: [String: [Int]] = [
+        "broken-line.jsonl": [3],
+        "openai-spec-invalid-stream.sse": [3],
+    ]
+
+    static func load(_ name: String) -> (records: [CompletionRecord], diagnostics: [Diagnostic]) {
+        let loaded = RecordLoader.loadAll(path: path(name))
+        return (loaded.records, loaded.diagnostics)
+    }
+}
+
+// MARK: - Helpers
+
+/// A JSON number as written in the file.
+private func number(_ text: String) -> JSONValue { .number(JSONNumber(text: text)) }
+
+/// Loads a sample and requires its record count.
+private func records(_ name: String, count: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> [CompletionRecord] {
+    let records = Samples.load(name).records
+    try #require(records.count == count, "\(name) holds \(count) records, loaded \(records.count)", sourceLocation: sourceLocation)
+    return records
+}
+
+/// The fields a user checks first: kind, id, object, model, created (seconds and as written), fingerprint, line.
+private func expectHeader(
+    _ r: CompletionRecord,
+    kind: RecordKind,
+    id: String?,
+    object: String?,
+    model: String?,
+    created: Double?,
+    raw: JSONValue?,
+    fingerprint: String?,
+    line: Int,
+    createdTolerance: Double = 0,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(r.kind == kind, sourceLocation: sourceLocation)
+    #expect(r.id == id, sourceLocation: sourceLocation)
+    #expect(r.object == object, sourceLocation: sourceLocation)
+    #expect(r.model == model, sourceLocation: sourceLocation)
+    if let created, createdTolerance > 0 {
+        #expect(r.created?.seconds.map { abs($0 - created) <= createdTolerance } == true, "created seconds", sourceLocation: sourceLocation)
+    } else {
+        #expect(r.created?.seconds == created, "created seconds", sourceLocation: sourceLocation)
+    }
+    #expect(r.created?.raw == raw, "created as written", sourceLocation: sourceLocation)
+    #expect(r.systemFingerprint == fingerprint, sourceLocation: sourceLocation)
+    #expect(r.source.line == line, "source line", sourceLocation: sourceLocation)
+}
+
+/// The three counts and the keys of everything else under `usage`, in order.
+private func expectUsage(
+    _ usage: Usage?, prompt: Int?, completion: Int?, total: Int?, other: [String] = [],
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(usage != nil, "usage present", sourceLocation: sourceLocation)
+    #expect(usage?.promptTokens == prompt, "prompt_tokens", sourceLocation: sourceLocation)
+    #expect(usage?.completionTokens == completion, "completion_tokens", sourceLocation: sourceLocation)
+    #expect(usage?.totalTokens == total, "total_tokens", sourceLocation: sourceLocation)
+    #expect(usage?.other.keys == other, "other usage keys", sourceLocation: sourceLocation)
+}
+
+/// Token texts of normalised logprobs.
+private func tokenTexts(_ l: Logprobs?) -> [String?] { l?.tokens.map(\.token) ?? [] }
+
+@Suite("every file in Samples/")
+struct SampleTests {
+    // MARK: - Whole-sample checks
+
+    @Test("a test exists for every file in Samples/")
+    func everySampleHasATest() {
+        #expect(Samples.listing.count == 37, "Samples/ was found at \(Samples.directory.path)")
+        #expect(Set(Samples.asserted).count == Samples.asserted.count, "no sample is listed twice")
+        let listed = Set(Samples.listing), asserted = Set(Samples.asserted)
+        #expect(listed.subtracting(asserted).sorted() == [], "samples without a test")
+        #expect(asserted.subtracting(listed).sorted() == [], "tests for samples that are gone")
+    }
+
+    @Test("only the two broken samples report problems, each once at its line", arguments: Samples.listing)
+    func diagnostics(name: String) {
+        let (_, diagnostics) = Samples.load(name)
+        #expect(diagnostics.map(\.line) == (Samples.diagnosticLines[name] ?? []))
+        #expect(diagnostics.allSatisfy { $0.path == Samples.path(name) })
+    }
+
+    @Test("the --json form has the fixed keys in order and is valid JSON", arguments: Samples.listing)
+    func jsonForm(name: String) throws {
+        let expectedKeys = ["kind", "id", "object", "model", "created", "created_iso", "system_fingerprint", "usage", "choices", "extra", "error", "source"]
+        let (records, _) = Samples.load(name)
+        #expect(!records.isEmpty)
+        for record in records {
+            let value = RecordJSON.value(record)
+            #expect(value.objectValue?.keys == expectedKeys, "line \(record.source.line)")
+            let text = JSONWriter.compact(value)
+            // The serialised text keeps the order, read back by an ordered reader...
+            #expect(try JSONParser.parse(text).objectValue?.keys == expectedKeys, "line \(record.source.line)")
+            // ...and Foundation's reader accepts it.
+            let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect(parsed.map { Set($0.keys) } == Set(expectedKeys), "line \(record.source.line)")
+            #expect((parsed?["source"] as? [String: Any])?["line"] as? Int == record.source.line)
+        }
+    }
+
+    // MARK: - Single responses: legacy completions
+
+    @Test("argot-camelcase-logprobs.json: camelCase keys read like snake_case")
+    func argotCamelCase() throws {
+        let r = try records("argot-camelcase-logprobs.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-SwebbOJ9lBs7mI4fy9HyWE4NxL8YS", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct", created: 1_733_904_521, raw: number("1733904521"),
+                     fingerprint: "fp_44709d6fcb", line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.index == 0)
+        #expect(c.text == " red, yellow, and blue.")
+        #expect(c.finishReason == "stop")
+        #expect(c.extra.isEmpty)
+        #expect(r.extra.isEmpty, "camelCase spellings are known keys")
+        expectUsage(r.usage, prompt: 5, completion: 7, total: 12, other: ["completion_tokens_details"])
+        #expect(r.usage?.completionDetails?["reasoning_tokens"]?.intValue == 0)
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(tokenTexts(lp) == [" red", ",", " yellow", ",", " and", " blue", "."])
+        #expect(lp.tokens.map(\.logprob) == [-0.31452, -0.0028731, -0.70512, -0.00041823, -0.012877, -0.0061541, -0.47713])
+        #expect(lp.tokens.map(\.textOffset) == [28, 32, 33, 40, 41, 45, 50])
+        #expect(lp.tokens.map(\.top.count) == [3, 2, 3, 2, 2, 2, 3])
+        #expect(lp.tokens[0].top.map(\.token) == [" red", ":", " Red"])
+        #expect(lp.tokens[6].top.map(\.token) == [".", ",", "\n"])
+        #expect(r.stream == nil)
+    }
+
+    @Test("array-of-responses.json: a JSON array of three whole responses is three records")
+    func arrayOfResponses() throws {
+        let rs = try records("array-of-responses.json", count: 3)
+        #expect(rs.map(\.id) == ["cmpl-KZf0BwwqHzRsv8qBPIc4xCtlMliYI", "cmpl-QyuU2MAYBi51v5PQzYtpwu9jE6ps0", "cmpl-CkVvyFnpTGoFnlD8OdludIlpuYwZn"])
+        #expect(rs.map(\.model) == ["gpt-3.5-turbo-instruct:20230824-v2", "davinci-002", "babbage-002"])
+        #expect(rs.map(\.source.line) == [2, 21, 40])
+        #expect(rs.allSatisfy { $0.kind == .textCompletion && $0.object == "text_completion" && $0.systemFingerprint == nil })
+        #expect(rs.map { $0.created?.seconds } == [1_752_139_504, 1_752_139_611, 1_752_139_702])
+        #expect(rs.map { $0.created?.raw } == [number("1752139504"), number("1752139611"), number("1752139702")])
+        #expect(rs.map(\.choices.count) == [1, 1, 1])
+        #expect(rs.map(\.finishReasons) == [["stop"], ["length"], ["stop"]])
+        #expect(rs[0].choices[0].text == "\n\nThe mitochondria is the part of the cell that turns nutrients into usable energy in the form of ATP.")
+        #expect(rs[1].choices[0].text == " and the rest of the crew were asleep when the alarm went off. Nobody knew who had set it, or why the")
+        #expect(rs[2].choices[0].text == " Paris is the capital and largest city of France.")
+        #expect(rs.allSatisfy { $0.choices[0].logprobs == nil && $0.choices[0].extra.isEmpty && $0.extra.isEmpty })
+        expectUsage(rs[0].usage, prompt: 8, completion: 22, total: 30)
+        expectUsage(rs[1].usage, prompt: 6, completion: 24, total: 30)
+        expectUsage(rs[2].usage, prompt: 5, completion: 10, total: 15)
+        #expect(rs.allSatisfy { $0.stream == nil }, "finished responses with different ids are not a stream")
+    }
+
+    @Test("atoma-created-iso.json: created as an ISO-8601 string with microseconds")
+    func atomaCreatedISO() throws {
+        let r = try records("atoma-created-iso.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-2c2458da1c9251f8f67bf8440ae7e392", object: "text_completion",
+                     model: "meta-llama/Llama-3.3-70B-Instruct", created: 1_747_836_207.418263, raw: .string("2025-05-21T14:03:27.418263Z"),
+                     fingerprint: nil, line: 1, createdTolerance: 0.001)
+        // 2025-05-21T14:03:27Z is 1747836207; the fraction is .418263 (millisecond precision is enough).
+        #expect(r.created?.iso8601 == "2025-05-21T14:03:27.418Z")
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text.hasPrefix(" Zero-knowledge proofs let one party convince another"))
+        #expect(r.choices[0].text.hasSuffix("without sending the password itself."))
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].logprobs == nil)
+        expectUsage(r.usage, prompt: 14, completion: 39, total: 53)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("azure-content-filter.json: filter results kept per prompt and per choice; a filtered choice is empty")
+    func azureContentFilter() throws {
+        let r = try records("azure-content-filter.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-ohh0uTs9cGFw7bE4qw0wjme4FbrRQ", object: "text_completion",
+                     model: "gpt-35-turbo-instruct", created: 1_716_893_456, raw: number("1716893456"), fingerprint: nil, line: 1)
+        #expect(r.extra.keys == ["prompt_filter_results"])
+        #expect(r.extra["prompt_filter_results"]?.arrayValue?.first?["content_filter_results"]?["jailbreak"]?["detected"] == .bool(false))
+        try #require(r.choices.count == 2)
+        #expect(r.choices.map(\.index) == [0, 1])
+        #expect(r.finishReasons == ["stop", "content_filter"])
+        #expect(r.choices[0].text.hasPrefix("\n\nRain hammered the tin roof as Detective Hale pushed the warehouse door open."))
+        #expect(r.choices[0].text.hasSuffix("and someone had left the radio playing."))
+        #expect(r.choices[1].text == "")
+        #expect(r.choices.map(\.extra.keys) == [["content_filter_results"], ["content_filter_results"]])
+        let violence = r.choices[1].extra["content_filter_results"]?["violence"]
+        #expect(violence?["filtered"] == .bool(true))
+        #expect(violence?["severity"] == .string("medium"))
+        #expect(r.choices[0].extra["content_filter_results"]?["violence"]?["filtered"] == .bool(false))
+        #expect(r.choices.allSatisfy { $0.logprobs == nil })
+        expectUsage(r.usage, prompt: 19, completion: 71, total: 90)
+    }
+
+    @Test("created-milliseconds.json: a 13-digit created is milliseconds")
+    func createdMilliseconds() throws {
+        let r = try records("created-milliseconds.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-ZGrjj9cUQdk5Vxtcf7xUvEMC38D7F", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct", created: 1_736_937_000.123, raw: number("1736937000123"), fingerprint: nil, line: 1)
+        #expect(r.created?.iso8601 == "2025-01-15T10:30:00.123Z")
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "\n\nThis is a test.")
+        #expect(r.choices[0].finishReason == "stop")
+        expectUsage(r.usage, prompt: 5, completion: 6, total: 11)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("deepseek-fim.json: cache hit and miss counts kept with the details")
+    func deepseekFIM() throws {
+        let r = try records("deepseek-fim.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "caab71ba-55c4-4d69-b9e9-28edbba16e8b", object: "text_completion",
+                     model: "deepseek-chat", created: 1_738_912_004, raw: number("1738912004"), fingerprint: "fp_3a5770e1b4_prod0225", line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "\n    if n < 2:\n        return n\n    a, b = 0, 1\n    for _ in range(n - 1):\n        a, b = b, a + b\n")
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].logprobs == nil)
+        expectUsage(r.usage, prompt: 96, completion: 41, total: 137,
+                    other: ["prompt_tokens_details", "completion_tokens_details", "prompt_cache_hit_tokens", "prompt_cache_miss_tokens"])
+        #expect(r.usage?.promptDetails?["cached_tokens"]?.intValue == 64)
+        #expect(r.usage?.other["prompt_cache_hit_tokens"]?.intValue == 64)
+        #expect(r.usage?.other["prompt_cache_miss_tokens"]?.intValue == 32)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("fireworks.json: usage keys in an unusual order")
+    func fireworks() throws {
+        let r = try records("fireworks.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "de0630c2-cb7f-4ef3-a2d7-9da6e3870f3d", object: "text_completion",
+                     model: "accounts/fireworks/models/llama-v3p1-8b-instruct", created: 1_747_400_263, raw: number("1747400263"),
+                     fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text.hasPrefix(" Kubernetes is an open-source system for running containers"))
+        #expect(r.choices[0].text.hasSuffix("restarts them when they fail, and"))
+        #expect(r.choices[0].finishReason == "length")
+        expectUsage(r.usage, prompt: 18, completion: 48, total: 66)
+        #expect(r.usage?.totalMismatch == false)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("koboldcpp.json: created of 1 and a fixed id")
+    func koboldcpp() throws {
+        let r = try records("koboldcpp.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-1", object: "text_completion",
+                     model: "koboldcpp/Mistral-Nemo-Instruct-2407-Q4_K_M", created: 1, raw: number("1"), fingerprint: nil, line: 1)
+        #expect(r.created?.iso8601 == "1970-01-01T00:00:01Z")
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text.hasPrefix(" The lantern flickered as Elira stepped into the archive."))
+        #expect(r.choices[0].text.hasSuffix("a cup of tea still"))
+        #expect(r.choices[0].finishReason == "length")
+        expectUsage(r.usage, prompt: 57, completion: 80, total: 137)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("llamacpp.json: chat-style logprobs on a text completion, timings kept, the -FLT_MAX sentinel")
+    func llamacpp() throws {
+        let r = try records("llamacpp.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "chatcmpl-bwWby7Pq5nhbSe5vXKlkVtwkYUWDZTjb", object: "text_completion",
+                     model: "Llama-3.2-3B-Instruct-Q4_K_M.gguf", created: 1_738_006_519, raw: number("1738006519"),
+                     fingerprint: "b4567-abc1234", line: 1)
+        #expect(r.extra.keys == ["timings"])
+        #expect(r.extra["timings"]?["predicted_n"]?.intValue == 6)
+        #expect(r.extra["timings"]?["draft_n_accepted"]?.intValue == 3)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == " Paris, the capital of France")
+        #expect(c.finishReason == "length")
+        #expect(c.extra.isEmpty)
+        expectUsage(r.usage, prompt: 15, completion: 6, total: 21)
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .chat)
+        #expect(tokenTexts(lp) == [" Paris", ",", " the", " capital", " of", " France"])
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens.map(\.logprob) == [-0.021394, -1.148562, -0.119815, -0.004211, -0.000318, -0.002647])
+        #expect(lp.tokens.map(\.top.count) == [3, 3, 3, 3, 3, 3])
+        #expect(lp.tokens[0].bytes == [32, 80, 97, 114, 105, 115])
+        #expect(lp.tokens[1].top.map(\.token) == [".", ",", "\n"], "alternatives in the server's order")
+        let sentinel = lp.tokens[4].top[2]
+        #expect(sentinel.token == " city")
+        #expect(sentinel.logprob == -3.4028234663852886e+38)
+        #expect(sentinel.probability == 0)
+    }
+
+    @Test("ollama.json: one line, no logprobs key")
+    func ollama() throws {
+        let r = try records("ollama.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-123", object: "text_completion", model: "llama3.2",
+                     created: 1_739_871_234, raw: number("1739871234"), fingerprint: "fp_ollama", line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text.hasPrefix("Here's a quick tip: store basil like fresh flowers."))
+        #expect(r.choices[0].text.hasSuffix("Basil kept in the fridge turns black within a day or two."))
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].logprobs == nil)
+        #expect(r.choices[0].extra.isEmpty)
+        expectUsage(r.usage, prompt: 31, completion: 49, total: 80)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("openai-text-completion.json: legacy logprobs with offsets and alternatives")
+    func openaiTextCompletion() throws {
+        let r = try records("openai-text-completion.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-GouSHrcvm2i4JSyw8zIDmjEU6QtBa", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_741_689_732, raw: number("1741689732"),
+                     fingerprint: "fp_0ba0d124f1", line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "\n\nScoops of happiness in every cone.")
+        #expect(c.finishReason == "stop")
+        expectUsage(r.usage, prompt: 10, completion: 9, total: 19, other: ["prompt_tokens_details", "completion_tokens_details"])
+        #expect(r.usage?.promptDetails?.keys == ["cached_tokens", "audio_tokens"])
+        #expect(r.usage?.completionDetails?.keys == ["reasoning_tokens", "audio_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens"])
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(tokenTexts(lp) == ["\n\n", "Sc", "oops", " of", " happiness", " in", " every", " cone", "."])
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens.map(\.textOffset) == [38, 40, 42, 46, 49, 59, 62, 68, 73])
+        #expect(lp.tokens[2].logprob == -1.12e-05)
+        #expect(lp.tokens.map(\.top.count) == [3, 3, 2, 3, 3, 3, 3, 3, 3])
+        #expect(lp.tokens[1].top.map(\.token) == ["\"", "Sc", "Indul"], "the sampled token need not be the top alternative")
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("openrouter.json: provider, native finish reason, cost and cost details")
+    func openrouter() throws {
+        let r = try records("openrouter.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "gen-1741862745-8BAaHMGNRv2mGGHF1ZNF", object: "text_completion",
+                     model: "meta-llama/llama-3.1-8b-instruct", created: 1_741_862_745, raw: number("1741862745"), fingerprint: nil, line: 1)
+        #expect(r.extra.keys == ["provider"])
+        #expect(r.extra["provider"] == .string("Together"))
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text.hasPrefix(" Photosynthesis is the process plants use to turn sunlight"))
+        #expect(c.text.hasSuffix("where the pigment chlorophyll absorbs light energy."))
+        #expect(c.finishReason == "stop")
+        #expect(c.extra.keys == ["native_finish_reason"])
+        #expect(c.extra["native_finish_reason"] == .string("eos"))
+        expectUsage(r.usage, prompt: 45, completion: 65, total: 110,
+                    other: ["cost", "is_byok", "prompt_tokens_details", "cost_details", "completion_tokens_details"])
+        #expect(r.usage?.other["cost"] == number("0.0000198"), "the cost as written")
+        #expect(r.usage?.other["is_byok"] == .bool(false))
+        #expect(r.usage?.other["cost_details"]?["upstream_inference_cost"] == .null)
+        #expect(r.usage?.completionDetails?["image_tokens"]?.intValue == 0)
+    }
+
+    @Test("orq-create-completion-body.json: two choices and cache-creation tokens")
+    func orqCreateCompletionBody() throws {
+        let r = try records("orq-create-completion-body.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-8WsPEYaMC1uSj6uf6CF4rsQ1Jydyg", object: "text_completion",
+                     model: "openai/gpt-3.5-turbo-instruct", created: 1_767_348_310, raw: number("1767348310"),
+                     fingerprint: "fp_0ba0d124f1", line: 1)
+        try #require(r.choices.count == 2)
+        #expect(r.choices.map(\.index) == [0, 1])
+        #expect(r.finishReasons == ["stop", "length"])
+        #expect(r.choices[0].text == " The team agreed to move the launch to March 14 and to hire two more support engineers before then.")
+        #expect(r.choices[1].text == " Launch slips two weeks to March 14; support hiring is approved, and the pricing page will be rewritten by")
+        #expect(r.choices.allSatisfy { $0.logprobs == nil && $0.extra.isEmpty })
+        expectUsage(r.usage, prompt: 1187, completion: 46, total: 1233, other: ["prompt_tokens_details", "completion_tokens_details"])
+        #expect(r.usage?.promptDetails?["cache_creation_tokens"]?.intValue == 1152)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("orq-proxy-created-string.json: created as a numeric string, camelCase finishReason")
+    func orqProxyCreatedString() throws {
+        let r = try records("orq-proxy-created-string.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-WciikxR74JwKYqYZYUZTvyenILdxb", object: "text_completion",
+                     model: "openai/gpt-3.5-turbo-instruct", created: 1_757_672_130, raw: .string("1757672130"), fingerprint: nil, line: 1)
+        #expect(r.created?.iso8601 == "2025-09-12T10:15:30Z")
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].text.hasPrefix(" Our Q3 release focuses on three things:"))
+        #expect(r.choices[0].text.hasSuffix("Beta testers reported a 40% drop in sync errors."))
+        expectUsage(r.usage, prompt: 24, completion: 38, total: 62, other: ["prompt_tokens_details", "completion_tokens_details"])
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("orq-python-float-counts.json: counts, index and created written as floats")
+    func orqPythonFloatCounts() throws {
+        let r = try records("orq-python-float-counts.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-oWOSH6VJ66LGhZku32V8HIJCKjSmY", object: "text_completion",
+                     model: "openai/gpt-3.5-turbo-instruct", created: 1_757_672_130, raw: number("1757672130.0"), fingerprint: nil, line: 1)
+        #expect(r.created?.iso8601 == "2025-09-12T10:15:30Z", "a .0 fraction is not a sub-second part")
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].index == 0)
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].text.hasPrefix("\n\nDear Ms. Patel, thank you for your patience."))
+        #expect(r.choices[0].text.hasSuffix("The tracking number is in the email below."))
+        expectUsage(r.usage, prompt: 12, completion: 30, total: 42, other: ["prompt_tokens_details", "completion_tokens_details"])
+        let prompt = try #require(r.usage?.promptDetails)
+        #expect(JSONWriter.compact(.object(prompt)) == #"{"cached_tokens":0,"audio_tokens":null}"#)
+        let completion = try #require(r.usage?.completionDetails)
+        #expect(JSONWriter.compact(.object(completion)) == #"{"reasoning_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0,"audio_tokens":null}"#,
+                "float token counts inside the details are integers")
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("orq-router-float-created.json: a fractional created keeps its centiseconds")
+    func orqRouterFloatCreated() throws {
+        let r = try records("orq-router-float-created.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-1deYiK1eHgH7jPNGSHS9mIlqy1K9U", object: "text_completion",
+                     model: "openai/gpt-3.5-turbo-instruct", created: 1_731_672_130.52, raw: number("1731672130.52"),
+                     fingerprint: "fp_44709d6fcb", line: 1)
+        #expect(r.created?.iso8601 == "2024-11-15T12:02:10.520Z")
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].index == 0)
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].text == "\n\nTo reset your password, open Settings, tap Account, then choose Reset Password. We will email you a link that expires in 30 minutes.")
+        expectUsage(r.usage, prompt: 17, completion: 29, total: 46)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("tgi.json: an empty id, a flat array of logprobs, eos_token")
+    func tgi() throws {
+        let r = try records("tgi.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "", object: "text_completion", model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
+                     created: 1_719_497_321, raw: number("1719497321"), fingerprint: "2.0.4-native", line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == " Water boils at 100 \u{B0}C (212 \u{B0}F) at sea level.")
+        #expect(c.finishReason == "eos_token")
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .flat)
+        #expect(lp.tokens.count == 17)
+        #expect(lp.tokens.allSatisfy { $0.token == nil && $0.top.isEmpty && $0.textOffset == nil })
+        #expect(lp.tokens.map(\.logprob) == [-0.4417, -0.0912, -0.0035, -0.0008, -0.2519, -0.0107, -0.6678, -0.0194, -0.0021,
+                                             -0.0006, -0.0413, -0.1326, -0.0009, -0.0512, -0.0003, -0.2871, -0.0118])
+        expectUsage(r.usage, prompt: 11, completion: 17, total: 28)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("together.json: text.completion, a seed above Int64.max, a null first logprob")
+    func together() throws {
+        let r = try records("together.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "8f4b2a61ce9d17a3-YYZ", object: "text.completion",
+                     model: "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo", created: 1_734_390_122, raw: number("1734390122"),
+                     fingerprint: nil, line: 1)
+        #expect(r.extra.keys == ["prompt"])
+        #expect(r.extra["prompt"] == .array([]))
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.index == 0)
+        #expect(c.text == " The Great Wall is not visible to the naked eye from the Moon.")
+        #expect(c.finishReason == "eos")
+        #expect(c.extra.keys == ["seed"])
+        #expect(c.extra["seed"] == number("13424880326038300000"), "the seed's digits as written")
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(tokenTexts(lp) == [" The", " Great", " Wall", " is", " not", " visible", " to", " the", " naked", " eye", " from", " the", " Moon", "."])
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens[0].logprob == nil, "a null logprob stays nil")
+        #expect(lp.tokens[1].logprob == -0.3316)
+        #expect(lp.tokens[13].logprob == -0.1088)
+        #expect(lp.tokens.allSatisfy { $0.top.isEmpty && $0.textOffset == nil })
+        expectUsage(r.usage, prompt: 12, completion: 14, total: 26, other: ["cache_hit_rate"])
+        #expect(r.usage?.other["cache_hit_rate"]?.intValue == 0)
+    }
+
+    @Test("unicode-control.json: emoji sequences, combining marks and terminal control characters kept exactly")
+    func unicodeControl() throws {
+        let r = try records("unicode-control.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-BfnSxFVe5ugWXukb4fZGpeAnM1jCi", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct", created: 1_750_321_145, raw: number("1750321145"), fingerprint: nil, line: 1)
+        try #require(r.choices.count == 2)
+        let first = "\u{65E5}\u{672C}\u{8A9E}\u{306E}\u{30C6}\u{30AD}\u{30B9}\u{30C8}\u{3067}\u{3059}\u{3002}\u{5BB6}\u{65CF}: "
+            + "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466} \u{65D7}: \u{1F1EF}\u{1F1F5} "
+            + "Caf\u{E9} spelled with a combining accent: cafe\u{301}. Smile: \u{1F600}"
+        let second = "Progress:\t50%\r\u{1B}[2J\u{1B}]0;pwned\u{7}Done\u{7} oops\u{8}!\t\u{9B}31mred?\u{1B}[0m\tend"
+        // Compare scalars, not Strings: String == would call the precomposed and combining é equal.
+        #expect(Array(r.choices[0].text.unicodeScalars) == Array(first.unicodeScalars), "the \\ud83d\\ude00 escape pair is one scalar")
+        #expect(Array(r.choices[1].text.unicodeScalars) == Array(second.unicodeScalars))
+        #expect(r.choices[0].text.unicodeScalars.count == 82)
+        #expect(r.choices[1].text.unicodeScalars.count == 57)
+        #expect(r.finishReasons == ["stop", "stop"])
+        expectUsage(r.usage, prompt: 18, completion: 71, total: 89)
+    }
+
+    @Test("vllm.json: vLLM extras, a null first logprob, the -9999 sentinel")
+    func vllm() throws {
+        let r = try records("vllm.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-560ed3d4c5fe7c0647eb21b28a3d7f34", object: "text_completion",
+                     model: "Qwen/Qwen2.5-7B-Instruct", created: 1_760_531_847, raw: number("1760531847"),
+                     fingerprint: "vllm-0.30.0-c25bd4ff", line: 1)
+        #expect(r.extra.keys == ["service_tier", "kv_transfer_params"])
+        #expect(r.extra["service_tier"] == .null)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "The capital of Frannce is Paris. It is known for its art")
+        #expect(c.finishReason == "length")
+        #expect(c.extra.keys == ["stop_reason", "token_ids", "prompt_logprobs", "prompt_token_ids"])
+        #expect(c.extra["prompt_logprobs"]?.arrayValue?.count == 7)
+        expectUsage(r.usage, prompt: 7, completion: 8, total: 15, other: ["prompt_tokens_details"])
+        #expect(r.usage?.other["prompt_tokens_details"] == .null)
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(lp.tokens.count == 15)
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens.map(\.textOffset) == [0, 3, 11, 14, 17, 20, 22, 25, 31, 32, 35, 38, 44, 48, 52])
+        #expect(lp.tokens[0].logprob == nil)
+        #expect(lp.tokens[0].top.isEmpty, "a null top_logprobs entry has no alternatives")
+        #expect(lp.tokens[4].token == "ann")
+        #expect(lp.tokens[4].logprob == -9999.0)
+        #expect(lp.tokens[4].probability == 0, "-9999 is vLLM's floor for -inf")
+        #expect(lp.tokens[4].top.map(\.token) == ["ann", "ance"])
+        #expect(lp.tokens.map(\.top.count) == [0, 2, 1, 2, 2, 2, 1, 1, 1, 2, 1, 2, 1, 1, 2])
+    }
+
+    // MARK: - Single responses: chat
+
+    @Test("chat-completion-tools.json: a tool call, a refusal and a plain answer with chat logprobs")
+    func chatCompletionTools() throws {
+        let r = try records("chat-completion-tools.json", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "chatcmpl-I4QyD74gpI1Vl6opDUpeEMFhRE3LC", object: "chat.completion",
+                     model: "gpt-4o-2024-08-06", created: 1_749_216_388, raw: number("1749216388"), fingerprint: "fp_a288987b44", line: 1)
+        #expect(r.extra.keys == ["service_tier"])
+        #expect(r.extra["service_tier"] == .string("default"))
+        expectUsage(r.usage, prompt: 138, completion: 54, total: 192, other: ["prompt_tokens_details", "completion_tokens_details"])
+        try #require(r.choices.count == 3)
+        #expect(r.choices.map(\.index) == [0, 1, 2])
+        #expect(r.finishReasons == ["tool_calls", "stop", "stop"])
+        #expect(r.choices.map(\.role) == ["assistant", "assistant", "assistant"])
+
+        let tool = r.choices[0]
+        #expect(tool.text == "", "null content is no text")
+        #expect(tool.refusal == nil)
+        #expect(tool.message?.keys == ["role", "tool_calls", "refusal", "annotations"])
+        try #require(tool.toolCalls.count == 1)
+        let call = tool.toolCalls[0]
+        #expect(call["id"] == .string("call_qIzW5WVFhpasRUd98vHZ3uZ3"))
+        #expect(call["type"] == .string("function"))
+        #expect(call["function"]?["name"] == .string("get_current_weather"))
+        #expect(call["function"]?["arguments"] == .string(#"{"location":"Paris, France","unit":"celsius"}"#))
+        #expect(tool.logprobs?.shape == .chat)
+        #expect(tool.logprobs?.tokens.isEmpty == true, "content and refusal logprobs are both null")
+
+        let refusal = r.choices[1]
+        #expect(refusal.text == "")
+        #expect(refusal.refusal == "I'm sorry, but I can't help with that.")
+        #expect(refusal.toolCalls.isEmpty)
+        // The file gives logprobs for the 12 refusal tokens (`logprobs.refusal`, with `content` null).
+        // They must not be lost: a user inspecting this choice should see them.
+        #expect(tokenTexts(refusal.logprobs) == ["I", "'m", " sorry", ",", " but", " I", " can", "'t", " help", " with", " that", "."],
+                "refusal logprobs are read")
+        #expect(refusal.logprobs?.tokens.first?.logprob == -0.0011)
+
+        let answer = r.choices[2]
+        #expect(answer.text == "I can check the weather for you. Which Paris do you mean \u{2014} Paris, France or Paris, Texas?")
+        #expect(answer.refusal == nil)
+        let lp = try #require(answer.logprobs)
+        #expect(lp.shape == .chat)
+        #expect(lp.tokens.count == 22)
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == answer.text)
+        #expect(lp.tokens.allSatisfy { $0.top.count == 2 && $0.textOffset == nil })
+        #expect(lp.tokens[0].top.map(\.token) == ["I", "Sure"])
+        #expect(lp.tokens[11].logprob == -4.1e-06)
+        #expect(lp.tokens[13].token == " \u{2014}")
+        #expect(lp.tokens[21].top.map(\.token) == ["?", "?\n"])
+    }
+
+    @Test("groq-chat.json: timing keys in usage, x_groq kept")
+    func groqChat() throws {
+        let r = try records("groq-chat.json", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "chatcmpl-5977212a-d441-4050-b128-fb0f149a17ed", object: "chat.completion",
+                     model: "llama-3.1-8b-instant", created: 1_746_031_812, raw: number("1746031812"), fingerprint: "fp_8d1c73bd4c", line: 1)
+        #expect(r.extra.keys == ["usage_breakdown", "x_groq", "service_tier"])
+        #expect(r.extra["x_groq"]?["id"] == .string("req_01jt3m8f2eezv9q6k4x7b1c0hd"))
+        #expect(r.extra["service_tier"] == .string("on_demand"))
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text.hasPrefix("A hash map stores key-value pairs in an array of buckets."))
+        #expect(r.choices[0].text.hasSuffix("it grows and rehashes every entry so operations stay fast."))
+        #expect(r.choices[0].text.count == 393)
+        #expect(r.choices[0].finishReason == "stop")
+        #expect(r.choices[0].role == "assistant")
+        expectUsage(r.usage, prompt: 48, completion: 87, total: 135, other: ["queue_time", "prompt_time", "completion_time", "total_time"])
+        #expect(r.usage?.other["total_time"] == number("0.15444565100000002"), "timings as written")
+    }
+
+    @Test("mistral-fim.json: a chat-shaped FIM response with null tool_calls")
+    func mistralFIM() throws {
+        let r = try records("mistral-fim.json", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "76893fb18c8f98628c8f832d1fd9d0ad", object: "chat.completion",
+                     model: "codestral-2501", created: 1_740_392_117, raw: number("1740392117"), fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "\n    if not items:\n        return 0.0\n    return sum(items) / len(items)\n")
+        #expect(c.finishReason == "stop")
+        #expect(c.logprobs == nil)
+        #expect(c.toolCalls.isEmpty)
+        #expect(c.role == "assistant")
+        #expect(c.message?.keys == ["tool_calls", "prefix", "role"])
+        #expect(c.message?["prefix"] == .bool(false))
+        expectUsage(r.usage, prompt: 24, completion: 38, total: 62)
+        #expect(r.extra.isEmpty)
+    }
+
+    // MARK: - Errors
+
+    @Test("openai-error.json: a whole-file API error")
+    func openaiError() throws {
+        let r = try records("openai-error.json", count: 1)[0]
+        expectHeader(r, kind: .error, id: nil, object: nil, model: nil, created: nil, raw: nil, fingerprint: nil, line: 1)
+        let e = try #require(r.error)
+        #expect(e.message == "Incorrect API key provided: sk-***...***abcd. You can find your API key at https://platform.openai.com/account/api-keys.")
+        #expect(e.type == "invalid_request_error")
+        #expect(e.code == .string("invalid_api_key"))
+        #expect(e.param == .null)
+        #expect(r.choices.isEmpty)
+        #expect(r.usage == nil)
+        #expect(r.extra.isEmpty)
+        #expect(r.stream == nil)
+    }
+
+    @Test("vllm-error.json: an error whose code is the HTTP status number")
+    func vllmError() throws {
+        let r = try records("vllm-error.json", count: 1)[0]
+        expectHeader(r, kind: .error, id: nil, object: nil, model: nil, created: nil, raw: nil, fingerprint: nil, line: 1)
+        let e = try #require(r.error)
+        #expect(e.message == "This model's maximum context length is 8192 tokens. However, you requested 8300 tokens (108 in the messages, 8192 in the completion). Please reduce the length of the messages or completion.")
+        #expect(e.type == "BadRequestError")
+        #expect(e.code == number("400"))
+        #expect(e.code?.intValue == 400)
+        #expect(r.choices.isEmpty)
+        #expect(r.usage == nil)
+    }
+
+    // MARK: - Logs
+
+    @Test("batch-output.jsonl: batch envelopes, a body error and an expired request")
+    func batchOutput() throws {
+        let rs = try records("batch-output.jsonl", count: 5)
+        #expect(rs.map(\.source.line) == [1, 2, 3, 4, 5])
+        #expect(rs.map(\.kind) == [.textCompletion, .chatCompletion, .error, .error, .textCompletion])
+        #expect(rs.map { $0.extra["batch"]?["custom_id"] } == (1...5).map { .string("request-\($0)") })
+        #expect(rs.map { $0.extra["batch"]?["id"]?.stringValue } == [
+            "batch_req_68302b067f5e8190438206ac2bbd582e", "batch_req_68302b0904df81905b9086c902d3b470",
+            "batch_req_68302b0bbcde8190830f80936aa55e6d", "batch_req_68302b0c806b819076defbf40c8e9cfc",
+            "batch_req_68302b0f747981901ec6de621ed2e468",
+        ])
+        #expect(rs.map { $0.extra["batch"]?["status_code"]?.intValue } == [200, 200, 400, nil, 200])
+        #expect(rs.map { $0.extra["batch"]?["request_id"]?.stringValue } == [
+            "req_c7aa6ba72de0b0adcdba3c2e646909f6", "req_280c63c6bae6c34675f0d8f2e581b54f",
+            "req_e720878ba049f83649d9f67764853170", nil, "req_8d837c0453a3e139cdb92c2c7a06b4eb",
+        ])
+        #expect(rs[3].extra["batch"]?.objectValue?.keys == ["id", "custom_id"])
+
+        expectHeader(rs[0], kind: .textCompletion, id: "cmpl-ySUULYU4TqeT4OfT72MN4YPDskzVS", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_747_987_206, raw: number("1747987206"), fingerprint: nil, line: 1)
+        #expect(rs[0].extra.keys == ["batch"])
+        #expect(rs[0].choices.map(\.text) == ["\n\nPositive"])
+        #expect(rs[0].finishReasons == ["stop"])
+        expectUsage(rs[0].usage, prompt: 42, completion: 2, total: 44)
+
+        expectHeader(rs[1], kind: .chatCompletion, id: "chatcmpl-oAojToD8mJMJZeON48dmcK14yIJNr", object: "chat.completion",
+                     model: "gpt-4o-mini-2024-07-18", created: 1_747_987_209, raw: number("1747987209"), fingerprint: "fp_34a54ae93c", line: 2)
+        #expect(rs[1].extra.keys == ["batch", "service_tier"])
+        #expect(rs[1].choices.map(\.text) == ["Negative. The reviewer says the blender broke after two uses and support never replied."])
+        #expect(rs[1].choices.first?.refusal == nil)
+        #expect(rs[1].finishReasons == ["stop"])
+        expectUsage(rs[1].usage, prompt: 57, completion: 17, total: 74, other: ["prompt_tokens_details", "completion_tokens_details"])
+
+        let bodyError = try #require(rs[2].error)
+        #expect(bodyError.message?.hasPrefix("This model's maximum context length is 4097 tokens, however you requested 4596 tokens") == true)
+        #expect(bodyError.type == "invalid_request_error")
+        #expect(bodyError.code == .null)
+        #expect(rs[2].extra.keys == ["batch"])
+
+        let expired = try #require(rs[3].error)
+        #expect(expired.message == "This request could not be executed before the completion window expired.")
+        #expect(expired.code == .string("batch_expired"))
+        #expect(expired.type == nil)
+
+        expectHeader(rs[4], kind: .textCompletion, id: "cmpl-WQCfikX8H3abcCZj5alWBad99As9m", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_747_987_215, raw: number("1747987215"), fingerprint: nil, line: 5)
+        #expect(rs[4].choices.map(\.text) == ["\n\nNeutral"])
+        expectUsage(rs[4].usage, prompt: 39, completion: 2, total: 41)
+        #expect(rs.allSatisfy { $0.stream == nil })
+    }
+
+    @Test("broken-line.jsonl: the truncated line 3 is reported at its open string; the other four load")
+    func brokenLine() throws {
+        let (rs, diagnostics) = Samples.load("broken-line.jsonl")
+        try #require(rs.count == 4)
+        #expect(rs.map(\.source.line) == [1, 2, 4, 5])
+        #expect(rs.map(\.id) == ["cmpl-34OCil0ulrC7n9ekHCJ86KVPfdUKq", "cmpl-b1hMc01ZD4Nl47ARVyt2Su5zomHkv",
+                                 "cmpl-Sc6qkCCvQmbbqLBlfo2FOXaIETKWz", "cmpl-Wn1FFiEL9tywHs8HKRJzjwgWfnRK1"])
+        #expect(rs.map { $0.created?.seconds } == [1_744_286_400, 1_744_286_497, 1_744_286_691, 1_744_286_788])
+        #expect(rs.allSatisfy { $0.kind == .textCompletion && $0.model == "gpt-3.5-turbo-instruct" && $0.finishReasons == ["stop"] })
+        #expect(rs.map { $0.choices.first?.text } == [
+            "\n\nThe meeting has been moved to 3 p.m. on Thursday in room 4B.",
+            "\n\nPlease remember to submit your timesheets by Friday noon.",
+            "\n\nThe cafeteria will be closed on Monday for maintenance.",
+            "\n\nParking lot C will be repaved next weekend; use lot D instead.",
+        ])
+        #expect(rs.map { $0.usage?.completionTokens } == [16, 12, 11, 15])
+        #expect(rs.map { $0.usage?.totalTokens } == [30, 26, 25, 29])
+        try #require(diagnostics.count == 1)
+        let d = diagnostics[0]
+        #expect(d.line == 3)
+        #expect(d.column == 154, "the opening quote of \"The quick")
+        #expect(d.message.contains("unterminated string"))
+        #expect(d.description.hasPrefix(Samples.path("broken-line.jsonl") + ":3:154: error: "))
+    }
+
+    @Test("log-crlf-blank.jsonl: CRLF line ends and blank lines; lines counted as written")
+    func logCRLFBlank() throws {
+        let rs = try records("log-crlf-blank.jsonl", count: 4)
+        #expect(rs.map(\.source.line) == [1, 3, 4, 7])
+        #expect(rs.map(\.id) == ["cmpl-Vu1KKpDda4XRj06GuocDbce9vSXGO", "cmpl-VAalW3ZBY5QPT3R2S23LCfQP3FMyI",
+                                 "cmpl-mZGHYh3dkG36If4tT3ifZfetBb7bP", "cmpl-coPomEs8yD5COgO66gXMSMGmWZIaS"])
+        #expect(rs.map { $0.created?.raw } == [number("1745830800"), number("1745831213"), number("1745831626"), number("1745832039")])
+        #expect(rs.map(\.finishReasons) == [["stop"], ["stop"], ["length"], ["stop"]])
+        #expect(rs.map { $0.choices.first?.text } == [
+            "\n\nBonjour ! Comment puis-je vous aider aujourd'hui ?",
+            "\n\nThe invoice total is $1,284.50, due on June 30.",
+            "\n\nStep 1: Preheat the oven to 200 \u{B0}C. Step 2: Toss the vegetables with olive oil and",
+            "\n\nYes, the library is open until 9 p.m. on weekdays.",
+        ])
+        #expect(!rs.contains { $0.choices.first?.text.contains("\r") == true }, "no CR leaks into the text")
+        #expect(rs.map { $0.usage?.totalTokens } == [21, 39, 39, 27])
+        #expect(rs.allSatisfy { $0.stream == nil && $0.extra.isEmpty })
+    }
+
+    @Test("log-200.jsonl: 200 lines are 200 records matching the file line by line")
+    func log200() throws {
+        let rs = try records("log-200.jsonl", count: 200)
+        #expect(rs.map(\.source.line) == Array(1...200))
+        #expect(rs.allSatisfy { $0.kind == .textCompletion && $0.object == "text_completion" && $0.stream == nil })
+
+        // Each line read independently with Foundation's reader.
+        let text = try String(contentsOfFile: Samples.path("log-200.jsonl"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        try #require(lines.count == 200)
+        for (line, record) in zip(lines, rs) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let at = "line \(record.source.line)"
+            #expect(record.id == object["id"] as? String, "\(at)")
+            #expect(record.model == object["model"] as? String, "\(at)")
+            #expect(record.created?.seconds == (object["created"] as? Int).map(Double.init), "\(at)")
+            #expect(record.systemFingerprint == object["system_fingerprint"] as? String, "\(at)")
+            let choices = try #require(object["choices"] as? [[String: Any]])
+            #expect(record.choices.map(\.text) == choices.map { $0["text"] as? String ?? "<missing>" }, "\(at)")
+            #expect(record.finishReasons == choices.map { $0["finish_reason"] as? String }, "\(at)")
+            #expect(record.choices.map(\.index) == choices.map { $0["index"] as? Int ?? -1 }, "\(at)")
+            #expect(record.choices.map { $0.logprobs?.tokens.count } == choices.map { (($0["logprobs"] as? [String: Any])?["tokens"] as? [Any])?.count }, "\(at)")
+            let usage = try #require(object["usage"] as? [String: Any])
+            #expect(record.usage?.promptTokens == usage["prompt_tokens"] as? Int, "\(at)")
+            #expect(record.usage?.completionTokens == usage["completion_tokens"] as? Int, "\(at)")
+            #expect(record.usage?.totalTokens == usage["total_tokens"] as? Int, "\(at)")
+        }
+
+        // Totals a user would check in a summary.
+        let reasons = rs.flatMap(\.finishReasons)
+        #expect(reasons.count == 276)
+        #expect(reasons.filter { $0 == "stop" }.count == 238)
+        #expect(reasons.filter { $0 == "length" }.count == 36)
+        #expect(reasons.filter { $0 == "content_filter" }.count == 2)
+        #expect(rs.map(\.choices.count).filter { $0 == 1 }.count == 142)
+        #expect(rs.map(\.choices.count).filter { $0 == 2 }.count == 40)
+        #expect(rs.map(\.choices.count).filter { $0 == 3 }.count == 18)
+        #expect(rs.filter { $0.model == "gpt-3.5-turbo-instruct" }.count == 88)
+        #expect(rs.filter { $0.model == "meta-llama/Llama-3.1-8B-Instruct" }.count == 57)
+        #expect(rs.filter { $0.model == "davinci-002" }.count == 31)
+        #expect(rs.filter { $0.model == "babbage-002" }.count == 24)
+        #expect(rs.flatMap(\.choices).filter { $0.logprobs != nil }.count == 28)
+        #expect(rs.flatMap(\.choices).compactMap(\.logprobs).map(\.tokens.count).reduce(0, +) == 715)
+        #expect(Set(rs.compactMap(\.id)).count == 200, "every line has its own id")
+        #expect(!rs.contains { $0.usage?.totalMismatch == true })
+
+        // Line 1: a vLLM response.
+        expectHeader(rs[0], kind: .textCompletion, id: "cmpl-f9344ff56cf37a3471b5fe99636a8b28", object: "text_completion",
+                     model: "meta-llama/Llama-3.1-8B-Instruct", created: 1_741_595_068, raw: number("1741595068"),
+                     fingerprint: "vllm-0.30.0-c25bd4ff", line: 1)
+        #expect(rs[0].extra.keys == ["service_tier", "kv_transfer_params"])
+        #expect(rs[0].choices.first?.extra.keys == ["stop_reason", "token_ids", "prompt_logprobs", "prompt_token_ids"])
+        expectUsage(rs[0].usage, prompt: 8, completion: 36, total: 44, other: ["prompt_tokens_details"])
+        // Line 3: legacy logprobs.
+        let lp = try #require(rs[2].choices.first?.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(lp.tokens.count == 32)
+        #expect(lp.tokens.first?.token == "\n\n" && lp.tokens.first?.textOffset == 63)
+        #expect(lp.tokens.last?.token == " safe" && lp.tokens.last?.textOffset == 191)
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == rs[2].choices.first?.text)
+        // Line 57: a choice stopped by the content filter before any text.
+        #expect(rs[56].choices.first?.finishReason == "content_filter")
+        #expect(rs[56].choices.first?.text == "")
+        // Line 163: stopped by the filter after some text.
+        #expect(rs[162].choices.first?.finishReason == "content_filter")
+        #expect(rs[162].choices.first?.text == "\n\nThe detective kicked the door open and")
+        // Line 200.
+        expectHeader(rs[199], kind: .textCompletion, id: "cmpl-UT0ZhvNVJjrjM4uOl7ZcSja0dlnIu", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct", created: 1_741_877_259, raw: number("1741877259"),
+                     fingerprint: "fp_0ba0d124f1", line: 200)
+        #expect(rs[199].finishReasons == ["stop", "stop"])
+        #expect(rs[199].choices.last?.text == "\n\nSELECT o.*\nFROM orders AS o\nORDER BY o.created_at DESC, o.id DESC\nLIMIT 10;")
+        expectUsage(rs[199].usage, prompt: 12, completion: 55, total: 67)
+    }
+
+    // MARK: - Streams
+
+    @Test("chunks-bare.jsonl: 17 bare chunk lines assemble into one response")
+    func chunksBare() throws {
+        let r = try records("chunks-bare.jsonl", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-nrWoxZbKNTMahYGm7HQLRGkIJlzf9", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_770_934_512, raw: number("1770934512"), fingerprint: nil, line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false))
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "The best time to plant tulip bulbs is in the fall, about six weeks before")
+        #expect(r.choices[0].finishReason == "length")
+        #expect(r.choices[0].logprobs == nil)
+        expectUsage(r.usage, prompt: 11, completion: 16, total: 27)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("openai-spec-invalid-stream.sse: the malformed chunk on line 3 is reported; the others still assemble")
+    func openaiSpecInvalidStream() throws {
+        let (rs, diagnostics) = Samples.load("openai-spec-invalid-stream.sse")
+        try #require(rs.count == 1)
+        let r = rs[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct", created: 1_690_759_702, raw: number("1690759702"), fingerprint: "fp_44709d6fcb", line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 2, sawDone: true))
+        #expect(r.choices.map(\.text) == ["\n\n is a test."])
+        #expect(r.finishReasons == ["stop"])
+        #expect(r.usage == nil)
+        try #require(diagnostics.count == 1)
+        #expect(diagnostics[0].line == 3)
+        #expect(diagnostics[0].column == 222, "the quote of \"system_fingerprint\" where a comma was expected")
+        #expect(diagnostics[0].message.contains("expected ',' or '}'"))
+    }
+
+    @Test("stream-azure.sse: Azure's empty lead chunk with filter results, then legacy logprobs per chunk")
+    func streamAzure() throws {
+        let r = try records("stream-azure.sse", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-QEZe7uEJvowVVX6TekjGFcltHdZt1", object: "text_completion",
+                     model: "gpt-35-turbo-instruct", created: 1_713_266_085, raw: number("1713266085"), fingerprint: nil, line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true))
+        #expect(r.extra.keys == ["prompt_filter_results"])
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == " 1. Cleaning: Baking soda scrubs away grease")
+        #expect(c.finishReason == "length")
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(tokenTexts(lp) == [" 1", ".", " Cleaning", ":", " Baking", " soda", " scr", "ubs", " away", " grease"])
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens.map(\.textOffset) == [36, 38, 39, 48, 49, 56, 61, 65, 68, 73])
+        #expect(lp.tokens.allSatisfy { $0.top.count == 5 })
+        #expect(lp.tokens[5].logprob == -0.00009771052)
+        #expect(lp.tokens[6].top.map(\.token) == [" can", " is", " scr", " works", " acts"])
+        #expect(r.usage == nil)
+    }
+
+    @Test("stream-chat-tools.sse: content deltas joined and tool-call arguments merged")
+    func streamChatTools() throws {
+        let r = try records("stream-chat-tools.sse", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "chatcmpl-I7PyJdHitjIbm9JqzopIoSA0UqUOR", object: "chat.completion.chunk",
+                     model: "gpt-4o-mini-2024-07-18", created: 1_755_502_214, raw: number("1755502214"), fingerprint: "fp_560af6e559", line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 27, sawDone: true))
+        #expect(r.extra.keys == ["service_tier"])
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Let me look up the current weather in Lisbon.")
+        #expect(c.finishReason == "tool_calls")
+        #expect(c.role == "assistant")
+        #expect(c.refusal == nil)
+        #expect(c.logprobs == nil)
+        try #require(c.toolCalls.count == 1)
+        let call = c.toolCalls[0]
+        #expect(call["id"] == .string("call_9rubNOkmph5GvikkIrBcrMB5"))
+        #expect(call["type"] == .string("function"))
+        #expect(call["function"]?["name"] == .string("get_current_weather"))
+        #expect(call["function"]?["arguments"] == .string(#"{"location":"Lisbon, Portugal","unit":"celsius"}"#))
+        expectUsage(r.usage, prompt: 86, completion: 30, total: 116, other: ["prompt_tokens_details", "completion_tokens_details"])
+    }
+
+    @Test("stream-openai.sse: CRLF events with a keep-alive comment and an event line")
+    func streamOpenAI() throws {
+        let r = try records("stream-openai.sse", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-cwNN8kuYdKLgR23xvByvDTifUbqaM", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_771_002_941, raw: number("1771002941"), fingerprint: nil, line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: true))
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "\n\nThe fog had swallowed the harbor whole by the time Inspector Reyes found the first")
+        #expect(r.choices[0].finishReason == "length")
+        expectUsage(r.usage, prompt: 9, completion: 16, total: 25)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("stream-orq-envelope.sse: chunks wrapped in {\"data\": ...} are unwrapped")
+    func streamOrqEnvelope() throws {
+        let r = try records("stream-orq-envelope.sse", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-6qReaun3ztI6pRPQ2CmfjASSGnwUH", object: "text_completion",
+                     model: "openai/gpt-3.5-turbo-instruct", created: 1_758_011_925, raw: number("1758011925"), fingerprint: nil, line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 13, sawDone: true))
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "\n\nYour order #48213 has shipped and should arrive on Friday.")
+        #expect(r.choices[0].finishReason == "stop")
+        expectUsage(r.usage, prompt: 21, completion: 13, total: 34)
+        #expect(r.extra.isEmpty, "the envelope is not an extra")
+    }
+
+    @Test("stream-two-choices.sse: interleaved choices, index 1 first, with and without a space after data:")
+    func streamTwoChoices() throws {
+        let r = try records("stream-two-choices.sse", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-2g7K9NxsZQbKbheGVICTu3dbcxu9G", object: "text_completion",
+                     model: "gpt-3.5-turbo-instruct", created: 1_742_310_077, raw: number("1742310077"), fingerprint: nil, line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true))
+        try #require(r.choices.count == 2)
+        #expect(Set(r.choices.map(\.index)) == [0, 1])
+        let zero = try #require(r.choices.first { $0.index == 0 })
+        let one = try #require(r.choices.first { $0.index == 1 })
+        #expect(zero.text == "\n\nWhiskers & Beans")
+        #expect(zero.finishReason == "stop")
+        #expect(one.text == "\n\nThe Purrfect Pour:")
+        #expect(one.finishReason == "length")
+        #expect(r.usage == nil)
+    }
+
+    @Test("stream-vllm-error.sse: an in-stream error ends the partial response and follows it as an error record")
+    func streamVLLMError() throws {
+        let rs = try records("stream-vllm-error.sse", count: 2)
+        let partial = rs[0]
+        expectHeader(partial, kind: .textCompletion, id: "cmpl-f997fd9bcd8523d772dddfd551fb968d", object: "text_completion",
+                     model: "meta-llama/Llama-3.1-8B-Instruct", created: 1_761_204_433, raw: number("1761204433"), fingerprint: nil, line: 1)
+        #expect(partial.stream == StreamInfo(chunkCount: 3, sawDone: false))
+        try #require(partial.choices.count == 1)
+        #expect(partial.choices[0].text == " The quarterly report")
+        #expect(partial.choices[0].finishReason == nil, "the stream never finished")
+        #expect(partial.choices[0].extra.keys == ["stop_reason", "prompt_token_ids", "token_ids"])
+        #expect(partial.usage == nil)
+
+        let error = rs[1]
+        expectHeader(error, kind: .error, id: nil, object: nil, model: nil, created: nil, raw: nil, fingerprint: nil, line: 7)
+        let e = try #require(error.error)
+        #expect(e.message == "Sampled token IDs exceed the max model length. Total number of tokens: 8193 > max_model_len: 8192")
+        #expect(e.type == "BadRequestError")
+        #expect(e.code == number("400"))
+        #expect(error.stream == nil)
+    }
+}
