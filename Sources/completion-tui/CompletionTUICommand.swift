@@ -12,7 +12,7 @@ struct CompletionTUICommand: ParsableCommand {
         by content. On a terminal it opens the interactive inspector; otherwise it prints a readable report.
         """,
         version: CompletionTUIVersion.current,
-        subcommands: [Open.self],
+        subcommands: [Open.self, DiffCommand.self],
         defaultSubcommand: Open.self
     )
 }

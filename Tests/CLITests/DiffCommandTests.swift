@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@Suite("completion-tui diff")
+struct DiffCommandTests {
+    @Test("two files that differ: exit 1, metadata and word changes printed plainly without a terminal")
+    func differ() throws {
+        let a = try CLI.temporaryFile(Data(#"{"id":"a","object":"text_completion","created":1700000000,"model":"m","system_fingerprint":"fp_1","choices":[{"index":0,"text":"one two three","finish_reason":"stop"}]}"#.utf8), name: "a.json")
+        let b = try CLI.temporaryFile(Data(#"{"id":"b","object":"text_completion","created":1700000060,"model":"m","system_fingerprint":"fp_2","choices":[{"index":0,"text":"one 2 three","finish_reason":"length"}]}"#.utf8), name: "b.json")
+        let r = try CLI.run(["diff", a, b])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("- one [-two-] three"))
+        #expect(r.stdout.contains("+ one {+2+} three"))
+        #expect(r.stdout.contains("fp_1 → fp_2"))
+        #expect(r.stdout.contains("(+1m)"))
+        #expect(r.stdout.contains("@@ choice 0: 1 change, +1 −1 words @@"))
+        #expect(!r.stdout.contains("\u{1B}["), "plain when not a terminal")
+    }
+
+    @Test("a file against itself: exit 0")
+    func same() throws {
+        let r = try CLI.run(["diff", "Samples/openai-text-completion.json", "Samples/openai-text-completion.json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("no changes"))
+    }
+
+    @Test("two choices of one response with --choice I:J")
+    func choices() throws {
+        let r = try CLI.run(["diff", "Samples/orq-create-completion-body.json", "--choice", "0:1"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("@@ choice 0 ↔ choice 1:"))
+    }
+
+    @Test("errors exit 2: a missing file, a missing choice, a missing record")
+    func errors() throws {
+        #expect(try CLI.run(["diff", "nope.json", "Samples/ollama.json"]).status == 2)
+        let noChoice = try CLI.run(["diff", "Samples/ollama.json", "--choice", "0:5"])
+        #expect(noChoice.status == 2)
+        #expect(noChoice.stderr.contains("no choice 5"))
+        let noRecord = try CLI.run(["diff", "Samples/ollama.json", "Samples/ollama.json", "--record", "3"])
+        #expect(noRecord.status == 2)
+        #expect(noRecord.stderr.contains("no record 3"))
+    }
+
+    @Test("--color always colours even through a pipe; NO_COLOR does not stop it")
+    func color() throws {
+        let r = try CLI.run(["diff", "Samples/orq-create-completion-body.json", "--choice", "0:1", "--color", "always"], environment: ["NO_COLOR": "1"])
+        #expect(r.stdout.contains("\u{1B}[1;7;31m"))
+    }
+}
