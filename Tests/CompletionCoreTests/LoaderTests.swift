@@ -278,3 +278,42 @@ struct StreamTests {
         #expect(records.first?.kind == .textCompletion)
     }
 }
+
+@Suite("live event streams")
+struct EventStreamReaderTests {
+    @Test("bytes fed one at a time give the same records as the whole file, and the response grows as it arrives")
+    func incremental() throws {
+        let path = samplesDirectory.appendingPathComponent("stream-openai.sse").path
+        let whole = RecordLoader.loadAll(path: path).records
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var reader = EventStreamReader(path: path)
+        var records: [CompletionRecord] = []
+        var seenTexts: [String] = []
+        for b in bytes {
+            for event in reader.feed([b]) {
+                if case .record(let r) = event { records.append(r) }
+            }
+            if let text = reader.current?.choices.first?.text, text != seenTexts.last { seenTexts.append(text) }
+        }
+        for event in reader.finish() {
+            if case .record(let r) = event { records.append(r) }
+        }
+        #expect(records == whole)
+        #expect(seenTexts.count >= 10, "the text grew chunk by chunk: \(seenTexts.count) states")
+        #expect(seenTexts.last == whole.first?.choices.first?.text)
+        #expect(reader.sawDone)
+    }
+
+    @Test("a cut stream keeps what arrived")
+    func cut() {
+        var reader = EventStreamReader(path: "-")
+        _ = reader.feed(Array(#"data: {"id":"c","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"partial ","finish_reason":null}]}"#.utf8) + [0x0A, 0x0A])
+        _ = reader.feed(Array(#"data: {"id":"c","object":"text_comp"#.utf8))
+        let events = reader.finish()
+        let records = events.compactMap { if case .record(let r) = $0 { return r } else { return nil } }
+        let problems = events.compactMap { if case .diagnostic(let d) = $0 { return d } else { return nil } }
+        #expect(records.first?.choices.first?.text == "partial ")
+        #expect(records.first?.stream?.sawDone == false)
+        #expect(problems.first?.line == 3)
+    }
+}

@@ -256,86 +256,12 @@ struct LoadContext {
 
     // MARK: - Server-sent events
 
-    /// `data:` payloads are stream chunks; `[DONE]` and a change of id end a response.
+    /// Saved event streams are read by the same reader that follows live streams.
     mutating func loadEvents(from start: Int) {
-        var stream = StreamAssembler(path: path)
-        var lineNumber = 1
-        var lineStart = 0
-        var i = start
-        let n = bytes.count
-        func finish(_ stream: inout StreamAssembler, done: Bool, sink: (LoadEvent) -> Void) {
-            if let record = stream.finish(sawDone: done) { sink(.record(record)) }
-            stream = StreamAssembler(path: path)
-        }
-        while lineStart < n {
-            let lineEnd = nextNewline(from: i)
-            var contentEnd = lineEnd
-            if contentEnd > i, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-            var payloadStart: Int?
-            if InputFormat.startsWith(bytes, at: i, "data:") {
-                var p = i + 5
-                if p < contentEnd, bytes[p] == 0x20 { p += 1 }
-                payloadStart = p
-            } else if i < contentEnd, bytes[i] == UInt8(ascii: "{") {
-                payloadStart = i  // a bare JSON chunk line among events
-            } else if i == contentEnd || bytes[i] == UInt8(ascii: ":") || isFieldLine(i, contentEnd) {
-                payloadStart = nil  // blank line, comment, event:/id:/retry: or another field: ignored as SSE says
-            } else {
-                report(line: lineNumber, lineStart: lineStart, offset: i, "not a server-sent-event line: expected 'data:', 'event:', ':' or a blank line")
-            }
-            if var p = payloadStart {
-                while p < contentEnd, bytes[p] == 0x20 || bytes[p] == 0x09 { p += 1 }
-                var end = contentEnd
-                while end > p, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                if InputFormat.startsWith(bytes, at: p, "[DONE]") {
-                    finish(&stream, done: true, sink: sink)
-                } else if p < end {
-                    var parser = JSONParser(bytes: bytes, range: p..<end)
-                    do throws(JSONSyntaxError) {
-                        let value = try parser.parseValue()
-                        parser.skipWhitespace()
-                        if !parser.isAtEnd {
-                            report(line: lineNumber, lineStart: lineStart, offset: parser.position, "unexpected text after the end of the JSON chunk")
-                        } else if let raw = value.objectValue {
-                            let chunk = RecordDecoder.unwrapEnvelope(raw)
-                            if let errorRecord = RecordDecoder.decodeError(chunk, source: RecordSource(path: path, line: lineNumber)) {
-                                finish(&stream, done: false, sink: sink)
-                                sink(.record(errorRecord))
-                            } else {
-                                let id = RecordDecoder.stringOrNumber(chunk["id"]) ?? ""
-                                if let current = stream.currentID, !current.isEmpty, !id.isEmpty, id != current {
-                                    finish(&stream, done: false, sink: sink)
-                                }
-                                stream.add(chunk, line: lineNumber)
-                            }
-                        } else {
-                            report(line: lineNumber, lineStart: lineStart, offset: p, "expected a JSON object in the data field, found \(value.typeName)")
-                        }
-                    } catch {
-                        report(line: lineNumber, lineStart: lineStart, offset: error.offset, error.message)
-                    }
-                }
-            }
-            lineNumber += 1
-            lineStart = lineEnd + 1
-            i = lineStart
-        }
-        finish(&stream, done: false, sink: sink)
-    }
-
-    /// `name: value` lines with a field name of letters, digits, `-` or `_` (SSE ignores unknown fields),
-    /// and an HTTP status line saved by `curl -i`.
-    private func isFieldLine(_ start: Int, _ end: Int) -> Bool {
-        if InputFormat.startsWith(bytes, at: start, "HTTP/") { return true }
-        var k = start
-        while k < end {
-            let b = bytes[k]
-            if b == UInt8(ascii: ":") { return k > start }
-            let isName = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
-            if !isName { return false }
-            k += 1
-        }
-        return false
+        var reader = EventStreamReader(path: path)
+        // A byte-order mark before the first line is not part of it; line numbers still count from 1.
+        for event in reader.feed(UnsafeBufferPointer(rebasing: bytes[start...])) { sink(event) }
+        for event in reader.finish() { sink(event) }
     }
 
     // MARK: - JSON array
