@@ -38,3 +38,29 @@ struct OutputTests {
         #expect(text.contains(#"timings: {"prompt_n":5}"#))
     }
 }
+
+@Suite("provider JSON")
+struct ProviderJSONTests {
+    /// What a person sees of a record, without where it came from or how it was streamed.
+    func visible(_ r: CompletionRecord) -> CompletionRecord {
+        var r = r
+        r.source = RecordSource(path: "-", line: 1)
+        r.stream = nil
+        r.object = ProviderJSON.wholeObjectName(r)
+        return r
+    }
+
+    @Test("a streamed response saved as provider JSON reopens as the same response", arguments: [
+        "stream-openai.sse", "stream-azure.sse", "stream-two-choices.sse", "stream-chat-tools.sse", "stream-orq-envelope.sse",
+        "chunks-bare.jsonl", "openai-text-completion.json", "llamacpp.json", "tgi.json", "chat-completion-tools.json", "openai-error.json",
+    ])
+    func roundTrip(sample: String) throws {
+        for record in RecordLoader.loadAll(path: samplesDirectory.appendingPathComponent(sample).path).records {
+            let saved = JSONWriter.pretty(ProviderJSON.value(record))
+            let reopened = RecordLoader.loadAll(text: saved)
+            #expect(reopened.diagnostics.isEmpty)
+            let again = try #require(reopened.records.first)
+            #expect(visible(again) == visible(record), "\(sample)")
+        }
+    }
+}
