@@ -10,29 +10,53 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Core: the response model, tolerant JSON, format detection, loading and reports. Foundation only.
         .target(name: "CompletionCore"),
+
+        // Live requests: HTTP with AsyncHTTPClient, streamed into the core's event-stream reader.
+        .target(
+            name: "CompletionLive",
+            dependencies: [
+                "CompletionCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
 
         // The command-line tool: argument parsing and wiring.
         .executableTarget(
             name: "completion-tui",
             dependencies: [
                 "CompletionCore",
+                "CompletionLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        // Tests
+        // Tests. TestSupport runs the built executable and serves scripted HTTP responses on loopback.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "CompletionCoreTests",
-            dependencies: ["CompletionCore"],
-            resources: []
+            dependencies: ["CompletionCore"]
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["CompletionCore"]
+            dependencies: ["CompletionCore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "LiveTests",
+            dependencies: ["CompletionCore", "CompletionLive", "TestSupport"]
         ),
     ]
 )

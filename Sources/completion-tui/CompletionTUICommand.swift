@@ -3,7 +3,7 @@ import CompletionCore
 import Foundation
 
 @main
-struct CompletionTUICommand: ParsableCommand {
+struct CompletionTUICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "completion-tui",
         abstract: "Inspect OpenAI-style completion responses: single files, logs, streams and batch output.",
@@ -12,7 +12,7 @@ struct CompletionTUICommand: ParsableCommand {
         by content. On a terminal it opens the interactive inspector; otherwise it prints a readable report.
         """,
         version: CompletionTUIVersion.current,
-        subcommands: [Open.self, DiffCommand.self],
+        subcommands: [Open.self, DiffCommand.self, RequestCommand.self],
         defaultSubcommand: Open.self
     )
 }

@@ -33,6 +33,7 @@ private enum Samples {
         "deepseek-fim.json",
         "fireworks.json",
         "groq-chat.json",
+        "http-429-rate-limit.json",
         "koboldcpp.json",
         "llamacpp.json",
         "log-200.jsonl",
@@ -652,6 +653,17 @@ struct SampleTests {
     }
 
     // MARK: - Errors
+
+    @Test("http-429-rate-limit.json: a rate-limit error body, as a 429 response carries it")
+    func rateLimitError() throws {
+        let r = try records("http-429-rate-limit.json", count: 1)[0]
+        expectHeader(r, kind: .error, id: nil, object: nil, model: nil, created: nil, raw: nil, fingerprint: nil, line: 1)
+        let e = try #require(r.error)
+        #expect(e.message?.hasPrefix("Rate limit reached for gpt-3.5-turbo-instruct") == true)
+        #expect(e.type == "requests")
+        #expect(e.code == .string("rate_limit_exceeded"))
+        #expect(r.choices.isEmpty && r.extra.isEmpty)
+    }
 
     @Test("openai-error.json: a whole-file API error")
     func openaiError() throws {

@@ -4,7 +4,7 @@
 /// text joined; the last non-null finish reason wins; usage comes from the usage chunk (or Groq's
 /// `x_groq.usage`); metadata comes from the first chunk that has it, so Azure's leading chunk with an
 /// empty id and `created: 0` does not hide the real values.
-public struct StreamAssembler {
+public struct StreamAssembler: Sendable {
     private var firstLine: Int?
     private let path: String
     private var id: String?
@@ -91,7 +91,7 @@ public struct StreamAssembler {
 }
 
 /// Accumulates the pieces of one choice across chunks.
-private struct ChoiceBuilder {
+private struct ChoiceBuilder: Sendable {
     let index: Int
     var text = ""
     var finishReason: String?

@@ -5,7 +5,7 @@
 /// `data:` payloads are stream chunks; `[DONE]` and a change of id end a response; an `{"error": ...}`
 /// payload ends the response so far and becomes an error record. Blank lines, `:` comments and other
 /// fields (`event:`, `id:`, `retry:`) are ignored as the SSE format says; bare JSON lines are read as data.
-public struct EventStreamReader {
+public struct EventStreamReader: Sendable {
     public let path: String
     private var pending: [UInt8] = []
     private var lineNumber = 1

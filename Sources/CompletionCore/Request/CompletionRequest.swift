@@ -1,0 +1,91 @@
+import Foundation
+
+/// The parameters of a `/v1/completions` request, as `completion-tui request` sends them.
+public struct CompletionRequest: Sendable, Hashable {
+    public var model: String
+    public var prompt: String
+    public var maxTokens: Int?
+    public var n: Int?
+    public var temperature: Double?
+    public var topP: Double?
+    public var logprobs: Int?
+    public var seed: Int?
+    public var stop: [String]
+    public var echo: Bool
+    public var stream: Bool
+
+    public init(model: String, prompt: String, maxTokens: Int? = nil, n: Int? = nil, temperature: Double? = nil, topP: Double? = nil,
+                logprobs: Int? = nil, seed: Int? = nil, stop: [String] = [], echo: Bool = false, stream: Bool = true) {
+        self.model = model
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        self.n = n
+        self.temperature = temperature
+        self.topP = topP
+        self.logprobs = logprobs
+        self.seed = seed
+        self.stop = stop
+        self.echo = echo
+        self.stream = stream
+    }
+
+    /// The parameters as a JSON object, without `stream` (what a log line records).
+    public var parameters: JSONObject {
+        var o = JSONObject()
+        o.append("model", .string(model))
+        o.append("prompt", .string(prompt))
+        if let maxTokens { o.append("max_tokens", .number(JSONNumber(maxTokens))) }
+        if let n { o.append("n", .number(JSONNumber(n))) }
+        if let temperature { o.append("temperature", .number(JSONNumber(temperature))) }
+        if let topP { o.append("top_p", .number(JSONNumber(topP))) }
+        if let logprobs { o.append("logprobs", .number(JSONNumber(logprobs))) }
+        if let seed { o.append("seed", .number(JSONNumber(seed))) }
+        if !stop.isEmpty { o.append("stop", .array(stop.map(JSONValue.string))) }
+        if echo { o.append("echo", .bool(true)) }
+        return o
+    }
+
+    /// The request body. Streaming asks for the usage chunk too (`stream_options.include_usage`).
+    public var body: JSONValue {
+        var o = parameters
+        o.append("stream", .bool(stream))
+        if stream {
+            o.append("stream_options", .object(JSONObject(pairs: [("include_usage", .bool(true))])))
+        }
+        return .object(o)
+    }
+
+    /// The endpoint for a base URL: `.../v1` + `/completions`; a base URL with no path gets `/v1`, as
+    /// OpenAI's SDKs expect base URLs to end in `/v1`.
+    public static func endpoint(baseURL: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        if let url = URL(string: base), url.path.isEmpty || url.path == "/" {
+            base += "/v1"
+        }
+        return base + "/completions"
+    }
+
+    /// A log line: the response in its provider shape with the request's parameters under `request`
+    /// (never the API key), so the log reopens as responses.
+    public func logLine(for record: CompletionRecord) -> String {
+        var response = ProviderJSON.value(record).objectValue ?? JSONObject()
+        response.set("request", .object(parameters))
+        return JSONWriter.compact(.object(response))
+    }
+}
+
+/// Removes an API key from text that may echo it (error bodies, URLs, messages).
+public enum SecretRedaction {
+    /// Replaces every occurrence of the key, and OpenAI-style masked key fragments (`sk-ab***wxyz`), with
+    /// `[redacted]`.
+    public static func redact(_ text: String, key: String?) -> String {
+        var out = text
+        if let key, key.count >= 4 {
+            out = out.replacingOccurrences(of: key, with: "[redacted]")
+        }
+        // Masked keys still reveal a prefix and a suffix of the key.
+        out = out.replacingOccurrences(of: #"sk-[A-Za-z0-9_\-]*\*+[A-Za-z0-9_\-]*"#, with: "[redacted]", options: .regularExpression)
+        return out
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Follows a response as its bytes arrive (an HTTP body, or a pipe on standard input): an event stream is
+/// assembled as it goes, so the response can be shown growing; any other input (a whole JSON body, JSON
+/// Lines) is kept until it ends and then loaded as a file would be.
+public struct StreamFeed: Sendable {
+    public let path: String
+    private var reader: EventStreamReader
+    private var buffered: [UInt8] = []
+    private var mode: Mode = .undecided
+    /// Responses completed so far, in order.
+    public private(set) var records: [CompletionRecord] = []
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// Seconds (on the caller's clock) when the first byte and the first text arrived.
+    public private(set) var firstByteAt: Double?
+    public private(set) var firstTextAt: Double?
+    public private(set) var lastUpdateAt: Double?
+    /// True once the input ended.
+    public private(set) var finished = false
+
+    enum Mode: Sendable { case undecided, events, whole }
+
+    public init(path: String) {
+        self.path = path
+        self.reader = EventStreamReader(path: path)
+    }
+
+    /// The response in progress (an event stream between chunks), or nil.
+    public var current: CompletionRecord? { mode == .events ? reader.current : nil }
+
+    /// Everything to show: completed responses, then the one in progress.
+    public var visibleRecords: [CompletionRecord] {
+        if let current { return records + [current] }
+        return records
+    }
+
+    /// True when the event stream ended with `[DONE]`.
+    public var sawDone: Bool { reader.sawDone }
+
+    /// Number of stream chunks read.
+    public var chunkCount: Int { reader.chunkCount }
+
+    /// Takes more bytes that arrived at time `now` (seconds, any clock).
+    public mutating func feed(_ bytes: [UInt8], now: Double) {
+        guard !bytes.isEmpty else { return }
+        if firstByteAt == nil { firstByteAt = now }
+        lastUpdateAt = now
+        if mode == .undecided {
+            buffered.append(contentsOf: bytes)
+            guard let first = buffered.first(where: { !InputFormat.isSpace($0) }) else { return }
+            if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+                mode = .whole
+                return
+            }
+            mode = .events
+            let pending = buffered
+            buffered = []
+            take(reader.feed(pending))
+        } else if mode == .whole {
+            buffered.append(contentsOf: bytes)
+        } else {
+            take(reader.feed(bytes))
+        }
+        if firstTextAt == nil, visibleRecords.contains(where: { $0.choices.contains { !$0.text.isEmpty } }) {
+            firstTextAt = now
+        }
+    }
+
+    /// Ends the input.
+    public mutating func finish(now: Double) {
+        guard !finished else { return }
+        finished = true
+        lastUpdateAt = now
+        switch mode {
+        case .events:
+            take(reader.finish())
+        case .undecided where buffered.allSatisfy(InputFormat.isSpace):
+            break  // nothing arrived: nothing to report
+        case .whole, .undecided:
+            let data = buffered
+            buffered = []
+            var events: [LoadEvent] = []
+            data.withUnsafeBufferPointer { buf in
+                _ = RecordLoader.load(bytes: buf, path: path) { events.append($0) }
+            }
+            take(events)
+        }
+        if firstTextAt == nil, records.contains(where: { $0.choices.contains { !$0.text.isEmpty } }) {
+            firstTextAt = now
+        }
+    }
+
+    private mutating func take(_ events: [LoadEvent]) {
+        for event in events {
+            switch event {
+            case .record(let r): records.append(r)
+            case .diagnostic(let d): diagnostics.append(d)
+            }
+        }
+    }
+}
+
+/// Speed figures of a live response.
+public struct StreamTiming: Sendable, Hashable {
+    /// Seconds from the start to the first text.
+    public var timeToFirstToken: Double?
+    /// Seconds from the start to the last byte (or now, while streaming).
+    public var elapsed: Double
+    /// Completion tokens: from usage when reported, else logprob tokens, else text chunks.
+    public var tokens: Int
+    /// Tokens per second after the first token.
+    public var tokensPerSecond: Double?
+
+    public init(start: Double, now: Double, feed: StreamFeed) {
+        elapsed = max(0, (feed.finished ? (feed.lastUpdateAt ?? now) : now) - start)
+        timeToFirstToken = feed.firstTextAt.map { $0 - start }
+        let records = feed.visibleRecords
+        if let usage = records.last?.usage?.completionTokens, usage > 0 {
+            tokens = usage
+        } else {
+            let logprobTokens = records.flatMap(\.choices).compactMap { $0.logprobs?.tokens.count }.reduce(0, +)
+            tokens = logprobTokens > 0 ? logprobTokens : feed.chunkCount
+        }
+        if let first = timeToFirstToken, elapsed - first > 0.001, tokens > 1 {
+            tokensPerSecond = Double(tokens - 1) / (elapsed - first)
+        }
+    }
+
+    /// "first token 0.21 s · 3.40 s · 57 tokens · 17.1 tok/s"
+    public var summary: String {
+        var parts: [String] = []
+        if let t = timeToFirstToken { parts.append("first token \(Self.seconds(t))") }
+        parts.append("elapsed \(Self.seconds(elapsed))")
+        parts.append("\(tokens) token\(tokens == 1 ? "" : "s")")
+        if let r = tokensPerSecond { parts.append(String(format: "%.1f tok/s", r)) }
+        return parts.joined(separator: " · ")
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s < 10 ? String(format: "%.2f s", s) : String(format: "%.1f s", s)
+    }
+}

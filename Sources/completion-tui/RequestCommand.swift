@@ -1,0 +1,146 @@
+import ArgumentParser
+import CompletionCore
+import CompletionLive
+import Foundation
+
+/// `completion-tui request`: send a completion request to an OpenAI-compatible server and show the response
+/// as it streams in.
+struct RequestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "request",
+        abstract: "Send a /v1/completions request and show the response as it arrives.",
+        discussion: """
+        The base URL comes from --base-url, else OPENAI_BASE_URL, else https://api.openai.com/v1. The API key \
+        comes from OPENAI_API_KEY (or the variable named by --api-key-env); local servers need none. The key \
+        is only ever sent in the Authorization header: it never appears on screen, in messages, or in files \
+        written by --save and --log. Exit status: 0 when a whole response arrived, 1 when the request failed \
+        (what arrived is still shown and saved), 2 on bad arguments.
+        """
+    )
+
+    @Option(name: .long, help: "The model to ask.")
+    var model: String
+
+    @Option(name: .long, help: "The prompt text.")
+    var prompt: String?
+
+    @Option(name: .long, help: "Read the prompt from a file.", completion: .file())
+    var promptFile: String?
+
+    @Option(name: .long, help: "max_tokens") var maxTokens: Int?
+    @Option(name: .customLong("n"), help: "Number of choices (n).") var n: Int?
+    @Option(name: .long, help: "temperature") var temperature: Double?
+    @Option(name: .long, help: "top_p") var topP: Double?
+    @Option(name: .long, help: "Number of top logprobs per token.") var logprobs: Int?
+    @Option(name: .long, help: "seed") var seed: Int?
+    @Option(name: .long, help: "A stop sequence (repeatable).") var stop: [String] = []
+    @Flag(name: .long, help: "Echo the prompt back in the text.") var echo = false
+    @Flag(name: .long, help: "Ask for the whole response at once instead of a stream.") var noStream = false
+
+    @Option(name: .long, help: "The server's base URL, e.g. http://127.0.0.1:8080/v1.") var baseURL: String?
+    @Option(name: .long, help: "The environment variable that holds the API key.") var apiKeyEnv = "OPENAI_API_KEY"
+    @Option(name: .long, help: "Seconds to wait for a connection.") var connectTimeout: Double = 10
+    @Option(name: .long, help: "Seconds to wait for the next bytes of the response.") var readTimeout: Double = 60
+
+    @Option(name: .long, help: "Write the assembled response, as the provider's JSON, to this file.", completion: .file())
+    var save: String?
+
+    @Option(name: .long, help: "Append the response and the request parameters (never the key) as one JSON line to this file.", completion: .file())
+    var log: String?
+
+    func validate() throws {
+        if prompt == nil && promptFile == nil { throw ValidationError("give --prompt TEXT or --prompt-file FILE.") }
+        if prompt != nil && promptFile != nil { throw ValidationError("give either --prompt or --prompt-file, not both.") }
+        if connectTimeout <= 0 || readTimeout <= 0 { throw ValidationError("timeouts must be positive.") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let promptText: String
+        if let promptFile {
+            guard let data = FileManager.default.contents(atPath: promptFile) else {
+                StandardError.print("\(promptFile): error: cannot read the prompt file")
+                throw ExitCode(2)
+            }
+            promptText = String(decoding: data, as: UTF8.self)
+        } else {
+            promptText = prompt ?? ""
+        }
+        let request = CompletionRequest(model: model, prompt: promptText, maxTokens: maxTokens, n: n, temperature: temperature, topP: topP,
+                                        logprobs: logprobs, seed: seed, stop: stop, echo: echo, stream: !noStream)
+        let base = baseURL ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
+        let client = CompletionClient(configuration: ClientConfiguration(
+            baseURL: base, apiKey: environment[apiKeyEnv], connectTimeout: connectTimeout, readTimeout: readTimeout, environment: environment))
+
+        let result = await Self.sendCancellable(client, request)
+        let status = finish(result, request: request, key: environment[apiKeyEnv])
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Sends the request; ^C cancels it and keeps what arrived.
+    static func sendCancellable(_ client: CompletionClient, _ request: CompletionRequest) async -> LiveResult {
+        let task = Task { await client.send(request) }
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { task.cancel() }
+        source.resume()
+        defer {
+            source.cancel()
+            signal(SIGINT, SIG_DFL)
+        }
+        return await task.value
+    }
+
+    /// Reports, saves and logs the outcome; returns the exit status.
+    func finish(_ result: LiveResult, request: CompletionRequest, key: String?) -> Int32 {
+        let records = result.feed.records
+        var out = StandardOutput()
+        let report = Report()
+        for (i, record) in records.enumerated() {
+            out.write(Array(((i == 0 ? "" : "\n") + SecretRedaction.redact(report.render(record), key: key)).utf8))
+        }
+        out.write(Array("\n\(result.timing.summary)\n".utf8))
+        out.flush()
+        for d in result.feed.diagnostics { StandardError.print(SecretRedaction.redact(d.description, key: key)) }
+        if let failure = result.failure {
+            StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
+        }
+        var status: Int32 = result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
+        if let record = records.last(where: { $0.kind != .error }) ?? records.last {
+            if let save {
+                let text = SecretRedaction.redact(JSONWriter.pretty(ProviderJSON.value(record)), key: key) + "\n"
+                do {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: save))
+                } catch {
+                    StandardError.print("\(save): error: cannot write: \(error.localizedDescription)")
+                    status = 1
+                }
+            }
+            if let log {
+                let line = SecretRedaction.redact(request.logLine(for: record), key: key) + "\n"
+                if !Self.append(line, to: log) {
+                    StandardError.print("\(log): error: cannot append to the log")
+                    status = 1
+                }
+            }
+        } else if save != nil || log != nil {
+            StandardError.print("completion-tui: nothing arrived to save")
+        }
+        return status
+    }
+
+    static func append(_ line: String, to path: String) -> Bool {
+        if !FileManager.default.fileExists(atPath: path) {
+            return FileManager.default.createFile(atPath: path, contents: Data(line.utf8))
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        do {
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(line.utf8))
+            return true
+        } catch {
+            return false
+        }
+    }
+}
