@@ -134,7 +134,7 @@ struct SampleTests {
 
     @Test("a test exists for every file in Samples/")
     func everySampleHasATest() {
-        #expect(Samples.listing.count == 37, "Samples/ was found at \(Samples.directory.path)")
+        #expect(!Samples.listing.isEmpty, "Samples/ was found at \(Samples.directory.path)")
         #expect(Set(Samples.asserted).count == Samples.asserted.count, "no sample is listed twice")
         let listed = Set(Samples.listing), asserted = Set(Samples.asserted)
         #expect(listed.subtracting(asserted).sorted() == [], "samples without a test")
