@@ -32,9 +32,21 @@ let package = Package(
             dependencies: [
                 "CompletionCore",
                 "CompletionLive",
+                "CompletionUI",
+                "CursesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Interactive inspector: pure-Swift state, reducer and views drawing into a cell grid (no curses)...
+        .target(name: "CompletionUI", dependencies: ["CompletionCore"]),
+        // ...and the only module that talks to the terminal.
+        .systemLibrary(
+            name: "CNCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
+        ),
+        .target(name: "CursesBackend", dependencies: ["CNCurses", "CompletionUI"]),
 
         // Tests. TestSupport runs the built executable and serves scripted HTTP responses on loopback.
         .target(
@@ -48,6 +60,15 @@ let package = Package(
         ),
         .testTarget(
             name: "CompletionCoreTests",
+            dependencies: ["CompletionCore"]
+        ),
+        .testTarget(
+            name: "CompletionUITests",
+            dependencies: ["CompletionUI", "CompletionCore"],
+            exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
             dependencies: ["CompletionCore"]
         ),
         .testTarget(

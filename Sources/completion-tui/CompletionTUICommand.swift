@@ -139,7 +139,7 @@ struct Open: ParsableCommand {
         }
         let status = runInteractive(records: records, diagnostics: diagnostics, paths: inputs)
         if status < 0 {
-            // No inspector in this build: fall back to the report.
+            // No usable terminal after all: fall back to the report.
             var out = StandardOutput()
             let report = Report()
             for (i, record) in records.enumerated() {
@@ -149,7 +149,8 @@ struct Open: ParsableCommand {
         }
         // Problems are repeated after the inspector closes, where the user can read them.
         for d in diagnostics { StandardError.print(d.description) }
-        return exitStatus(totals)
+        // Ended by a signal: 128 + its number, as shells expect.
+        return status > 0 ? status : exitStatus(totals)
     }
 
     private func exitStatus(_ totals: LoadSummary) -> Int32 {

@@ -1,7 +1,85 @@
 import CompletionCore
+import CompletionUI
+import CursesBackend
+import Foundation
 
-/// Runs the interactive inspector on loaded records and returns the exit status.
-/// (Replaced by the ncurses inspector.)
+/// Runs the interactive inspector on loaded records and returns the exit status: 0 after `q`, 128 + the
+/// signal after SIGTERM/SIGHUP/SIGINT, or -1 when no terminal could be set up (the caller prints the report).
+///
+/// The loop is the Elm shape: terminal event → action → reducer → new state → frame. Effects the reducer
+/// asks for (quit, copy) run here and report back as actions.
+/// - Parameters:
+///   - records: the loaded records.
+///   - diagnostics: load problems, listed as unreadable rows.
+///   - paths: the inputs as given; `-` means the data came on standard input, so keys come from `/dev/tty`.
+/// - Returns: 0 after `q`, 128 + the signal number when a signal ended it, 1 when no terminal could be used.
 func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String]) -> Int32 {
-    -1
+    let keysFromTTY = paths.contains("-") || isatty(STDIN_FILENO) != 1
+    let terminal: CursesTerminal
+    do {
+        terminal = try CursesTerminal(keysFromTTY: keysFromTTY)
+    } catch {
+        FileHandle.standardError.write(Data("completion-tui: \(error); printing the report instead\n".utf8))
+        return -1
+    }
+    let clock = Clock(now: Date(), timeZone: .current)
+    var state = AppState(records: records, diagnostics: diagnostics, paths: paths, size: terminal.size,
+                         clock: clock, localeWarning: terminal.localeWarning)
+    terminal.draw(Screen.render(state))
+    let firstFrame = Timings.processUptime()
+    var status: Int32 = 0
+    if ProcessInfo.processInfo.environment["COMPLETION_TUI_EXIT_AFTER_FIRST_FRAME"] != nil {
+        terminal.shutdown()
+        Timings.report(firstFrame: firstFrame)
+        return 0
+    }
+    loop: while true {
+        let signal = terminal.pendingQuitSignal
+        if signal != 0 {
+            status = 128 + signal
+            break
+        }
+        guard let event = terminal.nextEvent() else { continue }
+        let action: Action
+        switch event {
+        case .key(let key): action = .key(key)
+        case .mouse(let mouse): action = .mouse(mouse)
+        case .resize(let size): action = .resize(size)
+        }
+        for effect in state.reduce(action) {
+            switch effect {
+            case .quit:
+                break loop
+            case .copy(let text):
+                let result = terminal.copy(text)
+                state.reduce(.copyFinished(message: result.message, ok: result.ok))
+            }
+        }
+        terminal.draw(Screen.render(state))
+    }
+    terminal.shutdown()
+    Timings.report(firstFrame: firstFrame)
+    return status
+}
+
+/// Start-up timing for `COMPLETION_TUI_TIMINGS=1`: seconds from process start to the first full frame.
+enum Timings {
+    /// Seconds since this process started, from /proc (Linux); nil elsewhere.
+    static func processUptime() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // Field 22 (starttime) is the 20th after the command name.
+        guard fields.count > 19, let ticks = Double(fields[19]),
+              let uptime = Double(uptimeText.split(separator: " ").first ?? "") else { return nil }
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return uptime - ticks / hz
+    }
+
+    static func report(firstFrame: Double?) {
+        guard ProcessInfo.processInfo.environment["COMPLETION_TUI_TIMINGS"] != nil else { return }
+        let text = firstFrame.map { String(format: "first frame: %.0f ms after process start\n", $0 * 1000) } ?? "first frame: unknown\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
 }

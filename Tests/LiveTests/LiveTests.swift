@@ -24,7 +24,9 @@ final class UpdateLog: @unchecked Sendable {
 
 let testKey = "sk-test-Zq8nVt2LmR4pX7wK9sJ3"
 
-func client(_ server: ReplayServer, readTimeout: Double = 5, key: String? = testKey) -> CompletionClient {
+/// A generous read timeout: blocking tests running in parallel can starve the cooperative thread pool that
+/// consumes the response, and a stall there must not look like a slow server.
+func client(_ server: ReplayServer, readTimeout: Double = 30, key: String? = testKey) -> CompletionClient {
     CompletionClient(configuration: ClientConfiguration(baseURL: server.baseURL, apiKey: key, connectTimeout: 2, readTimeout: readTimeout))
 }
 

@@ -1,0 +1,72 @@
+import CompletionCore
+
+/// One row of the records pane: a record or a load problem, with its columns prepared once.
+public struct LogEntry: Sendable, Hashable {
+    public enum Item: Sendable, Hashable {
+        case record(Int)
+        case problem(Int)
+    }
+
+    public var item: Item
+    public var time: String
+    public var model: String
+    public var fingerprint: String
+    public var tokens: String
+    public var finishReasons: [String?]
+    public var preview: String
+    public var isError: Bool
+    public var isProblem: Bool { if case .problem = item { return true } else { return false } }
+
+    static let previewLimit = 160
+
+    static func of(record r: CompletionRecord, index: Int, clock: Clock) -> LogEntry {
+        let time = r.created?.seconds.map(clock.shortLocal) ?? (r.created == nil ? "—" : "?")
+        let tokens = r.usage?.totalTokens.map(String.init) ?? r.usage?.completionTokens.map(String.init) ?? "—"
+        var preview: String
+        if r.kind == .error {
+            preview = r.error?.message ?? "error"
+        } else {
+            preview = r.choices.first?.text ?? ""
+            if preview.isEmpty, let refusal = r.choices.first?.refusal { preview = "refusal: " + refusal }
+            if preview.isEmpty, let calls = r.choices.first?.toolCalls, !calls.isEmpty { preview = "\(calls.count) tool call(s)" }
+        }
+        preview = previewText(preview)
+        return LogEntry(
+            item: .record(index), time: time,
+            model: VisibleText.escape(r.model ?? "—", .singleLine),
+            fingerprint: VisibleText.escape(r.systemFingerprint ?? "—", .singleLine),
+            tokens: tokens, finishReasons: r.finishReasons, preview: preview, isError: r.kind == .error)
+    }
+
+    static func of(problem d: Diagnostic, index: Int) -> LogEntry {
+        LogEntry(item: .problem(index), time: "", model: "", fingerprint: "", tokens: "", finishReasons: [],
+                 preview: previewText(d.description), isError: true)
+    }
+
+    /// The start of a text on one line: newlines shown as `↵`, controls escaped, cut to a bounded length.
+    static func previewText(_ text: String) -> String {
+        // Completions often start with blank lines; the preview shows where the text starts.
+        let start = text.firstIndex { !$0.isWhitespace } ?? text.endIndex
+        var head = String(text[start...].prefix(previewLimit))
+        head = head.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
+        return VisibleText.escape(head, .singleLine)
+    }
+
+    /// Entries for a log: records and problems merged in source order (path order, then line).
+    static func build(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock) -> [LogEntry] {
+        var order: [String: Int] = [:]
+        for (i, p) in paths.enumerated() where order[p] == nil { order[p] = i }
+        func key(_ path: String, _ line: Int) -> (Int, Int) { (order[path] ?? Int.max, line) }
+        var keyed: [((Int, Int), Int, LogEntry)] = []
+        keyed.reserveCapacity(records.count + diagnostics.count)
+        for (i, r) in records.enumerated() {
+            keyed.append((key(r.source.path, r.source.line), i, of(record: r, index: i, clock: clock)))
+        }
+        for (i, d) in diagnostics.enumerated() {
+            keyed.append((key(d.path, d.line ?? 0), records.count + i, of(problem: d, index: i)))
+        }
+        if diagnostics.isEmpty { return keyed.map(\.2) }
+        keyed.sort { ($0.0.0, $0.0.1, $0.1) < ($1.0.0, $1.0.1, $1.1) }
+        return keyed.map(\.2)
+    }
+}

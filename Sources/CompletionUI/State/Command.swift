@@ -1,0 +1,33 @@
+/// What a key asks for, independent of which key it was: the keymap maps keys to commands and the reducer
+/// carries them out.
+public enum Command: Hashable, Sendable {
+    case quit
+    case toggleHelp
+    case focusNext, focusPrevious
+    case moveUp(count: Int), moveDown(count: Int)
+    case moveLeft, moveRight
+    case pageUp, pageDown
+    case top, bottom
+    case open, back
+    case previousRecord, nextRecord
+    case startSearch, nextMatch, previousMatch
+    case toggleWrap, toggleTokens
+    case copy
+}
+
+/// Everything that can change the state: key and mouse input, a new terminal size, results of effects.
+public enum Action: Hashable, Sendable {
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(Size)
+    case command(Command)
+    /// The backend tried to copy: `message` says how it went.
+    case copyFinished(message: String, ok: Bool)
+}
+
+/// Work the reducer asks the run loop to do outside the pure state update.
+public enum Effect: Hashable, Sendable {
+    case quit
+    /// Put this text on the clipboard (OSC 52, or a fallback), then report back with `.copyFinished`.
+    case copy(String)
+}

@@ -1,0 +1,49 @@
+/// The key bindings of normal mode. The help screen is generated from this table, so it cannot drift
+/// from what the keys do.
+public enum Keymap {
+    public struct Binding: Sendable {
+        public var keys: [Key]
+        public var command: Command
+        public var help: String
+    }
+
+    public static let bindings: [Binding] = [
+        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit"),
+        Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help"),
+        Binding(keys: [.tab], command: .focusNext, help: "focus the next pane"),
+        Binding(keys: [.backTab], command: .focusPrevious, help: "focus the previous pane"),
+        Binding(keys: [.up, .char("k")], command: .moveUp(count: 1), help: "move up / previous token row"),
+        Binding(keys: [.down, .char("j")], command: .moveDown(count: 1), help: "move down / next token row"),
+        Binding(keys: [.left, .char("h")], command: .moveLeft, help: "scroll left / previous token"),
+        Binding(keys: [.right, .char("l")], command: .moveRight, help: "scroll right / next token"),
+        Binding(keys: [.pageUp, .control("b")], command: .pageUp, help: "page up"),
+        Binding(keys: [.pageDown, .control("f"), .char(" ")], command: .pageDown, help: "page down"),
+        Binding(keys: [.char("g"), .home], command: .top, help: "go to the top"),
+        Binding(keys: [.char("G"), .end], command: .bottom, help: "go to the bottom"),
+        Binding(keys: [.enter], command: .open, help: "open: records → choices → text"),
+        Binding(keys: [.escape], command: .back, help: "back: close help, search, token view, or focus the list"),
+        Binding(keys: [.char("[")], command: .previousRecord, help: "previous record"),
+        Binding(keys: [.char("]")], command: .nextRecord, help: "next record"),
+        Binding(keys: [.char("/")], command: .startSearch, help: "search (regex) through texts and fields"),
+        Binding(keys: [.char("n")], command: .nextMatch, help: "next match"),
+        Binding(keys: [.char("N")], command: .previousMatch, help: "previous match"),
+        Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap"),
+        Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)"),
+        Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)"),
+    ]
+
+    private static let table: [Key: Command] = {
+        var t: [Key: Command] = [:]
+        for b in bindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
+        return t
+    }()
+
+    /// The command a key runs in normal mode, if any.
+    public static func command(for key: Key) -> Command? { table[key] }
+
+    /// Help lines: keys and what they do, one binding per line.
+    public static var helpLines: [(keys: String, help: String)] {
+        bindings.map { (keys: $0.keys.map(\.name).joined(separator: " "), help: $0.help) }
+            + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls")]
+    }
+}

@@ -1,0 +1,97 @@
+import CompletionCore
+import Foundation
+
+/// A compiled search pattern. `NSRegularExpression` is immutable and documented as safe to share.
+public final class SearchPattern: @unchecked Sendable {
+    public let source: String
+    let regex: NSRegularExpression
+
+    /// Compiles a pattern; smart case: case-insensitive unless the pattern has an uppercase letter.
+    /// - Throws: the regex error when the pattern is invalid.
+    public init(_ source: String) throws {
+        self.source = source
+        var options: NSRegularExpression.Options = []
+        if !source.contains(where: { $0.isUppercase }) { options.insert(.caseInsensitive) }
+        regex = try NSRegularExpression(pattern: source, options: options)
+    }
+
+    /// Ranges of non-empty matches in a text.
+    public func ranges(in text: String, limit: Int = .max) -> [Range<String.Index>] {
+        var out: [Range<String.Index>] = []
+        let ns = NSRange(text.startIndex..<text.endIndex, in: text)
+        regex.enumerateMatches(in: text, options: [], range: ns) { match, _, stop in
+            guard let m = match, m.range.length > 0, let r = Range(m.range, in: text) else { return }
+            out.append(r)
+            if out.count >= limit { stop.pointee = true }
+        }
+        return out
+    }
+}
+
+/// Where a match is: a line of the header, usage or extras pane, or a range of a choice's text.
+public struct SearchMatch: Sendable, Hashable {
+    public enum Place: Sendable, Hashable {
+        case line(PaneID, Int)
+        /// UTF-8 offset and length in the choice's escaped text (what the text pane shows).
+        case text(choice: Int, offset: Int, length: Int)
+    }
+
+    public var entry: Int
+    public var place: Place
+}
+
+/// A search over every entry: the pattern, its matches in order, and which one is current.
+public struct Search: Sendable {
+    public var pattern: SearchPattern
+    public var matches: [SearchMatch]
+    public var current: Int?
+    /// True when the match list stopped at `limit`.
+    public var truncated: Bool
+
+    public static let limit = 10_000
+
+    /// Finds every match in every entry, in display order.
+    /// - Complexity: O(total size of the input); runs once per search, not per frame.
+    public static func run(_ pattern: SearchPattern, in state: AppState) -> Search {
+        var matches: [SearchMatch] = []
+        func add(_ m: SearchMatch) -> Bool {
+            matches.append(m)
+            return matches.count < limit
+        }
+        outer: for (e, entry) in state.entries.enumerated() {
+            let content: RecordContent
+            var record: CompletionRecord?
+            switch entry.item {
+            case .record(let i):
+                record = state.records[i]
+                content = RecordContent.of(state.records[i], clock: state.clock)
+            case .problem(let i):
+                content = RecordContent.of(state.diagnostics[i])
+            }
+            for pane in [PaneID.header, .usage] {
+                for (i, line) in content.lines(pane).enumerated() where !pattern.ranges(in: line.plainText, limit: 1).isEmpty {
+                    if !add(SearchMatch(entry: e, place: .line(pane, i))) { break outer }
+                }
+            }
+            if let record {
+                for (c, choice) in record.choices.enumerated() {
+                    let text = VisibleText.escape(choice.text, VisibleText.Options(keepNewlines: true, tabWidth: 4))
+                    for r in pattern.ranges(in: text, limit: limit) {
+                        let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
+                        let length = text.utf8.distance(from: r.lowerBound, to: r.upperBound)
+                        if !add(SearchMatch(entry: e, place: .text(choice: c, offset: offset, length: length))) { break outer }
+                    }
+                }
+            }
+            for (i, line) in content.extras.enumerated() where !pattern.ranges(in: line.plainText, limit: 1).isEmpty {
+                if !add(SearchMatch(entry: e, place: .line(.extras, i))) { break outer }
+            }
+        }
+        return Search(pattern: pattern, matches: matches, current: nil, truncated: matches.count >= limit)
+    }
+}
+
+extension Array where Element == Span {
+    /// The line's text without styles.
+    public var plainText: String { map(\.text).joined() }
+}

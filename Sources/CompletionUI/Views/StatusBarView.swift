@@ -1,0 +1,46 @@
+import CompletionCore
+
+/// The status bar: file, record position, then a message, the search prompt or key hints.
+enum StatusBarView {
+    static let hints: [(String, String)] = [("q", "quit"), ("?", "help"), ("Tab", "pane"), ("/", "search"), ("[ ]", "record"), ("t", "tokens"), ("w", "wrap"), ("y", "copy")]
+
+    /// Keeps the end of a path, which names the file: `…/logs/today.jsonl`.
+    static func truncateLeft(_ text: String, to width: Int) -> String {
+        guard DisplayWidth.of(text) > width, width > 1 else { return text }
+        var out = ""
+        var used = 1
+        for c in text.reversed() {
+            let w = DisplayWidth.of(c)
+            if used + w > width { break }
+            out.insert(c, at: out.startIndex)
+            used += w
+        }
+        return "…" + out
+    }
+
+    static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
+        grid.fill(rect, style: Theme.statusBar)
+        var x = rect.x
+        let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
+        let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
+        x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
+        let position = state.entries.isEmpty ? "no records" : (state.entries.count == 1 ? "1 record" : "record \(state.selectedEntry + 1)/\(state.entries.count)")
+        x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+        if case .searchInput(let query) = state.mode {
+            x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
+            x += grid.write(VisibleText.escape(query, .singleLine), x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+            grid.write("█", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
+            grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        for (key, what) in hints {
+            let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
+            guard x + need <= rect.maxX else { break }
+            x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)
+            x += grid.write(" \(what)  ", x: x, y: rect.y, style: Theme.statusBar)
+        }
+    }
+}

@@ -1,0 +1,304 @@
+import CNCurses
+import CompletionUI
+import Foundation
+
+/// What the terminal reports between frames.
+public enum TerminalEvent: Sendable, Hashable {
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(Size)
+}
+
+/// The curses session: setup and teardown, colours, input and drawing a grid. The only code that talks to
+/// the terminal.
+public final class CursesTerminal {
+    public enum SetupError: Error, CustomStringConvertible {
+        case noTerminal(String)
+        public var description: String {
+            switch self {
+            case .noTerminal(let why): return why
+            }
+        }
+    }
+
+    /// A one-line warning when the locale is not UTF-8 (curses would drop wide characters silently).
+    public private(set) var localeWarning: String?
+    public private(set) var size: Size
+    private let screen: OpaquePointer
+    private let input: UnsafeMutablePointer<FILE>?
+    private let output: UnsafeMutablePointer<FILE>
+    private var colors: ColorPairs?
+    private var previous: Grid?
+    private var closed = false
+
+    /// Starts curses.
+    /// - Parameter keysFromTTY: read keys from `/dev/tty` (standard input carried the data), as `less` does.
+    /// - Throws: `SetupError` when there is no usable terminal.
+    public init(keysFromTTY: Bool) throws {
+        setlocale(LC_ALL, "")
+        if ct_locale_is_utf8() == 0 {
+            localeWarning = "Locale is not UTF-8 (set LANG/LC_ALL to a UTF-8 locale): non-ASCII text may not show"
+        }
+        output = ct_stdout()
+        if keysFromTTY {
+            guard let tty = fopen("/dev/tty", "r") else { throw SetupError.noTerminal("cannot open /dev/tty for keys") }
+            input = tty
+        } else {
+            input = nil
+        }
+        // Saved before curses changes anything, so a crash can put the terminal back.
+        let reset = "\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
+        ct_install_crash_restore(fileno(output), reset)
+        ct_ignore_stop_signals()
+        guard let s = newterm(nil, output, input ?? ct_stdin()) else {
+            ct_remove_crash_restore()
+            if let input { fclose(input) }
+            throw SetupError.noTerminal("cannot start the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
+        }
+        screen = s
+        set_term(s)
+        ct_install_quit_signals()
+        raw()
+        noecho()
+        nonl()
+        keypad(ct_stdscr(), true)
+        curs_set(0)
+        set_escdelay(25)
+        // Poll so that a quit signal is seen even while no key arrives.
+        wtimeout(ct_stdscr(), 250)
+        mousemask(ct_mouse_mask_all(), nil)
+        mouseinterval(0)
+        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        if !noColor, has_colors() {
+            start_color()
+            use_default_colors()
+            colors = ColorPairs(max: Int(ct_color_pairs()))
+        }
+        var h: Int32 = 0, w: Int32 = 0
+        ct_getmaxyx(ct_stdscr(), &h, &w)
+        size = Size(width: Int(w), height: Int(h))
+    }
+
+    deinit { shutdown() }
+
+    /// Restores the terminal. Safe to call more than once.
+    public func shutdown() {
+        guard !closed else { return }
+        closed = true
+        endwin()
+        delscreen(screen)
+        if let input { fclose(input) }
+        ct_remove_crash_restore()
+    }
+
+    /// The signal that asked to quit (SIGTERM, SIGHUP, SIGINT), or 0; SIGHUP also when the terminal is gone.
+    public var pendingQuitSignal: Int32 {
+        let s = ct_pending_quit_signal()
+        if s != 0 { return s }
+        if ct_fd_hung_up(fileno(input ?? ct_stdin())) != 0 || ct_fd_hung_up(fileno(output)) != 0 { return SIGHUP }
+        return 0
+    }
+
+    // MARK: - Input
+
+    /// Waits briefly for input; nil when nothing came (the caller checks for quit signals and waits again).
+    public func nextEvent() -> TerminalEvent? {
+        var code: Int32 = 0
+        let r = ct_get_wch(&code)
+        if r == ERR { return nil }
+        if r == ct_key_code_yes() {
+            return functionKey(code)
+        }
+        return characterKey(code)
+    }
+
+    private func characterKey(_ code: Int32) -> TerminalEvent? {
+        switch code {
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 27: return .key(.escape)
+        case 8, 127: return .key(.backspace)
+        case 1...26:
+            guard let scalar = Unicode.Scalar(UInt32(code) + 96) else { return nil }
+            return .key(.control(Character(scalar)))
+        default:
+            guard code >= 32, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
+            return .key(.char(Character(scalar)))
+        }
+    }
+
+    private func functionKey(_ code: Int32) -> TerminalEvent? {
+        switch code {
+        case ct_key_up(): return .key(.up)
+        case ct_key_down(): return .key(.down)
+        case ct_key_left(): return .key(.left)
+        case ct_key_right(): return .key(.right)
+        case ct_key_ppage(): return .key(.pageUp)
+        case ct_key_npage(): return .key(.pageDown)
+        case ct_key_home(): return .key(.home)
+        case ct_key_end(): return .key(.end)
+        case ct_key_btab(): return .key(.backTab)
+        case ct_key_enter(): return .key(.enter)
+        case ct_key_backspace(), ct_key_dc(): return .key(.backspace)
+        case ct_key_f1(): return .key(.function(1))
+        case ct_key_resize():
+            var h: Int32 = 0, w: Int32 = 0
+            ct_getmaxyx(ct_stdscr(), &h, &w)
+            size = Size(width: Int(w), height: Int(h))
+            previous = nil
+            return .resize(size)
+        case ct_key_mouse():
+            var y: Int32 = 0, x: Int32 = 0
+            var state: mmask_t = 0
+            guard ct_get_mouse(&y, &x, &state) == 0 else { return nil }
+            if state & ct_button4_pressed() != 0 { return .mouse(.wheel(x: Int(x), y: Int(y), delta: -3)) }
+            if state & ct_button5_pressed() != 0 { return .mouse(.wheel(x: Int(x), y: Int(y), delta: 3)) }
+            if state & ct_button1_pressed() != 0 { return .mouse(.click(x: Int(x), y: Int(y))) }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - Drawing
+
+    /// Copies a grid to the screen, writing only cells that changed since the last frame.
+    public func draw(_ grid: Grid) {
+        let full = previous == nil || previous?.width != grid.width || previous?.height != grid.height
+        if full { werase(ct_stdscr()) }
+        var scalars: [wchar_t] = []
+        for y in 0..<grid.height {
+            for x in 0..<grid.width {
+                let cell = grid[x, y]
+                if cell.width == 0 { continue }
+                if !full, let p = previous, p[x, y] == cell { continue }
+                put(cell, x: x, y: y, scratch: &scalars)
+            }
+        }
+        previous = grid
+        wnoutrefresh(ct_stdscr())
+        doupdate()
+    }
+
+    private func put(_ cell: Cell, x: Int, y: Int, scratch: inout [wchar_t]) {
+        Self.scalarsToDraw(cell.grapheme, into: &scratch)
+        // Where glibc disagrees with the grid about a character's width, draw a stand-in of the grid's width
+        // so the rest of the row stays where the grid put it.
+        let cw = ct_wcwidth(Int32(scratch[0]))
+        if cw < 0 || cw > Int32(cell.width) {
+            scratch = cell.width == 2 ? [0xFF1F] : [0xFFFD] // fullwidth ? / replacement character
+        }
+        let (attrs, pair) = attributes(cell.style)
+        if cell.width == 2, scratch.count == 2, ct_wcwidth(Int32(scratch[1])) == 1 {
+            // A flag drawn as two letters, one per column.
+            for (i, c) in scratch.enumerated() {
+                var one: [wchar_t] = [c]
+                _ = one.withUnsafeMutableBufferPointer { ct_put_cell(Int32(y), Int32(x + i), $0.baseAddress, 1, attrs, pair) }
+            }
+            return
+        }
+        _ = scratch.withUnsafeBufferPointer { buf in
+            ct_put_cell(Int32(y), Int32(x), buf.baseAddress, Int32(buf.count), attrs, pair)
+        }
+        if cell.width == 2, cw == 1 {
+            // A cluster the grid counts as wide but curses draws narrow (flags): fill its second column.
+            var space: [wchar_t] = [32]
+            _ = space.withUnsafeMutableBufferPointer { buf in
+                ct_put_cell(Int32(y), Int32(x + 1), buf.baseAddress, 1, attrs, pair)
+            }
+        }
+    }
+
+    /// The scalars curses can draw for a cluster in one cell: the base and its combining marks.
+    ///
+    /// A cchar_t holds one spacing character, and curses counts widths with wcwidth, which knows nothing of
+    /// ZWJ sequences or flags. Sending those whole would make curses and the terminal disagree about where the
+    /// cursor is, so a ZWJ sequence is drawn as its first emoji and a flag as its two letters (`JP`).
+    static func scalarsToDraw(_ grapheme: String, into out: inout [wchar_t]) {
+        out.removeAll(keepingCapacity: true)
+        let scalars = grapheme.unicodeScalars
+        if scalars.count == 2, scalars.allSatisfy({ $0.value >= 0x1F1E6 && $0.value <= 0x1F1FF }) {
+            for s in scalars { out.append(wchar_t(bitPattern: s.value - 0x1F1E6 + 0x41)) }
+            return
+        }
+        for (i, s) in scalars.enumerated() {
+            if i == 0 {
+                out.append(wchar_t(bitPattern: s.value))
+                continue
+            }
+            let v = s.value
+            // Combining marks only; not ZWJ, variation selectors, skin tones or further emoji.
+            guard v != 0x200D, !(0xFE00...0xFE0F).contains(v), !(0xE0100...0xE01EF).contains(v) else { continue }
+            switch s.properties.generalCategory {
+            case .nonspacingMark, .enclosingMark, .spacingMark: out.append(wchar_t(bitPattern: v))
+            default: continue
+            }
+            if out.count >= 4 { break }
+        }
+        if out.isEmpty { out.append(32) }
+    }
+
+    private func attributes(_ style: Style) -> (attr_t, Int16) {
+        var a = ct_a_normal()
+        if style.bold { a |= ct_a_bold() }
+        if style.dim { a |= ct_a_dim() }
+        if style.reverse { a |= ct_a_reverse() }
+        if style.underline { a |= ct_a_underline() }
+        var pair: Int16 = 0
+        if colors != nil, style.fg != nil || style.bg != nil {
+            pair = colors?.pair(fg: style.fg, bg: style.bg) ?? 0
+        } else if colors == nil, style.bg != nil, !style.reverse {
+            // Monochrome: a coloured background (badges, current match) still needs to stand out.
+            a |= ct_a_reverse()
+        }
+        return (a, pair)
+    }
+
+    // MARK: - Clipboard
+
+    /// Copies text with OSC 52, or saves it to a file when the terminal cannot take it.
+    /// - Returns: a status line and whether the copy went to the clipboard.
+    public func copy(_ text: String) -> (message: String, ok: Bool) {
+        let env = ProcessInfo.processInfo.environment
+        let term = env["TERM"] ?? ""
+        let known = ["xterm", "tmux", "screen", "kitty", "alacritty", "wezterm", "foot", "rxvt", "ghostty", "st-", "vte", "iterm"]
+        let supports = ct_has_clipboard_cap() != 0 || env["TMUX"] != nil || known.contains { term.hasPrefix($0) || term.contains($0) }
+        let bytes = Array(text.utf8)
+        // Many terminals drop OSC 52 payloads above ~100 kB.
+        if supports, bytes.count <= 74_000 {
+            let payload = "\u{1B}]52;c;" + Data(bytes).base64EncodedString() + "\u{07}"
+            payload.withCString { ct_write_raw(output, $0, strlen($0)) }
+            return ("Copied \(text.count) characters (OSC 52; the terminal may ask or refuse)", true)
+        }
+        let dir = env["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let path = (dir as NSString).appendingPathComponent("completion-tui-copy.txt")
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let why = supports ? "too long for OSC 52" : "terminal has no clipboard support"
+            return ("Could not copy (\(why)); saved to \(path)", false)
+        } catch {
+            return ("Could not copy: the terminal has no clipboard support and \(path) is not writable", false)
+        }
+    }
+}
+
+/// Colour pairs allocated on first use: 9 × 9 combinations of default and the 8 colours fit in the
+/// 64 pairs of 8-colour terminals only partly, so pairs are handed out as styles need them.
+struct ColorPairs {
+    let max: Int
+    private var table: [Int: Int16] = [:]
+    private var next: Int16 = 1
+
+    init(max: Int) { self.max = max }
+
+    mutating func pair(fg: Color?, bg: Color?) -> Int16 {
+        let key = Int(fg.map { Int($0.rawValue) + 1 } ?? 0) * 16 + Int(bg.map { Int($0.rawValue) + 1 } ?? 0)
+        if let p = table[key] { return p }
+        guard Int(next) < max else { return 0 }
+        let p = next
+        next += 1
+        init_pair(p, fg.map { Int16($0.rawValue) } ?? -1, bg.map { Int16($0.rawValue) } ?? -1)
+        table[key] = p
+        return p
+    }
+}
