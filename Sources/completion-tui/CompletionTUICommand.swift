@@ -12,7 +12,7 @@ struct CompletionTUICommand: AsyncParsableCommand {
         by content. On a terminal it opens the interactive inspector; otherwise it prints a readable report.
         """,
         version: CompletionTUIVersion.current,
-        subcommands: [Open.self, DiffCommand.self, RequestCommand.self],
+        subcommands: [Open.self, DiffCommand.self, RequestCommand.self, StatsCommand.self],
         defaultSubcommand: Open.self
     )
 }
@@ -67,23 +67,17 @@ struct Open: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Streams records out as they load: a log is never held decoded in memory.
+    /// Streams records out as they load: a log is never held decoded in memory. JSON Lines are decoded on
+    /// all cores in bounded batches and written in input order.
     private func writeJSONLines(_ inputs: [String]) -> Int32 {
         var out = StandardOutput()
-        var writer = JSONWriter(capacity: 1 << 20)
         var totals = LoadSummary()
         for path in inputs {
-            let summary = RecordLoader.load(path: path) { event in
-                switch event {
-                case .record(let record):
-                    RecordJSON.writeLine(record, to: &writer)
-                    if writer.bytes.count >= 1 << 20 {
-                        out.write(writer.bytes)
-                        writer.bytes.removeAll(keepingCapacity: true)
-                    }
+            let summary = RecordLoader.loadParallel(path: path, render: { RecordJSON.writeLine($0, to: &$1) }) { piece in
+                switch piece {
+                case .bytes(let bytes):
+                    out.write(Array(bytes))
                 case .diagnostic(let d):
-                    out.write(writer.bytes)
-                    writer.bytes.removeAll(keepingCapacity: true)
                     out.flush()
                     StandardError.print(d.description)
                 }
@@ -91,7 +85,6 @@ struct Open: ParsableCommand {
             totals.records += summary.records
             totals.problems += summary.problems
         }
-        out.write(writer.bytes)
         out.flush()
         return exitStatus(totals)
     }

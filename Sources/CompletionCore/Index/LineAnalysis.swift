@@ -1,0 +1,171 @@
+/// One non-blank JSON Lines line read with the full parser and decoder, exactly as `LoadContext.loadLines`
+/// and `ChunkGrouper` read it, but on its own, so that lines can be read in parallel and grouped afterwards.
+///
+/// Used where the fast summary scanner is not sure of a line (the index's fallback) and by the parallel loader.
+struct LineAnalysis {
+    /// What grouping needs to know of an object line.
+    struct ObjectLine {
+        /// The id `ChunkGrouper` groups by: the unwrapped object's `id` as string or number text, or "".
+        var id: String
+        /// Batch lines and error objects flush the group and stand alone.
+        var breaksGroup: Bool
+        /// `ChunkGrouper.looksLikeChunk` of the unwrapped object.
+        var looksLikeChunk: Bool
+        /// `choices` is missing, not an array, or empty (a lead chunk others may join).
+        var choicesEmptyOrMissing: Bool
+        /// The record this line gives when it is not part of an assembled stream, or the problem decoding it.
+        var standalone: Result<CompletionRecord, Diagnostic>
+    }
+
+    enum Outcome {
+        case invalid(Diagnostic)
+        case object(ObjectLine)
+    }
+
+    /// Reads one line.
+    /// - Parameters:
+    ///   - bytes: the whole buffer.
+    ///   - first: the first non-blank byte of the line.
+    ///   - contentEnd: the end of the line without its line end.
+    ///   - lineStart: the offset of the line's first byte (columns count from it).
+    ///   - line: the 1-based line number.
+    ///   - path: the path for diagnostics and sources.
+    static func analyze(bytes: UnsafeBufferPointer<UInt8>, first: Int, contentEnd: Int, lineStart: Int, line: Int, path: String) -> Outcome {
+        var parser = JSONParser(bytes: bytes, range: first..<contentEnd)
+        func problem(_ offset: Int, _ message: String) -> Outcome {
+            .invalid(Diagnostic(path: path, line: line, column: column(bytes, offset, lineStart: lineStart), message: message))
+        }
+        let value: JSONValue
+        do throws(JSONSyntaxError) {
+            value = try parser.parseValue()
+        } catch {
+            return problem(error.offset, error.message)
+        }
+        parser.skipWhitespace()
+        if !parser.isAtEnd {
+            return problem(parser.position, "unexpected text after the end of the JSON object")
+        }
+        guard let raw = value.objectValue else {
+            return problem(first, "expected a JSON object for a response, found \(value.typeName)")
+        }
+        return .object(objectLine(raw, line: line, path: path))
+    }
+
+    /// The grouping facts and standalone record of a parsed object, as `ChunkGrouper.add` sees them.
+    static func objectLine(_ raw: JSONObject, line: Int, path: String) -> ObjectLine {
+        let object = RecordDecoder.unwrapEnvelope(raw)
+        let source = RecordSource(path: path, line: line)
+        let breaks = RecordDecoder.isBatchLine(object) || RecordDecoder.decodeError(object, source: source) != nil
+        let standalone: Result<CompletionRecord, Diagnostic>
+        do throws(DecodeProblem) {
+            // ChunkGrouper decodes group-breaking lines from the raw object and the others from the unwrapped one.
+            standalone = .success(try RecordDecoder.decode(.object(breaks ? raw : object), source: source))
+        } catch {
+            standalone = .failure(Diagnostic(path: path, line: line, column: 1, message: error.message))
+        }
+        return ObjectLine(
+            id: RecordDecoder.stringOrNumber(object["id"]) ?? "",
+            breaksGroup: breaks,
+            looksLikeChunk: ChunkGrouper.looksLikeChunk(object),
+            choicesEmptyOrMissing: object["choices"]?.arrayValue?.isEmpty ?? true,
+            standalone: standalone
+        )
+    }
+
+    /// The 1-based column in Unicode scalars, as `LoadContext.column` counts it.
+    static func column(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, lineStart: Int) -> Int {
+        var count = 0
+        var i = lineStart
+        let end = min(offset, bytes.count)
+        while i < end {
+            if bytes[i] & 0xC0 != 0x80 { count += 1 }
+            i += 1
+        }
+        return count + 1
+    }
+
+    /// Assembles the lines of one stream group (chunk lines with one id) into a record, as `ChunkGrouper.flush`
+    /// does, by reading the lines from `lineStart` of the first to the end of the last with the loader itself.
+    /// - Returns: the record with its first line's number, or nil if the range holds no record.
+    static func assemble(bytes: UnsafeBufferPointer<UInt8>, from lineStart: Int, to end: Int, firstLine: Int, path: String) -> CompletionRecord? {
+        var result: CompletionRecord?
+        let slice = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
+        var context = LoadContext(bytes: slice, path: path) { event in
+            if case .record(let r) = event, result == nil { result = r }
+        }
+        context.loadLines(from: 0)
+        guard var record = result else { return nil }
+        record.source.line += firstLine - 1
+        return record
+    }
+}
+
+/// `ChunkGrouper`'s decisions over lines already read, without their objects: which lines stand alone and
+/// which form one assembled stream. Kept in step with `ChunkGrouper.add` and `flush` (tests compare the
+/// index and the parallel loader with the sequential loader on every sample).
+struct LineGrouping<Ref> {
+    enum Decision {
+        case single(Ref)
+        case group([Ref])
+    }
+
+    private(set) var pending: [Ref] = []
+    /// The line whose id is the pending id, or nil for "" (no id yet).
+    private var pendingIDRef: Ref?
+    private var pendingAnyChunk = false
+    private var firstChoicesEmpty = false
+
+    var isEmpty: Bool { pending.isEmpty }
+
+    /// Adds an object line.
+    /// - Parameters:
+    ///   - idIsEmpty: the line's id is "".
+    ///   - sameID: whether the line's id equals the id of another line.
+    mutating func add(_ ref: Ref, breaksGroup: Bool, looksLikeChunk: Bool, choicesEmptyOrMissing: Bool, idIsEmpty: Bool,
+                      sameID: (Ref, Ref) -> Bool, emit: (Decision) -> Void) {
+        if breaksGroup {
+            flush(emit: emit)
+            emit(.single(ref))
+            return
+        }
+        let pendingIDEmpty = pendingIDRef == nil
+        let joinsLeadChunk = pendingIDEmpty && pending.count == 1 && firstChoicesEmpty
+        let idMatches: Bool
+        if let p = pendingIDRef { idMatches = !idIsEmpty && sameID(ref, p) } else { idMatches = idIsEmpty }
+        if !pending.isEmpty, idMatches || joinsLeadChunk {
+            pending.append(ref)
+            pendingAnyChunk = pendingAnyChunk || looksLikeChunk
+            if pendingIDEmpty, !idIsEmpty { pendingIDRef = ref }
+        } else {
+            flush(emit: emit)
+            pending.append(ref)
+            pendingIDRef = idIsEmpty ? nil : ref
+            pendingAnyChunk = looksLikeChunk
+            firstChoicesEmpty = choicesEmptyOrMissing
+        }
+    }
+
+    /// Emits what is pending.
+    mutating func flush(emit: (Decision) -> Void) {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            pendingIDRef = nil
+            pendingAnyChunk = false
+            firstChoicesEmpty = false
+        }
+        guard !pending.isEmpty else { return }
+        if pending.count >= 2, pendingAnyChunk {
+            emit(.group(pending))
+            return
+        }
+        for ref in pending { emit(.single(ref)) }
+    }
+
+    /// Forgets what is pending (the caller will read those lines again).
+    mutating func reset() {
+        pending.removeAll(keepingCapacity: true)
+        pendingIDRef = nil
+        pendingAnyChunk = false
+        firstChoicesEmpty = false
+    }
+}

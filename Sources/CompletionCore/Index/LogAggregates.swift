@@ -1,0 +1,230 @@
+/// Totals over index entries: per model and per fingerprint, the fingerprint timeline of each model, a
+/// histogram of completion tokens and the share of each finish reason. What `completion-tui stats` prints
+/// and the inspector's aggregates view shows.
+public struct LogAggregates: Sendable, Hashable {
+    /// Totals of the records that share a model (or a fingerprint).
+    public struct Group: Sendable, Hashable {
+        /// The model or fingerprint; nil for records without one.
+        public var name: String?
+        public var records = 0
+        /// Sums over the records that report the count.
+        public var promptTokens = 0
+        public var completionTokens = 0
+        public var totalTokens = 0
+        /// Records without `usage` counts (no total, prompt or completion count).
+        public var recordsWithoutUsage = 0
+        /// Earliest and latest `created` (seconds), over records that have one.
+        public var first: Double?
+        public var last: Double?
+
+        public init(name: String?) { self.name = name }
+
+        /// Most records first; ties by name, records without a name last.
+        static func byRecords(_ x: Group, _ y: Group) -> Bool {
+            if x.records != y.records { return x.records > y.records }
+            switch (x.name, y.name) {
+            case let (a?, b?): return a < b
+            case (_?, nil): return true
+            default: return false
+            }
+        }
+    }
+
+    /// A point where a model's `system_fingerprint` changed, in file order.
+    public struct FingerprintChange: Sendable, Hashable {
+        public var fingerprint: String?
+        /// The first entry with this fingerprint after the change (jump target).
+        public var firstPosition: Int
+        /// That entry's `created`.
+        public var created: Double?
+        /// Records in this run, up to the next change.
+        public var records: Int
+    }
+
+    /// The fingerprint history of one model.
+    public struct Timeline: Sendable, Hashable {
+        public var model: String?
+        public var changes: [FingerprintChange]
+    }
+
+    /// Counts per power-of-two bucket: `counts[k]` counts values in `bucketBounds(k)`.
+    public struct Histogram: Sendable, Hashable {
+        public var counts: [Int] = []
+        /// Records without the count.
+        public var missing = 0
+
+        /// Bucket 0 is `0...0`, bucket k ≥ 1 is `2^(k-1) ... 2^k - 1`.
+        public static func bounds(_ k: Int) -> ClosedRange<Int> {
+            k == 0 ? 0...0 : (1 << (k - 1))...((1 << k) - 1)
+        }
+
+        mutating func add(_ value: Int) {
+            let k = value <= 0 ? 0 : (Int.bitWidth - value.leadingZeroBitCount)
+            if counts.count <= k { counts.append(contentsOf: repeatElement(0, count: k + 1 - counts.count)) }
+            counts[k] += 1
+        }
+    }
+
+    /// How many choices ended with one finish reason, and their share of all choices.
+    public struct ReasonShare: Sendable, Hashable {
+        /// The reason; nil for choices without one.
+        public var reason: String?
+        public var choices: Int
+        public var share: Double
+    }
+
+    /// Records (entries that are not invalid lines), of which API errors.
+    public var records = 0
+    public var errors = 0
+    /// Lines that could not be read.
+    public var invalid = 0
+    /// Choices over all records.
+    public var choices = 0
+    /// Per model and per fingerprint, most records first.
+    public var models: [Group] = []
+    public var fingerprints: [Group] = []
+    /// Per model, most records first.
+    public var timelines: [Timeline] = []
+    public var completionTokens = Histogram()
+    /// Most common first.
+    public var finishReasons: [ReasonShare] = []
+    /// Earliest and latest `created` over all records.
+    public var first: Double?
+    public var last: Double?
+
+    public init() {}
+}
+
+extension LogSnapshot {
+    /// Aggregates over all entries, or over some positions (a filter's result) in the order given.
+    /// - Complexity: O(n), one pass over the summary columns.
+    public func aggregates(of positions: [Int32]? = nil) -> LogAggregates {
+        var a = LogAggregates()
+        let n = strings.count
+        var models = [LogAggregates.Group?](repeating: nil, count: n)
+        var fingerprints = [LogAggregates.Group?](repeating: nil, count: n)
+        var reasons = [Int](repeating: 0, count: n)
+        // Timeline state per model id: the fingerprint of its last record and the index of its last change.
+        var lastFingerprint = [UInt32](repeating: UInt32.max, count: n)
+        var timelines = [[LogAggregates.FingerprintChange]](repeating: [], count: n)
+
+        func add(_ s: IndexSegment, _ i: Int, position: Int) {
+            let kind = s.kind[i]
+            if kind == IndexedKind.invalid.rawValue {
+                a.invalid += 1
+                return
+            }
+            a.records += 1
+            if kind == IndexedKind.error.rawValue { a.errors += 1 }
+            let created = s.created[i]
+            let p = s.promptTokens(i), c = s.completionTokens(i), t = s.totalTokens(i)
+            func update(_ g: inout LogAggregates.Group?, _ id: UInt32) {
+                if g == nil { g = LogAggregates.Group(name: string(id)) }
+                g?.records += 1
+                g?.promptTokens += p ?? 0
+                g?.completionTokens += c ?? 0
+                g?.totalTokens += t ?? 0
+                if p == nil && c == nil && t == nil { g?.recordsWithoutUsage += 1 }
+                if !created.isNaN {
+                    if g?.first.map({ created < $0 }) ?? true { g?.first = created }
+                    if g?.last.map({ created > $0 }) ?? true { g?.last = created }
+                }
+            }
+            let m = Int(s.model[i]), f = s.fingerprint[i]
+            update(&models[m], UInt32(m))
+            update(&fingerprints[Int(f)], f)
+            if !created.isNaN {
+                if a.first.map({ created < $0 }) ?? true { a.first = created }
+                if a.last.map({ created > $0 }) ?? true { a.last = created }
+            }
+            if let c { a.completionTokens.add(c) } else { a.completionTokens.missing += 1 }
+            a.choices += s.choices(i)
+            s.forEachReason(i) { reasons[Int($0)] += 1 }
+            if lastFingerprint[m] != f {
+                lastFingerprint[m] = f
+                timelines[m].append(LogAggregates.FingerprintChange(fingerprint: string(f), firstPosition: position,
+                                                                     created: created.isNaN ? nil : created, records: 1))
+            } else {
+                timelines[m][timelines[m].count - 1].records += 1
+            }
+        }
+
+        if let positions {
+            for p in positions {
+                let (s, i) = locate(Int(p))
+                add(s, i, position: Int(p))
+            }
+        } else {
+            for (k, s) in segments.enumerated() {
+                let base = starts[k]
+                for i in 0..<s.count { add(s, i, position: base + i) }
+            }
+        }
+
+        let byRecords = LogAggregates.Group.byRecords
+        a.models = models.compactMap { $0 }.sorted(by: byRecords)
+        a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
+        a.timelines = a.models.map { g in
+            let id = g.name.flatMap { name in strings.indices.dropFirst().first { strings[$0] == name } } ?? 0
+            return LogAggregates.Timeline(model: g.name, changes: timelines[id])
+        }
+        let totalChoices = reasons.reduce(0, +)
+        a.finishReasons = reasons.enumerated().filter { $0.element > 0 }.map { id, count in
+            LogAggregates.ReasonShare(reason: string(UInt32(id)), choices: count,
+                                      share: totalChoices == 0 ? 0 : Double(count) / Double(totalChoices))
+        }.sorted { $0.choices != $1.choices ? $0.choices > $1.choices : ($0.reason ?? "") < ($1.reason ?? "") }
+        return a
+    }
+}
+
+extension LogAggregates {
+    /// Totals over several logs (`stats` with several files): groups with the same name are added up and
+    /// shares recomputed. Timelines stay per log (positions belong to one index) and are left out.
+    public static func combined(_ parts: [LogAggregates]) -> LogAggregates {
+        var a = LogAggregates()
+        var models: [String?: Group] = [:], modelOrder: [String?] = []
+        var prints: [String?: Group] = [:], printOrder: [String?] = []
+        var reasons: [String?: Int] = [:], reasonOrder: [String?] = []
+        func add(_ g: Group, to table: inout [String?: Group], _ order: inout [String?]) {
+            guard var t = table[g.name] else {
+                table[g.name] = g
+                order.append(g.name)
+                return
+            }
+            t.records += g.records
+            t.promptTokens += g.promptTokens
+            t.completionTokens += g.completionTokens
+            t.totalTokens += g.totalTokens
+            t.recordsWithoutUsage += g.recordsWithoutUsage
+            t.first = [t.first, g.first].compactMap { $0 }.min()
+            t.last = [t.last, g.last].compactMap { $0 }.max()
+            table[g.name] = t
+        }
+        for p in parts {
+            a.records += p.records
+            a.errors += p.errors
+            a.invalid += p.invalid
+            a.choices += p.choices
+            a.first = [a.first, p.first].compactMap { $0 }.min()
+            a.last = [a.last, p.last].compactMap { $0 }.max()
+            for g in p.models { add(g, to: &models, &modelOrder) }
+            for g in p.fingerprints { add(g, to: &prints, &printOrder) }
+            for r in p.finishReasons {
+                if reasons[r.reason] == nil { reasonOrder.append(r.reason) }
+                reasons[r.reason, default: 0] += r.choices
+            }
+            a.completionTokens.missing += p.completionTokens.missing
+            for (k, c) in p.completionTokens.counts.enumerated() {
+                if a.completionTokens.counts.count <= k { a.completionTokens.counts.append(0) }
+                a.completionTokens.counts[k] += c
+            }
+        }
+        let byRecords = Group.byRecords
+        a.models = modelOrder.compactMap { models[$0] }.sorted(by: byRecords)
+        a.fingerprints = printOrder.compactMap { prints[$0] }.sorted(by: byRecords)
+        let total = reasons.values.reduce(0, +)
+        a.finishReasons = reasonOrder.map { ReasonShare(reason: $0, choices: reasons[$0] ?? 0, share: total == 0 ? 0 : Double(reasons[$0] ?? 0) / Double(total)) }
+            .sorted { $0.choices != $1.choices ? $0.choices > $1.choices : ($0.reason ?? "") < ($1.reason ?? "") }
+        return a
+    }
+}

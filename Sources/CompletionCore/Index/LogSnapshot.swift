@@ -1,0 +1,146 @@
+/// The entries of a `LogIndex` at one moment: a value that shares the index's storage and stays valid
+/// (with its memory map) while the index goes on growing.
+///
+/// Positions are file order, 0-based. An entry is a record (text, chat or error) or an invalid line.
+public struct LogSnapshot: Sendable {
+    public let path: String
+    /// The input layout (nil when it could not be recognised: the entries then hold the loader's problem).
+    public let format: InputFormat?
+    let file: MappedFile
+    let segments: [IndexSegment]
+    /// `starts[k]` is the position of segment `k`'s first entry; the last element is the count.
+    let starts: [Int]
+    /// Interned strings by id; 0 is "absent".
+    let strings: [String]
+    public let progress: IndexProgress
+    /// In follow mode, a last line still being written.
+    public let pendingLine: PendingLine?
+
+    /// The number of entries.
+    public var count: Int { starts.last ?? 0 }
+    /// True once the whole file is indexed.
+    public var isComplete: Bool { progress.isComplete }
+    /// Entries that are invalid lines.
+    public var invalidCount: Int { progress.invalid }
+
+    /// The segment holding a position and the position within it.
+    @inline(__always)
+    func locate(_ position: Int) -> (segment: IndexSegment, offset: Int) {
+        // Binary search over segment starts; most snapshots have a few dozen segments.
+        var lo = 0, hi = segments.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= position { lo = mid } else { hi = mid - 1 }
+        }
+        return (segments[lo], position - starts[lo])
+    }
+
+    func string(_ id: UInt32) -> String? {
+        id == 0 || Int(id) >= strings.count ? nil : strings[Int(id)]
+    }
+
+    // MARK: - Entries
+
+    /// The summary of an entry.
+    /// - Precondition: `0 <= position < count`.
+    public func summary(at position: Int) -> RecordSummary {
+        let (s, i) = locate(position)
+        let start = s.start[i]
+        let created = s.created[i]
+        return RecordSummary(
+            position: position,
+            kind: IndexedKind(rawValue: s.kind[i]) ?? .invalid,
+            line: s.lineNumber(i),
+            byteRange: start >= 0 ? start..<(start + s.byteLength(i)) : nil,
+            created: created.isNaN ? nil : created,
+            model: string(s.model[i]),
+            systemFingerprint: string(s.fingerprint[i]),
+            promptTokens: s.promptTokens(i),
+            completionTokens: s.completionTokens(i),
+            totalTokens: s.totalTokens(i),
+            finishReasons: s.reasonIDs(i).map(string),
+            choiceCount: s.choices(i),
+            isAssembledStream: s.flags[i] & IndexSegment.assembled != 0,
+            diagnostic: s.diagnostics[i]
+        )
+    }
+
+    /// Summaries of every entry, in order (tests and small files).
+    public var summaries: [RecordSummary] { (0..<count).map(summary(at:)) }
+
+    /// The kind of an entry, without building a summary.
+    public func kind(at position: Int) -> IndexedKind {
+        let (s, i) = locate(position)
+        return IndexedKind(rawValue: s.kind[i]) ?? .invalid
+    }
+
+    /// `created` of an entry in seconds, without building a summary.
+    public func created(at position: Int) -> Double? {
+        let (s, i) = locate(position)
+        let c = s.created[i]
+        return c.isNaN ? nil : c
+    }
+
+    /// The line of an entry, without building a summary.
+    public func line(at position: Int) -> Int {
+        let (s, i) = locate(position)
+        return s.lineNumber(i)
+    }
+
+    /// The full record of an entry, decoded now from its bytes (or the problem, for an invalid line).
+    public func record(at position: Int) -> Result<CompletionRecord, Diagnostic> {
+        let (s, i) = locate(position)
+        let line = s.lineNumber(i)
+        if let d = s.diagnostics[i] { return .failure(d) }
+        if let records = s.records, i < records.count { return .success(records[i]) }
+        let start = s.start[i]
+        let end = start + s.byteLength(i)
+        guard start >= 0, end <= file.count else {
+            return .failure(Diagnostic(path: path, line: line, column: 1, message: "the record is no longer in the file"))
+        }
+        if s.flags[i] & IndexSegment.assembled != 0 {
+            if let record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: line, path: path) {
+                return .success(record)
+            }
+            return .failure(Diagnostic(path: path, line: line, column: 1, message: "the stream's chunk lines changed in the file"))
+        }
+        switch LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: start, line: line, path: path) {
+        case .invalid(let d): return .failure(d)
+        case .object(let o): return o.standalone
+        }
+    }
+
+    /// The raw bytes of an entry (its JSON as written); empty for inputs that are not JSON Lines.
+    public func bytes(at position: Int) -> UnsafeBufferPointer<UInt8> {
+        let (s, i) = locate(position)
+        let start = s.start[i]
+        let end = start + s.byteLength(i)
+        guard start >= 0, end <= file.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return file.slice(start..<end)
+    }
+
+    /// Every invalid entry's problem, in file order.
+    public var diagnostics: [Diagnostic] {
+        var result: [Diagnostic] = []
+        for s in segments where !s.diagnostics.isEmpty {
+            result.append(contentsOf: s.diagnostics.sorted { $0.key < $1.key }.map(\.value))
+        }
+        return result
+    }
+
+    /// The distinct models seen so far, sorted.
+    public var models: [String] { distinct(\.model) }
+    /// The distinct fingerprints seen so far, sorted.
+    public var fingerprints: [String] { distinct(\.fingerprint) }
+
+    private func distinct(_ column: KeyPath<IndexSegment, [UInt32]>) -> [String] {
+        var seen = Set<UInt32>()
+        for s in segments { seen.formUnion(s[keyPath: column]) }
+        return seen.compactMap(string).sorted()
+    }
+
+    /// The bytes the index holds for its entries (the struct-of-arrays storage and side tables).
+    public var indexBytes: Int {
+        segments.reduce(0) { $0 + $1.byteSize } + strings.reduce(0) { $0 + $1.utf8.count + 16 } + segments.count * 600
+    }
+}

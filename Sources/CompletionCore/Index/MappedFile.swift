@@ -1,0 +1,128 @@
+import Foundation
+
+/// The bytes of an input, read-only: a memory map of a regular file, or a copy for standard input and FIFOs.
+///
+/// The index keeps byte ranges into these bytes instead of decoded records, so a gigabyte log costs page
+/// cache, not private memory. The map is never writable (`PROT_READ`, `MAP_PRIVATE`): the tool must never
+/// change a user's file. A growing file (follow mode) gets a new, longer map; the old one stays valid for
+/// as long as a snapshot refers to it.
+public final class MappedFile: @unchecked Sendable {
+    /// The path as given (`-` for standard input).
+    public let path: String
+    /// The bytes; valid for the life of this object.
+    public let bytes: UnsafeBufferPointer<UInt8>
+    private let mapped: UnsafeMutableRawPointer?
+    private let mappedLength: Int
+    private let owned: UnsafeMutableRawBufferPointer?
+    /// The file's device and inode when mapped, to notice a replaced file.
+    public let identity: (device: UInt64, inode: UInt64)?
+
+    /// The number of bytes.
+    public var count: Int { bytes.count }
+
+    private init(path: String, mapped: UnsafeMutableRawPointer?, length: Int, owned: UnsafeMutableRawBufferPointer?, identity: (UInt64, UInt64)?) {
+        self.path = path
+        self.mapped = mapped
+        self.mappedLength = length
+        self.owned = owned
+        self.identity = identity
+        if let mapped {
+            bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: length)
+        } else if let owned, let base = owned.baseAddress {
+            bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: owned.count)
+        } else {
+            bytes = UnsafeBufferPointer(start: nil, count: 0)
+        }
+    }
+
+    deinit {
+        if let mapped { munmap(mapped, mappedLength) }
+        owned?.deallocate()
+    }
+
+    /// Opens a file read-only and maps it; standard input (`-`), FIFOs and devices are read into memory.
+    /// - Parameters:
+    ///   - path: a file path, or `-` for standard input.
+    ///   - limit: map at most this many bytes (follow mode maps what has been written so far).
+    /// - Returns: the bytes.
+    /// - Throws: a `Diagnostic` naming the file when it cannot be opened or read, worded as `RecordLoader` words it.
+    public static func open(path: String, limit: Int? = nil) throws(Diagnostic) -> MappedFile {
+        if path == "-" {
+            return copy(of: FileHandle.standardInput.readDataToEndOfFile(), path: path)
+        }
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: no such file")
+            }
+            if isDirectory.boolValue {
+                throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: it is a directory")
+            }
+            throw Diagnostic(path: path, line: nil, column: nil, message: code == EACCES ? "cannot open: permission denied" : "cannot open: \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read: \(String(cString: strerror(errno)))")
+        }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFDIR {
+            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: it is a directory")
+        }
+        guard type == S_IFREG else {
+            // FIFOs and devices (process substitution, /dev/stdin) cannot be mapped.
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+            return copy(of: handle.readDataToEndOfFile(), path: path)
+        }
+        let length = min(Int(info.st_size), limit ?? Int.max)
+        let identity = (UInt64(info.st_dev), UInt64(info.st_ino))
+        guard length > 0 else {
+            return MappedFile(path: path, mapped: nil, length: 0, owned: nil, identity: identity)
+        }
+        guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read: \(String(cString: strerror(errno)))")
+        }
+        // The index reads the file front to back once, then jumps to single records.
+        _ = madvise(base, length, MADV_SEQUENTIAL)
+        return MappedFile(path: path, mapped: base, length: length, owned: nil, identity: identity)
+    }
+
+    /// Bytes already in memory (tests, standard input).
+    public static func copy(of data: Data, path: String) -> MappedFile {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        data.withUnsafeBytes { raw in
+            if let base = raw.baseAddress, let target = buffer.baseAddress { target.copyMemory(from: base, byteCount: raw.count) }
+        }
+        let exact = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<data.count])
+        let file = MappedFile(path: path, mapped: nil, length: 0, owned: exact, identity: nil)
+        // Keep the full allocation for deallocation: the rebased view has the same base address.
+        _ = buffer
+        return file
+    }
+
+    /// The current size and identity of the file at `path` (for follow mode), or nil when it cannot be read.
+    public static func currentSize(path: String) -> (size: Int, device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (Int(info.st_size), UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// Lets the kernel drop a scanned range's pages from this process (they stay in the page cache and come
+    /// back on the next read), so resident memory shows what the index holds, not the whole file.
+    public func release(_ range: Range<Int>) {
+        guard let mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard end > start, end <= mappedLength else { return }
+        _ = madvise(mapped + start, end - start, MADV_DONTNEED)
+    }
+
+    /// The bytes of a range, as a buffer.
+    @inline(__always)
+    public func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[range])
+    }
+}

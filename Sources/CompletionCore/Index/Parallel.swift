@@ -1,0 +1,31 @@
+import Foundation
+
+/// Runs independent pieces of work on all cores and collects their results in order.
+enum Parallel {
+    /// `body(k)` for every `k` in `0..<count`, run concurrently; results in order of `k`.
+    ///
+    /// The work reads shared buffers (a memory map) that Swift cannot prove are safe to share; every piece
+    /// writes only its own slot of the result, and all pieces finish before this returns.
+    static func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        guard count > 1 else { return count == 1 ? [body(0)] : [] }
+        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        results.initialize(repeating: nil)
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = Unchecked((body, results))
+            DispatchQueue.concurrentPerform(iterations: count) { k in
+                shared.value.1[k] = shared.value.0(k)
+            }
+        }
+        return results.compactMap { $0 }
+    }
+}
+
+/// A value handed to concurrent work whose safety the caller guarantees (see `Parallel.map`).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

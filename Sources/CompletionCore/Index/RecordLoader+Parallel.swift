@@ -1,0 +1,328 @@
+import Foundation
+
+/// A piece of a parallel load's output, in input order.
+public enum RenderedOutput {
+    /// Rendered records (one or more, whole).
+    case bytes(ArraySlice<UInt8>)
+    /// A problem, at the point of the output where the sequential loader reports it.
+    case diagnostic(Diagnostic)
+}
+
+extension RecordLoader {
+    /// Loads a file and renders its records, decoding JSON Lines on all cores in bounded batches; the
+    /// output is the same, piece for piece, as `load(path:sink:)` followed by `render` on each record.
+    ///
+    /// Each batch (a few MB of whole lines per core) is parsed, decoded and rendered in parallel; then one
+    /// pass in input order groups stream chunk lines exactly as `ChunkGrouper` does (a stream is assembled
+    /// from its lines again, which only chunk-line files pay for) and hands the output on. Memory stays at
+    /// about two batches whatever the file size. Other layouts are small and load sequentially.
+    /// - Parameters:
+    ///   - path: a file, or `-` for standard input.
+    ///   - workers: threads; batches hold `workers × batchBytes` of input.
+    ///   - render: appends a record's output to a writer; called concurrently from several threads.
+    ///   - output: receives rendered records and problems, in input order, on the calling thread.
+    /// - Returns: counts of records and problems, as `load` counts them.
+    @discardableResult
+    public static func loadParallel(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                    batchBytes: Int = 4 << 20,
+                                    render: @escaping @Sendable (CompletionRecord, inout JSONWriter) -> Void,
+                                    output: (RenderedOutput) -> Void) -> LoadSummary {
+        let file: MappedFile
+        do throws(Diagnostic) {
+            file = try MappedFile.open(path: path)
+        } catch {
+            output(.diagnostic(error))
+            var summary = LoadSummary()
+            summary.problems = 1
+            return summary
+        }
+        return loadParallel(bytes: file.bytes, path: path, workers: workers, batchBytes: batchBytes, render: render, output: output)
+    }
+
+    /// `loadParallel(path:)` over bytes in memory.
+    @discardableResult
+    public static func loadParallel(bytes: UnsafeBufferPointer<UInt8>, path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                    batchBytes: Int = 4 << 20,
+                                    render: @escaping @Sendable (CompletionRecord, inout JSONWriter) -> Void,
+                                    output: (RenderedOutput) -> Void) -> LoadSummary {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        guard InputFormat.detect(bytes, from: start) == .jsonLines else {
+            var writer = JSONWriter(capacity: 1 << 16)
+            return load(bytes: bytes, path: path) { event in
+                switch event {
+                case .record(let r):
+                    render(r, &writer)
+                    if writer.bytes.count >= 1 << 20 {
+                        output(.bytes(writer.bytes[...]))
+                        writer.bytes.removeAll(keepingCapacity: true)
+                    }
+                case .diagnostic(let d):
+                    if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
+                    writer.bytes.removeAll(keepingCapacity: true)
+                    output(.diagnostic(d))
+                }
+            } .withFlush {
+                if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
+            }
+        }
+        return withoutActuallyEscaping(output) { output in
+            var lines = ParallelLines(bytes: bytes, path: path, render: render, output: output)
+            var offset = start
+            var line = 1
+            let batch = max(1, workers) * max(1, batchBytes)
+            // Output buffers go round from batch to batch: fresh multi-megabyte buffers cost the kernel
+            // a page clear each time (8% of the time in a profile).
+            var spare: [[UInt8]] = []
+            while offset < bytes.count {
+                var end = bytes.count
+                if bytes.count - offset > batch, let base = bytes.baseAddress,
+                   let nl = memchr(base + offset + batch, 0x0A, bytes.count - offset - batch) {
+                    end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+                }
+                let ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
+                let firstLineStart = line == 1 ? 0 : offset
+                // Records carry their line numbers into the output, so each worker needs its first line's
+                // number: count the line ends of every range first (memchr runs at memory speed).
+                let lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                var firstLines: [Int] = []
+                for c in lineCounts {
+                    firstLines.append(line)
+                    line += c
+                }
+                var buffers = (0..<ranges.count).map { _ in spare.popLast() ?? [] }
+                let results = buffers.withUnsafeMutableBufferPointer { reuse in
+                    let shared = Unchecked(reuse)
+                    return Parallel.map(ranges.count) { k in
+                        DecodedBatch.decode(bytes: bytes, range: ranges[k], firstLineStart: k == 0 ? firstLineStart : ranges[k].lowerBound,
+                                            firstLine: firstLines[k], path: path, into: &shared.value[k], render: render)
+                    }
+                }
+                spare.append(contentsOf: lines.take(results))
+                offset = end
+            }
+            lines.finish()
+            var summary = lines.summary
+            summary.format = InputFormat.jsonLines
+            return summary
+        }
+    }
+}
+
+private extension LoadSummary {
+    /// Runs `body` after the load that produced this summary (keeps the sequential branch one expression).
+    func withFlush(_ body: () -> Void) -> LoadSummary {
+        body()
+        return self
+    }
+}
+
+/// One core's share of a batch: every non-blank line read, decoded and rendered on its own.
+struct DecodedBatch {
+    struct Line {
+        var line: Int
+        var lineStart: Int
+        var contentEnd: Int
+        /// Not an object: the line is a problem (`problem` holds it).
+        var invalid: Bool
+        var breaksGroup = false
+        var looksLikeChunk = false
+        var choicesEmptyOrMissing = false
+        var id = ""
+        /// The standalone record's output in `out`, or its problem.
+        var rendered: Range<Int> = 0..<0
+        var problem: Diagnostic?
+    }
+
+    var lines: [Line] = []
+    var out = JSONWriter()
+    var lineCount = 0
+
+    /// The number of lines that start in a range of whole lines.
+    static func countLines(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return 0 }
+        var n = 0
+        var i = range.lowerBound
+        while i < range.upperBound, let nl = memchr(base + i, 0x0A, range.upperBound - i) {
+            n += 1
+            i = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return i < range.upperBound ? n + 1 : n
+    }
+
+    /// - Parameter buffer: a spare output buffer to render into (taken, emptied).
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, firstLineStart: Int, firstLine: Int, path: String,
+                       into buffer: inout [UInt8], render: (CompletionRecord, inout JSONWriter) -> Void) -> DecodedBatch {
+        var batch = DecodedBatch()
+        swap(&batch.out.bytes, &buffer)
+        batch.out.bytes.removeAll(keepingCapacity: true)
+        guard let base = bytes.baseAddress else { return batch }
+        batch.out.bytes.reserveCapacity(range.count * 2)
+        var lineStart = firstLineStart
+        var i = range.lowerBound
+        var local = 0
+        while lineStart < range.upperBound {
+            var lineEnd = range.upperBound
+            if i < range.upperBound, let nl = memchr(base + i, 0x0A, range.upperBound - i) {
+                lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            }
+            var contentEnd = lineEnd
+            if contentEnd > i, base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            var first = i
+            while first < contentEnd, InputFormat.isSpace(base[first]) { first += 1 }
+            if first < contentEnd {
+                switch LineAnalysis.analyze(bytes: bytes, first: first, contentEnd: contentEnd, lineStart: lineStart, line: firstLine + local, path: path) {
+                case .invalid(let d):
+                    batch.lines.append(Line(line: firstLine + local, lineStart: lineStart, contentEnd: contentEnd, invalid: true, problem: d))
+                case .object(let o):
+                    var l = Line(line: firstLine + local, lineStart: lineStart, contentEnd: contentEnd, invalid: false,
+                                 breaksGroup: o.breaksGroup, looksLikeChunk: o.looksLikeChunk,
+                                 choicesEmptyOrMissing: o.choicesEmptyOrMissing, id: o.id)
+                    switch o.standalone {
+                    case .success(let record):
+                        let s = batch.out.bytes.count
+                        render(record, &batch.out)
+                        l.rendered = s..<batch.out.bytes.count
+                    case .failure(let d):
+                        l.problem = d
+                    }
+                    batch.lines.append(l)
+                }
+            }
+            local += 1
+            lineStart = lineEnd + 1
+            i = lineStart
+        }
+        batch.lineCount = local
+        return batch
+    }
+}
+
+/// The in-order pass of a parallel load: `ChunkGrouper`'s grouping over lines decoded in parallel, and
+/// the output in the order the sequential loader produces it.
+struct ParallelLines {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let path: String
+    let output: (RenderedOutput) -> Void
+    private(set) var summary = LoadSummary()
+    private var batches: [DecodedBatch] = []
+    /// Lines still pending at the end of the previous batch, kept with their output.
+    private var carried: DecodedBatch?
+    private var carriedLines: [Int] = []
+    private var grouping = LineGrouping<Int>()
+    private var buffer = JSONWriter(capacity: 1 << 20)
+    let render: (CompletionRecord, inout JSONWriter) -> Void
+
+    init(bytes: UnsafeBufferPointer<UInt8>, path: String, render: @escaping (CompletionRecord, inout JSONWriter) -> Void,
+         output: @escaping (RenderedOutput) -> Void) {
+        self.bytes = bytes
+        self.path = path
+        self.render = render
+        self.output = output
+    }
+
+    /// Takes one batch in order: what was pending at the end of the previous batch first.
+    /// - Returns: the previous batch's output buffers, for reuse.
+    mutating func take(_ results: [DecodedBatch]) -> [[UInt8]] {
+        var spare: [[UInt8]] = []
+        if !batches.isEmpty { spare = carry() }
+        // Slot 0 holds the lines carried over from the previous batch.
+        batches = [carried ?? DecodedBatch()] + results
+        var decisions: [LineGrouping<Int>.Decision] = []
+        var regroup = LineGrouping<Int>()
+        for i in batches[0].lines.indices {
+            add(i, into: &regroup, &decisions)  // they join again as they did: nothing is emitted
+        }
+        grouping = regroup
+        for w in 1..<batches.count {
+            for i in batches[w].lines.indices {
+                let ref = w << 32 | i
+                if batches[w].lines[i].invalid {
+                    emitProblem(ref)
+                    continue
+                }
+                var g = grouping
+                add(ref, into: &g, &decisions)
+                grouping = g
+                for d in decisions { emit(d) }
+                decisions.removeAll(keepingCapacity: true)
+            }
+        }
+        return spare
+    }
+
+    /// Emits what is still pending, at the end of the input.
+    mutating func finish() {
+        var decisions: [LineGrouping<Int>.Decision] = []
+        grouping.flush { decisions.append($0) }
+        for d in decisions { emit(d) }
+        flushBuffer()
+    }
+
+    private func add(_ ref: Int, into g: inout LineGrouping<Int>, _ decisions: inout [LineGrouping<Int>.Decision]) {
+        let l = lineAt(ref)
+        let all = batches
+        g.add(ref, breaksGroup: l.breaksGroup, looksLikeChunk: l.looksLikeChunk, choicesEmptyOrMissing: l.choicesEmptyOrMissing,
+              idIsEmpty: l.id.isEmpty, sameID: { a, b in all[a >> 32].lines[a & 0xFFFF_FFFF].id == all[b >> 32].lines[b & 0xFFFF_FFFF].id }) {
+            decisions.append($0)
+        }
+    }
+
+    @inline(__always) private func lineAt(_ ref: Int) -> DecodedBatch.Line { batches[ref >> 32].lines[ref & 0xFFFF_FFFF] }
+
+    private func globalLine(_ ref: Int) -> Int { lineAt(ref).line }
+
+    /// Keeps the pending lines (and their output) for the next batch; returns the batch's output buffers.
+    @discardableResult
+    private mutating func carry() -> [[UInt8]] {
+        var next = DecodedBatch()
+        for ref in grouping.pending {
+            var l = lineAt(ref)
+            let source = batches[ref >> 32].out.bytes
+            let s = next.out.bytes.count
+            next.out.bytes.append(contentsOf: source[l.rendered])
+            l.rendered = s..<next.out.bytes.count
+            next.lines.append(l)
+        }
+        carried = next
+        grouping.reset()
+        let buffers = batches.dropFirst().map(\.out.bytes)
+        batches = []
+        return buffers
+    }
+
+    private mutating func emitProblem(_ ref: Int) {
+        guard var d = lineAt(ref).problem else { return }
+        d.line = globalLine(ref)
+        flushBuffer()
+        summary.problems += 1
+        output(.diagnostic(d))
+    }
+
+    private mutating func emit(_ decision: LineGrouping<Int>.Decision) {
+        switch decision {
+        case .single(let ref):
+            let l = lineAt(ref)
+            if l.problem != nil {
+                emitProblem(ref)
+                return
+            }
+            summary.records += 1
+            buffer.bytes.append(contentsOf: batches[ref >> 32].out.bytes[l.rendered])
+            if buffer.bytes.count >= 1 << 20 { flushBuffer() }
+        case .group(let refs):
+            guard let first = refs.first, let last = refs.last else { return }
+            let firstLine = globalLine(first)
+            guard let record = LineAnalysis.assemble(bytes: bytes, from: lineAt(first).lineStart, to: lineAt(last).contentEnd,
+                                                     firstLine: firstLine, path: path) else { return }
+            summary.records += 1
+            render(record, &buffer)
+        }
+    }
+
+    private mutating func flushBuffer() {
+        guard !buffer.bytes.isEmpty else { return }
+        output(.bytes(buffer.bytes[...]))
+        buffer.bytes.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A text completion line for logs in these tests.
+private func line(id: String, model: String, fingerprint: String?, created: Int, prompt: Int, completion: Int, reasons: [String]) -> String {
+    let fp = fingerprint.map { #","system_fingerprint":"\#($0)""# } ?? ""
+    let choices = reasons.enumerated().map { #"{"text":"t","index":\#($0.offset),"logprobs":null,"finish_reason":"\#($0.element)"}"# }
+    return #"{"id":"\#(id)","object":"text_completion","created":\#(created),"model":"\#(model)"\#(fp),"choices":[\#(choices.joined(separator: ","))],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
+}
+
+private let log = [
+    line(id: "c1", model: "m-a", fingerprint: "fp_1", created: 1_700_000_000, prompt: 10, completion: 5, reasons: ["stop"]),
+    line(id: "c2", model: "m-b", fingerprint: nil, created: 1_700_000_100, prompt: 20, completion: 7, reasons: ["length", "stop"]),
+    line(id: "c3", model: "m-a", fingerprint: "fp_2", created: 1_700_000_200, prompt: 1, completion: 2, reasons: ["stop"]),
+    #"{"error":{"message":"Rate limit","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
+].joined(separator: "\n") + "\n"
+
+@Suite("command line: stats")
+struct StatsTests {
+    @Test("--json: per model and per fingerprint totals, first and last times, finish-reason shares")
+    func json() throws {
+        let path = try CLI.temporaryFile(Data(log.utf8), name: "log.jsonl")
+        let r = try CLI.run(["stats", path, "--json"])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+        #expect(doc["records"] as? Int == 4)
+        #expect(doc["errors"] as? Int == 1)
+        #expect(doc["invalid_lines"] as? Int == 0)
+        #expect(doc["first"] as? String == "2023-11-14T22:13:20Z")
+        let models = try #require(doc["models"] as? [[String: Any]])
+        #expect(models.map { $0["model"] as? String } == ["m-a", "m-b", nil])
+        let a = models[0]
+        #expect(a["records"] as? Int == 2)
+        #expect(a["prompt_tokens"] as? Int == 11)
+        #expect(a["completion_tokens"] as? Int == 7)
+        #expect(a["total_tokens"] as? Int == 18)
+        #expect(a["first"] as? String == "2023-11-14T22:13:20Z")
+        #expect(a["last"] as? String == "2023-11-14T22:16:40Z")
+        let fingerprints = try #require(doc["fingerprints"] as? [[String: Any]])
+        #expect(Set(fingerprints.map { $0["system_fingerprint"] as? String }) == ["fp_1", "fp_2", nil])
+        let reasons = try #require(doc["finish_reasons"] as? [[String: Any]])
+        #expect(reasons.map { $0["finish_reason"] as? String } == ["stop", "length"])
+        #expect(reasons.map { $0["choices"] as? Int } == [3, 1])
+        #expect(abs((reasons[0]["share"] as? Double ?? 0) - 0.75) < 1e-9)
+        let files = try #require(doc["files"] as? [[String: Any]])
+        let timeline = try #require(files.first?["fingerprint_timeline"] as? [[String: Any]])
+        let changes = try #require(timeline.first { $0["model"] as? String == "m-a" }?["changes"] as? [[String: Any]])
+        #expect(changes.map { $0["fingerprint"] as? String } == ["fp_1", "fp_2"])
+        #expect(changes.map { $0["first_entry"] as? Int } == [0, 2])
+    }
+
+    @Test("the table: aligned columns and every section")
+    func table() throws {
+        let path = try CLI.temporaryFile(Data(log.utf8), name: "log.jsonl")
+        let r = try CLI.run(["stats", path])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "1 file, 4 records (1 API errors), 4 choices, 0 invalid lines, 2023-11-14T22:13:20Z … 2023-11-14T22:16:40Z")
+        let header = try #require(lines.first { $0.hasPrefix("MODEL ") && $0.contains("RECORDS") && $0.contains("PROMPT TOKENS") })
+        let row = try #require(lines.first { $0.hasPrefix("m-a ") })
+        // Right-aligned numbers end under their headers.
+        let recordsEnd = try #require(header.range(of: "RECORDS")).upperBound
+        #expect(row[..<row.index(row.startIndex, offsetBy: header.distance(from: header.startIndex, to: recordsEnd))].hasSuffix(" 2"))
+        #expect(lines.contains { $0.hasPrefix("FINGERPRINT ") })
+        #expect(lines.contains { $0.hasPrefix("stop ") && $0.hasSuffix("75.0%") })
+        #expect(lines.contains { $0.hasPrefix("m-a ") && $0.contains("fp_2") && $0.contains("2023-11-14T22:16:40Z") })
+        #expect(lines.contains("INVALID LINES  0"))
+    }
+
+    @Test("invalid lines: PATH:LINE:COL on standard error, counted, exit 1")
+    func invalidLines() throws {
+        let text = log + #"{"id":"broken","choices":[{"text":"The quick"# + "\n" + "not json\n"
+        let path = try CLI.temporaryFile(Data(text.utf8), name: "log.jsonl")
+        let r = try CLI.run(["stats", "--json", path])
+        #expect(r.status == 1)
+        let messages = r.stderr.split(separator: "\n")
+        #expect(messages.count == 2)
+        #expect(messages.first?.hasPrefix("\(path):5:") == true)
+        #expect(messages.first?.contains(": error: unterminated string") == true)
+        #expect(messages.last?.hasPrefix("\(path):6:1: error: ") == true)
+        let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+        #expect(doc["invalid_lines"] as? Int == 2)
+        #expect(doc["records"] as? Int == 4)
+    }
+
+    @Test("nothing readable: exit 2", arguments: [Data(), Data("garbage\n".utf8)])
+    func nothingReadable(bytes: Data) throws {
+        let path = try CLI.temporaryFile(bytes, name: "bad.jsonl")
+        let r = try CLI.run(["stats", path])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("\(path):1:1: error: "))
+    }
+
+    @Test("a missing file among readable ones: its message, the others summed, exit 1")
+    func missingFile() throws {
+        let path = try CLI.temporaryFile(Data(log.utf8), name: "log.jsonl")
+        let r = try CLI.run(["stats", "--json", path, "does-not-exist.jsonl", path])
+        #expect(r.status == 1)
+        #expect(r.stderr == "does-not-exist.jsonl: error: cannot open: no such file\n")
+        let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+        #expect(doc["records"] as? Int == 8)
+        #expect((doc["files"] as? [[String: Any]])?.count == 3)
+    }
+
+    @Test("only missing files: exit 2")
+    func onlyMissing() throws {
+        let r = try CLI.run(["stats", "does-not-exist.jsonl"])
+        #expect(r.status == 2)
+    }
+
+    @Test("every sample: stats agrees with a full decode (--json record counts)", arguments: [
+        "Samples/log-200.jsonl", "Samples/batch-output.jsonl", "Samples/chunks-bare.jsonl", "Samples/stream-openai.sse",
+        "Samples/array-of-responses.json", "Samples/broken-line.jsonl",
+    ])
+    func agreesWithJSON(path: String) throws {
+        let decoded = try CLI.run(["--json", path])
+        let stats = try CLI.run(["stats", "--json", path])
+        #expect(stats.status == decoded.status)
+        let records = decoded.stdout.split(separator: "\n").count
+        let doc = try #require(try JSONSerialization.jsonObject(with: stats.stdoutBytes) as? [String: Any])
+        #expect(doc["records"] as? Int == records)
+        #expect(doc["invalid_lines"] as? Int == decoded.stderr.split(separator: "\n").count)
+        // Token sums agree with the decoded records.
+        var total = 0
+        for l in decoded.stdout.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any])
+            total += ((object["usage"] as? [String: Any])?["total_tokens"] as? Int) ?? 0
+        }
+        let models = try #require(doc["models"] as? [[String: Any]])
+        #expect(models.reduce(0) { $0 + ($1["total_tokens"] as? Int ?? 0) } == total)
+    }
+
+    @Test("standard input")
+    func stdin() throws {
+        let r = try CLI.run(["stats", "--json", "-"], stdin: Data(log.utf8))
+        #expect(r.status == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+        #expect(doc["records"] as? Int == 4)
+    }
+}
