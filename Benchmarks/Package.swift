@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// Benchmarks for completion-tui's log index, `stats` and `--json`: a separate package, so the product's
+// Benchmarks for completion-tui's log index, `stats`, `--json` and diff: a separate package, so the product's
 // build stays lean. Build with `swift build -c release --package-path Benchmarks`.
 import PackageDescription
 
@@ -12,6 +12,12 @@ let package = Package(
     targets: [
         // Writes a deterministic, realistic JSON Lines log of a given size.
         .executableTarget(name: "generate-log", path: "Sources/GenerateLog"),
+        // Times the word diff against Swift's difference(from:).
+        .executableTarget(
+            name: "diff-benchmark",
+            dependencies: [.product(name: "CompletionCore", package: "completion-tui")],
+            path: "Sources/DiffBenchmark"
+        ),
         // Times the index, filters, aggregates, `stats` and `--json` on a log.
         .executableTarget(
             name: "index-benchmark",

@@ -46,7 +46,7 @@ public enum DiffSpan: Sendable, Equatable {
 /// are spent the remaining regions are marked wholly changed. Either sets `approximate`.
 public enum Myers {
     /// Default total work budget, in diagonal steps plus snake comparisons.
-    public static let defaultBudget = 40_000_000
+    public static let defaultBudget = 20_000_000
 
     /// Diffs two sequences of interned token ids.
     /// - Parameters:
