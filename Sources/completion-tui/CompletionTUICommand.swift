@@ -27,8 +27,9 @@ struct Open: ParsableCommand {
         commandName: "open",
         abstract: "Show completion responses (the default command).",
         discussion: """
-        Exit status: 0 when every record loaded, 1 when some records could not be read (each gets a \
-        PATH:LINE:COL message on standard error), 2 when nothing could be read.
+        With exactly two files on a terminal, the inspector opens on the comparison of their first \
+        records (Esc shows the records). Exit status: 0 when every record loaded, 1 when some records \
+        could not be read (each gets a PATH:LINE:COL message on standard error), 2 when nothing could be read.
         """
     )
 
@@ -116,13 +117,18 @@ struct Open: ParsableCommand {
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()
+        // Where each input's records start, for opening two files straight into their comparison.
+        var firstRecord: [Int] = []
+        var loadedFrom: [Int] = []
         for path in inputs {
+            firstRecord.append(records.count)
             let summary = RecordLoader.load(path: path) { event in
                 switch event {
                 case .record(let r): records.append(r)
                 case .diagnostic(let d): diagnostics.append(d)
                 }
             }
+            loadedFrom.append(records.count - (firstRecord.last ?? 0))
             totals.records += summary.records
             totals.problems += summary.problems
         }
@@ -130,7 +136,9 @@ struct Open: ParsableCommand {
             for d in diagnostics { StandardError.print(d.description) }
             return exitStatus(totals)
         }
-        let status = runInteractive(records: records, diagnostics: diagnostics, paths: inputs)
+        // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
+        let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
+        let status = runInteractive(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

@@ -12,8 +12,9 @@ import Foundation
 ///   - records: the loaded records.
 ///   - diagnostics: load problems, listed as unreadable rows.
 ///   - paths: the inputs as given; `-` means the data came on standard input, so keys come from `/dev/tty`.
+///   - compare: two record indices to open the diff view on at start.
 /// - Returns: 0 after `q`, 128 + the signal number when a signal ended it, 1 when no terminal could be used.
-func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String]) -> Int32 {
+func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], compare: (Int, Int)? = nil) -> Int32 {
     let keysFromTTY = paths.contains("-") || isatty(STDIN_FILENO) != 1
     let terminal: CursesTerminal
     do {
@@ -25,6 +26,7 @@ func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], path
     let clock = Clock(now: Date(), timeZone: .current)
     var state = AppState(records: records, diagnostics: diagnostics, paths: paths, size: terminal.size,
                          clock: clock, localeWarning: terminal.localeWarning)
+    if let (a, b) = compare { state.compareRecords(a, b) }
     terminal.draw(Screen.render(state))
     let firstFrame = Timings.processUptime()
     var status: Int32 = 0

@@ -7,6 +7,7 @@ extension AppState {
         switch action {
         case .resize(let newSize):
             size = newSize
+            diff?.relayout(size: newSize)
             refreshTokenRows()
             clampScrolling()
             return []
@@ -46,7 +47,7 @@ extension AppState {
             return []
         case .help(let scroll):
             switch key {
-            case .down, .char("j"): mode = .help(scroll: min(scroll + 1, max(0, Keymap.helpLines.count - 1)))
+            case .down, .char("j"): mode = .help(scroll: min(scroll + 1, max(0, (diff == nil ? Keymap.helpLines : Keymap.diffHelpLines).count - 1)))
             case .up, .char("k"): mode = .help(scroll: max(0, scroll - 1))
             case .control("c"): return [.quit]
             default: mode = .normal
@@ -54,6 +55,10 @@ extension AppState {
             return []
         case .normal:
             message = nil
+            if diff != nil {
+                guard let command = Keymap.diffCommand(for: key) else { return [] }
+                return runDiff(command)
+            }
             guard let command = Keymap.command(for: key) else { return [] }
             return run(command)
         }
@@ -130,6 +135,13 @@ extension AppState {
         case .copy:
             if let value = copyValue, !value.isEmpty { return [.copy(value)] }
             message = Message(text: "Nothing to copy here", isError: true)
+        case .mark:
+            toggleMark()
+        case .compare:
+            compareFromInspector()
+        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice:
+            // Diff view commands; the inspector's keymap does not bind them.
+            break
         }
         return []
     }
@@ -300,6 +312,10 @@ extension AppState {
             return []
         case .normal:
             break
+        }
+        if diff != nil {
+            if case .wheel(_, _, let delta) = event { scrollDiff(by: delta) }
+            return []
         }
         let layout = self.layout
         switch event {

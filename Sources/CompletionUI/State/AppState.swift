@@ -43,6 +43,10 @@ public struct AppState: Sendable {
     public var tokenTopRow = 0
     public var message: Message?
     public var search: Search?
+    /// The diff view, when open: it takes the whole screen and its own keys until Esc.
+    public var diff: DiffSession?
+    /// The entry marked with `m` as the baseline of a record diff.
+    public var markedEntry: Int?
 
     // Derived caches for the selection: rebuilt by the reducer when the selection or width changes.
     public private(set) var content: RecordContent = .empty

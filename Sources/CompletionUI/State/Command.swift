@@ -13,6 +13,15 @@ public enum Command: Hashable, Sendable {
     case startSearch, nextMatch, previousMatch
     case toggleWrap, toggleTokens
     case copy
+    /// Open the diff view: the marked record with this one, or two choices of this response.
+    case compare
+    /// Mark (or unmark) the current record as the baseline for `compare`.
+    case mark
+    // Diff view only.
+    case nextChange, previousChange
+    case toggleDiffLayout, toggleWhitespace
+    /// Compare the next choice of the new (or old) side.
+    case nextNewChoice, nextOldChoice
 }
 
 /// Everything that can change the state: key and mouse input, a new terminal size, results of effects.

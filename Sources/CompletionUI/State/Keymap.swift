@@ -30,7 +30,43 @@ public enum Keymap {
         Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap"),
         Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)"),
         Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)"),
+        Binding(keys: [.char("m")], command: .mark, help: "mark this record (or unmark it) to diff with another"),
+        Binding(keys: [.char("d")], command: .compare, help: "diff the marked record with this one, or two choices"),
     ]
+
+    /// The bindings of the diff view, listed in help after the inspector's.
+    public static let diffBindings: [Binding] = [
+        Binding(keys: [.char("n")], command: .nextChange, help: "diff: next change"),
+        Binding(keys: [.char("N")], command: .previousChange, help: "diff: previous change"),
+        Binding(keys: [.char("u")], command: .toggleDiffLayout, help: "diff: side by side / unified"),
+        Binding(keys: [.char("w")], command: .toggleWhitespace, help: "diff: ignore white space or not"),
+        Binding(keys: [.char("c")], command: .nextNewChoice, help: "diff: compare with the next choice of the new side"),
+        Binding(keys: [.char("C")], command: .nextOldChoice, help: "diff: compare the next choice of the old side"),
+        Binding(keys: [.up, .char("k")], command: .moveUp(count: 1), help: "diff: scroll up"),
+        Binding(keys: [.down, .char("j")], command: .moveDown(count: 1), help: "diff: scroll down"),
+        Binding(keys: [.pageUp, .control("b")], command: .pageUp, help: "diff: page up"),
+        Binding(keys: [.pageDown, .control("f"), .char(" ")], command: .pageDown, help: "diff: page down"),
+        Binding(keys: [.char("g"), .home], command: .top, help: "diff: top"),
+        Binding(keys: [.char("G"), .end], command: .bottom, help: "diff: bottom"),
+        Binding(keys: [.escape], command: .back, help: "diff: back to the inspector"),
+        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit"),
+        Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help"),
+    ]
+
+    private static let diffTable: [Key: Command] = {
+        var t: [Key: Command] = [:]
+        for b in diffBindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
+        return t
+    }()
+
+    /// Help lines of the diff view, where its own keys apply.
+    public static var diffHelpLines: [(keys: String, help: String)] {
+        diffBindings.map { (keys: $0.keys.map(\.name).joined(separator: " "), help: $0.help) }
+            + [(keys: "mouse", help: "the wheel scrolls both sides")]
+    }
+
+    /// The command a key runs in the diff view, if any.
+    public static func diffCommand(for key: Key) -> Command? { diffTable[key] }
 
     private static let table: [Key: Command] = {
         var t: [Key: Command] = [:]

@@ -2,8 +2,8 @@ import CompletionCore
 
 /// The help overlay, generated from the keymap.
 enum HelpView {
-    static func draw(scroll: Int, into grid: inout Grid) {
-        let lines = Keymap.helpLines
+    static func draw(scroll: Int, diff: Bool = false, into grid: inout Grid) {
+        let lines = diff ? Keymap.diffHelpLines : Keymap.helpLines
         let keyWidth = min(22, (lines.map { DisplayWidth.of($0.keys) }.max() ?? 8) + 2)
         let width = min(grid.width - 4, max(40, keyWidth + 62))
         let height = min(grid.height - 2, lines.count + 4)
@@ -20,6 +20,6 @@ enum HelpView {
             grid.write(DisplayWidth.pad(lines[i].keys, to: keyWidth), x: inner.x + 1, y: inner.y + row, style: Style(fg: .yellow, bold: true), limit: inner.width - 1)
             grid.write(lines[i].help, x: inner.x + 1 + keyWidth, y: inner.y + row, limit: inner.width - 1 - keyWidth)
         }
-        grid.write("Search covers texts, header, usage and extras.", x: inner.x + 1, y: inner.maxY - 1, style: Theme.dimmed, limit: inner.width - 1)
+        grid.write(diff ? "In the inspector: m marks a record, d compares." : "Search covers texts, header, usage and extras.", x: inner.x + 1, y: inner.maxY - 1, style: Theme.dimmed, limit: inner.width - 1)
     }
 }

@@ -49,6 +49,8 @@ enum RecordsView {
             guard i < state.entries.count else { break }
             drawRow(state.entries[i], index: i, selected: i == state.selectedEntry, focused: state.focus == .records,
                     columns: c, y: inner.y + 1 + row, inner: inner, search: state.search, into: &grid)
+            // The record marked with `m` as a diff baseline.
+            if i == state.markedEntry { grid.write("m", x: inner.x + 1, y: inner.y + 1 + row, style: Style(fg: .magenta, bold: true, underline: true)) }
         }
     }
 

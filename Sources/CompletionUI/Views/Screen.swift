@@ -16,6 +16,12 @@ public enum Screen {
             TooSmallView.draw(size: state.size, into: &grid)
             return
         }
+        if let diff = state.diff {
+            DiffView.draw(state, diff, into: &grid)
+            StatusBarView.draw(state, in: layout.status, into: &grid)
+            if case .help(let scroll) = state.mode { HelpView.draw(scroll: scroll, diff: true, into: &grid) }
+            return
+        }
         if let r = layout.rect(.records) { RecordsView.draw(state, in: r, into: &grid) }
         for pane in [PaneID.header, .usage, .extras] {
             if let r = layout.rect(pane) { LinesView.draw(state, pane: pane, in: r, into: &grid) }

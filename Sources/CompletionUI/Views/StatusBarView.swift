@@ -18,9 +18,15 @@ enum StatusBarView {
         return "…" + out
     }
 
+    static let diffHints: [(String, String)] = [("q", "quit"), ("?", "help"), ("Esc", "back"), ("n N", "change"), ("u", "layout"), ("w", "whitespace")]
+
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         grid.fill(rect, style: Theme.statusBar)
         var x = rect.x
+        if let diff = state.diff {
+            drawDiff(state, diff, in: rect, into: &grid)
+            return
+        }
         let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
         let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
         x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
@@ -37,6 +43,26 @@ enum StatusBarView {
             return
         }
         for (key, what) in hints {
+            let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
+            guard x + need <= rect.maxX else { break }
+            x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)
+            x += grid.write(" \(what)  ", x: x, y: rect.y, style: Theme.statusBar)
+        }
+    }
+
+    /// In the diff view: what is compared, the change position, then a message or the diff keys.
+    static func drawDiff(_ state: AppState, _ diff: DiffSession, in rect: Rect, into grid: inout Grid) {
+        var x = rect.x
+        x += grid.write(" diff ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.width)
+        let n = diff.changeStarts.count
+        var position = n == 0 ? "no changes" : (diff.currentChange.map { "change \($0 + 1)/\(n)" } ?? "\(n) \(n == 1 ? "change" : "changes") · n: next")
+        if diff.ignoreWhitespace { position += " · -w" }
+        x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+        if let m = state.message {
+            grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        for (key, what) in diffHints {
             let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
             guard x + need <= rect.maxX else { break }
             x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)

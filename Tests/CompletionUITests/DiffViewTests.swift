@@ -1,0 +1,272 @@
+import CompletionCore
+import CompletionUI
+import Foundation
+import Testing
+
+/// Responses written for the diff tests: two runs of one prompt that differ in text and metadata.
+enum DiffFixture {
+    static func response(model: String, fingerprint: String, created: Int, text: String, finish: String, prompt: Int, completion: Int, extra: String = "") -> String {
+        let body = try? JSONEncoder().encode(text)
+        let quoted = body.map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        return """
+        {"id":"cmpl-\(created)","object":"text_completion","created":\(created),"model":"\(model)","system_fingerprint":"\(fingerprint)",
+         "choices":[{"index":0,"text":\(quoted),"finish_reason":"\(finish)"}],
+         "usage":{"prompt_tokens":\(prompt),"completion_tokens":\(completion),"total_tokens":\(prompt + completion)}\(extra)}
+        """
+    }
+
+    static let oldText = """
+    The quick brown fox jumps over the lazy dog.
+    東京は日本の首都です。
+    Emoji: 👍 and 🇯🇵 stay whole.
+    This line is the same on both sides.
+    Only the old side has this line.
+    Tabs\tand spaces.
+    """
+
+    static let newText = """
+    The quick red fox leaps over the lazy dog.
+    東京は日本の大きな首都です。
+    Emoji: 👎 and 🇯🇵 stay whole.
+    This line is the same on both sides.
+    Tabs  and   spaces.
+    A new closing line.
+    """
+
+    static func record(_ json: String, path: String) throws -> CompletionRecord {
+        let loaded = RecordLoader.loadAll(text: json, path: path)
+        return try #require(loaded.records.first)
+    }
+
+    /// Two short responses compared, as `completion-tui a.json b.json` opens them.
+    static func pair(width: Int = 100, height: Int = 30) throws -> AppState {
+        let a = try record(response(model: "gpt-4o-2024-08-06", fingerprint: "fp_a1", created: 1_751_000_000, text: oldText, finish: "stop",
+                                    prompt: 12, completion: 40, extra: #","service_tier":"default""#), path: "a.json")
+        let b = try record(response(model: "gpt-4o-2024-11-20", fingerprint: "fp_b2", created: 1_751_000_192, text: newText, finish: "length",
+                                    prompt: 12, completion: 43, extra: #","service_tier":"flex""#), path: "b.json")
+        var state = Fixture.state(records: [a, b], width: width, height: height)
+        state.compareRecords(0, 1)
+        return state
+    }
+
+    /// A long text (80 numbered sentences) and a copy with a few words changed, a line removed and one added.
+    static func long(width: Int = 80, height: Int = 24) throws -> AppState {
+        let lines = (1...80).map { "Sentence \($0) says something about completions and their tokens, at some length so it wraps." }
+        var changed = lines
+        changed[9] = changed[9].replacingOccurrences(of: "something", with: "nothing")
+        changed.remove(at: 30)
+        changed.insert("An inserted sentence.", at: 50)
+        changed[70] = changed[70].replacingOccurrences(of: "tokens", with: "logprobs")
+        let a = try record(response(model: "m", fingerprint: "fp", created: 1_751_000_000, text: lines.joined(separator: "\n"), finish: "stop", prompt: 5, completion: 900), path: "long-a.json")
+        let b = try record(response(model: "m", fingerprint: "fp", created: 1_751_000_001, text: changed.joined(separator: "\n"), finish: "stop", prompt: 5, completion: 905), path: "long-b.json")
+        var state = Fixture.state(records: [a, b], width: width, height: height)
+        state.compareRecords(0, 1)
+        return state
+    }
+}
+
+@Suite struct DiffSnapshotTests {
+    @Test func sideBySideWithWideCharacters() throws {
+        let state = try DiffFixture.pair()
+        Snapshot.assert(state.screen, named: "diff-side-by-side-100x30")
+    }
+
+    @Test func unifiedWithWideCharacters() throws {
+        var state = try DiffFixture.pair()
+        state.press(.char("u"))
+        Snapshot.assert(state.screen, named: "diff-unified-100x30")
+    }
+
+    @Test func longTextSideBySideAfterJumps() throws {
+        var state = try DiffFixture.long()
+        state.press(.char("n"), .char("n"))
+        Snapshot.assert(state.screen, named: "diff-long-side-by-side-80x24")
+    }
+
+    @Test func longTextUnified() throws {
+        var state = try DiffFixture.long()
+        state.press(.char("u"), .char("n"), .char("n"), .char("n"))
+        Snapshot.assert(state.screen, named: "diff-long-unified-80x24")
+    }
+
+    @Test func twoChoicesWithControls() throws {
+        var state = try Fixture.state("unicode-control.json", width: 90, height: 26)
+        state.press(.char("d"))
+        #expect(state.diff != nil)
+        Snapshot.assert(state.screen, named: "diff-choices-unicode-90x26")
+    }
+
+    /// Wide characters never push the separator: every row has it in the same column.
+    @Test func wideCharactersKeepTheColumnsAligned() throws {
+        let state = try DiffFixture.pair()
+        let grid = Screen.render(state)
+        let diff = try #require(state.diff)
+        var rowsWithSeparator = 0
+        for y in 0..<grid.height {
+            // Column positions by cell, not by characters of the text (wide cells take two).
+            var separatorColumns: [Int] = []
+            for x in 1..<(grid.width - 1) where grid[x, y].grapheme == "│" { separatorColumns.append(x) }
+            if !separatorColumns.isEmpty, y > 0, y < grid.height - 1 {
+                if separatorColumns.contains(49) { rowsWithSeparator += 1 }
+            }
+        }
+        #expect(rowsWithSeparator >= diff.rows.count)
+    }
+}
+
+@Suite struct DiffReducerTests {
+    @Test func nAndShiftNStepThroughChangesAndWrap() throws {
+        var state = try DiffFixture.long()
+        let diff = try #require(state.diff)
+        let count = diff.changeStarts.count
+        #expect(count == 4)
+        #expect(state.screen.contains("4 changes · n: next"))
+        state.press(.char("n"))
+        #expect(state.diff?.currentChange == 0)
+        #expect(state.screen.contains("change 1/4"))
+        state.press(.char("n"), .char("n"))
+        #expect(state.diff?.currentChange == 2)
+        #expect(state.screen.contains("change 3/4"))
+        let start = diff.changeStarts[2]
+        #expect(state.diff?.top == start - 2)
+        state.press(.char("N"))
+        #expect(state.screen.contains("change 2/4"))
+        state.press(.char("N"), .char("N"))
+        #expect(state.diff?.currentChange == 3)
+        #expect(state.screen.contains("Wrapped to the last change"))
+        state.press(.char("n"))
+        #expect(state.diff?.currentChange == 0)
+        #expect(state.screen.contains("Wrapped to the first change"))
+    }
+
+    @Test func theChangeInViewIsTheOneJumpedTo() throws {
+        var state = try DiffFixture.long()
+        state.press(.char("n"), .char("n"), .char("n"))
+        #expect(state.screen.contains("An inserted sentence."))
+    }
+
+    @Test func uTogglesTheLayoutAndKeepsTheChange() throws {
+        var state = try DiffFixture.long()
+        state.press(.char("n"), .char("n"))
+        let sideRows = try #require(state.diff?.rows.count)
+        state.press(.char("u"))
+        #expect(state.diff?.unified == true)
+        #expect(state.diff?.currentChange == 1)
+        #expect(state.screen.contains("Unified"))
+        #expect(state.screen.contains("change 2/4"))
+        #expect(state.diff?.rows.count != sideRows)
+        state.press(.char("u"))
+        #expect(state.diff?.unified == false)
+        #expect(state.diff?.rows.count == sideRows)
+    }
+
+    @Test func wTogglesWhiteSpaceAndRecomputes() throws {
+        var state = try DiffFixture.pair()
+        let before = try #require(state.diff?.text?.changeCount)
+        state.press(.char("w"))
+        #expect(state.diff?.ignoreWhitespace == true)
+        let after = try #require(state.diff?.text?.changeCount)
+        #expect(after < before)
+        #expect(state.screen.contains("white space ignored"))
+        #expect(state.screen.contains("-w"))
+        state.press(.char("w"))
+        #expect(state.diff?.ignoreWhitespace == false)
+        #expect(state.diff?.text?.changeCount == before)
+    }
+
+    @Test func headerShowsMetadataDeltas() throws {
+        let screen = try DiffFixture.pair().screen
+        #expect(screen.contains("gpt-4o-2024-08-06 → gpt-4o-2024-11-20"))
+        #expect(screen.contains("fp_a1 → fp_b2  ⚠ changed"))
+        #expect(screen.contains("(+3m 12s)"))
+        #expect(screen.contains("completion_tokens"))
+        #expect(screen.contains("40 → 43  (+3)"))
+        #expect(screen.contains("stop → length"))
+        #expect(screen.contains("extra.service_tier"))
+        #expect(screen.contains("changes, +"))
+    }
+
+    @Test func escapeGoesBackToTheInspector() throws {
+        var state = try DiffFixture.pair()
+        state.press(.escape)
+        #expect(state.diff == nil)
+        #expect(state.screen.contains("record 1/2"))
+    }
+
+    @Test func dComparesTwoChoicesOrSaysWhyNot() throws {
+        var single = try Fixture.state("openai-text-completion.json")
+        single.press(.char("d"))
+        #expect(single.diff == nil)
+        #expect(single.screen.contains("Nothing to compare"))
+
+        var two = try Fixture.state("unicode-control.json", width: 90, height: 26)
+        two.press(.char("d"))
+        #expect(two.diff?.oldChoice == 0)
+        #expect(two.diff?.newChoice == 1)
+    }
+
+    @Test func cPairsAnotherChoice() throws {
+        var state = try Fixture.state("unicode-control.json", width: 90, height: 26)
+        state.press(.char("d"))
+        #expect(state.screen.contains("Compare choice 0 → choice 1"))
+        state.press(.char("c"))
+        #expect(state.diff?.newChoice == 0)
+        #expect(state.diff?.text?.isEqual == true)
+        #expect(state.screen.contains("Compare choice 0 → choice 0"))
+        #expect(state.screen.contains("no changes"))
+        state.press(.char("C"))
+        #expect(state.diff?.oldChoice == 1)
+        #expect(state.screen.contains("Compare choice 1 → choice 0"))
+
+        var single = try DiffFixture.pair()
+        single.press(.char("c"))
+        #expect(single.screen.contains("The new side has one choice"))
+    }
+
+    @Test func markThenDComparesTwoRecordsOfALog() throws {
+        var state = try Fixture.state("log-200.jsonl")
+        state.press(.char("m"))
+        #expect(state.markedEntry == 0)
+        state.press(.char("j"), .char("j"), .char("d"))
+        let diff = try #require(state.diff)
+        #expect(diff.old.id == state.records[0].id)
+        #expect(diff.new.id == state.records[2].id)
+        #expect(state.screen.contains("log-200.jsonl:1 → log-200.jsonl:3"))
+    }
+
+    @Test func helpListsTheDiffKeys() throws {
+        var state = try DiffFixture.pair()
+        state.press(.char("?"))
+        let help = Keymap.helpLines.map(\.help)
+        #expect(help.contains("diff the marked record with this one, or two choices"))
+        #expect(help.contains("mark this record (or unmark it) to diff with another"))
+        // In the diff view, help lists the diff view's own keys.
+        let screen = state.screen
+        #expect(screen.contains("Keys"))
+        for binding in Keymap.diffBindings { #expect(screen.contains(binding.help)) }
+        state.press(.escape)
+        #expect(state.diff != nil)
+    }
+
+    /// Without colour the changes still show: changed words are reversed and the gutter has - and +.
+    @Test func changesAreVisibleWithoutColour() throws {
+        let state = try DiffFixture.pair()
+        let grid = Screen.render(state)
+        var reversedCells = 0
+        for y in 0..<(grid.height - 1) {
+            for x in 0..<grid.width where grid[x, y].style.reverse && grid[x, y].grapheme != " " { reversedCells += 1 }
+        }
+        #expect(reversedCells > 0)
+        let text = grid.text
+        #expect(text.contains("1 - The quick"))
+        #expect(text.contains("1 + The quick"))
+    }
+
+    @Test func resizeLaysTheRowsOutAgain() throws {
+        var state = try DiffFixture.long(width: 120, height: 40)
+        let wide = try #require(state.diff?.rows.count)
+        state.reduce(.resize(Size(width: 60, height: 20)))
+        #expect((state.diff?.rows.count ?? 0) > wide)
+        #expect(!state.screen.isEmpty)
+    }
+}
