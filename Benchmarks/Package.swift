@@ -10,12 +10,14 @@ let package = Package(
         .package(name: "completion-tui", path: ".."),
     ],
     targets: [
+        // A seeded random generator shared by the generators.
+        .target(name: "BenchmarkSupport", path: "Sources/BenchmarkSupport"),
         // Writes a deterministic, realistic JSON Lines log of a given size.
-        .executableTarget(name: "generate-log", path: "Sources/GenerateLog"),
+        .executableTarget(name: "generate-log", dependencies: ["BenchmarkSupport"], path: "Sources/GenerateLog"),
         // Times the word diff against Swift's difference(from:).
         .executableTarget(
             name: "diff-benchmark",
-            dependencies: [.product(name: "CompletionCore", package: "completion-tui")],
+            dependencies: ["BenchmarkSupport", .product(name: "CompletionCore", package: "completion-tui")],
             path: "Sources/DiffBenchmark"
         ),
         // Times the index, filters, aggregates, `stats` and `--json` on a log.

@@ -83,8 +83,7 @@ struct Open: ParsableCommand {
                     StandardError.print(d.description)
                 }
             }
-            totals.records += summary.records
-            totals.problems += summary.problems
+            totals.add(summary)
         }
         out.flush()
         return exitStatus(totals)
@@ -106,8 +105,7 @@ struct Open: ParsableCommand {
                     StandardError.print(d.description)
                 }
             }
-            totals.records += summary.records
-            totals.problems += summary.problems
+            totals.add(summary)
         }
         out.flush()
         return exitStatus(totals)
@@ -129,8 +127,7 @@ struct Open: ParsableCommand {
                 }
             }
             loadedFrom.append(records.count - (firstRecord.last ?? 0))
-            totals.records += summary.records
-            totals.problems += summary.problems
+            totals.add(summary)
         }
         if totals.records == 0 {
             for d in diagnostics { StandardError.print(d.description) }

@@ -34,6 +34,12 @@ public enum CLI {
         process.standardError = err
         let input = Pipe()
         process.standardInput = input
+        // The parent's pipe ends must not leak into other children started meanwhile (a tmux server from an
+        // end-to-end test lives on and would keep this run's output open forever).
+        for handle in [out.fileHandleForReading, out.fileHandleForWriting, err.fileHandleForReading, err.fileHandleForWriting,
+                       input.fileHandleForReading, input.fileHandleForWriting] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
         try process.run()
         // Read both pipes concurrently so a large output cannot fill one and stall the child.
         let errData = LockedData()

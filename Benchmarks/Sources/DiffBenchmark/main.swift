@@ -7,19 +7,9 @@
 // fixed seed so runs compare. Reports the median of N runs of the whole comparison (tokenising, interning,
 // line and word diffs), of Myers alone on the interned ids, and of `difference(from:)` on the same ids
 // (skipped for the unrelated case unless asked: it takes tens of seconds there).
+import BenchmarkSupport
 import CompletionCore
 import Foundation
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let arguments = CommandLine.arguments
 let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 7

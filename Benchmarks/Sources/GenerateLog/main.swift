@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 // generate-log SIZE OUTPUT [--seed N]
@@ -8,20 +9,7 @@ import Foundation
 // Python-style \u escapes), about 10% with legacy logprobs, a few API error lines. The same SIZE and seed
 // always give the same bytes.
 
-/// splitmix64: small, fast and the same on every platform.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
-}
+typealias Random = SplitMix
 
 struct Model {
     var name: String

@@ -17,6 +17,12 @@ public struct LoadSummary: Sendable, Hashable {
 
     /// True when nothing could be read: no record loaded and something was wrong.
     public var nothingRead: Bool { records == 0 && problems > 0 }
+
+    /// Adds another input's counts (for totals over several files).
+    public mutating func add(_ other: LoadSummary) {
+        records += other.records
+        problems += other.problems
+    }
 }
 
 /// Reads completion responses from files and standard input in every layout real tools save them in.

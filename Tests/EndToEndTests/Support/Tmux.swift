@@ -39,7 +39,8 @@ final class Tmux {
     ///
     /// Spawned with posix_spawn and waitpid rather than `Process`: the tmux server forks from the first
     /// command and inherits whatever the launcher uses to notice the exit, so `Process.waitUntilExit` never
-    /// returns. Output goes through a temporary file for the same reason.
+    /// returns. Output goes through a temporary file for the same reason, and every other descriptor is
+    /// closed in the child.
     @discardableResult
     func run(_ args: [String], capture: Bool = true) throws -> String {
         let outPath = capture ? FileManager.default.temporaryDirectory.appendingPathComponent("ctui-tmux-\(UUID().uuidString)").path : "/dev/null"
@@ -50,6 +51,10 @@ final class Tmux {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The tmux server outlives this call: it must not inherit other descriptors of the test process,
+        // such as the pipe of a `completion-tui` run by a test running at the same time, whose reader would
+        // then never see the end of its output.
+        Tmux.closeFrom3(&actions)
         let argv = [Tmux.path ?? "/usr/bin/tmux", "-L", socket] + args
         var cArgs = argv.map { strdup($0) }
         cArgs.append(nil)
@@ -64,6 +69,15 @@ final class Tmux {
     }
 
     enum TmuxError: Error { case spawn(Int32) }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not
+    /// export, looked up at run time.
+    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+        let addCloseFrom = unsafeBitCast(symbol, to: AddCloseFrom.self)
+        _ = addCloseFrom(&actions, 3)
+    }
 
     func send(_ keys: String...) throws {
         try run(["send-keys", "-t", "0"] + keys)
