@@ -33,7 +33,7 @@ struct LineAnalysis {
     static func analyze(bytes: UnsafeBufferPointer<UInt8>, first: Int, contentEnd: Int, lineStart: Int, line: Int, path: String) -> Outcome {
         var parser = JSONParser(bytes: bytes, range: first..<contentEnd)
         func problem(_ offset: Int, _ message: String) -> Outcome {
-            .invalid(Diagnostic(path: path, line: line, column: column(bytes, offset, lineStart: lineStart), message: message))
+            .invalid(Diagnostic(path: path, line: line, column: Diagnostic.column(in: bytes, offset: offset, lineStart: lineStart), message: message))
         }
         let value: JSONValue
         do throws(JSONSyntaxError) {
@@ -70,18 +70,6 @@ struct LineAnalysis {
             choicesEmptyOrMissing: object["choices"]?.arrayValue?.isEmpty ?? true,
             standalone: standalone
         )
-    }
-
-    /// The 1-based column in Unicode scalars, as `LoadContext.column` counts it.
-    static func column(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, lineStart: Int) -> Int {
-        var count = 0
-        var i = lineStart
-        let end = min(offset, bytes.count)
-        while i < end {
-            if bytes[i] & 0xC0 != 0x80 { count += 1 }
-            i += 1
-        }
-        return count + 1
     }
 
     /// Assembles the lines of one stream group (chunk lines with one id) into a record, as `ChunkGrouper.flush`

@@ -21,4 +21,17 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         }
         return "\(path): error: \(message)"
     }
+
+    /// The 1-based column, in Unicode scalars, of byte `offset` on a line that starts at byte `lineStart`:
+    /// what editors that count characters show, whatever the bytes per character.
+    public static func column(in bytes: UnsafeBufferPointer<UInt8>, offset: Int, lineStart: Int) -> Int {
+        var count = 0
+        var i = lineStart
+        let end = min(offset, bytes.count)
+        while i < end {
+            if bytes[i] & 0xC0 != 0x80 { count += 1 }
+            i += 1
+        }
+        return count + 1
+    }
 }

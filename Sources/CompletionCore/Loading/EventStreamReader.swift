@@ -128,9 +128,7 @@ public struct EventStreamReader: Sendable {
     }
 
     private func diagnostic(_ line: UnsafeBufferPointer<UInt8>, at offset: Int, _ message: String) -> LoadEvent {
-        var column = 1
-        for k in 0..<min(offset, line.count) where line[k] & 0xC0 != 0x80 { column += 1 }
-        return .diagnostic(Diagnostic(path: path, line: lineNumber, column: column, message: message))
+        .diagnostic(Diagnostic(path: path, line: lineNumber, column: Diagnostic.column(in: line, offset: offset, lineStart: 0), message: message))
     }
 
     /// `name: value` lines with a field name of letters, digits, `-` or `_` (SSE ignores unknown fields),

@@ -196,14 +196,7 @@ struct LoadContext {
 
     /// The 1-based column in Unicode scalars of `offset` on a line starting at `lineStart`.
     func column(_ offset: Int, lineStart: Int) -> Int {
-        var count = 0
-        var i = lineStart
-        let end = min(offset, bytes.count)
-        while i < end {
-            if bytes[i] & 0xC0 != 0x80 { count += 1 }
-            i += 1
-        }
-        return count + 1
+        Diagnostic.column(in: bytes, offset: offset, lineStart: lineStart)
     }
 
     mutating func report(at offset: Int, _ message: String) {
