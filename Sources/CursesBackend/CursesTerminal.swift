@@ -101,6 +101,15 @@ public final class CursesTerminal {
 
     // MARK: - Input
 
+    /// How long `nextEvent` waits for a key before returning nil.
+    public func setPollInterval(milliseconds: Int) {
+        guard milliseconds != pollInterval else { return }
+        pollInterval = milliseconds
+        wtimeout(ct_stdscr(), Int32(milliseconds))
+    }
+
+    private var pollInterval = 250
+
     /// Waits briefly for input; nil when nothing came (the caller checks for quit signals and waits again).
     public func nextEvent() -> TerminalEvent? {
         var code: Int32 = 0

@@ -26,7 +26,8 @@ func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], path
     let clock = Clock(now: Date(), timeZone: .current)
     var state = AppState(records: records, diagnostics: diagnostics, paths: paths, size: terminal.size,
                          clock: clock, localeWarning: terminal.localeWarning)
-    if let (a, b) = compare { state.compareRecords(a, b) }
+    let jobs = JobRunner()
+    if let (a, b) = compare { jobs.start(state.compareRecords(a, b)) }
     terminal.draw(Screen.render(state))
     let firstFrame = Timings.processUptime()
     var status: Int32 = 0
@@ -41,20 +42,29 @@ func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], path
             status = 128 + signal
             break
         }
-        guard let event = terminal.nextEvent() else { continue }
-        let action: Action
-        switch event {
-        case .key(let key): action = .key(key)
-        case .mouse(let mouse): action = .mouse(mouse)
-        case .resize(let size): action = .resize(size)
+        // Short polls while background work is out, so its result shows promptly.
+        terminal.setPollInterval(milliseconds: jobs.isBusy ? 30 : 250)
+        var actions = jobs.takeFinished()
+        if let event = terminal.nextEvent() {
+            switch event {
+            case .key(let key): actions.append(.key(key))
+            case .mouse(let mouse): actions.append(.mouse(mouse))
+            case .resize(let size): actions.append(.resize(size))
+            }
         }
-        for effect in state.reduce(action) {
-            switch effect {
-            case .quit:
-                break loop
-            case .copy(let text):
-                let result = terminal.copy(text)
-                state.reduce(.copyFinished(message: result.message, ok: result.ok))
+        guard !actions.isEmpty else { continue }
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            for effect in state.reduce(action) {
+                switch effect {
+                case .quit:
+                    break loop
+                case .copy(let text):
+                    let result = terminal.copy(text)
+                    queue.append(.copyFinished(message: result.message, ok: result.ok))
+                case .background(let job):
+                    jobs.start(job)
+                }
             }
         }
         terminal.draw(Screen.render(state))
@@ -62,6 +72,45 @@ func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], path
     terminal.shutdown()
     Timings.report(firstFrame: firstFrame)
     return status
+}
+
+/// Runs the reducer's background jobs on other threads and collects their results for the UI loop.
+final class JobRunner: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished: [Action] = []
+    private var running = 0
+    private let queue = DispatchQueue(label: "completion-tui.jobs", qos: .userInitiated, attributes: .concurrent)
+
+    /// True while a job runs or a result waits to be taken.
+    var isBusy: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return running > 0 || !finished.isEmpty
+    }
+
+    func start(_ effects: [Effect]) {
+        for case .background(let job) in effects { start(job) }
+    }
+
+    func start(_ job: BackgroundJob) {
+        lock.lock()
+        running += 1
+        lock.unlock()
+        queue.async { [self] in
+            let action = job.run()
+            lock.lock()
+            running -= 1
+            finished.append(action)
+            lock.unlock()
+        }
+    }
+
+    /// The results that came in since the last call, in the order they finished.
+    func takeFinished() -> [Action] {
+        lock.lock(); defer { lock.unlock() }
+        let out = finished
+        finished = []
+        return out
+    }
 }
 
 /// Start-up timing for `COMPLETION_TUI_TIMINGS=1`: seconds from process start to the first full frame.

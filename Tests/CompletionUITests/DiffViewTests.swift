@@ -270,3 +270,65 @@ enum DiffFixture {
         #expect(!state.screen.isEmpty)
     }
 }
+
+/// Long texts are compared off the UI loop: the view opens at once with the metadata and "comparing…",
+/// keys keep working, and the result arrives as an action.
+@Suite struct BackgroundDiffTests {
+    /// Two ~150 KB texts (over `DiffSession.backgroundBytes` together) that differ in a few words.
+    static func bigPair() throws -> AppState {
+        let words = (0..<24_000).map { "word\($0 % 997)" }
+        var changed = words
+        for i in stride(from: 1_000, to: 24_000, by: 5_000) { changed[i] = "CHANGED" }
+        func lines(_ w: [String]) -> String { stride(from: 0, to: w.count, by: 12).map { w[$0..<min($0 + 12, w.count)].joined(separator: " ") }.joined(separator: "\n") }
+        let a = try DiffFixture.record(DiffFixture.response(model: "m", fingerprint: "fp_1", created: 1_751_000_000, text: lines(words), finish: "stop", prompt: 5, completion: 24_000), path: "big-a.json")
+        let b = try DiffFixture.record(DiffFixture.response(model: "m", fingerprint: "fp_2", created: 1_751_000_009, text: lines(changed), finish: "stop", prompt: 5, completion: 24_000), path: "big-b.json")
+        #expect(a.choices[0].text.utf8.count + b.choices[0].text.utf8.count > DiffSession.backgroundBytes)
+        return Fixture.state(records: [a, b], width: 100, height: 30)
+    }
+
+    @Test func longTextsAreComparedInTheBackground() throws {
+        var state = try Self.bigPair()
+        let effects = state.compareRecords(0, 1)
+        guard case .background(let job)? = effects.first else {
+            Issue.record("expected a background comparison, got \(effects)")
+            return
+        }
+        // At once: the metadata (the changed fingerprint) and a note, no text rows yet.
+        var screen = Screen.render(state).text
+        #expect(state.diff?.isComparing == true)
+        #expect(screen.contains("comparing the texts…"))
+        #expect(screen.contains("fp_1 → fp_2"))
+        // Keys are handled meanwhile.
+        state.reduce(.key(.char("u")))
+        #expect(state.diff?.unified == true)
+        // The result arrives and fills the view.
+        state.reduce(job.run())
+        #expect(state.diff?.isComparing == false)
+        #expect(state.diff?.text?.changeCount == 5)
+        state.reduce(.key(.char("n")))
+        screen = Screen.render(state).text
+        #expect(screen.contains("CHANGED"))
+        #expect(screen.contains("change 1/5"))
+    }
+
+    @Test func aStaleResultIsDropped() throws {
+        var state = try Self.bigPair()
+        guard case .background(let first)? = state.compareRecords(0, 1).first else {
+            Issue.record("expected a background comparison")
+            return
+        }
+        // Asking for a whitespace-insensitive comparison before the first one returns starts another job.
+        let effects = state.reduce(.key(.char("w")))
+        guard case .background(let second)? = effects.first else {
+            Issue.record("expected a second background comparison, got \(effects)")
+            return
+        }
+        #expect(second.id != first.id)
+        state.reduce(first.run())
+        #expect(state.diff?.isComparing == true, "the result of the first request must not be shown")
+        state.reduce(second.run())
+        #expect(state.diff?.isComparing == false)
+        #expect(state.diff?.ignoreWhitespace == true)
+        #expect(state.diff?.text?.changeCount == 5)
+    }
+}

@@ -4,26 +4,46 @@ extension AppState {
     // MARK: - Opening
 
     /// Opens the diff view on two records (indices into `records`), first choice of each.
-    public mutating func compareRecords(_ oldIndex: Int, _ newIndex: Int) {
-        guard oldIndex >= 0, oldIndex < records.count, newIndex >= 0, newIndex < records.count else { return }
+    /// - Returns: the background comparison to run when the texts are long.
+    @discardableResult
+    public mutating func compareRecords(_ oldIndex: Int, _ newIndex: Int) -> [Effect] {
+        guard oldIndex >= 0, oldIndex < records.count, newIndex >= 0, newIndex < records.count else { return [] }
         let a = records[oldIndex], b = records[newIndex]
         let (la, lb) = AppState.labels(a.source, b.source)
-        openDiff(DiffSession(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
+        return openDiff(DiffSession(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
     }
 
     /// Opens the diff view on two choices (positions) of the current record.
-    public mutating func compareChoices(_ oldChoice: Int, _ newChoice: Int) {
-        guard let r = currentRecord, oldChoice < r.choices.count, newChoice < r.choices.count else { return }
-        openDiff(DiffSession(old: r, new: r, oldChoice: oldChoice, newChoice: newChoice,
-                             oldLabel: "choice \(r.choices[oldChoice].index)", newLabel: "choice \(r.choices[newChoice].index)"))
+    @discardableResult
+    public mutating func compareChoices(_ oldChoice: Int, _ newChoice: Int) -> [Effect] {
+        guard let r = currentRecord, oldChoice < r.choices.count, newChoice < r.choices.count else { return [] }
+        return openDiff(DiffSession(old: r, new: r, oldChoice: oldChoice, newChoice: newChoice,
+                                    oldLabel: "choice \(r.choices[oldChoice].index)", newLabel: "choice \(r.choices[newChoice].index)"))
     }
 
-    mutating func openDiff(_ session: DiffSession) {
+    mutating func openDiff(_ session: DiffSession) -> [Effect] {
         var session = session
         session.relayout(size: size)
         diff = session
         search = nil
         message = nil
+        return scheduleComparison()
+    }
+
+    /// The background job for a diff session that waits for its text comparison.
+    mutating func scheduleComparison() -> [Effect] {
+        guard var d = diff, d.isComparing, d.pendingJob == nil else { return [] }
+        let job = d.comparisonJob(id: nextJobID())
+        diff = d
+        return [.background(job)]
+    }
+
+    /// Takes a finished comparison into the diff view.
+    mutating func finishComparison(_ comparison: RecordComparison, job: Int) {
+        guard var d = diff, d.finishComparison(comparison, job: job) else { return }
+        d.relayout(size: size)
+        diff = d
+        message = Message(text: d.text?.summary ?? "compared", isError: false)
     }
 
     /// Names for two sources that tell them apart: file names for two files, `path:line` within one file.
@@ -58,17 +78,16 @@ extension AppState {
 
     /// `d` in the inspector: the marked record against this one when another record is marked, otherwise
     /// choice 0 against the focused choice (or choice 1 when choice 0 is focused).
-    mutating func compareFromInspector() {
+    mutating func compareFromInspector() -> [Effect] {
         if let mark = markedEntry, mark != selectedEntry, let a = recordIndex(ofEntry: mark), let b = recordIndex(ofEntry: selectedEntry) {
-            compareRecords(a, b)
-            return
+            return compareRecords(a, b)
         }
         let count = currentRecord?.choices.count ?? 0
         guard count >= 2 else {
             message = Message(text: "Nothing to compare: this response has one choice; mark a record with m, then press d on another", isError: true)
-            return
+            return []
         }
-        compareChoices(0, selectedChoice == 0 ? 1 : selectedChoice)
+        return compareChoices(0, selectedChoice == 0 ? 1 : selectedChoice)
     }
 
     // MARK: - Diff view commands
@@ -111,7 +130,7 @@ extension AppState {
             d.top = 0
             d.relayout(size: size)
             diff = d
-            message = Message(text: d.ignoreWhitespace ? "White space ignored: \(d.text?.summary ?? "")" : "White space compared: \(d.text?.summary ?? "")", isError: false)
+            message = Message(text: d.ignoreWhitespace ? "White space ignored: \(d.text?.summary ?? "comparing…")" : "White space compared: \(d.text?.summary ?? "comparing…")", isError: false)
         case .nextNewChoice, .nextOldChoice:
             guard var d = diff else { break }
             let newSide = command == .nextNewChoice
@@ -119,14 +138,14 @@ extension AppState {
                 d.relayout(size: size)
                 diff = d
                 let oc = d.old.choices[safe: d.oldChoice]?.index ?? 0, nc = d.new.choices[safe: d.newChoice]?.index ?? 0
-                message = Message(text: "Comparing choice \(oc) with choice \(nc): \(d.text?.summary ?? "")", isError: false)
+                message = Message(text: "Comparing choice \(oc) with choice \(nc): \(d.text?.summary ?? "comparing…")", isError: false)
             } else {
                 message = Message(text: "The \(newSide ? "new" : "old") side has one choice", isError: true)
             }
         default:
             break
         }
-        return []
+        return scheduleComparison()
     }
 
     mutating func scrollDiff(by delta: Int) {

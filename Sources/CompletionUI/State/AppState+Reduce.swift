@@ -14,6 +14,12 @@ extension AppState {
         case .copyFinished(let text, let ok):
             message = Message(text: text, isError: !ok)
             return []
+        case .jobFinished(let result):
+            switch result.value {
+            case .comparison(let c): finishComparison(c, job: result.id)
+            case .selection, .aggregates: break
+            }
+            return []
         case .mouse(let event):
             return handle(event)
         case .command(let command):
@@ -138,7 +144,7 @@ extension AppState {
         case .mark:
             toggleMark()
         case .compare:
-            compareFromInspector()
+            return compareFromInspector()
         case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice:
             // Diff view commands; the inspector's keymap does not bind them.
             break

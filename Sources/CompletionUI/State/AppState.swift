@@ -47,6 +47,8 @@ public struct AppState: Sendable {
     public var diff: DiffSession?
     /// The entry marked with `m` as the baseline of a record diff.
     public var markedEntry: Int?
+    /// The id of the last background job handed out.
+    private var lastJobID = 0
 
     // Derived caches for the selection: rebuilt by the reducer when the selection or width changes.
     public private(set) var content: RecordContent = .empty
@@ -65,6 +67,12 @@ public struct AppState: Sendable {
         entries = LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock)
         focus = (entries.count > 1 || !diagnostics.isEmpty) ? .records : .text
         selectEntry(0)
+    }
+
+    /// A fresh id for a background job.
+    mutating func nextJobID() -> Int {
+        lastJobID += 1
+        return lastJobID
     }
 
     /// True when the records pane is shown: a log, several files, or any load problem.

@@ -32,6 +32,8 @@ public enum Action: Hashable, Sendable {
     case command(Command)
     /// The backend tried to copy: `message` says how it went.
     case copyFinished(message: String, ok: Bool)
+    /// A background job finished.
+    case jobFinished(JobResult)
 }
 
 /// Work the reducer asks the run loop to do outside the pure state update.
@@ -39,4 +41,6 @@ public enum Effect: Hashable, Sendable {
     case quit
     /// Put this text on the clipboard (OSC 52, or a fallback), then report back with `.copyFinished`.
     case copy(String)
+    /// Run this off the UI loop, then send back what `run()` returns.
+    case background(BackgroundJob)
 }

@@ -5,7 +5,8 @@ import CompletionCore
 ///
 /// The comparison runs when the view opens and when whitespace handling changes; the row layout runs when
 /// the width or the layout changes. Drawing a frame only reads the rows in view, so keys stay cheap on long
-/// texts.
+/// texts. Texts over `backgroundBytes` are compared off the UI loop: until the result arrives the session
+/// holds the metadata comparison only and `isComparing` is true.
 public struct DiffSession: Sendable {
     public let old: CompletionRecord
     public let new: CompletionRecord
@@ -20,6 +21,13 @@ public struct DiffSession: Sendable {
 
     public private(set) var ignoreWhitespace = false
     public private(set) var comparison: RecordComparison
+    /// True while the text comparison runs in the background.
+    public private(set) var isComparing = false
+    /// The background job the session waits for.
+    var pendingJob: Int?
+    /// Texts (both sides together) up to this many bytes are compared at once; longer ones off the UI loop.
+    /// 64 KB compares in a few milliseconds in a release build.
+    public static let backgroundBytes = 64 << 10
     public var unified = false
     /// First display row in view.
     public var top = 0
@@ -43,7 +51,45 @@ public struct DiffSession: Sendable {
         self.newLabel = newLabel
         sameRecord = old.source == new.source
         lineDigits = DiffSession.digits(old, oldChoice, new, newChoice)
-        comparison = DiffSession.compare(old, new, oldChoice, newChoice, ignoreWhitespace: false)
+        comparison = RecordComparison(old: old, new: new, pairs: [])
+        recompare()
+    }
+
+    /// Compares the texts now when they are short; otherwise keeps the metadata and marks the session as
+    /// waiting for `comparisonJob`.
+    mutating func recompare() {
+        let bytes = (old.choices[safe: oldChoice]?.text.utf8.count ?? 0) + (new.choices[safe: newChoice]?.text.utf8.count ?? 0)
+        if bytes <= DiffSession.backgroundBytes {
+            comparison = DiffSession.compare(old, new, oldChoice, newChoice, ignoreWhitespace: ignoreWhitespace)
+            isComparing = false
+        } else {
+            comparison = RecordComparison(old: old, new: new, pairs: [])
+            isComparing = true
+        }
+        pendingJob = nil
+        currentChange = nil
+        layoutKey = nil
+    }
+
+    /// The background comparison for a session that `isComparing`, with the id the state will wait for.
+    mutating func comparisonJob(id: Int) -> BackgroundJob {
+        pendingJob = id
+        let (old, new, oc, nc, ws) = (old, new, oldChoice, newChoice, ignoreWhitespace)
+        return BackgroundJob(id: id, label: "comparing") {
+            .comparison(DiffSession.compare(old, new, oc, nc, ignoreWhitespace: ws))
+        }
+    }
+
+    /// Takes the result of `comparisonJob`; a result for an earlier request is ignored.
+    /// - Returns: true when the result was taken.
+    mutating func finishComparison(_ result: RecordComparison, job: Int) -> Bool {
+        guard isComparing, pendingJob == job else { return false }
+        comparison = result
+        isComparing = false
+        pendingJob = nil
+        currentChange = nil
+        layoutKey = nil
+        return true
     }
 
     static func digits(_ old: CompletionRecord, _ oc: Int, _ new: CompletionRecord, _ nc: Int) -> Int {
@@ -64,10 +110,8 @@ public struct DiffSession: Sendable {
             newLabel = "choice \(new.choices[newChoice].index)"
         }
         lineDigits = DiffSession.digits(old, oldChoice, new, newChoice)
-        comparison = DiffSession.compare(old, new, oldChoice, newChoice, ignoreWhitespace: ignoreWhitespace)
-        currentChange = nil
         top = 0
-        layoutKey = nil
+        recompare()
         return true
     }
 
@@ -84,9 +128,7 @@ public struct DiffSession: Sendable {
     public mutating func setIgnoreWhitespace(_ on: Bool) {
         guard on != ignoreWhitespace else { return }
         ignoreWhitespace = on
-        comparison = DiffSession.compare(old, new, oldChoice, newChoice, ignoreWhitespace: on)
-        currentChange = nil
-        layoutKey = nil
+        recompare()
     }
 
     /// Lays the text out again when the text width or the layout changed since the last time.
@@ -341,6 +383,8 @@ let blocks = t.blocks.filter { if case .change = $0 { return true } else { retur
             let blockText = blocks == 0 ? "" : " · \(blocks) changed \(blocks == 1 ? "block" : "blocks") (n/N)"
             out.append([Span(DisplayWidth.pad("text", to: nameWidth) + "  ", Theme.label), Span(t.summary, style), Span(blockText, Theme.dimmed)]
                        + (session.ignoreWhitespace ? [Span("  (white space ignored)", Theme.dimmed)] : []))
+        } else if session.isComparing {
+            out.append([Span(DisplayWidth.pad("text", to: nameWidth) + "  ", Theme.label), Span("comparing…", Theme.dimmed)])
         } else {
             out.append([Span("no choice to compare", Theme.dimmed)])
         }

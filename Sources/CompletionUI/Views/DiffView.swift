@@ -32,7 +32,8 @@ enum DiffView {
         grid.box(g.textBox, title: title, focused: true, rightTitle: right)
         guard g.text.width > 4, g.text.height > 0 else { return }
         if session.text == nil || session.rows.isEmpty {
-            grid.write(session.text == nil ? "no text to compare" : "(both texts are empty)", x: g.text.x + 1, y: g.text.y, style: Theme.dimmed, limit: g.text.width - 1)
+            let note = session.isComparing ? "comparing the texts… (keys still work; Esc closes)" : (session.text == nil ? "no text to compare" : "(both texts are empty)")
+            grid.write(note, x: g.text.x + 1, y: g.text.y, style: Theme.dimmed, limit: g.text.width - 1)
             return
         }
         let current = session.currentChange.flatMap { session.changeStarts[safe: $0] }

@@ -55,7 +55,7 @@ enum StatusBarView {
         var x = rect.x
         x += grid.write(" diff ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.width)
         let n = diff.changeStarts.count
-        var position = n == 0 ? "no changes" : (diff.currentChange.map { "change \($0 + 1)/\(n)" } ?? "\(n) \(n == 1 ? "change" : "changes") · n: next")
+        var position = diff.isComparing ? "comparing…" : n == 0 ? "no changes" : (diff.currentChange.map { "change \($0 + 1)/\(n)" } ?? "\(n) \(n == 1 ? "change" : "changes") · n: next")
         if diff.ignoreWhitespace { position += " · -w" }
         x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
         if let m = state.message {

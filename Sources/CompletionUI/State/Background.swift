@@ -1,0 +1,48 @@
+import CompletionCore
+
+/// Work too long for the UI loop (a long text comparison, a filter over a big log): the reducer returns it
+/// as an effect, the run loop runs `work` on another thread and hands the result back as an action.
+///
+/// Each job has an id from `AppState.nextJobID()`; a result whose id is no longer the one the state waits
+/// for (the user moved on, or asked for another filter) is dropped by the reducer.
+public struct BackgroundJob: Sendable, Hashable {
+    public let id: Int
+    /// What the job does, for the status bar ("comparing", "filtering").
+    public let label: String
+    let work: @Sendable () -> JobResult.Value
+
+    public init(id: Int, label: String, work: @escaping @Sendable () -> JobResult.Value) {
+        self.id = id
+        self.label = label
+        self.work = work
+    }
+
+    /// Runs the work on the calling thread and wraps the result as the action to send back.
+    public func run() -> Action { .jobFinished(JobResult(id: id, value: work())) }
+
+    public static func == (a: BackgroundJob, b: BackgroundJob) -> Bool { a.id == b.id && a.label == b.label }
+    public func hash(into h: inout Hasher) { h.combine(id); h.combine(label) }
+}
+
+/// The result of a `BackgroundJob`. Equal when the ids are: results are compared only in tests.
+public struct JobResult: Sendable, Hashable {
+    public enum Value: Sendable {
+        /// A text comparison for the diff view.
+        case comparison(RecordComparison)
+        /// Positions of the entries a filter/sort selected, in display order.
+        case selection([Int32])
+        /// Aggregates of the selected entries.
+        case aggregates(LogAggregates)
+    }
+
+    public let id: Int
+    public let value: Value
+
+    public init(id: Int, value: Value) {
+        self.id = id
+        self.value = value
+    }
+
+    public static func == (a: JobResult, b: JobResult) -> Bool { a.id == b.id }
+    public func hash(into h: inout Hasher) { h.combine(id) }
+}
