@@ -43,6 +43,9 @@ struct Open: ParsableCommand {
     @Flag(name: .long, help: "Write a readable report instead of opening the inspector (the default when standard output is not a terminal).")
     var print = false
 
+    @Flag(name: [.short, .long], help: "Follow a growing log (like tail -f): new records appear as they are written; F toggles it in the inspector.")
+    var follow = false
+
     func validate() throws {
         if json && print {
             throw ValidationError("--json and --print cannot be used together.")
@@ -52,6 +55,9 @@ struct Open: ParsableCommand {
         }
         if paths.isEmpty && isatty(STDIN_FILENO) == 1 {
             throw ValidationError("give a file to read, or pipe data into standard input.")
+        }
+        if follow && (paths.count != 1 || paths == ["-"]) {
+            throw ValidationError("--follow takes exactly one log file.")
         }
     }
 
@@ -111,7 +117,46 @@ struct Open: ParsableCommand {
         return exitStatus(totals)
     }
 
+    /// One file opens through the log index: the first screen comes from the first chunk while the rest is
+    /// read in the background, and records are decoded when they are looked at.
+    private func openIndexed(_ path: String) -> Int32 {
+        let index: LogIndex
+        do throws(Diagnostic) {
+            index = try LogIndex(path: path, options: .init(follow: follow))
+        } catch {
+            StandardError.print(error.description)
+            return 2
+        }
+        index.buildInBackground()
+        // The first chunk is small: wait for it (briefly) so the first frame has records.
+        let deadline = Date().addingTimeInterval(0.08)
+        while Date() < deadline {
+            let p = index.currentProgress
+            if p.isComplete || p.entries > 0 { break }
+            usleep(2_000)
+        }
+        var snapshot = index.snapshot()
+        if snapshot.isComplete, !follow, snapshot.count == snapshot.invalidCount {
+            // Nothing readable: say why, as the report would, instead of an empty screen.
+            for d in snapshot.diagnostics { StandardError.print(d.description) }
+            return 2
+        }
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false)
+        if status < 0 {
+            index.waitUntilComplete()
+            return writeReport([path])
+        }
+        snapshot = index.snapshot()
+        // Problems are repeated after the inspector closes, where the user can read them.
+        let problems = snapshot.diagnostics
+        for d in problems.prefix(50) { StandardError.print(d.description) }
+        if problems.count > 50 { StandardError.print("\(path): \(problems.count - 50) more lines could not be read") }
+        if status > 0 { return status }
+        return problems.isEmpty ? 0 : (snapshot.count == problems.count ? 2 : 1)
+    }
+
     private func openInspector(_ inputs: [String]) -> Int32 {
+        if inputs.count == 1, inputs[0] != "-" { return openIndexed(inputs[0]) }
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()
@@ -135,7 +180,8 @@ struct Open: ParsableCommand {
         }
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
         let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
-        let status = runInteractive(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
+        let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
+        let status = runInteractive(session, keysFromTTY: inputs.contains("-"))
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

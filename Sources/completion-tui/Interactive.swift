@@ -3,31 +3,205 @@ import CompletionUI
 import CursesBackend
 import Foundation
 
-/// Runs the interactive inspector on loaded records and returns the exit status: 0 after `q`, 128 + the
-/// signal after SIGTERM/SIGHUP/SIGINT, or -1 when no terminal could be set up (the caller prints the report).
+/// What the inspector shows and where updates come from: records loaded whole, a log index read in the
+/// background, or a response arriving live.
+protocol InspectorSession: AnyObject {
+    /// The first state, for the terminal's size.
+    func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState
+    /// Effects to carry out before the first key (e.g. the comparison `a.json b.json` opens on).
+    func initialEffects(_ state: inout AppState) -> [Effect]
+    /// Starts feeding actions from other threads into `mailbox`.
+    func start(_ mailbox: Mailbox)
+    /// Carries out a session effect (follow, re-run); false when the effect is not the session's.
+    func perform(_ effect: Effect, mailbox: Mailbox) -> Bool
+    /// True while updates are expected soon (the loop polls faster).
+    var isLive: Bool { get }
+    /// Stops background work; called once when the inspector closes.
+    func stop()
+}
+
+extension InspectorSession {
+    func initialEffects(_ state: inout AppState) -> [Effect] { [] }
+    func start(_ mailbox: Mailbox) {}
+    func perform(_ effect: Effect, mailbox: Mailbox) -> Bool { false }
+    var isLive: Bool { false }
+    func stop() {}
+}
+
+/// Records loaded before the inspector opens.
+final class LoadedSession: InspectorSession {
+    let records: [CompletionRecord]
+    let diagnostics: [Diagnostic]
+    let paths: [String]
+    let compare: (Int, Int)?
+
+    init(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], compare: (Int, Int)? = nil) {
+        self.records = records
+        self.diagnostics = diagnostics
+        self.paths = paths
+        self.compare = compare
+    }
+
+    func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
+        AppState(records: records, diagnostics: diagnostics, paths: paths, size: size, clock: clock, localeWarning: localeWarning)
+    }
+
+    func initialEffects(_ state: inout AppState) -> [Effect] {
+        guard let (a, b) = compare else { return [] }
+        return state.compareRecords(a, b)
+    }
+}
+
+/// A log file opened through its summary index: the first screen shows what the first chunk held, the rest
+/// arrives as the background build goes on, and follow mode polls the file for appended records.
+final class IndexSession: InspectorSession, @unchecked Sendable {
+    let index: LogIndex
+    private let startFollowing: Bool
+    private let lock = NSLock()
+    private var followHandle: FollowHandle?
+    private var lastCount = 0
+
+    init(index: LogIndex, follow: Bool) {
+        self.index = index
+        self.startFollowing = follow
+    }
+
+    func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
+        let snapshot = index.snapshot()
+        lock.lock()
+        lastCount = snapshot.count
+        lock.unlock()
+        return AppState(index: snapshot, size: size, clock: clock, following: startFollowing, localeWarning: localeWarning)
+    }
+
+    func start(_ mailbox: Mailbox) {
+        // Progress after every chunk; the mailbox keeps only the latest snapshot between frames.
+        index.observeProgress { [weak self] _ in self?.publish(to: mailbox, firstChanged: nil) }
+        publish(to: mailbox, firstChanged: nil)
+        if startFollowing { setFollowing(true, mailbox: mailbox) }
+    }
+
+    private func publish(to mailbox: Mailbox, firstChanged: Int?) {
+        let snapshot = index.snapshot()
+        lock.lock()
+        let first = firstChanged ?? lastCount
+        lastCount = snapshot.count
+        lock.unlock()
+        mailbox.post(.indexUpdated(IndexUpdate(snapshot: snapshot, firstChanged: first)))
+    }
+
+    func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
+        guard case .follow(let on) = effect else { return false }
+        setFollowing(on, mailbox: mailbox)
+        return true
+    }
+
+    private func setFollowing(_ on: Bool, mailbox: Mailbox) {
+        lock.lock()
+        let current = followHandle
+        followHandle = nil
+        lock.unlock()
+        current?.cancel()
+        guard on else { return }
+        let handle = index.follow(every: 0.25) { [weak self] update in
+            switch update {
+            case .unchanged: break
+            case .appended(let first): self?.publish(to: mailbox, firstChanged: first)
+            case .reset: self?.publish(to: mailbox, firstChanged: 0)
+            case .unreadable(let d): mailbox.post(.followStopped(d.message))
+            }
+        }
+        lock.lock()
+        followHandle = handle
+        lock.unlock()
+    }
+
+    var isLive: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return followHandle != nil || !index.currentProgress.isComplete
+    }
+
+    func stop() {
+        lock.lock()
+        let handle = followHandle
+        followHandle = nil
+        lock.unlock()
+        handle?.cancel()
+        index.cancel()
+    }
+}
+
+/// Actions from other threads for the UI loop: background job results and session updates. Index updates
+/// are coalesced (only the newest snapshot matters, from the earliest changed entry).
+final class Mailbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var actions: [Action] = []
+    private var running = 0
+    private let queue = DispatchQueue(label: "completion-tui.jobs", qos: .userInitiated, attributes: .concurrent)
+
+    func post(_ action: Action) {
+        lock.lock(); defer { lock.unlock() }
+        if case .indexUpdated(var update) = action,
+           let i = actions.lastIndex(where: { if case .indexUpdated = $0 { return true } else { return false } }),
+           case .indexUpdated(let older) = actions[i] {
+            update.firstChanged = min(update.firstChanged, older.firstChanged)
+            actions[i] = .indexUpdated(update)
+            return
+        }
+        actions.append(action)
+    }
+
+    /// True while a job runs or an action waits to be taken.
+    var isBusy: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return running > 0 || !actions.isEmpty
+    }
+
+    /// Runs a background job on another thread; its result is posted when done.
+    func start(_ job: BackgroundJob) {
+        lock.lock()
+        running += 1
+        lock.unlock()
+        queue.async { [self] in
+            let action = job.run()
+            lock.lock()
+            running -= 1
+            lock.unlock()
+            post(action)
+        }
+    }
+
+    /// The actions posted since the last call, in order.
+    func take() -> [Action] {
+        lock.lock(); defer { lock.unlock() }
+        let out = actions
+        actions = []
+        return out
+    }
+}
+
+/// Runs the interactive inspector and returns the exit status: 0 after `q`, 128 + the signal after
+/// SIGTERM/SIGHUP/SIGINT, or -1 when no terminal could be set up (the caller prints the report).
 ///
-/// The loop is the Elm shape: terminal event → action → reducer → new state → frame. Effects the reducer
-/// asks for (quit, copy) run here and report back as actions.
+/// The loop is the Elm shape: terminal event or posted update → action → reducer → new state → frame.
+/// Effects the reducer asks for (quit, copy, background work, follow) run here and report back as actions.
 /// - Parameters:
-///   - records: the loaded records.
-///   - diagnostics: load problems, listed as unreadable rows.
-///   - paths: the inputs as given; `-` means the data came on standard input, so keys come from `/dev/tty`.
-///   - compare: two record indices to open the diff view on at start.
-/// - Returns: 0 after `q`, 128 + the signal number when a signal ended it, 1 when no terminal could be used.
-func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], compare: (Int, Int)? = nil) -> Int32 {
-    let keysFromTTY = paths.contains("-") || isatty(STDIN_FILENO) != 1
+///   - session: what to show and where updates come from.
+///   - keysFromTTY: read keys from `/dev/tty` because standard input carries data.
+func runInteractive(_ session: InspectorSession, keysFromTTY: Bool) -> Int32 {
     let terminal: CursesTerminal
     do {
-        terminal = try CursesTerminal(keysFromTTY: keysFromTTY)
+        terminal = try CursesTerminal(keysFromTTY: keysFromTTY || isatty(STDIN_FILENO) != 1)
     } catch {
         FileHandle.standardError.write(Data("completion-tui: \(error); printing the report instead\n".utf8))
         return -1
     }
+    defer { session.stop() }
     let clock = Clock(now: Date(), timeZone: .current)
-    var state = AppState(records: records, diagnostics: diagnostics, paths: paths, size: terminal.size,
-                         clock: clock, localeWarning: terminal.localeWarning)
-    let jobs = JobRunner()
-    if let (a, b) = compare { jobs.start(state.compareRecords(a, b)) }
+    var state = session.makeState(size: terminal.size, clock: clock, localeWarning: terminal.localeWarning)
+    let mailbox = Mailbox()
+    var pending = session.initialEffects(&state)
+    session.start(mailbox)
     terminal.draw(Screen.render(state))
     let firstFrame = Timings.processUptime()
     var status: Int32 = 0
@@ -37,14 +211,28 @@ func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], path
         return 0
     }
     loop: while true {
+        for effect in pending {
+            switch effect {
+            case .quit:
+                break loop
+            case .copy(let text):
+                let result = terminal.copy(text)
+                mailbox.post(.copyFinished(message: result.message, ok: result.ok))
+            case .background(let job):
+                mailbox.start(job)
+            default:
+                _ = session.perform(effect, mailbox: mailbox)
+            }
+        }
+        pending = []
         let signal = terminal.pendingQuitSignal
         if signal != 0 {
             status = 128 + signal
             break
         }
-        // Short polls while background work is out, so its result shows promptly.
-        terminal.setPollInterval(milliseconds: jobs.isBusy ? 30 : 250)
-        var actions = jobs.takeFinished()
+        // Short polls while updates are expected, so they show promptly.
+        terminal.setPollInterval(milliseconds: mailbox.isBusy || session.isLive ? 30 : 250)
+        var actions = mailbox.take()
         if let event = terminal.nextEvent() {
             switch event {
             case .key(let key): actions.append(.key(key))
@@ -53,64 +241,14 @@ func runInteractive(records: [CompletionRecord], diagnostics: [Diagnostic], path
             }
         }
         guard !actions.isEmpty else { continue }
-        var queue = actions[...]
-        while let action = queue.popFirst() {
-            for effect in state.reduce(action) {
-                switch effect {
-                case .quit:
-                    break loop
-                case .copy(let text):
-                    let result = terminal.copy(text)
-                    queue.append(.copyFinished(message: result.message, ok: result.ok))
-                case .background(let job):
-                    jobs.start(job)
-                }
-            }
+        for action in actions {
+            pending += state.reduce(action)
         }
         terminal.draw(Screen.render(state))
     }
     terminal.shutdown()
     Timings.report(firstFrame: firstFrame)
     return status
-}
-
-/// Runs the reducer's background jobs on other threads and collects their results for the UI loop.
-final class JobRunner: @unchecked Sendable {
-    private let lock = NSLock()
-    private var finished: [Action] = []
-    private var running = 0
-    private let queue = DispatchQueue(label: "completion-tui.jobs", qos: .userInitiated, attributes: .concurrent)
-
-    /// True while a job runs or a result waits to be taken.
-    var isBusy: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return running > 0 || !finished.isEmpty
-    }
-
-    func start(_ effects: [Effect]) {
-        for case .background(let job) in effects { start(job) }
-    }
-
-    func start(_ job: BackgroundJob) {
-        lock.lock()
-        running += 1
-        lock.unlock()
-        queue.async { [self] in
-            let action = job.run()
-            lock.lock()
-            running -= 1
-            finished.append(action)
-            lock.unlock()
-        }
-    }
-
-    /// The results that came in since the last call, in the order they finished.
-    func takeFinished() -> [Action] {
-        lock.lock(); defer { lock.unlock() }
-        let out = finished
-        finished = []
-        return out
-    }
 }
 
 /// Start-up timing for `COMPLETION_TUI_TIMINGS=1`: seconds from process start to the first full frame.

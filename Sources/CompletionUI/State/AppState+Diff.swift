@@ -56,14 +56,14 @@ extension AppState {
         return ("\(base(a.path)):\(a.line)", "\(base(b.path)):\(b.line)")
     }
 
-    /// The record index of an entry, nil for a load problem.
-    func recordIndex(ofEntry entry: Int) -> Int? {
-        guard let e = entries[safe: entry], case .record(let i) = e.item else { return nil }
-        return i
+    /// The record of an entry, nil for a load problem.
+    func record(atEntry entry: Int) -> CompletionRecord? {
+        guard entry >= 0, entry < entries.count else { return nil }
+        return record(for: entries[entry].item)
     }
 
     mutating func toggleMark() {
-        guard recordIndex(ofEntry: selectedEntry) != nil else {
+        guard currentRecord != nil else {
             message = Message(text: "Only a record can be marked", isError: true)
             return
         }
@@ -79,8 +79,9 @@ extension AppState {
     /// `d` in the inspector: the marked record against this one when another record is marked, otherwise
     /// choice 0 against the focused choice (or choice 1 when choice 0 is focused).
     mutating func compareFromInspector() -> [Effect] {
-        if let mark = markedEntry, mark != selectedEntry, let a = recordIndex(ofEntry: mark), let b = recordIndex(ofEntry: selectedEntry) {
-            return compareRecords(a, b)
+        if let mark = markedEntry, mark != selectedEntry, let a = record(atEntry: mark), let b = currentRecord {
+            let (la, lb) = AppState.labels(a.source, b.source)
+            return openDiff(DiffSession(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
         }
         let count = currentRecord?.choices.count ?? 0
         guard count >= 2 else {

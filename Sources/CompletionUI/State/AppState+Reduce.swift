@@ -17,8 +17,15 @@ extension AppState {
         case .jobFinished(let result):
             switch result.value {
             case .comparison(let c): finishComparison(c, job: result.id)
-            case .selection, .aggregates: break
+            case .selection(let positions): return finishFilter(positions, job: result.id)
+            case .aggregates(let a): finishAggregates(a, job: result.id)
             }
+            return []
+        case .indexUpdated(let update):
+            return takeIndexUpdate(update)
+        case .followStopped(let why):
+            following = false
+            message = Message(text: "Stopped following: " + why, isError: true)
             return []
         case .mouse(let event):
             return handle(event)
@@ -51,6 +58,24 @@ extension AppState {
                 break
             }
             return []
+        case .filterInput(var line):
+            switch key {
+            case .enter:
+                mode = .normal
+                return changeFilter { $0.query = line.trimmingCharacters(in: .whitespaces) }
+            case .escape, .control("c"):
+                mode = .normal
+            case .backspace:
+                if line.isEmpty { mode = .normal } else { line.removeLast(); mode = .filterInput(line) }
+            case .control("u"):
+                mode = .filterInput("")
+            case .char(let c):
+                line.append(c)
+                mode = .filterInput(line)
+            default:
+                break
+            }
+            return []
         case .help(let scroll):
             switch key {
             case .down, .char("j"): mode = .help(scroll: min(scroll + 1, max(0, (diff == nil ? Keymap.helpLines : Keymap.diffHelpLines).count - 1)))
@@ -61,6 +86,7 @@ extension AppState {
             return []
         case .normal:
             message = nil
+            if aggregates != nil { return handleAggregates(key) }
             if diff != nil {
                 guard let command = Keymap.diffCommand(for: key) else { return [] }
                 return runDiff(command)
@@ -145,6 +171,31 @@ extension AppState {
             toggleMark()
         case .compare:
             return compareFromInspector()
+        case .filter:
+            guard index != nil else {
+                message = Message(text: "Filters work on a log file opened alone", isError: true)
+                break
+            }
+            mode = .filterInput(logFilter.query)
+        case .toggleTruncated: return changeFilter { $0.truncated.toggle() }
+        case .toggleContentFiltered: return changeFilter { $0.contentFiltered.toggle() }
+        case .toggleErrors: return changeFilter { $0.errors.toggle() }
+        case .cycleSort: return changeFilter { $0.cycleSort() }
+        case .reverseSort:
+            return changeFilter { f in
+                if var s = f.sort { s.descending.toggle(); f.sort = s } else { f.sort = RecordSort(.position, descending: true) }
+            }
+        case .clearFilter: return changeFilter { $0 = LogFilter() }
+        case .showAggregates: return openAggregates()
+        case .toggleFollow:
+            guard index != nil else {
+                message = Message(text: "Follow works on a log file opened alone", isError: true)
+                break
+            }
+            following.toggle()
+            message = Message(text: following ? "Following: new records appear at the end (F stops)" : "Stopped following", isError: false)
+            if following { changeEntry(to: entries.count - 1) }
+            return [.follow(following)]
         case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice:
             // Diff view commands; the inspector's keymap does not bind them.
             break
@@ -314,10 +365,14 @@ extension AppState {
         case .help:
             mode = .normal
             return []
-        case .searchInput:
+        case .searchInput, .filterInput:
             return []
         case .normal:
             break
+        }
+        if aggregates != nil {
+            if case .wheel(_, _, let delta) = event { return handleAggregates(delta < 0 ? .up : .down) }
+            return []
         }
         if diff != nil {
             if case .wheel(_, _, let delta) = event { scrollDiff(by: delta) }
@@ -444,7 +499,7 @@ extension AppState {
         switch focus {
         case .records:
             if let r = currentRecord { return r.id.flatMap { $0.isEmpty ? nil : $0 } ?? r.source.description }
-            if case .problem(let i) = entries[safe: selectedEntry]?.item { return diagnostics[i].description }
+            if let e = entries[safe: selectedEntry], let d = problem(for: e.item) { return d.description }
             return nil
         case .text:
             if tokenView, let tokens, focusedToken < tokens.count { return tokens.tokens[focusedToken].token }
@@ -457,8 +512,8 @@ extension AppState {
     }
 }
 
-extension Array {
+extension RandomAccessCollection where Index == Int {
     subscript(safe index: Int) -> Element? {
-        index >= 0 && index < count ? self[index] : nil
+        index >= startIndex && index < endIndex ? self[index] : nil
     }
 }

@@ -8,6 +8,8 @@ public struct AppState: Sendable {
         case normal
         case help(scroll: Int)
         case searchInput(String)
+        /// Typing a filter line for an indexed log.
+        case filterInput(String)
     }
 
     /// A line in the status bar that replaces the key hints until the next key.
@@ -16,11 +18,26 @@ public struct AppState: Sendable {
         public var isError: Bool
     }
 
-    // Data (fixed after start).
-    public let records: [CompletionRecord]
-    public let diagnostics: [Diagnostic]
+    // Data.
+    /// Records loaded whole (a response, a few files, a live stream); empty when a log index is open.
+    public private(set) var records: [CompletionRecord]
+    /// Load problems of `records`.
+    public private(set) var diagnostics: [Diagnostic]
     public let paths: [String]
-    public let entries: [LogEntry]
+    /// The rows of the records pane: `records` and `diagnostics`, or the log index through `logFilter`.
+    public internal(set) var entries: EntryList
+    /// The log index as last published, when the input is opened through one (a log file).
+    public internal(set) var index: LogSnapshot?
+    /// Filter and sort of an indexed log.
+    public internal(set) var logFilter = LogFilter()
+    /// The filter job the rows wait for; the rows shown meanwhile are the previous selection.
+    public internal(set) var pendingFilter: Int?
+    /// The index grew while a filter ran: filter again when it returns.
+    var filterIsStale = false
+    /// Follow mode: the log is polled and new records appear.
+    public internal(set) var following = false
+    /// The aggregates view, when open: it takes the whole screen until Esc.
+    public internal(set) var aggregates: AggregatesPanel?
     public var clock: Clock
     /// Shown once in the status bar when the locale cannot draw UTF-8.
     public var localeWarning: String?
@@ -64,9 +81,28 @@ public struct AppState: Sendable {
         self.clock = clock
         self.size = size
         self.localeWarning = localeWarning
-        entries = LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock)
-        focus = (entries.count > 1 || !diagnostics.isEmpty) ? .records : .text
+        entries = EntryList(entries: LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock), clock: clock)
+        focus = .text
+        focus = showsRecords ? .records : .text
         selectEntry(0)
+    }
+
+    /// Opens a log through its summary index: rows are built when drawn and records decoded when selected.
+    /// The snapshot may be partial; `.indexUpdated` brings later ones.
+    public init(index snapshot: LogSnapshot, size: Size, clock: Clock, following: Bool = false, localeWarning: String? = nil) {
+        records = []
+        diagnostics = []
+        paths = [snapshot.path]
+        self.clock = clock
+        self.size = size
+        self.localeWarning = localeWarning
+        index = snapshot
+        self.following = following
+        entries = EntryList(snapshot: snapshot, positions: nil, clock: clock)
+        focus = .text
+        focus = showsRecords ? .records : .text
+        selectEntry(following ? max(0, entries.count - 1) : 0)
+        if following { ensureEntryVisible() }
     }
 
     /// A fresh id for a background job.
@@ -75,8 +111,44 @@ public struct AppState: Sendable {
         return lastJobID
     }
 
-    /// True when the records pane is shown: a log, several files, or any load problem.
-    public var showsRecords: Bool { entries.count > 1 || !diagnostics.isEmpty }
+    /// Lines that could not be read.
+    public var problemCount: Int { index?.invalidCount ?? diagnostics.count }
+
+    /// True when the records pane is shown: a log, several files, any load problem, or an index still
+    /// being read or followed.
+    public var showsRecords: Bool {
+        if let index, !index.isComplete || following || logFilter.isActive { return true }
+        return entries.count > 1 || problemCount > 0
+    }
+
+    /// The record an entry shows (nil for a load problem); decoded now for an index.
+    public func record(for item: LogEntry.Item) -> CompletionRecord? {
+        switch item {
+        case .record(let i):
+            if let index {
+                guard i < index.count, case .success(let r) = index.record(at: i) else { return nil }
+                return r
+            }
+            return records[safe: i]
+        case .problem: return nil
+        }
+    }
+
+    /// The load problem an entry shows.
+    public func problem(for item: LogEntry.Item) -> Diagnostic? {
+        switch item {
+        case .problem(let i):
+            if let index {
+                guard i < index.count else { return nil }
+                if case .failure(let d) = index.record(at: i) { return d }
+                return nil
+            }
+            return diagnostics[safe: i]
+        case .record(let i):
+            if let index, i < index.count, case .failure(let d) = index.record(at: i) { return d }
+            return nil
+        }
+    }
 
     public var layout: Layout {
         Layout(size: size, showRecords: showsRecords, entryCount: entries.count,
@@ -85,10 +157,7 @@ public struct AppState: Sendable {
     }
 
     /// The record of the selected entry (nil for a load problem or an empty input).
-    public var currentRecord: CompletionRecord? {
-        guard selectedEntry >= 0, selectedEntry < entries.count, case .record(let i) = entries[selectedEntry].item else { return nil }
-        return records[i]
-    }
+    public private(set) var currentRecord: CompletionRecord?
 
     public var currentChoice: Choice? {
         guard let r = currentRecord, selectedChoice >= 0, selectedChoice < r.choices.count else { return nil }
@@ -107,14 +176,22 @@ public struct AppState: Sendable {
     /// Selects a log entry and rebuilds what the detail panes show.
     public mutating func selectEntry(_ index: Int) {
         guard !entries.isEmpty else {
-            content = RecordContent(header: [[Span("no records", Theme.dimmed)]], usage: [], extras: [])
+            selectedEntry = 0
+            currentRecord = nil
+            let note = self.index.map { $0.isComplete ? (logFilter.isActive ? "no record matches the filter" : "no records") : "reading…" } ?? "no records"
+            content = RecordContent(header: [[Span(note, Theme.dimmed)]], usage: [], extras: [])
             selectChoice(0)
             return
         }
         selectedEntry = min(max(0, index), entries.count - 1)
-        switch entries[selectedEntry].item {
-        case .record(let i): content = RecordContent.of(records[i], clock: clock)
-        case .problem(let i): content = RecordContent.of(diagnostics[i])
+        let item = entries[selectedEntry].item
+        currentRecord = record(for: item)
+        if let r = currentRecord {
+            content = RecordContent.of(r, clock: clock)
+        } else if let d = problem(for: item) {
+            content = RecordContent.of(d)
+        } else {
+            content = RecordContent(header: [[Span("this record is no longer in the file", Theme.dimmed)]], usage: [], extras: [])
         }
         lineScroll = [:]
         choicesTop = 0

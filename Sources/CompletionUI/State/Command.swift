@@ -17,6 +17,16 @@ public enum Command: Hashable, Sendable {
     case compare
     /// Mark (or unmark) the current record as the baseline for `compare`.
     case mark
+    // Logs opened through the index.
+    /// Type a filter line (`model:x finish:length tokens:>500 regex`).
+    case filter
+    case toggleTruncated, toggleContentFiltered, toggleErrors
+    /// Sort: file order → time → total tokens → completion tokens.
+    case cycleSort, reverseSort
+    /// Drop every filter and the sort.
+    case clearFilter
+    case showAggregates
+    case toggleFollow
     // Diff view only.
     case nextChange, previousChange
     case toggleDiffLayout, toggleWhitespace
@@ -34,6 +44,10 @@ public enum Action: Hashable, Sendable {
     case copyFinished(message: String, ok: Bool)
     /// A background job finished.
     case jobFinished(JobResult)
+    /// The log index has more entries (reading on, or following the file).
+    case indexUpdated(IndexUpdate)
+    /// Following stopped on its own (the file cannot be read any more).
+    case followStopped(String)
 }
 
 /// Work the reducer asks the run loop to do outside the pure state update.
@@ -43,4 +57,6 @@ public enum Effect: Hashable, Sendable {
     case copy(String)
     /// Run this off the UI loop, then send back what `run()` returns.
     case background(BackgroundJob)
+    /// Start (true) or stop polling the log for appended records.
+    case follow(Bool)
 }

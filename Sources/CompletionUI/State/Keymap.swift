@@ -32,6 +32,15 @@ public enum Keymap {
         Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)"),
         Binding(keys: [.char("m")], command: .mark, help: "mark this record (or unmark it) to diff with another"),
         Binding(keys: [.char("d")], command: .compare, help: "diff the marked record with this one, or two choices"),
+        Binding(keys: [.char("f")], command: .filter, help: "log: filter (model: fp: finish: kind: tokens: after: regex)"),
+        Binding(keys: [.char("T")], command: .toggleTruncated, help: "log: only truncated records (finish length), again to undo"),
+        Binding(keys: [.char("B")], command: .toggleContentFiltered, help: "log: only records blocked by a content filter"),
+        Binding(keys: [.char("E")], command: .toggleErrors, help: "log: only API errors and unreadable lines"),
+        Binding(keys: [.char("s")], command: .cycleSort, help: "log: sort by file order, time, total or completion tokens"),
+        Binding(keys: [.char("S")], command: .reverseSort, help: "log: reverse the sort"),
+        Binding(keys: [.char("x")], command: .clearFilter, help: "log: clear filters and sort"),
+        Binding(keys: [.char("a")], command: .showAggregates, help: "log: aggregates, fingerprint timeline (Enter jumps)"),
+        Binding(keys: [.char("F")], command: .toggleFollow, help: "log: follow the file as it grows (tail -f)"),
     ]
 
     /// The bindings of the diff view, listed in help after the inspector's.

@@ -49,6 +49,9 @@ public struct Search: Sendable {
     public var truncated: Bool
 
     public static let limit = 10_000
+    /// An indexed log with more rows than this is searched in the selected record only: the text filter
+    /// (`f`) looks through a whole log off the UI loop.
+    public static let indexedEntryLimit = 2_000
 
     /// Finds every match in every entry, in display order.
     /// - Complexity: O(total size of the input); runs once per search, not per frame.
@@ -58,15 +61,16 @@ public struct Search: Sendable {
             matches.append(m)
             return matches.count < limit
         }
-        outer: for (e, entry) in state.entries.enumerated() {
+        outer: for e in state.searchRange {
+            let item = state.entries[e].item
             let content: RecordContent
-            var record: CompletionRecord?
-            switch entry.item {
-            case .record(let i):
-                record = state.records[i]
-                content = RecordContent.of(state.records[i], clock: state.clock)
-            case .problem(let i):
-                content = RecordContent.of(state.diagnostics[i])
+            let record = state.record(for: item)
+            if let record {
+                content = RecordContent.of(record, clock: state.clock)
+            } else if let d = state.problem(for: item) {
+                content = RecordContent.of(d)
+            } else {
+                continue
             }
             for pane in [PaneID.header, .usage] {
                 for (i, line) in content.lines(pane).enumerated() where !pattern.ranges(in: line.plainText, limit: 1).isEmpty {
@@ -88,6 +92,14 @@ public struct Search: Sendable {
             }
         }
         return Search(pattern: pattern, matches: matches, current: nil, truncated: matches.count >= limit)
+    }
+}
+
+extension AppState {
+    /// The rows `/` searches: all of them, or the selected one in a big indexed log.
+    var searchRange: Range<Int> {
+        if index != nil, entries.count > Search.indexedEntryLimit { return selectedEntry..<min(entries.count, selectedEntry + 1) }
+        return 0..<entries.count
     }
 }
 

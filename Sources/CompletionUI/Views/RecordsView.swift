@@ -24,11 +24,13 @@ enum RecordsView {
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         let visible = max(0, rect.height - 3)
         let right = PaneChrome.scrollLabel(top: state.entriesTop, visible: visible, total: state.entries.count)
-        let problems = state.diagnostics.count
-        let title = "Records \(state.selectedEntry + 1)/\(state.entries.count)" + (problems > 0 ? " · \(problems) unreadable" : "")
+        let problems = state.problemCount
+        var title = "Records \(state.entries.isEmpty ? 0 : state.selectedEntry + 1)/\(state.entries.count)"
+        if let index = state.index, state.logFilter.isActive { title = "Records \(state.entries.isEmpty ? 0 : state.selectedEntry + 1)/\(state.entries.count) of \(index.count)" }
+        if problems > 0 { title += " · \(problems) unreadable" }
         let inner = PaneChrome.frame(state, .records, rect, title: title, right: right, into: &grid)
         guard inner.height > 0 else { return }
-        let c = columns(width: inner.width, count: state.entries.count)
+        let c = columns(width: inner.width, count: state.index?.count ?? state.entries.count)
         // Column header.
         var header: [(String, Int, Bool)] = [("#", c.index, true)]
         if c.time > 0 { header.append(("time", c.time, false)) }
@@ -47,7 +49,7 @@ enum RecordsView {
         for row in 0..<visible {
             let i = state.entriesTop + row
             guard i < state.entries.count else { break }
-            drawRow(state.entries[i], index: i, selected: i == state.selectedEntry, focused: state.focus == .records,
+            drawRow(state.entries[i], index: state.entries.position(of: i), selected: i == state.selectedEntry, focused: state.focus == .records,
                     columns: c, y: inner.y + 1 + row, inner: inner, search: state.search, into: &grid)
             // The record marked with `m` as a diff baseline.
             if i == state.markedEntry { grid.write("m", x: inner.x + 1, y: inner.y + 1 + row, style: Style(fg: .magenta, bold: true, underline: true)) }

@@ -16,6 +16,11 @@ public enum Screen {
             TooSmallView.draw(size: state.size, into: &grid)
             return
         }
+        if let panel = state.aggregates {
+            AggregatesView.draw(state, panel, in: Rect(x: 0, y: 0, width: state.size.width, height: state.size.height - 1), into: &grid)
+            StatusBarView.draw(state, in: layout.status, into: &grid)
+            return
+        }
         if let diff = state.diff {
             DiffView.draw(state, diff, into: &grid)
             StatusBarView.draw(state, in: layout.status, into: &grid)

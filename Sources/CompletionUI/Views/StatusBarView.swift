@@ -30,12 +30,41 @@ enum StatusBarView {
         let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
         let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
         x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
-        let position = state.entries.isEmpty ? "no records" : (state.entries.count == 1 ? "1 record" : "record \(state.selectedEntry + 1)/\(state.entries.count)")
-        x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+        x += grid.write("│ \(position(state)) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+        if let index = state.index {
+            // Reading progress, follow mode, filter: each only while it applies.
+            var notes: [String] = []
+            if !index.isComplete {
+                let p = index.progress
+                notes.append("reading \(Int((p.fraction * 100).rounded(.down)))%")
+            }
+            if state.pendingFilter != nil { notes.append("filtering…") }
+            if state.following { notes.append(index.pendingLine != nil ? "following (a line is being written)" : "following") }
+            if state.logFilter.isActive { notes.append(state.logFilter.summary) }
+            if !notes.isEmpty {
+                x += grid.write(notes.joined(separator: " · ") + " │ ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.maxX - x)
+            }
+        }
         if case .searchInput(let query) = state.mode {
             x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
             x += grid.write(VisibleText.escape(query, .singleLine), x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
             grid.write("█", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        if case .filterInput(let line) = state.mode {
+            x += grid.write("filter: ", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
+            x += grid.write(VisibleText.escape(line, .singleLine), x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+            x += grid.write("█", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+            if line.isEmpty { grid.write("  model: fp: finish: kind: tokens:>N after:DATE regex · Enter applies, empty clears", x: x, y: rect.y, style: Style(dim: true, reverse: true), limit: rect.maxX - x) }
+            return
+        }
+        if state.aggregates != nil {
+            for (key, what) in [("Esc", "back"), ("j k", "move"), ("n", "next change"), ("Enter", "jump to it")] {
+                let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
+                guard x + need <= rect.maxX else { break }
+                x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)
+                x += grid.write(" \(what)  ", x: x, y: rect.y, style: Theme.statusBar)
+            }
             return
         }
         if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
@@ -48,6 +77,15 @@ enum StatusBarView {
             x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)
             x += grid.write(" \(what)  ", x: x, y: rect.y, style: Theme.statusBar)
         }
+    }
+
+    /// "record 3/200", or "record 3 · 12 of 1,162,017" for a filtered log.
+    static func position(_ state: AppState) -> String {
+        let n = state.entries.count
+        if let index = state.index, state.logFilter.isActive {
+            return n == 0 ? "0 of \(index.count) records" : "record \(state.selectedEntry + 1) · \(n) of \(index.count) records"
+        }
+        return n == 0 ? "no records" : (n == 1 ? "1 record" : "record \(state.selectedEntry + 1)/\(n)")
     }
 
     /// In the diff view: what is compared, the change position, then a message or the diff keys.

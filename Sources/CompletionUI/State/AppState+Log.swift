@@ -1,0 +1,193 @@
+import CompletionCore
+
+/// A newer snapshot of the log index: more entries while it is read or followed.
+public struct IndexUpdate: Sendable, Hashable {
+    public var snapshot: LogSnapshot
+    /// The first entry that is new or was redone; 0 when the index was rebuilt (the file was replaced).
+    public var firstChanged: Int
+
+    public init(snapshot: LogSnapshot, firstChanged: Int) {
+        self.snapshot = snapshot
+        self.firstChanged = firstChanged
+    }
+
+    public static func == (a: IndexUpdate, b: IndexUpdate) -> Bool {
+        a.snapshot.count == b.snapshot.count && a.snapshot.progress == b.snapshot.progress && a.firstChanged == b.firstChanged
+    }
+    public func hash(into h: inout Hasher) { h.combine(snapshot.count); h.combine(firstChanged) }
+}
+
+/// The aggregates view of an indexed log: computed off the UI loop, then scrolled with a cursor on lines.
+public struct AggregatesPanel: Sendable {
+    public var content: AggregatesContent?
+    /// The job computing `content`.
+    var job: Int
+    public var cursor = 0
+    public var top = 0
+}
+
+extension AppState {
+    // MARK: - Index updates
+
+    /// Takes a newer snapshot: rows grow, the selection stays on its record (or follows the end in follow
+    /// mode when it was at the end), and an active filter runs again over the new entries.
+    mutating func takeIndexUpdate(_ update: IndexUpdate) -> [Effect] {
+        let snapshot = update.snapshot
+        let hadRows = !entries.isEmpty
+        let wasAtEnd = selectedEntry >= entries.count - 1
+        let previousPosition = hadRows ? entries.position(of: selectedEntry) : nil
+        let reset = update.firstChanged == 0 && (index?.count ?? 0) > 0
+        index = snapshot
+        var effects: [Effect] = []
+        if logFilter.isActive {
+            // The rows stay as they were until the filter has looked at the new entries.
+            var kept: [Int32]?
+            if case .indexed(_, let p, _) = entries.storage { kept = p?.filter { Int($0) < snapshot.count } }
+            entries = EntryList(snapshot: snapshot, positions: reset ? [] : (kept ?? []), clock: clock)
+            if pendingFilter == nil { effects = refilter() } else { filterIsStale = true }
+        } else {
+            entries = EntryList(snapshot: snapshot, positions: nil, clock: clock)
+        }
+        if !hadRows && !entries.isEmpty && focus == .text && showsRecords {
+            focus = .records
+        }
+        if following && wasAtEnd && !logFilter.isActive {
+            selectEntry(entries.count - 1)
+        } else if let p = previousPosition, !reset {
+            let row = entries.row(ofPosition: p) ?? min(selectedEntry, max(0, entries.count - 1))
+            if p >= update.firstChanged || row != selectedEntry || !hadRows { selectEntry(row) }
+        } else {
+            selectEntry(reset ? 0 : selectedEntry)
+        }
+        ensureEntryVisible()
+        return effects
+    }
+
+    // MARK: - Filters
+
+    /// Starts the filter job for the current `logFilter`, or shows every entry when there is none.
+    mutating func refilter() -> [Effect] {
+        guard let index else {
+            message = Message(text: "Filters and sorts work on a log file opened alone", isError: true)
+            return []
+        }
+        filterIsStale = false
+        guard logFilter.isActive else {
+            let position = entries.isEmpty ? nil : entries.position(of: selectedEntry)
+            pendingFilter = nil
+            entries = EntryList(snapshot: index, positions: nil, clock: clock)
+            selectEntry(position.flatMap { entries.row(ofPosition: $0) } ?? 0)
+            ensureEntryVisible()
+            return []
+        }
+        let filter: RecordFilter?
+        do {
+            filter = try logFilter.compiled()
+        } catch {
+            message = Message(text: "Filter: \(error.description)", isError: true)
+            return []
+        }
+        let id = nextJobID()
+        pendingFilter = id
+        let sort = logFilter.sort
+        return [.background(BackgroundJob(id: id, label: "filtering") { .selection(index.select(filter, sort: sort)) })]
+    }
+
+    /// Shows the rows a filter job selected, keeping the selected record when it is among them.
+    mutating func finishFilter(_ positions: [Int32], job: Int) -> [Effect] {
+        guard job == pendingFilter, let index else { return [] }
+        pendingFilter = nil
+        let position = entries.isEmpty ? nil : entries.position(of: selectedEntry)
+        entries = EntryList(snapshot: index, positions: positions.filter { Int($0) < index.count }, clock: clock)
+        let row = position.flatMap { entries.row(ofPosition: $0) }
+        selectEntry(row ?? 0)
+        entriesTop = 0
+        ensureEntryVisible()
+        if filterIsStale { return refilter() }
+        if message == nil || message?.isError == false {
+            message = Message(text: "\(entries.count) of \(index.count) records" + (logFilter.summary.isEmpty ? "" : ": " + logFilter.summary), isError: false)
+        }
+        return []
+    }
+
+    mutating func changeFilter(_ change: (inout LogFilter) -> Void) -> [Effect] {
+        guard index != nil else {
+            message = Message(text: "Filters and sorts work on a log file opened alone", isError: true)
+            return []
+        }
+        change(&logFilter)
+        focus = .records
+        return refilter()
+    }
+
+    // MARK: - Aggregates
+
+    mutating func openAggregates() -> [Effect] {
+        guard let index else {
+            message = Message(text: "Aggregates work on a log file opened alone", isError: true)
+            return []
+        }
+        let id = nextJobID()
+        aggregates = AggregatesPanel(content: nil, job: id)
+        var selected: [Int32]?
+        if case .indexed(_, let p, _) = entries.storage { selected = p }
+        let positions = selected
+        return [.background(BackgroundJob(id: id, label: "summarising") { .aggregates(index.aggregates(of: positions)) })]
+    }
+
+    mutating func finishAggregates(_ a: LogAggregates, job: Int) {
+        guard var panel = aggregates, panel.job == job else { return }
+        panel.content = AggregatesContent.of(a, clock: clock, width: max(20, size.width - 4),
+                                             filterDescription: logFilter.isActive ? logFilter.summary : nil)
+        aggregates = panel
+    }
+
+    /// Keys of the aggregates view: move, page, Enter jumps to a fingerprint change, Esc/`a` closes.
+    mutating func handleAggregates(_ key: Key) -> [Effect] {
+        guard var panel = aggregates else { return [] }
+        let lines = panel.content?.lines.count ?? 0
+        let rows = max(1, size.height - 3)
+        switch key {
+        case .char("q"), .control("c"): return [.quit]
+        case .escape, .char("a"): aggregates = nil; return []
+        case .up, .char("k"): panel.cursor -= 1
+        case .down, .char("j"): panel.cursor += 1
+        case .pageUp, .control("b"): panel.cursor -= rows
+        case .pageDown, .control("f"), .char(" "): panel.cursor += rows
+        case .char("g"), .home: panel.cursor = 0
+        case .char("G"), .end: panel.cursor = lines - 1
+        case .char("n"):
+            // The next line that jumps somewhere.
+            let jumps = (panel.content?.jumps.keys.sorted() ?? [])
+            if let next = jumps.first(where: { $0 > panel.cursor }) ?? jumps.first { panel.cursor = next }
+        case .enter:
+            if let position = panel.content?.jumps[panel.cursor] {
+                aggregates = nil
+                jump(toPosition: position)
+                return []
+            }
+            message = Message(text: "Enter jumps from a fingerprint change (n finds the next one)", isError: false)
+        default:
+            break
+        }
+        panel.cursor = max(0, min(panel.cursor, lines - 1))
+        if panel.cursor < panel.top { panel.top = panel.cursor }
+        if panel.cursor >= panel.top + rows { panel.top = panel.cursor - rows + 1 }
+        aggregates = panel
+        return []
+    }
+
+    /// Selects the row of an index position, clearing the filter when the position is not in view.
+    mutating func jump(toPosition position: Int) {
+        if let row = entries.row(ofPosition: position) {
+            changeEntry(to: row)
+        } else if let index {
+            logFilter = LogFilter()
+            pendingFilter = nil
+            entries = EntryList(snapshot: index, positions: nil, clock: clock)
+            changeEntry(to: position)
+            message = Message(text: "Filter cleared to show record \(position + 1)", isError: false)
+        }
+        focus = .records
+    }
+}

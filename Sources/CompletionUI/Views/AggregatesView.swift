@@ -1,0 +1,29 @@
+import CompletionCore
+
+/// The aggregates view of an indexed log: the prepared lines, scrolled, with a cursor line; lines that jump
+/// (fingerprint changes) are marked.
+enum AggregatesView {
+    static func draw(_ state: AppState, _ panel: AggregatesPanel, in rect: Rect, into grid: inout Grid) {
+        grid.fill(rect)
+        let lines = panel.content?.lines ?? []
+        let visible = max(0, rect.height - 2)
+        let scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
+        grid.box(rect, title: "Aggregates · " + scope, focused: true, rightTitle: PaneChrome.scrollLabel(top: panel.top, visible: visible, total: lines.count))
+        let inner = rect.inner
+        guard inner.width > 2 else { return }
+        guard let content = panel.content else {
+            grid.write("summarising…", x: inner.x + 1, y: inner.y, style: Theme.dimmed, limit: inner.width - 1)
+            return
+        }
+        for row in 0..<inner.height {
+            let i = panel.top + row
+            guard i < lines.count else { break }
+            let y = inner.y + row
+            if content.jumps[i] != nil { grid.write("↵", x: inner.x, y: y, style: Theme.label) }
+            grid.write(lines[i], x: inner.x + 1, y: y, limit: inner.width - 1)
+            if i == panel.cursor {
+                grid.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1)) { $0.reverse = true }
+            }
+        }
+    }
+}

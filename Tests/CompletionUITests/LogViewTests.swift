@@ -1,0 +1,200 @@
+import CompletionCore
+@testable import CompletionUI
+import Foundation
+import Testing
+
+/// A log opened through the summary index, as `completion-tui log.jsonl` opens it: filters, sorts, the
+/// aggregates view, updates while the index is read or followed.
+enum LogFixture {
+    static let path = Fixture.root.appendingPathComponent("Samples/log-200.jsonl").path
+
+    static func index(lines: Int? = nil) throws -> LogSnapshot {
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let lines {
+            let text = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).prefix(lines)
+            data = Data((text.joined(separator: "\n") + "\n").utf8)
+        }
+        let index = LogIndex(data: data, path: "Samples/log-200.jsonl")
+        index.build()
+        return index.snapshot()
+    }
+
+    static func state(width: Int = 120, height: Int = 32, lines: Int? = nil, following: Bool = false) throws -> AppState {
+        AppState(index: try index(lines: lines), size: Size(width: width, height: height), clock: Fixture.clock, following: following)
+    }
+
+    /// Every record of the sample, decoded by the full loader (the reference the index must agree with).
+    static func records() throws -> [CompletionRecord] { try Fixture.load("log-200.jsonl").records }
+}
+
+extension AppState {
+    /// Carries out background jobs at once, as if each finished before the next key.
+    mutating func settle(_ effects: [Effect]) {
+        var queue = effects
+        while !queue.isEmpty {
+            if case .background(let job) = queue.removeFirst() { queue += reduce(job.run()) }
+        }
+    }
+
+    mutating func pressSettling(_ keys: Key...) {
+        for k in keys { settle(reduce(.key(k))) }
+    }
+
+    /// The records shown in the records pane, in order.
+    var shownRecords: [CompletionRecord] { entries.indices.compactMap { record(for: entries[$0].item) } }
+}
+
+@Suite struct LogViewTests {
+    @Test func anIndexedLogShowsTheSameRecordsAsTheLoader() throws {
+        let state = try LogFixture.state()
+        let loaded = try LogFixture.records()
+        #expect(state.entries.count == loaded.count)
+        #expect(state.shownRecords.map(\.id) == loaded.map(\.id))
+        #expect(state.currentRecord?.choices.first?.text == loaded[0].choices.first?.text)
+        #expect(state.screen.contains("Records 1/200"))
+        #expect(state.focus == .records)
+    }
+
+    @Test func quickKeysFilterAndUndo() throws {
+        var state = try LogFixture.state()
+        let loaded = try LogFixture.records()
+        let truncated = loaded.filter { $0.choices.contains { $0.finishReason == "length" } }
+        #expect(!truncated.isEmpty)
+        state.pressSettling(.char("T"))
+        #expect(state.shownRecords.map(\.id) == truncated.map(\.id))
+        #expect(state.screen.contains("\(truncated.count) of 200 records"))
+        #expect(state.screen.contains("truncated"))
+        // Two quick keys combine; pressing them again undoes them.
+        state.pressSettling(.char("B"))
+        #expect(state.entries.isEmpty || state.shownRecords.allSatisfy { r in r.choices.contains { $0.finishReason == "length" } && r.choices.contains { $0.finishReason == "content_filter" } })
+        state.pressSettling(.char("B"), .char("T"))
+        #expect(state.entries.count == 200)
+        let filtered = loaded.filter { $0.choices.contains { $0.finishReason == "content_filter" } }
+        state.pressSettling(.char("B"))
+        #expect(state.shownRecords.map(\.id) == filtered.map(\.id))
+        state.pressSettling(.char("x"))
+        #expect(state.entries.count == 200)
+        #expect(!state.logFilter.isActive)
+    }
+
+    @Test func theFilterLineCombinesTerms() throws {
+        var state = try LogFixture.state()
+        let loaded = try LogFixture.records()
+        state.press(.char("f"))
+        state.type("model:davinci-002 tokens:>40")
+        #expect(state.screen.contains("filter: model:davinci-002 tokens:>40"))
+        state.pressSettling(.enter)
+        let expected = loaded.filter { $0.model == "davinci-002" && ($0.usage?.totalTokens ?? 0) > 40 }
+        #expect(!expected.isEmpty)
+        #expect(state.shownRecords.map(\.id) == expected.map(\.id))
+        // A regular expression over the texts, negated terms.
+        state.press(.char("f"), .control("u"))
+        state.type("sleep -model:davinci-002")
+        state.pressSettling(.enter)
+        let sleepy = loaded.filter { r in r.model != "davinci-002" && r.choices.contains { $0.text.range(of: "sleep", options: .caseInsensitive) != nil } }
+        #expect(!sleepy.isEmpty)
+        #expect(state.shownRecords.map(\.id) == sleepy.map(\.id))
+        // A bad term says why and leaves the rows alone.
+        let before = state.entries.count
+        state.press(.char("f"), .control("u"))
+        state.type("tokens:lots")
+        state.pressSettling(.enter)
+        #expect(state.message?.isError == true)
+        #expect(state.message?.text.contains("tokens:") == true)
+        #expect(state.entries.count == before)
+    }
+
+    @Test func sortsCycleAndReverse() throws {
+        var state = try LogFixture.state()
+        state.pressSettling(.char("s"))  // time, oldest first
+        let times = state.shownRecords.compactMap { $0.created?.seconds }
+        #expect(times == times.sorted())
+        state.pressSettling(.char("s"))  // total tokens, largest first
+        let totals = state.shownRecords.compactMap { $0.usage?.totalTokens }
+        #expect(totals.first == totals.max())
+        #expect(state.screen.contains("by total tokens ↓"))
+        state.pressSettling(.char("S"))
+        #expect(state.shownRecords.compactMap { $0.usage?.totalTokens }.first == totals.min())
+        state.pressSettling(.char("x"))
+        #expect(state.shownRecords.map(\.id) == (try LogFixture.records()).map(\.id))
+    }
+
+    @Test func aggregatesShowTheFingerprintChangeAndJumpToIt() throws {
+        var state = try LogFixture.state()
+        state.pressSettling(.char("a"))
+        let screen = state.screen
+        #expect(screen.contains("Aggregates"))
+        #expect(screen.contains("gpt-3.5-turbo-instruct"))
+        let content = try #require(state.aggregates?.content)
+        // The line that jumps to the change to fp_0ba0d124f1.
+        let line = try #require(content.jumps.keys.sorted().first { content.lines[$0].plainText.contains("fp_0ba0d124f1") })
+        while state.aggregates?.cursor != line {
+            let before = state.aggregates?.cursor
+            state.press(.char("n"))
+            if state.aggregates?.cursor == before { break }
+        }
+        #expect(state.aggregates?.cursor == line)
+        state.press(.enter)
+        #expect(state.aggregates == nil)
+        let loaded = try LogFixture.records()
+        let first = try #require(loaded.firstIndex { $0.systemFingerprint == "fp_0ba0d124f1" })
+        #expect(state.selectedEntry == first)
+        #expect(state.currentRecord?.systemFingerprint == "fp_0ba0d124f1")
+        #expect(state.screen.contains("record \(first + 1)/200"))
+    }
+
+    @Test func moreOfTheIndexKeepsTheSelectionOnItsRecord() throws {
+        var state = try LogFixture.state(lines: 100)
+        #expect(state.entries.count == 100)
+        state.press(.char("j"), .char("j"), .char("j"))
+        let id = state.currentRecord?.id
+        state.settle(state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 100))))
+        #expect(state.entries.count == 200)
+        #expect(state.selectedEntry == 3)
+        #expect(state.currentRecord?.id == id)
+    }
+
+    @Test func followingAtTheEndMovesToNewRecords() throws {
+        var state = try LogFixture.state(lines: 100, following: true)
+        #expect(state.selectedEntry == 99)
+        state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 100)))
+        #expect(state.selectedEntry == 199)
+        #expect(state.screen.contains("following"))
+        // Away from the end, the view stays where the user is.
+        state.press(.char("g"))
+        state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 200)))
+        #expect(state.selectedEntry == 0)
+        // F stops and starts following through the run loop.
+        #expect(state.reduce(.key(.char("F"))) == [.follow(false)])
+        #expect(!state.following)
+        #expect(state.reduce(.key(.char("F"))) == [.follow(true)])
+        #expect(state.selectedEntry == 199)
+    }
+
+    @Test func aFilterRunsAgainWhenTheIndexGrows() throws {
+        var state = try LogFixture.state(lines: 100)
+        state.pressSettling(.char("T"))
+        let early = state.entries.count
+        let effects = state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 100)))
+        #expect(state.entries.count == early, "rows stay until the filter has run")
+        state.settle(effects)
+        let all = try LogFixture.records().filter { $0.choices.contains { $0.finishReason == "length" } }
+        #expect(state.entries.count == all.count)
+        #expect(all.count > early)
+    }
+}
+
+@Suite struct FilterQueryTests {
+    @Test func termsParse() throws {
+        #expect(try FilterQuery.range(">500", "tokens") == 501...Int.max)
+        #expect(try FilterQuery.range("10..20", "tokens") == 10...20)
+        #expect(try FilterQuery.range("..20", "tokens") == Int.min...20)
+        #expect(try FilterQuery.range("7", "tokens") == 7...7)
+        #expect(throws: FilterQueryError.self) { try FilterQuery.range("20..10", "tokens") }
+        #expect(try FilterQuery.time("2024-05-01", "after") == 1_714_521_600)
+        #expect(try FilterQuery.time("2024-05-01T12:00", "after") == 1_714_564_800)
+        #expect(throws: FilterQueryError.self) { try FilterQuery.parse("kind:sometimes") }
+        #expect(throws: FilterQueryError.self) { try FilterQuery.parse("([") }
+        #expect(try FilterQuery.parse("   ") == nil)
+    }
+}
