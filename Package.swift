@@ -69,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CompletionCore"]
+            dependencies: ["CompletionCore", "TestSupport"]
         ),
         .testTarget(
             name: "CLITests",

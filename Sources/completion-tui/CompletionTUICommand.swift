@@ -155,8 +155,21 @@ struct Open: ParsableCommand {
         return problems.isEmpty ? 0 : (snapshot.count == problems.count ? 2 : 1)
     }
 
+    /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
+    private func openLive() -> Int32 {
+        let session = StdinSession()
+        let status = runInteractive(session, keysFromTTY: true)
+        if status < 0 { return writeReport(["-"]) }
+        let (records, diagnostics) = session.result
+        for d in diagnostics { StandardError.print(d.description) }
+        if status > 0 { return status }
+        if records.isEmpty { return 2 }
+        return diagnostics.isEmpty ? 0 : 1
+    }
+
     private func openInspector(_ inputs: [String]) -> Int32 {
-        if inputs.count == 1, inputs[0] != "-" { return openIndexed(inputs[0]) }
+        if inputs == ["-"] { return openLive() }
+        if inputs.count == 1 { return openIndexed(inputs[0]) }
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()

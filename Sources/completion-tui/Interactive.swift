@@ -141,6 +141,14 @@ final class Mailbox: @unchecked Sendable {
 
     func post(_ action: Action) {
         lock.lock(); defer { lock.unlock() }
+        if case .liveUpdated(var update) = action,
+           let i = actions.lastIndex(where: { if case .liveUpdated = $0 { return true } else { return false } }),
+           case .liveUpdated(let older) = actions[i] {
+            // A newer picture of the same source replaces the one not shown yet (a run start keeps its selection).
+            update.selectNewest = update.selectNewest || older.selectNewest
+            actions[i] = .liveUpdated(update)
+            return
+        }
         if case .indexUpdated(var update) = action,
            let i = actions.lastIndex(where: { if case .indexUpdated = $0 { return true } else { return false } }),
            case .indexUpdated(let older) = actions[i] {

@@ -72,8 +72,34 @@ struct RequestCommand: AsyncParsableCommand {
         let client = CompletionClient(configuration: ClientConfiguration(
             baseURL: base, apiKey: environment[apiKeyEnv], connectTimeout: connectTimeout, readTimeout: readTimeout, environment: environment))
 
+        let key = environment[apiKeyEnv]
+        if isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 {
+            // On a terminal: the inspector shows the response growing; r re-runs, Esc cancels.
+            let command = self
+            let session = RequestSession(client: client, request: request, key: key) { result in
+                _ = command.store(result, request: request, key: key)
+            }
+            // The UI loop blocks its thread: it gets its own, not one of the few async workers.
+            let status: Int32 = await withCheckedContinuation { continuation in
+                let thread = Thread { continuation.resume(returning: runInteractive(session, keysFromTTY: false)) }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            if status >= 0 {
+                if let result = session.last {
+                    if let failure = result.failure {
+                        StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
+                    }
+                    if result.failure != nil || !result.feed.diagnostics.isEmpty { throw ExitCode(1) }
+                } else {
+                    throw ExitCode(1)
+                }
+                if status > 0 { throw ExitCode(status) }
+                return
+            }
+        }
         let result = await Self.sendCancellable(client, request)
-        let status = finish(result, request: request, key: environment[apiKeyEnv])
+        let status = finish(result, request: request, key: key)
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -105,7 +131,14 @@ struct RequestCommand: AsyncParsableCommand {
         if let failure = result.failure {
             StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
         }
-        var status: Int32 = result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
+        let status: Int32 = result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
+        return store(result, request: request, key: key) ? status : 1
+    }
+
+    /// Writes `--save` and `--log` for a run, with the key redacted; false when a file could not be written.
+    func store(_ result: LiveResult, request: CompletionRequest, key: String?) -> Bool {
+        let records = result.feed.records
+        var ok = true
         if let record = records.last(where: { $0.kind != .error }) ?? records.last {
             if let save {
                 let text = SecretRedaction.redact(JSONWriter.pretty(ProviderJSON.value(record)), key: key) + "\n"
@@ -113,20 +146,20 @@ struct RequestCommand: AsyncParsableCommand {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: save))
                 } catch {
                     StandardError.print("\(save): error: cannot write: \(error.localizedDescription)")
-                    status = 1
+                    ok = false
                 }
             }
             if let log {
                 let line = SecretRedaction.redact(request.logLine(for: record), key: key) + "\n"
                 if !Self.append(line, to: log) {
                     StandardError.print("\(log): error: cannot append to the log")
-                    status = 1
+                    ok = false
                 }
             }
         } else if save != nil || log != nil {
             StandardError.print("completion-tui: nothing arrived to save")
         }
-        return status
+        return ok
     }
 
     static func append(_ line: String, to path: String) -> Bool {

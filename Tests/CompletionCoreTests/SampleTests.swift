@@ -35,6 +35,8 @@ private enum Samples {
         "groq-chat.json",
         "http-429-rate-limit.json",
         "koboldcpp.json",
+        "llama-cpp-python-stream.sse",
+        "llama-cpp-python.json",
         "llamacpp.json",
         "log-200.jsonl",
         "log-crlf-blank.jsonl",
@@ -311,6 +313,33 @@ struct SampleTests {
         #expect(r.choices[0].finishReason == "length")
         expectUsage(r.usage, prompt: 57, completion: 80, total: 137)
         #expect(r.extra.isEmpty)
+    }
+
+    @Test("llama-cpp-python.json: a real llama-cpp-python server response, legacy logprobs in alphabetical key order")
+    func llamaCppPython() throws {
+        let r = try records("llama-cpp-python.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-c5d249ae-a4e7-4a17-9d88-0cbbf3dee1e8", object: "text_completion",
+                     model: "tiny", created: 1_795_398_387, raw: number("1795398387"), fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.index == 0)
+        #expect(c.text == " the lig have ju fi l qu water hel la the havv orp ho")
+        #expect(c.finishReason == "length")
+        #expect(c.extra.isEmpty)
+        expectUsage(r.usage, prompt: 9, completion: 16, total: 25)
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(lp.tokens.count == 16)
+        #expect(tokenTexts(lp) == [" the", " lig", " have", " ju", " fi", " l", " qu", " water", " hel", " la", " the", " hav", "v", " or", "p", " ho"])
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens.map(\.textOffset) == [10, 14, 18, 23, 26, 29, 31, 34, 40, 44, 47, 51, 55, 56, 59, 60])
+        #expect(lp.tokens[0].logprob == -0.02515687420964241)
+        #expect(lp.tokens[1].logprob == -2.7391695976257324)
+        // logprobs 2 gives two alternatives, plus the sampled token when it is not among them.
+        #expect(lp.tokens.map(\.top.count) == [2, 3, 2, 2, 2, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3])
+        #expect(lp.tokens[7].top.map(\.token) == [" hell", " qui", " water"], "alternatives in the server's order")
+        #expect(r.extra.isEmpty, "no system_fingerprint, nothing unknown")
+        #expect(r.stream == nil)
     }
 
     @Test("llamacpp.json: chat-style logprobs on a text completion, timings kept, the -FLT_MAX sentinel")
@@ -878,6 +907,30 @@ struct SampleTests {
         #expect(r.choices[0].finishReason == "length")
         #expect(r.choices[0].logprobs == nil)
         expectUsage(r.usage, prompt: 11, completion: 16, total: 27)
+        #expect(r.extra.isEmpty)
+    }
+
+    @Test("llama-cpp-python-stream.sse: a real llama-cpp-python stream, one token per event, empty finish chunk, no usage")
+    func llamaCppPythonStream() throws {
+        let r = try records("llama-cpp-python-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-4365b8d2-2540-4cb5-8566-0f246807ae98", object: "text_completion",
+                     model: "tiny", created: 1_795_398_387, raw: number("1795398387"), fingerprint: nil, line: 1)
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: true))
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.index == 0)
+        #expect(c.text == " the w bro he tre lii ma ove i small jum bi, stone")
+        #expect(c.finishReason == "length", "from the last chunk, whose text is empty and logprobs null")
+        let lp = try #require(c.logprobs)
+        #expect(lp.shape == .legacy)
+        #expect(lp.tokens.count == 16, "one token per chunk; the finish chunk adds none")
+        #expect(tokenTexts(lp) == [" the", " w", " bro", " he", " tre", " li", "i", " m", "a", " ove", " i", " small", " jum", " bi", ",", " stone"])
+        #expect(tokenTexts(lp).compactMap { $0 }.joined() == c.text)
+        #expect(lp.tokens.map(\.textOffset) == [10, 14, 16, 20, 23, 27, 30, 31, 33, 34, 38, 40, 46, 50, 53, 54])
+        #expect(lp.tokens[2].logprob == -2.4936676025390625)
+        #expect(lp.tokens.map(\.top.count) == [2, 2, 3, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2])
+        #expect(lp.tokens[2].top.map(\.token) == [" thi", " n", " bro"], "the sampled token need not be the top alternative")
+        #expect(r.usage == nil, "this server sends no usage chunk")
         #expect(r.extra.isEmpty)
     }
 

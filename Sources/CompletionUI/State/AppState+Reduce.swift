@@ -23,6 +23,9 @@ extension AppState {
             return []
         case .indexUpdated(let update):
             return takeIndexUpdate(update)
+        case .liveUpdated(let update):
+            takeLiveUpdate(update)
+            return []
         case .followStopped(let why):
             following = false
             message = Message(text: "Stopped following: " + why, isError: true)
@@ -86,6 +89,9 @@ extension AppState {
             return []
         case .normal:
             message = nil
+            if live?.running == true, diff == nil, aggregates == nil, key == .escape || key == .control("c") {
+                return cancelLive()
+            }
             if aggregates != nil { return handleAggregates(key) }
             if diff != nil {
                 guard let command = Keymap.diffCommand(for: key) else { return [] }
@@ -187,6 +193,7 @@ extension AppState {
             }
         case .clearFilter: return changeFilter { $0 = LogFilter() }
         case .showAggregates: return openAggregates()
+        case .rerun: return rerun()
         case .toggleFollow:
             guard index != nil else {
                 message = Message(text: "Follow works on a log file opened alone", isError: true)

@@ -20,9 +20,9 @@ public struct AppState: Sendable {
 
     // Data.
     /// Records loaded whole (a response, a few files, a live stream); empty when a log index is open.
-    public private(set) var records: [CompletionRecord]
+    public internal(set) var records: [CompletionRecord]
     /// Load problems of `records`.
-    public private(set) var diagnostics: [Diagnostic]
+    public internal(set) var diagnostics: [Diagnostic]
     public let paths: [String]
     /// The rows of the records pane: `records` and `diagnostics`, or the log index through `logFilter`.
     public internal(set) var entries: EntryList
@@ -36,6 +36,10 @@ public struct AppState: Sendable {
     var filterIsStale = false
     /// Follow mode: the log is polled and new records appear.
     public internal(set) var following = false
+    /// A live source (a stream on standard input, request mode): its state for the status bar.
+    public internal(set) var live: LiveStatus?
+    /// A re-run started: select its record when it appears.
+    var newRunPending = false
     /// The aggregates view, when open: it takes the whole screen until Esc.
     public internal(set) var aggregates: AggregatesPanel?
     public var clock: Clock

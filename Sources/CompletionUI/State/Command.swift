@@ -27,6 +27,8 @@ public enum Command: Hashable, Sendable {
     case clearFilter
     case showAggregates
     case toggleFollow
+    /// Request mode: send the request again (the runs are kept side by side for the diff view).
+    case rerun
     // Diff view only.
     case nextChange, previousChange
     case toggleDiffLayout, toggleWhitespace
@@ -48,6 +50,8 @@ public enum Action: Hashable, Sendable {
     case indexUpdated(IndexUpdate)
     /// Following stopped on its own (the file cannot be read any more).
     case followStopped(String)
+    /// A live source has more (or finished).
+    case liveUpdated(LiveUpdate)
 }
 
 /// Work the reducer asks the run loop to do outside the pure state update.
@@ -59,4 +63,8 @@ public enum Effect: Hashable, Sendable {
     case background(BackgroundJob)
     /// Start (true) or stop polling the log for appended records.
     case follow(Bool)
+    /// Stop the live source (cancel the request, stop reading standard input); what arrived stays.
+    case cancelLive
+    /// Send the request again.
+    case rerun
 }

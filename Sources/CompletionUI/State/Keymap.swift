@@ -41,6 +41,7 @@ public enum Keymap {
         Binding(keys: [.char("x")], command: .clearFilter, help: "log: clear filters and sort"),
         Binding(keys: [.char("a")], command: .showAggregates, help: "log: aggregates, fingerprint timeline (Enter jumps)"),
         Binding(keys: [.char("F")], command: .toggleFollow, help: "log: follow the file as it grows (tail -f)"),
+        Binding(keys: [.char("r")], command: .rerun, help: "request: send it again (Esc or ^C cancels a running one)"),
     ]
 
     /// The bindings of the diff view, listed in help after the inspector's.

@@ -45,6 +45,11 @@ enum StatusBarView {
                 x += grid.write(notes.joined(separator: " · ") + " │ ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.maxX - x)
             }
         }
+        if let live = state.live {
+            let style = live.failed ? Style(fg: .red, bold: true, reverse: true) : Style(bold: true, reverse: true)
+            let mark = live.running ? "● " : (live.failed ? "✖ " : "")
+            x += grid.write(mark + VisibleText.escape(live.text, .singleLine) + " │ ", x: x, y: rect.y, style: style, limit: rect.maxX - x)
+        }
         if case .searchInput(let query) = state.mode {
             x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
             x += grid.write(VisibleText.escape(query, .singleLine), x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)

@@ -1,0 +1,104 @@
+import CompletionCore
+import Foundation
+import Testing
+import TestSupport
+
+/// Responses arriving live in a real terminal: a stream piped into `completion-tui -`, and `completion-tui
+/// request` against a loopback server replaying a recorded stream.
+@Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed; end-to-end tests need it (CI installs it)"))
+struct LiveEndToEndTests {
+    static let key = "sk-test-e2e-Hq4Lm9Xc2Vb7"
+
+    func session(_ command: String, width: Int = 110, height: Int = 30) throws -> Tmux {
+        let script = "\(command); echo EXITED:$?; sleep 60"
+        return try Tmux(width: width, height: height,
+                        command: "cd \(shellQuote(Built.root.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color OPENAI_API_KEY=\(Self.key) sh -c \(shellQuote(script))")
+    }
+
+    func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ctui-e2e-\(UUID().uuidString.prefix(8))-\(name)").path
+    }
+
+    @Test func aStreamOnStandardInputGrowsOnScreen() throws {
+        let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
+        let go = temporaryPath("go")
+        let events = try ReplayServer.events(ofSample: "stream-openai.sse")
+        let first = temporaryPath("first.sse"), rest = temporaryPath("rest.sse")
+        defer { for p in [go, first, rest] { try? FileManager.default.removeItem(atPath: p) } }
+        // The first half of the stream, then nothing until the test says so: the pipe stays open meanwhile.
+        try Data(events.prefix(8).joined()).write(to: URL(fileURLWithPath: first))
+        try Data(events.dropFirst(8).joined()).write(to: URL(fileURLWithPath: rest))
+        let producer = "cat \(shellQuote(first)); while [ ! -e \(shellQuote(go)) ]; do sleep 0.05; done; cat \(shellQuote(rest))"
+        let tmux = try session("(\(producer)) | \(shellQuote(binary)) -")
+        defer { tmux.kill() }
+        let partial = try tmux.waitFor("the first half") { $0.contains("The fog had swallowed") && $0.contains("streaming") }
+        #expect(!partial.contains("Inspector"), "the second half has not been written yet")
+        #expect(partial.contains("first token"))
+        FileManager.default.createFile(atPath: go, contents: nil)
+        let done = try tmux.waitFor("the whole text") { $0.contains("Inspector Reyes") && $0.contains("ended") }
+        #expect(done.contains("length") || done.contains("stop"))
+        // Keys came from the terminal all along: q quits.
+        try tmux.send("q")
+        try tmux.waitFor(text: "EXITED:0")
+    }
+
+    @Test func requestModeShowsTheResponseLiveRerunsAndComparesRuns() throws {
+        let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
+        var steps: [ReplayServer.Step] = []
+        for event in try ReplayServer.events(ofSample: "stream-openai.sse") {
+            steps.append(.send(event))
+            steps.append(.wait(milliseconds: 120))
+        }
+        let server = try ReplayServer(script: ReplayServer.Script(steps: steps))
+        defer { server.stop() }
+        let save = temporaryPath("saved.json"), log = temporaryPath("runs.jsonl")
+        defer { for p in [save, log] { try? FileManager.default.removeItem(atPath: p) } }
+        let tmux = try session("\(shellQuote(binary)) request --base-url \(server.baseURL) --model gpt-3.5-turbo-instruct --prompt 'A story.' --seed 7 --save \(shellQuote(save)) --log \(shellQuote(log))")
+        defer { tmux.kill() }
+        let growing = try tmux.waitFor("the text arriving") { $0.contains("The fog") && $0.contains("streaming") }
+        #expect(growing.contains("run 1"))
+        var screen = try tmux.waitFor("run 1 to finish", timeout: 20) { $0.contains("run 1 · done") }
+        #expect(screen.contains("Inspector Reyes"))
+        #expect(screen.contains("first token"))
+        try tmux.send("r")
+        screen = try tmux.waitFor("run 2 to finish", timeout: 20) { $0.contains("run 2 · done") }
+        #expect(screen.contains("Records 2/2"))
+        // Mark run 2, go to run 1, compare: same prompt and seed, so the texts should match.
+        try tmux.send("m")
+        try tmux.send("[")
+        try tmux.send("d")
+        screen = try tmux.waitFor(text: "Compare run 2 → run 1")
+        #expect(screen.contains("no changes") || screen.contains("same"))
+        try tmux.send("Escape")
+        try tmux.send("q")
+        screen = try tmux.waitFor(text: "EXITED:0")
+        #expect(!screen.contains(Self.key))
+        // Each run was logged; the last one saved; the key is in neither.
+        let logged = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(logged.split(separator: "\n").count == 2)
+        let saved = try String(contentsOfFile: save, encoding: .utf8)
+        #expect(saved.contains("Inspector Reyes"))
+        #expect(!logged.contains(Self.key) && !saved.contains(Self.key))
+        #expect(server.received.count == 2)
+    }
+
+    @Test func escapeCancelsARequestAndKeepsWhatArrived() throws {
+        let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
+        var steps: [ReplayServer.Step] = []
+        for event in try ReplayServer.events(ofSample: "stream-openai.sse").prefix(4) {
+            steps.append(.send(event))
+        }
+        steps.append(.wait(milliseconds: 20_000))
+        let server = try ReplayServer(script: ReplayServer.Script(steps: steps))
+        defer { server.stop() }
+        let tmux = try session("\(shellQuote(binary)) request --base-url \(server.baseURL) --model m --prompt p")
+        defer { tmux.kill() }
+        try tmux.waitFor("the first words") { $0.contains("The fog had") && $0.contains("streaming") }
+        try tmux.send("Escape")
+        let screen = try tmux.waitFor(text: "cancelled")
+        #expect(screen.contains("The fog had"), "what arrived stays on screen")
+        try tmux.send("q")
+        let end = try tmux.waitFor(text: "EXITED:")
+        #expect(end.contains("EXITED:1"), "a cancelled request is not a success")
+    }
+}
