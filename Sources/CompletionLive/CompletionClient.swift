@@ -14,10 +14,24 @@ public enum LiveFailure: Error, Sendable, Hashable, CustomStringConvertible {
     case timeout(String)
     /// The stream ended before `[DONE]` with a choice still unfinished.
     case streamCut
+    /// The server answered with a success status and an empty body.
+    case emptyResponse(status: Int)
     /// The user cancelled (Esc or ^C).
     case cancelled
     /// The base URL cannot be used.
     case invalidURL(String)
+
+    /// One line for a status bar: for an HTTP error the status and retry-after first (the API's error
+    /// object is shown as a record), otherwise the whole description.
+    public var summary: String {
+        guard case let .http(status, error, retryAfter, body) = self else { return description }
+        var text = "HTTP \(status)"
+        if let reason = HTTPResponseStatus(statusCode: status).reasonPhrase.nilIfEmpty { text += " \(reason)" }
+        if let retryAfter { text += "; retry after \(retryAfter) s" }
+        if let code = error?.code?.stringValue { text += " (\(code))" }
+        if error == nil, !body.isEmpty { text += ": \(body.prefix(120))" }
+        return text
+    }
 
     public var description: String {
         switch self {
@@ -38,6 +52,7 @@ public enum LiveFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .connection(let message): return "cannot connect: \(message)"
         case .timeout(let message): return "timed out: \(message)"
         case .streamCut: return "the stream was cut before it was complete (no [DONE], a choice without a finish reason)"
+        case .emptyResponse(let status): return "the server answered HTTP \(status) but sent nothing"
         case .cancelled: return "cancelled"
         case .invalidURL(let url): return "invalid base URL: \(url)"
         }
@@ -161,7 +176,9 @@ public struct CompletionClient: Sendable {
             if status != nil, case .connection? = failure { failure = .streamCut }
         }
         feed.finish(now: Self.now())
-        if failure == nil, request.stream, !feed.sawDone,
+        if failure == nil, let status, feed.firstByteAt == nil {
+            failure = .emptyResponse(status: status)
+        } else if failure == nil, request.stream, !feed.sawDone,
            feed.records.last?.choices.contains(where: { $0.finishReason == nil || $0.finishReason == "" }) ?? true,
            feed.records.last?.kind != .error {
             failure = .streamCut

@@ -143,7 +143,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
                              status: "run \(run) · streaming · " + timing.summary, running: true, failed: false, to: mailbox)
             }
             var status = "run \(run) · " + (result.failure == nil ? "done · " : "") + result.timing.summary
-            if let failure = result.failure { status = "run \(run) · \(failure) · " + result.timing.summary }
+            if let failure = result.failure { status = "run \(run) · \(failure.summary) · " + result.timing.summary }
             lock.withLock {
                 runningRun = nil
                 self.task = nil

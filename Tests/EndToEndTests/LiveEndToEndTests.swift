@@ -15,10 +15,6 @@ struct LiveEndToEndTests {
                         command: "cd \(shellQuote(Built.root.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color OPENAI_API_KEY=\(Self.key) sh -c \(shellQuote(script))")
     }
 
-    func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ctui-e2e-\(UUID().uuidString.prefix(8))-\(name)").path
-    }
-
     @Test func aStreamOnStandardInputGrowsOnScreen() throws {
         let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
         let go = temporaryPath("go")
@@ -100,5 +96,23 @@ struct LiveEndToEndTests {
         try tmux.send("q")
         let end = try tmux.waitFor(text: "EXITED:")
         #expect(end.contains("EXITED:1"), "a cancelled request is not a success")
+    }
+
+    @Test func anHTTPErrorShowsTheAPIErrorInTheInspector() throws {
+        let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
+        let body = try ReplayServer.sample("http-429-rate-limit.json")
+        let server = try ReplayServer(script: .init(status: .tooManyRequests, headers: [("Content-Type", "application/json"), ("Retry-After", "20")], steps: [.send(body)]))
+        defer { server.stop() }
+        let tmux = try session("\(shellQuote(binary)) request --base-url \(server.baseURL) --model m --prompt p", width: 160)
+        defer { tmux.kill() }
+        let screen = try tmux.waitFor("the error") { $0.contains("HTTP 429") }
+        #expect(screen.contains("retry after 20"))
+        #expect(screen.contains("✖"))
+        #expect(screen.contains("Rate limit"), "the API's message is shown in the panes")
+        #expect(!screen.contains(Self.key))
+        try tmux.send("q")
+        let end = try tmux.waitFor(text: "EXITED:")
+        #expect(end.contains("EXITED:1"))
+        #expect(end.contains("HTTP 429"), "the error is repeated on standard error after the inspector closes")
     }
 }

@@ -13,10 +13,6 @@ struct LogEndToEndTests {
                         command: "cd \(shellQuote(Built.root.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color sh -c \(shellQuote(script))")
     }
 
-    func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ctui-e2e-\(UUID().uuidString.prefix(8))-\(name)").path
-    }
-
     /// The status bar's "record K/N" count.
     func recordCount(_ screen: String) -> Int? {
         guard let r = screen.range(of: #"record \d+/(\d+)"#, options: .regularExpression) else { return nil }

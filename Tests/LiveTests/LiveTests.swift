@@ -201,4 +201,30 @@ struct RequestConfigurationTests {
         #expect(reopened.extra["request"]?["seed"]?.intValue == 7)
         #expect(!line.contains("sk-"))
     }
+
+    @Test("a success status with an empty body says nothing arrived, not that a stream was cut")
+    func emptyBody() async throws {
+        let server = try ReplayServer(script: .init(steps: []))
+        defer { server.stop() }
+        let result = await client(server).send(request)
+        #expect(result.failure == .emptyResponse(status: 200))
+        #expect(result.failure?.description.contains("sent nothing") == true)
+        #expect(result.feed.records.isEmpty)
+    }
+
+    @Test("without usage or logprobs, tokens are the chunks that carried text (a finish-only chunk is not one)")
+    func tokensFromTextChunks() async throws {
+        func chunk(_ text: String, _ finish: String?) -> [UInt8] {
+            let reason = finish.map { "\"\($0)\"" } ?? "null"
+            return Array("data: {\"id\":\"c1\",\"object\":\"text_completion\",\"created\":1,\"model\":\"tiny\",\"choices\":[{\"index\":0,\"text\":\"\(text)\",\"finish_reason\":\(reason)}]}\n\n".utf8)
+        }
+        let steps: [ReplayServer.Step] = [.send(chunk("One", nil)), .send(chunk(" two", nil)), .send(chunk(" three", nil)), .send(chunk(" four", nil)),
+                                          .send(chunk("", "length")), .send(Array("data: [DONE]\n\n".utf8))]
+        let server = try ReplayServer(script: .init(steps: steps))
+        defer { server.stop() }
+        let result = await client(server).send(request)
+        #expect(result.failure == nil)
+        #expect(result.feed.records.first?.choices.first?.text == "One two three four")
+        #expect(result.timing.tokens == 4)
+    }
 }

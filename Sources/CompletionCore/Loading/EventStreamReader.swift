@@ -14,6 +14,8 @@ public struct EventStreamReader: Sendable {
     public private(set) var sawDone = false
     /// Number of data payloads read so far.
     public private(set) var chunkCount = 0
+    /// Chunks that carried some text (a final chunk with only the finish reason or usage does not count).
+    public private(set) var textChunkCount = 0
 
     public init(path: String) {
         self.path = path
@@ -121,9 +123,20 @@ public struct EventStreamReader: Sendable {
                 endResponse(done: false, into: &events)
             }
             sawDone = false
+            if Self.carriesText(chunk) { textChunkCount += 1 }
             assembler.add(chunk, line: lineNumber)
         } catch {
             events.append(diagnostic(line, at: error.offset, error.message))
+        }
+    }
+
+    /// True when a chunk has a choice with non-empty `text` (or a chat delta with content).
+    static func carriesText(_ chunk: JSONObject) -> Bool {
+        guard let choices = chunk["choices"]?.arrayValue else { return false }
+        return choices.contains { c in
+            if let t = c["text"]?.stringValue, !t.isEmpty { return true }
+            if let t = c["delta"]?["content"]?.stringValue, !t.isEmpty { return true }
+            return false
         }
     }
 

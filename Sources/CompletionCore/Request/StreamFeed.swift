@@ -40,6 +40,9 @@ public struct StreamFeed: Sendable {
     /// Number of stream chunks read.
     public var chunkCount: Int { reader.chunkCount }
 
+    /// Number of stream chunks that carried text: the token count when neither usage nor logprobs say.
+    public var textChunkCount: Int { reader.textChunkCount }
+
     /// Takes more bytes that arrived at time `now` (seconds, any clock).
     public mutating func feed(_ bytes: [UInt8], now: Double) {
         guard !bytes.isEmpty else { return }
@@ -106,7 +109,7 @@ public struct StreamTiming: Sendable, Hashable {
     public var timeToFirstToken: Double?
     /// Seconds from the start to the last byte (or now, while streaming).
     public var elapsed: Double
-    /// Completion tokens: from usage when reported, else logprob tokens, else text chunks.
+    /// Completion tokens: from usage when reported, else logprob tokens, else chunks that carried text.
     public var tokens: Int
     /// Tokens per second after the first token.
     public var tokensPerSecond: Double?
@@ -119,7 +122,7 @@ public struct StreamTiming: Sendable, Hashable {
             tokens = usage
         } else {
             let logprobTokens = records.flatMap(\.choices).compactMap { $0.logprobs?.tokens.count }.reduce(0, +)
-            tokens = logprobTokens > 0 ? logprobTokens : feed.chunkCount
+            tokens = logprobTokens > 0 ? logprobTokens : feed.textChunkCount
         }
         if let first = timeToFirstToken, elapsed - first > 0.001, tokens > 1 {
             tokensPerSecond = Double(tokens - 1) / (elapsed - first)

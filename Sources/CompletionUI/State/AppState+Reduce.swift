@@ -43,40 +43,22 @@ extension AppState {
 
     mutating func handle(_ key: Key) -> [Effect] {
         switch mode {
-        case .searchInput(var query):
-            switch key {
-            case .enter:
+        case .searchInput(let query):
+            switch AppState.edit(query, with: key) {
+            case .commit(let text):
                 mode = .normal
-                commitSearch(query)
-            case .escape, .control("c"):
-                mode = .normal
-            case .backspace:
-                if query.isEmpty { mode = .normal } else { query.removeLast(); mode = .searchInput(query) }
-            case .control("u"):
-                mode = .searchInput("")
-            case .char(let c):
-                query.append(c)
-                mode = .searchInput(query)
-            default:
-                break
+                commitSearch(text)
+            case .cancel: mode = .normal
+            case .editing(let text): mode = .searchInput(text)
             }
             return []
-        case .filterInput(var line):
-            switch key {
-            case .enter:
+        case .filterInput(let line):
+            switch AppState.edit(line, with: key) {
+            case .commit(let text):
                 mode = .normal
-                return changeFilter { $0.query = line.trimmingCharacters(in: .whitespaces) }
-            case .escape, .control("c"):
-                mode = .normal
-            case .backspace:
-                if line.isEmpty { mode = .normal } else { line.removeLast(); mode = .filterInput(line) }
-            case .control("u"):
-                mode = .filterInput("")
-            case .char(let c):
-                line.append(c)
-                mode = .filterInput(line)
-            default:
-                break
+                return changeFilter { $0.query = text.trimmingCharacters(in: .whitespaces) }
+            case .cancel: mode = .normal
+            case .editing(let text): mode = .filterInput(text)
             }
             return []
         case .help(let scroll):
@@ -100,6 +82,25 @@ extension AppState {
             guard let command = Keymap.command(for: key) else { return [] }
             return run(command)
         }
+    }
+
+    enum PromptEdit { case commit(String), cancel, editing(String) }
+
+    /// A key typed into a one-line prompt (search, filter): Enter commits, Esc/^C or Backspace on an empty
+    /// line cancels, ^U clears.
+    static func edit(_ text: String, with key: Key) -> PromptEdit {
+        var text = text
+        switch key {
+        case .enter: return .commit(text)
+        case .escape, .control("c"): return .cancel
+        case .backspace:
+            if text.isEmpty { return .cancel }
+            text.removeLast()
+        case .control("u"): text = ""
+        case .char(let c): text.append(c)
+        default: break
+        }
+        return .editing(text)
     }
 
     // MARK: - Commands

@@ -64,18 +64,19 @@ enum StatusBarView {
             return
         }
         if state.aggregates != nil {
-            for (key, what) in [("Esc", "back"), ("j k", "move"), ("n", "next change"), ("Enter", "jump to it")] {
-                let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
-                guard x + need <= rect.maxX else { break }
-                x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)
-                x += grid.write(" \(what)  ", x: x, y: rect.y, style: Theme.statusBar)
-            }
+            drawHints([("Esc", "back"), ("j k", "move"), ("n", "next change"), ("Enter", "jump to it")], x: x, in: rect, into: &grid)
             return
         }
         if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
             grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
             return
         }
+        drawHints(hints, x: x, in: rect, into: &grid)
+    }
+
+    /// Key hints from `x` on, as many as fit whole.
+    static func drawHints(_ hints: [(String, String)], x start: Int, in rect: Rect, into grid: inout Grid) {
+        var x = start
         for (key, what) in hints {
             let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
             guard x + need <= rect.maxX else { break }
@@ -105,11 +106,6 @@ enum StatusBarView {
             grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
             return
         }
-        for (key, what) in diffHints {
-            let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
-            guard x + need <= rect.maxX else { break }
-            x += grid.write(key, x: x, y: rect.y, style: Theme.statusKey)
-            x += grid.write(" \(what)  ", x: x, y: rect.y, style: Theme.statusBar)
-        }
+        drawHints(diffHints, x: x, in: rect, into: &grid)
     }
 }

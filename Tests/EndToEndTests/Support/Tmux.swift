@@ -143,4 +143,9 @@ enum Built {
 }
 
 /// Quotes a string for `sh -c`.
+/// A fresh path in the temporary directory (the test removes it).
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ctui-e2e-\(UUID().uuidString.prefix(8))-\(name)").path
+}
+
 func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
