@@ -143,6 +143,17 @@ extension AppState {
         #expect(state.screen.contains("record \(first + 1)/200"))
     }
 
+    @Test func aggregatesOfASortedViewKeepTheTimelineInFileOrder() throws {
+        var plain = try LogFixture.state()
+        plain.pressSettling(.char("a"))
+        var sorted = try LogFixture.state()
+        sorted.pressSettling(.char("s"), .char("s"), .char("a"))
+        #expect(sorted.logFilter.sort != nil)
+        let a = try #require(plain.aggregates?.content?.lines.map(\.plainText))
+        let b = try #require(sorted.aggregates?.content?.lines.map(\.plainText))
+        #expect(a.filter { $0.contains("→") } == b.filter { $0.contains("→") })
+    }
+
     @Test func moreOfTheIndexKeepsTheSelectionOnItsRecord() throws {
         var state = try LogFixture.state(lines: 100)
         #expect(state.entries.count == 100)

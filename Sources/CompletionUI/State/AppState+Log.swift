@@ -130,7 +130,8 @@ extension AppState {
         let id = nextJobID()
         aggregates = AggregatesPanel(content: nil, job: id)
         var selected: [Int32]?
-        if case .indexed(_, let p, _) = entries.storage { selected = p }
+        // File order whatever the sort: the fingerprint timeline is about when things changed.
+        if case .indexed(_, let p?, _) = entries.storage { selected = logFilter.sort == nil ? p : p.sorted() }
         let positions = selected
         return [.background(BackgroundJob(id: id, label: "summarising") { .aggregates(index.aggregates(of: positions)) })]
     }
