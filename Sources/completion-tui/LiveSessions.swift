@@ -94,7 +94,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     let request: CompletionRequest
     let key: String?
     /// Called with each finished run (on a background thread): saves and logs it.
-    let finished: @Sendable (LiveResult) -> Void
+    let finished: @Sendable (LiveResult, Mailbox) -> Void
     private let lock = NSLock()
     private var runs: [[CompletionRecord]] = []
     private var diagnostics: [Diagnostic] = []
@@ -104,7 +104,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     private var lastResult: LiveResult?
     private var sequence = 0
 
-    init(client: CompletionClient, request: CompletionRequest, key: String?, finished: @escaping @Sendable (LiveResult) -> Void) {
+    init(client: CompletionClient, request: CompletionRequest, key: String?, finished: @escaping @Sendable (LiveResult, Mailbox) -> Void) {
         self.client = client
         self.request = request
         self.key = key
@@ -151,7 +151,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
             }
             publish(run: run, records: result.feed.records, diagnostics: result.feed.diagnostics, status: status,
                     running: false, failed: result.failure != nil, to: mailbox)
-            finished(result)
+            finished(result, mailbox)
         }
         lock.lock()
         if runningRun == run { self.task = task }

@@ -76,8 +76,13 @@ struct RequestCommand: AsyncParsableCommand {
         if isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 {
             // On a terminal: the inspector shows the response growing; r re-runs, Esc cancels.
             let command = self
-            let session = RequestSession(client: client, request: request, key: key) { result in
-                _ = command.store(result, request: request, key: key)
+            let storeProblems = ProblemList()
+            let session = RequestSession(client: client, request: request, key: key) { result, mailbox in
+                // Curses owns the screen: problems go to the status bar (and are printed again after).
+                _ = command.store(result, request: request, key: key) { problem in
+                    mailbox.post(.notice(problem, isError: true))
+                    storeProblems.append(problem)
+                }
             }
             // The UI loop blocks its thread: it gets its own, not one of the few async workers.
             let status: Int32 = await withCheckedContinuation { continuation in
@@ -86,6 +91,7 @@ struct RequestCommand: AsyncParsableCommand {
                 thread.start()
             }
             if status >= 0 {
+                for problem in storeProblems.all { StandardError.print(problem) }
                 if let result = session.last {
                     if let failure = result.failure {
                         StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
@@ -136,7 +142,8 @@ struct RequestCommand: AsyncParsableCommand {
     }
 
     /// Writes `--save` and `--log` for a run, with the key redacted; false when a file could not be written.
-    func store(_ result: LiveResult, request: CompletionRequest, key: String?) -> Bool {
+    /// - Parameter report: where problems go: standard error, or the inspector's status bar while it is open.
+    func store(_ result: LiveResult, request: CompletionRequest, key: String?, report: (String) -> Void = StandardError.print) -> Bool {
         let records = result.feed.records
         var ok = true
         if let record = records.last(where: { $0.kind != .error }) ?? records.last {
@@ -145,21 +152,29 @@ struct RequestCommand: AsyncParsableCommand {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: save))
                 } catch {
-                    StandardError.print("\(save): error: cannot write: \(error.localizedDescription)")
+                    report("\(save): error: cannot write: \(error.localizedDescription)")
                     ok = false
                 }
             }
             if let log {
                 let line = SecretRedaction.redact(request.logLine(for: record), key: key) + "\n"
                 if !Self.append(line, to: log) {
-                    StandardError.print("\(log): error: cannot append to the log")
+                    report("\(log): error: cannot append to the log")
                     ok = false
                 }
             }
         } else if save != nil || log != nil {
-            StandardError.print("completion-tui: nothing arrived to save")
+            report("completion-tui: nothing arrived to save")
         }
         return ok
+    }
+
+    /// Messages collected from other threads.
+    final class ProblemList: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func append(_ s: String) { lock.withLock { items.append(s) } }
+        var all: [String] { lock.withLock { items } }
     }
 
     static func append(_ line: String, to path: String) -> Bool {

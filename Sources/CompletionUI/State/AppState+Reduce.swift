@@ -23,6 +23,9 @@ extension AppState {
             return []
         case .indexUpdated(let update):
             return takeIndexUpdate(update)
+        case .notice(let text, let isError):
+            message = Message(text: text, isError: isError)
+            return []
         case .liveUpdated(let update):
             takeLiveUpdate(update)
             return []

@@ -50,6 +50,8 @@ public enum Action: Hashable, Sendable {
     case indexUpdated(IndexUpdate)
     /// Following stopped on its own (the file cannot be read any more).
     case followStopped(String)
+    /// A line for the status bar from outside the UI (e.g. a file that could not be written).
+    case notice(String, isError: Bool)
     /// A live source has more (or finished).
     case liveUpdated(LiveUpdate)
 }
