@@ -13,7 +13,10 @@ struct ChunkMerger {
     var builder: SegmentBuilder
 
     private var workers: [ScanWorker] = []
-    private var maps: [[UInt32]] = []
+    /// Every worker's local-to-table id map in one array (worker `w`'s local id `i` is at `mapBase[w] + i`):
+    /// reading a map of an array of arrays retained and released it once per line.
+    private var maps: [UInt32] = []
+    private var mapBase: [Int] = []
     /// Every worker's facts in one buffer for the merge (refs are indices into it; no array retains per line).
     private var facts = UnsafeMutableBufferPointer<LineFacts>(start: nil, count: 0)
     /// `ownerStart[w]` is the index of worker `w`'s first fact in `facts`.
@@ -48,7 +51,12 @@ struct ChunkMerger {
     ///   - atEnd: the chunk reaches the end of the data: flush what is pending.
     mutating func merge(_ scans: [ScanWorker], chunk: Range<Int>, firstLine: Int, atEnd: Bool) -> Outcome {
         workers = scans
-        maps = scans.map { strings.map($0.interner) }
+        maps = []
+        mapBase = []
+        for w in scans {
+            mapBase.append(maps.count)
+            maps += strings.map(w.interner)
+        }
         lineBase = []
         ownerStart = []
         var line = firstLine
@@ -91,6 +99,14 @@ struct ChunkMerger {
                 continue
             }
             let idIsEmpty = f.flags & LineFacts.idIsString != 0 ? scanned[Self.owner(ref, owners)].idStrings[f.idStart].isEmpty : f.idLength == 0
+            if deferred.isEmpty {
+                // No invalid line waits to go in between: decisions are emitted as they come (no list per line).
+                grouping.add(ref, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
+                             looksLikeChunk: f.flags & LineFacts.looksLikeChunk != 0,
+                             choicesEmptyOrMissing: f.flags & LineFacts.choicesEmptyOrMissing != 0,
+                             idIsEmpty: idIsEmpty, sameID: sameID) { emit($0) }
+                continue
+            }
             grouping.add(ref, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
                          looksLikeChunk: f.flags & LineFacts.looksLikeChunk != 0,
                          choicesEmptyOrMissing: f.flags & LineFacts.choicesEmptyOrMissing != 0,
@@ -203,22 +219,21 @@ struct ChunkMerger {
                            assembled: false, diagnostic: d)
             return
         }
-        let map = maps[w]
+        let m = mapBase[w]
         let counts = (f.prompt == .min ? nil : f.prompt, f.completion == .min ? nil : f.completion, f.total == .min ? nil : f.total)
         if f.flags & LineFacts.reasonsInPool == 0 {
             builder.append(start: f.start, length: f.end - f.start, line: line, kind: f.kind, created: f.created,
-                           model: map[Int(f.model)], fingerprint: map[Int(f.fingerprint)],
+                           model: maps[m + Int(f.model)], fingerprint: maps[m + Int(f.fingerprint)],
                            prompt: counts.0, completion: counts.1, total: counts.2,
-                           sharedReason: map[Int(f.reason)], choices: f.choiceCount)
+                           sharedReason: maps[m + Int(f.reason)], choices: f.choiceCount)
             return
         }
         reasonBuffer.removeAll(keepingCapacity: true)
-        let pool = workers[w].reasons
         let s = Int(f.reason)
-        for k in s..<(s + f.choiceCount) { reasonBuffer.append(map[Int(pool[k])]) }
+        for k in s..<(s + f.choiceCount) { reasonBuffer.append(maps[m + Int(workers[w].reasons[k])]) }
         reasonBuffer.withUnsafeBufferPointer { reasons in
             builder.append(start: f.start, length: f.end - f.start, line: line, kind: f.kind, created: f.created,
-                           model: map[Int(f.model)], fingerprint: map[Int(f.fingerprint)],
+                           model: maps[m + Int(f.model)], fingerprint: maps[m + Int(f.fingerprint)],
                            prompt: counts.0, completion: counts.1, total: counts.2,
                            reasons: reasons, assembled: false, diagnostic: nil)
         }

@@ -136,7 +136,9 @@ struct LineGrouping<Ref> {
     /// Emits what is pending.
     mutating func flush(emit: (Decision) -> Void) {
         defer {
-            pending.removeAll(keepingCapacity: true)
+            // Usually one line is pending: removeLast is cheaper than removeAll(keepingCapacity:) (a
+            // replaceSubrange), which took about 8% of the index merge in a profile of the generated 1 GB log.
+            if pending.count == 1 { pending.removeLast() } else { pending.removeAll(keepingCapacity: true) }
             pendingIDRef = nil
             pendingAnyChunk = false
             firstChoicesEmpty = false
