@@ -278,10 +278,12 @@ public final class LogIndex: @unchecked Sendable {
             }
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
-            let ranges = ScanWorker.split(bytes, resumeOffset..<chunkEnd, parts: options.workers)
+            // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
+            // slowest one.
+            let ranges = ScanWorker.split(bytes, resumeOffset..<chunkEnd, parts: options.workers > 1 ? options.workers * 4 : 1)
             // Line 1 starts at 0 even when a byte-order mark makes reading start at 3.
             let firstLineStart = resumeLine == 1 ? 0 : resumeOffset
-            let scans = Self.scanInParallel(bytes: bytes, ranges: ranges, firstLineStart: firstLineStart, path: path)
+            let scans = scanInParallel(bytes: bytes, ranges: ranges, firstLineStart: firstLineStart, path: path)
             // Ids are compared in the merge; after it the chunk's pages are only needed to open a record.
             defer { if !atEnd { file.release(resumeOffsetBefore..<chunkEnd) } }
             var merger = ChunkMerger(bytes: bytes, path: path, strings: strings, builder: tail ?? SegmentBuilder())
@@ -313,9 +315,9 @@ public final class LogIndex: @unchecked Sendable {
         }
     }
 
-    /// Scans ranges on all workers at once.
-    private static func scanInParallel(bytes: UnsafeBufferPointer<UInt8>, ranges: [Range<Int>], firstLineStart: Int, path: String) -> [ScanWorker] {
-        Parallel.map(ranges.count) { k in
+    /// Scans ranges on the workers.
+    private func scanInParallel(bytes: UnsafeBufferPointer<UInt8>, ranges: [Range<Int>], firstLineStart: Int, path: String) -> [ScanWorker] {
+        Parallel.map(ranges.count, threads: options.workers) { k in
             ScanWorker.scan(bytes: bytes, range: ranges[k], firstLineStart: k == 0 ? firstLineStart : ranges[k].lowerBound, path: path)
         }
     }
