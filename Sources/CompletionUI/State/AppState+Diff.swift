@@ -33,14 +33,14 @@ extension AppState {
     /// The background job for a diff session that waits for its text comparison.
     mutating func scheduleComparison() -> [Effect] {
         guard var d = diff, d.isComparing, d.pendingJob == nil else { return [] }
-        let job = d.comparisonJob(id: nextJobID())
+        let job = d.comparisonJob(id: nextJobID(), size: size)
         diff = d
         return [.background(job)]
     }
 
     /// Takes a finished comparison into the diff view.
-    mutating func finishComparison(_ comparison: RecordComparison, job: Int) {
-        guard var d = diff, d.finishComparison(comparison, job: job) else { return }
+    mutating func finishComparison(_ done: DiffSession, job: Int) {
+        guard var d = diff, d.finishComparison(done, job: job) else { return }
         d.relayout(size: size)
         diff = d
         message = Message(text: d.text?.summary ?? "compared", isError: false)

@@ -16,7 +16,7 @@ extension AppState {
             return []
         case .jobFinished(let result):
             switch result.value {
-            case .comparison(let c): finishComparison(c, job: result.id)
+            case .comparedSession(let done): finishComparison(done, job: result.id)
             case .selection(let positions): return finishFilter(positions, job: result.id)
             case .aggregates(let a): finishAggregates(a, job: result.id)
             }

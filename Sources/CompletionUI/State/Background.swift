@@ -27,8 +27,8 @@ public struct BackgroundJob: Sendable, Hashable {
 /// The result of a `BackgroundJob`. Equal when the ids are: results are compared only in tests.
 public struct JobResult: Sendable, Hashable {
     public enum Value: Sendable {
-        /// A text comparison for the diff view.
-        case comparison(RecordComparison)
+        /// A diff session with its texts compared and laid out.
+        case comparedSession(DiffSession)
         /// Positions of the entries a filter/sort selected, in display order.
         case selection([Int32])
         /// Aggregates of the selected entries.

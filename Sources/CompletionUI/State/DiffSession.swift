@@ -71,24 +71,34 @@ public struct DiffSession: Sendable {
         layoutKey = nil
     }
 
-    /// The background comparison for a session that `isComparing`, with the id the state will wait for.
-    mutating func comparisonJob(id: Int) -> BackgroundJob {
+    /// The background job for a session that `isComparing`: it compares the texts and lays the rows out
+    /// for `size`, so neither runs on the UI loop. The state waits for `id`.
+    mutating func comparisonJob(id: Int, size: Size) -> BackgroundJob {
         pendingJob = id
-        let (old, new, oc, nc, ws) = (old, new, oldChoice, newChoice, ignoreWhitespace)
+        let base = self
         return BackgroundJob(id: id, label: "comparing") {
-            .comparison(DiffSession.compare(old, new, oc, nc, ignoreWhitespace: ws))
+            var done = base
+            done.comparison = DiffSession.compare(base.old, base.new, base.oldChoice, base.newChoice, ignoreWhitespace: base.ignoreWhitespace)
+            done.isComparing = false
+            done.pendingJob = nil
+            done.layoutKey = nil
+            done.relayout(size: size)
+            return .comparedSession(done)
         }
     }
 
-    /// Takes the result of `comparisonJob`; a result for an earlier request is ignored.
+    /// Takes the result of `comparisonJob`; a result for an earlier request is ignored. The layout toggle
+    /// and scroll position the user chose meanwhile are kept.
     /// - Returns: true when the result was taken.
-    mutating func finishComparison(_ result: RecordComparison, job: Int) -> Bool {
+    mutating func finishComparison(_ done: DiffSession, job: Int) -> Bool {
         guard isComparing, pendingJob == job else { return false }
-        comparison = result
-        isComparing = false
-        pendingJob = nil
-        currentChange = nil
-        layoutKey = nil
+        let (unified, top) = (self.unified, self.top)
+        self = done
+        if unified != done.unified {
+            self.unified = unified
+            layoutKey = nil
+        }
+        self.top = top
         return true
     }
 
