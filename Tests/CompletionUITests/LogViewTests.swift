@@ -182,6 +182,19 @@ extension AppState {
         #expect(state.selectedEntry == 199)
     }
 
+    @Test func openAggregatesFollowTheIndexAsItGrows() throws {
+        var state = try LogFixture.state(lines: 100)
+        state.pressSettling(.char("a"))
+        #expect(state.screen.contains("100 records"))
+        let effects = state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 100)))
+        #expect(effects.count == 1, "one new computation")
+        // A second update while it runs does not start another.
+        #expect(state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 200))).isEmpty)
+        state.settle(effects)
+        let first = try #require(state.aggregates?.content?.lines.first?.plainText)
+        #expect(first.hasPrefix("200 records"))
+    }
+
     @Test func aFilterRunsAgainWhenTheIndexGrows() throws {
         var state = try LogFixture.state(lines: 100)
         state.pressSettling(.char("T"))

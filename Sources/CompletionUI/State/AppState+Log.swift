@@ -22,6 +22,8 @@ public struct AggregatesPanel: Sendable {
     public var content: AggregatesContent?
     /// The job computing `content`.
     var job: Int
+    /// True while a computation is out.
+    public var computing = false
     public var cursor = 0
     public var top = 0
 }
@@ -60,7 +62,7 @@ extension AppState {
             selectEntry(reset ? 0 : selectedEntry)
         }
         ensureEntryVisible()
-        return effects
+        return effects + refreshAggregates()
     }
 
     // MARK: - Filters
@@ -104,10 +106,11 @@ extension AppState {
         entriesTop = 0
         ensureEntryVisible()
         if filterIsStale { return refilter() }
+        let refreshed = refreshAggregates()
         if message == nil || message?.isError == false {
             message = Message(text: "\(entries.count) of \(index.count) records" + (logFilter.summary.isEmpty ? "" : ": " + logFilter.summary), isError: false)
         }
-        return []
+        return refreshed
     }
 
     mutating func changeFilter(_ change: (inout LogFilter) -> Void) -> [Effect] {
@@ -123,12 +126,27 @@ extension AppState {
     // MARK: - Aggregates
 
     mutating func openAggregates() -> [Effect] {
-        guard let index else {
+        guard index != nil else {
             message = Message(text: "Aggregates work on a log file opened alone", isError: true)
             return []
         }
+        aggregates = AggregatesPanel(content: nil, job: 0)
+        return aggregatesJob()
+    }
+
+    /// Computes the open aggregates again (the index grew, or the rows in view changed); the lines shown
+    /// stay until the new ones arrive. Nothing is started while a computation is out.
+    mutating func refreshAggregates() -> [Effect] {
+        guard let panel = aggregates, !panel.computing, pendingFilter == nil else { return [] }
+        return aggregatesJob()
+    }
+
+    private mutating func aggregatesJob() -> [Effect] {
+        guard let index, var panel = aggregates else { return [] }
         let id = nextJobID()
-        aggregates = AggregatesPanel(content: nil, job: id)
+        panel.job = id
+        panel.computing = true
+        aggregates = panel
         var selected: [Int32]?
         // File order whatever the sort: the fingerprint timeline is about when things changed.
         if case .indexed(_, let p?, _) = entries.storage { selected = logFilter.sort == nil ? p : p.sorted() }
@@ -138,8 +156,12 @@ extension AppState {
 
     mutating func finishAggregates(_ a: LogAggregates, job: Int) {
         guard var panel = aggregates, panel.job == job else { return }
+        panel.computing = false
         panel.content = AggregatesContent.of(a, clock: clock, width: max(20, size.width - 4),
                                              filterDescription: logFilter.isActive ? logFilter.summary : nil)
+        let lines = panel.content?.lines.count ?? 0
+        panel.cursor = max(0, min(panel.cursor, lines - 1))
+        panel.top = max(0, min(panel.top, panel.cursor))
         aggregates = panel
     }
 

@@ -7,7 +7,8 @@ enum AggregatesView {
         grid.fill(rect)
         let lines = panel.content?.lines ?? []
         let visible = max(0, rect.height - 2)
-        let scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
+        var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
+        if state.index?.isComplete == false || state.following { scope += " · updating as the log is read" }
         grid.box(rect, title: "Aggregates · " + scope, focused: true, rightTitle: PaneChrome.scrollLabel(top: panel.top, visible: visible, total: lines.count))
         let inner = rect.inner
         guard inner.width > 2 else { return }
