@@ -144,6 +144,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
             }
             var status = "run \(run) · " + (result.failure == nil ? "done · " : "") + result.timing.summary
             if let failure = result.failure { status = "run \(run) · \(failure.summary) · " + result.timing.summary }
+            if let record = result.feed.records.last, let note = request.choiceShortfall(in: record) { status += " · " + note }
             lock.withLock {
                 runningRun = nil
                 self.task = nil

@@ -137,6 +137,9 @@ struct RequestCommand: AsyncParsableCommand {
         if let failure = result.failure {
             StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
         }
+        if let record = records.last, let note = request.choiceShortfall(in: record) {
+            StandardError.print("completion-tui: note: \(note) (the server may ignore n)")
+        }
         let status: Int32 = result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
         return store(result, request: request, key: key) ? status : 1
     }

@@ -13,6 +13,18 @@ struct RequestCommandTests {
         return dir
     }
 
+    @Test("a whole JSON body is timed as a response, and fewer choices than --n asked for are noted")
+    func wholeBodyAndChoiceShortfall() throws {
+        let body = try ReplayServer.sample("llama-cpp-python.json")
+        let server = try ReplayServer(script: .init(headers: [("Content-Type", "application/json")], steps: [.send(body)]))
+        defer { server.stop() }
+        let r = try CLI.run(["request", "--base-url", server.baseURL, "--model", "tiny", "--prompt", "The sky is", "--n", "2", "--no-stream"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("response in"))
+        #expect(!r.stdout.contains("first token"))
+        #expect(r.stderr.contains("asked for 2 choices, got 1"))
+    }
+
     @Test("streams, prints the response with its timing, saves provider JSON and appends a log line, all without the key")
     func saveAndLog() throws {
         let server = try ReplayServer(script: try streamingScript("stream-openai.sse"))

@@ -89,3 +89,11 @@ public enum SecretRedaction {
         return out
     }
 }
+
+extension CompletionRequest {
+    /// "asked for 2 choices, got 1" when a server returned fewer choices than `n` asked for (some ignore `n`).
+    public func choiceShortfall(in record: CompletionRecord) -> String? {
+        guard let n, n > 1, record.kind != .error, record.choices.count < n else { return nil }
+        return "asked for \(n) choices, got \(record.choices.count)"
+    }
+}

@@ -34,6 +34,9 @@ public struct StreamFeed: Sendable {
         return records
     }
 
+    /// True when the input is an event stream (chunks), false for a whole JSON body or before it is known.
+    public var isEventStream: Bool { mode == .events }
+
     /// True when the event stream ended with `[DONE]`.
     public var sawDone: Bool { reader.sawDone }
 
@@ -113,9 +116,12 @@ public struct StreamTiming: Sendable, Hashable {
     public var tokens: Int
     /// Tokens per second after the first token.
     public var tokensPerSecond: Double?
+    /// False for a whole JSON body: its "first token" is the time the whole response arrived.
+    public var streamed: Bool
 
     public init(start: Double, now: Double, feed: StreamFeed) {
         elapsed = max(0, (feed.finished ? (feed.lastUpdateAt ?? now) : now) - start)
+        streamed = feed.isEventStream
         timeToFirstToken = feed.firstTextAt.map { $0 - start }
         let records = feed.visibleRecords
         if let usage = records.last?.usage?.completionTokens, usage > 0 {
@@ -132,8 +138,8 @@ public struct StreamTiming: Sendable, Hashable {
     /// "first token 0.21 s · 3.40 s · 57 tokens · 17.1 tok/s"
     public var summary: String {
         var parts: [String] = []
-        if let t = timeToFirstToken { parts.append("first token \(Self.seconds(t))") }
-        parts.append("elapsed \(Self.seconds(elapsed))")
+        if let t = timeToFirstToken { parts.append((streamed ? "first token " : "response in ") + Self.seconds(t)) }
+        if streamed || timeToFirstToken == nil { parts.append("elapsed \(Self.seconds(elapsed))") }
         parts.append("\(tokens) token\(tokens == 1 ? "" : "s")")
         if let r = tokensPerSecond { parts.append(String(format: "%.1f tok/s", r)) }
         return parts.joined(separator: " · ")
