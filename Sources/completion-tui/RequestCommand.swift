@@ -131,7 +131,8 @@ struct RequestCommand: AsyncParsableCommand {
         for (i, record) in records.enumerated() {
             out.write(Array(((i == 0 ? "" : "\n") + SecretRedaction.redact(report.render(record), key: key)).utf8))
         }
-        out.write(Array("\n\(result.timing.summary)\n".utf8))
+        // Timing only for a response that began: a refused connection has nothing to time.
+        if result.feed.firstByteAt != nil { out.write(Array("\n\(result.timing.summary)\n".utf8)) }
         out.flush()
         for d in result.feed.diagnostics { StandardError.print(SecretRedaction.redact(d.description, key: key)) }
         if let failure = result.failure {

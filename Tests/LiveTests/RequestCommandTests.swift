@@ -13,6 +13,18 @@ struct RequestCommandTests {
         return dir
     }
 
+    @Test("a refused connection prints only the error, exit 1")
+    func refusedConnection() throws {
+        // A port that was just free: bind, read the port, close.
+        let server = try ReplayServer(script: .init())
+        let url = server.baseURL
+        server.stop()
+        let r = try CLI.run(["request", "--base-url", url, "--model", "m", "--prompt", "p", "--connect-timeout", "2"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot connect"))
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "nothing arrived, nothing to report: \(r.stdout)")
+    }
+
     @Test("a whole JSON body is timed as a response, and fewer choices than --n asked for are noted")
     func wholeBodyAndChoiceShortfall() throws {
         let body = try ReplayServer.sample("llama-cpp-python.json")
