@@ -8,7 +8,7 @@ enum AggregatesView {
         let lines = panel.content?.lines ?? []
         let visible = max(0, rect.height - 2)
         var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
-        if state.index?.isComplete == false || state.following { scope += " · updating as the log is read" }
+        if state.index?.isComplete == false { scope += " · updating as the log is read" } else if state.following { scope += " · updating as the log grows" }
         grid.box(rect, title: "Aggregates · " + scope, focused: true, rightTitle: PaneChrome.scrollLabel(top: panel.top, visible: visible, total: lines.count))
         let inner = rect.inner
         guard inner.width > 2 else { return }
