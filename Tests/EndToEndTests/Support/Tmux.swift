@@ -59,8 +59,20 @@ final class Tmux {
         var cArgs = argv.map { strdup($0) }
         cArgs.append(nil)
         defer { for a in cArgs { free(a) } }
+        // The calling thread (a test worker) blocks most signals, and a spawned process inherits the mask:
+        // a tmux server that never sees SIGCHLD cannot finish `kill-server` and lingers. Start it clean.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
         guard rc == 0 else { throw TmuxError.spawn(rc) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
