@@ -45,7 +45,6 @@ extension AppState {
     public init(live paths: [String], size: Size, clock: Clock, canRerun: Bool, localeWarning: String? = nil) {
         self.init(records: [], diagnostics: [], paths: paths, size: size, clock: clock, localeWarning: localeWarning)
         live = LiveStatus(text: "waiting for the first bytes…", running: true, failed: false, canRerun: canRerun)
-        focus = .text
     }
 
     /// Takes the live records as they stand: the text grows in place, the view keeps its scroll position
@@ -60,7 +59,7 @@ extension AppState {
         let hadRecordsPane = showsRecords
         records = update.records
         diagnostics = update.diagnostics
-        entries = EntryList(entries: LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock), clock: clock)
+        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock)
         live?.text = update.status
         live?.running = update.running
         live?.failed = update.failed

@@ -37,14 +37,13 @@ extension AppState {
         let snapshot = update.snapshot
         let hadRows = !entries.isEmpty
         let wasAtEnd = selectedEntry >= entries.count - 1
-        let previousPosition = hadRows ? entries.position(of: selectedEntry) : nil
+        let previousPosition = selectedPosition
         let reset = update.firstChanged == 0 && (index?.count ?? 0) > 0
         index = snapshot
         var effects: [Effect] = []
         if logFilter.isActive {
             // The rows stay as they were until the filter has looked at the new entries.
-            var kept: [Int32]?
-            if case .indexed(_, let p, _) = entries.storage { kept = p?.filter { Int($0) < snapshot.count } }
+            let kept = entries.positions?.filter { Int($0) < snapshot.count }
             entries = EntryList(snapshot: snapshot, positions: reset ? [] : (kept ?? []), clock: clock)
             if pendingFilter == nil { effects = refilter() } else { filterIsStale = true }
         } else {
@@ -65,21 +64,36 @@ extension AppState {
         return effects + refreshAggregates()
     }
 
+    // MARK: - Rows
+
+    /// The index position of the selected row, if there is one.
+    var selectedPosition: Int? { entries.isEmpty ? nil : entries.position(of: selectedEntry) }
+
+    /// Shows these index positions (nil: every entry in file order) and selects the row of `position` when
+    /// it is among them, else the first row.
+    mutating func showRows(_ positions: [Int32]?, selecting position: Int?) {
+        guard let index else { return }
+        entries = EntryList(snapshot: index, positions: positions, clock: clock)
+        selectEntry(position.flatMap { entries.row(ofPosition: $0) } ?? 0)
+        ensureEntryVisible()
+    }
+
+    /// True when a log index is open; otherwise says that `feature` needs one ("Filters work").
+    mutating func requiresLog(_ feature: String) -> Bool {
+        if index != nil { return true }
+        message = Message(text: "\(feature) on a log file opened alone", isError: true)
+        return false
+    }
+
     // MARK: - Filters
 
     /// Starts the filter job for the current `logFilter`, or shows every entry when there is none.
     mutating func refilter() -> [Effect] {
-        guard let index else {
-            message = Message(text: "Filters and sorts work on a log file opened alone", isError: true)
-            return []
-        }
+        guard let index else { return [] }
         filterIsStale = false
         guard logFilter.isActive else {
-            let position = entries.isEmpty ? nil : entries.position(of: selectedEntry)
             pendingFilter = nil
-            entries = EntryList(snapshot: index, positions: nil, clock: clock)
-            selectEntry(position.flatMap { entries.row(ofPosition: $0) } ?? 0)
-            ensureEntryVisible()
+            showRows(nil, selecting: selectedPosition)
             return []
         }
         let filter: RecordFilter?
@@ -99,12 +113,8 @@ extension AppState {
     mutating func finishFilter(_ positions: [Int32], job: Int) -> [Effect] {
         guard job == pendingFilter, let index else { return [] }
         pendingFilter = nil
-        let position = entries.isEmpty ? nil : entries.position(of: selectedEntry)
-        entries = EntryList(snapshot: index, positions: positions.filter { Int($0) < index.count }, clock: clock)
-        let row = position.flatMap { entries.row(ofPosition: $0) }
-        selectEntry(row ?? 0)
         entriesTop = 0
-        ensureEntryVisible()
+        showRows(positions.filter { Int($0) < index.count }, selecting: selectedPosition)
         if filterIsStale { return refilter() }
         let refreshed = refreshAggregates()
         if message == nil || message?.isError == false {
@@ -114,10 +124,7 @@ extension AppState {
     }
 
     mutating func changeFilter(_ change: (inout LogFilter) -> Void) -> [Effect] {
-        guard index != nil else {
-            message = Message(text: "Filters and sorts work on a log file opened alone", isError: true)
-            return []
-        }
+        guard requiresLog("Filters and sorts work") else { return [] }
         change(&logFilter)
         focus = .records
         return refilter()
@@ -126,10 +133,7 @@ extension AppState {
     // MARK: - Aggregates
 
     mutating func openAggregates() -> [Effect] {
-        guard index != nil else {
-            message = Message(text: "Aggregates work on a log file opened alone", isError: true)
-            return []
-        }
+        guard requiresLog("Aggregates work") else { return [] }
         aggregates = AggregatesPanel(content: nil, job: 0)
         return aggregatesJob()
     }
@@ -147,10 +151,8 @@ extension AppState {
         panel.job = id
         panel.computing = true
         aggregates = panel
-        var selected: [Int32]?
         // File order whatever the sort: the fingerprint timeline is about when things changed.
-        if case .indexed(_, let p?, _) = entries.storage { selected = logFilter.sort == nil ? p : p.sorted() }
-        let positions = selected
+        let positions = logFilter.sort == nil ? entries.positions : entries.positions?.sorted()
         return [.background(BackgroundJob(id: id, label: "summarising") { .aggregates(index.aggregates(of: positions)) })]
     }
 
@@ -204,11 +206,10 @@ extension AppState {
     mutating func jump(toPosition position: Int) {
         if let row = entries.row(ofPosition: position) {
             changeEntry(to: row)
-        } else if let index {
+        } else if index != nil {
             logFilter = LogFilter()
             pendingFilter = nil
-            entries = EntryList(snapshot: index, positions: nil, clock: clock)
-            changeEntry(to: position)
+            showRows(nil, selecting: position)
             message = Message(text: "Filter cleared to show record \(position + 1)", isError: false)
         }
         focus = .records

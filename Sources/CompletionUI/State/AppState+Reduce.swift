@@ -182,11 +182,7 @@ extension AppState {
         case .compare:
             return compareFromInspector()
         case .filter:
-            guard index != nil else {
-                message = Message(text: "Filters work on a log file opened alone", isError: true)
-                break
-            }
-            mode = .filterInput(logFilter.query)
+            if requiresLog("Filters work") { mode = .filterInput(logFilter.query) }
         case .toggleTruncated: return changeFilter { $0.truncated.toggle() }
         case .toggleContentFiltered: return changeFilter { $0.contentFiltered.toggle() }
         case .toggleErrors: return changeFilter { $0.errors.toggle() }
@@ -199,10 +195,7 @@ extension AppState {
         case .showAggregates: return openAggregates()
         case .rerun: return rerun()
         case .toggleFollow:
-            guard index != nil else {
-                message = Message(text: "Follow works on a log file opened alone", isError: true)
-                break
-            }
+            guard requiresLog("Follow works") else { break }
             following.toggle()
             message = Message(text: following ? "Following: new records appear at the end (F stops)" : "Stopped following", isError: false)
             if following { changeEntry(to: entries.count - 1) }

@@ -49,7 +49,7 @@ public struct AppState: Sendable {
     // View state.
     public var size: Size
     public var mode: Mode = .normal
-    public var focus: PaneID
+    public var focus: PaneID = .text
     public var selectedEntry = 0
     public var entriesTop = 0
     public var selectedChoice = 0
@@ -85,8 +85,7 @@ public struct AppState: Sendable {
         self.clock = clock
         self.size = size
         self.localeWarning = localeWarning
-        entries = EntryList(entries: LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock), clock: clock)
-        focus = .text
+        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock)
         focus = showsRecords ? .records : .text
         selectEntry(0)
     }
@@ -103,7 +102,6 @@ public struct AppState: Sendable {
         index = snapshot
         self.following = following
         entries = EntryList(snapshot: snapshot, positions: nil, clock: clock)
-        focus = .text
         focus = showsRecords ? .records : .text
         selectEntry(following ? max(0, entries.count - 1) : 0)
         if following { ensureEntryVisible() }
@@ -125,33 +123,30 @@ public struct AppState: Sendable {
         return entries.count > 1 || problemCount > 0
     }
 
-    /// The record an entry shows (nil for a load problem); decoded now for an index.
-    public func record(for item: LogEntry.Item) -> CompletionRecord? {
-        switch item {
-        case .record(let i):
-            if let index {
-                guard i < index.count, case .success(let r) = index.record(at: i) else { return nil }
-                return r
-            }
-            return records[safe: i]
-        case .problem: return nil
+    /// What an entry shows: its record or its load problem, decoded now for an index; nil when an index
+    /// entry is no longer there.
+    public func resolve(_ item: LogEntry.Item) -> Result<CompletionRecord, Diagnostic>? {
+        if let index {
+            let position: Int
+            switch item { case .record(let i), .problem(let i): position = i }
+            return position < index.count ? index.record(at: position) : nil
         }
+        switch item {
+        case .record(let i): return records[safe: i].map { .success($0) }
+        case .problem(let i): return diagnostics[safe: i].map { .failure($0) }
+        }
+    }
+
+    /// The record an entry shows (nil for a load problem).
+    public func record(for item: LogEntry.Item) -> CompletionRecord? {
+        if case .success(let r)? = resolve(item) { return r }
+        return nil
     }
 
     /// The load problem an entry shows.
     public func problem(for item: LogEntry.Item) -> Diagnostic? {
-        switch item {
-        case .problem(let i):
-            if let index {
-                guard i < index.count else { return nil }
-                if case .failure(let d) = index.record(at: i) { return d }
-                return nil
-            }
-            return diagnostics[safe: i]
-        case .record(let i):
-            if let index, i < index.count, case .failure(let d) = index.record(at: i) { return d }
-            return nil
-        }
+        if case .failure(let d)? = resolve(item) { return d }
+        return nil
     }
 
     public var layout: Layout {
@@ -188,13 +183,14 @@ public struct AppState: Sendable {
             return
         }
         selectedEntry = min(max(0, index), entries.count - 1)
-        let item = entries[selectedEntry].item
-        currentRecord = record(for: item)
-        if let r = currentRecord {
+        currentRecord = nil
+        switch resolve(entries[selectedEntry].item) {
+        case .success(let r)?:
+            currentRecord = r
             content = RecordContent.of(r, clock: clock)
-        } else if let d = problem(for: item) {
+        case .failure(let d)?:
             content = RecordContent.of(d)
-        } else {
+        case nil:
             content = RecordContent(header: [[Span("this record is no longer in the file", Theme.dimmed)]], usage: [], extras: [])
         }
         lineScroll = [:]

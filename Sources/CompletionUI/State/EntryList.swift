@@ -16,8 +16,9 @@ public struct EntryList: RandomAccessCollection, Sendable {
     var storage: Storage
     let clock: Clock
 
-    init(entries: [LogEntry], clock: Clock) {
-        storage = .loaded(entries)
+    /// Rows for records loaded whole and their load problems, in source order.
+    init(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock) {
+        storage = .loaded(LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock))
         self.clock = clock
     }
 
@@ -32,6 +33,13 @@ public struct EntryList: RandomAccessCollection, Sendable {
         case .loaded(let e): return e.count
         case .indexed(let s, let p, _): return p?.count ?? s.count
         }
+    }
+
+    /// The index positions in view, in order, when an index is filtered or sorted (nil: every entry in file
+    /// order, or records loaded whole).
+    public var positions: [Int32]? {
+        if case .indexed(_, let p, _) = storage { return p }
+        return nil
     }
 
     /// The index position of a row (for an index), or the row itself.

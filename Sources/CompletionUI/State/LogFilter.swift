@@ -23,11 +23,7 @@ public struct LogFilter: Sendable, Hashable {
         if truncated { parts.append(.truncated) }
         if contentFiltered { parts.append(.contentFiltered) }
         if errors { parts.append(.errors) }
-        switch parts.count {
-        case 0: return nil
-        case 1: return parts[0]
-        default: return .all(parts)
-        }
+        return FilterQuery.all(parts)
     }
 
     /// A short description for the status bar: `length · errors · model:x · sorted by total tokens ↓`.
@@ -98,6 +94,11 @@ public enum FilterQuery {
                 throw FilterQueryError(description: "not a valid regular expression: \(VisibleText.escape(pattern, .singleLine))")
             }
         }
+        return all(terms)
+    }
+
+    /// The filter that requires every one of `terms`: nil for none, the term itself for one.
+    static func all(_ terms: [RecordFilter]) -> RecordFilter? {
         switch terms.count {
         case 0: return nil
         case 1: return terms[0]

@@ -62,14 +62,15 @@ public struct Search: Sendable {
             return matches.count < limit
         }
         outer: for e in state.searchRange {
-            let item = state.entries[e].item
             let content: RecordContent
-            let record = state.record(for: item)
-            if let record {
-                content = RecordContent.of(record, clock: state.clock)
-            } else if let d = state.problem(for: item) {
+            var record: CompletionRecord?
+            switch state.resolve(state.entries[e].item) {
+            case .success(let r)?:
+                record = r
+                content = RecordContent.of(r, clock: state.clock)
+            case .failure(let d)?:
                 content = RecordContent.of(d)
-            } else {
+            case nil:
                 continue
             }
             for pane in [PaneID.header, .usage] {
