@@ -145,6 +145,8 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
             var status = "run \(run) · " + (result.failure == nil ? "done · " : "") + result.timing.summary
             if let failure = result.failure { status = "run \(run) · \(failure.summary) · " + result.timing.summary }
             if let record = result.feed.records.last, let note = request.choiceShortfall(in: record) { status += " · " + note }
+            // Saved and logged before the run shows as done, so quitting then loses nothing.
+            finished(result, mailbox)
             lock.withLock {
                 runningRun = nil
                 self.task = nil
@@ -152,7 +154,6 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
             }
             publish(run: run, records: result.feed.records, diagnostics: result.feed.diagnostics, status: status,
                     running: false, failed: result.failure != nil, to: mailbox)
-            finished(result, mailbox)
         }
         lock.lock()
         if runningRun == run { self.task = task }
@@ -180,10 +181,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
         switch effect {
         case .cancelLive:
-            lock.lock()
-            let running = task
-            lock.unlock()
-            running?.cancel()
+            stop()
             return true
         case .rerun:
             send(mailbox)
@@ -198,5 +196,11 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
         let running = task
         lock.unlock()
         running?.cancel()
+    }
+
+    /// Waits for a run cut short by quitting to be saved and logged.
+    func waitForRun() async {
+        let running = lock.withLock { task }
+        await running?.value
     }
 }

@@ -91,6 +91,7 @@ struct RequestCommand: AsyncParsableCommand {
                 thread.start()
             }
             if status >= 0 {
+                await session.waitForRun()
                 for problem in storeProblems.all { StandardError.print(problem) }
                 if let result = session.last {
                     if let failure = result.failure {
