@@ -97,11 +97,7 @@ final class IndexSession: InspectorSession, @unchecked Sendable {
     }
 
     private func setFollowing(_ on: Bool, mailbox: Mailbox) {
-        lock.lock()
-        let current = followHandle
-        followHandle = nil
-        lock.unlock()
-        current?.cancel()
+        takeFollowHandle()?.cancel()
         guard on else { return }
         let handle = index.follow(every: 0.25) { [weak self] update in
             switch update {
@@ -111,9 +107,14 @@ final class IndexSession: InspectorSession, @unchecked Sendable {
             case .unreadable(let d): mailbox.post(.followStopped(d.message))
             }
         }
-        lock.lock()
-        followHandle = handle
-        lock.unlock()
+        lock.withLock { followHandle = handle }
+    }
+
+    private func takeFollowHandle() -> FollowHandle? {
+        lock.withLock {
+            defer { followHandle = nil }
+            return followHandle
+        }
     }
 
     var isLive: Bool {
@@ -122,11 +123,7 @@ final class IndexSession: InspectorSession, @unchecked Sendable {
     }
 
     func stop() {
-        lock.lock()
-        let handle = followHandle
-        followHandle = nil
-        lock.unlock()
-        handle?.cancel()
+        takeFollowHandle()?.cancel()
         index.cancel()
     }
 }
@@ -141,22 +138,29 @@ final class Mailbox: @unchecked Sendable {
 
     func post(_ action: Action) {
         lock.lock(); defer { lock.unlock() }
-        if case .liveUpdated(var update) = action,
-           let i = actions.lastIndex(where: { if case .liveUpdated = $0 { return true } else { return false } }),
-           case .liveUpdated(let older) = actions[i] {
-            // A newer picture of the same source replaces the one not shown yet (a run start keeps its selection).
-            update.selectNewest = update.selectNewest || older.selectNewest
-            actions[i] = .liveUpdated(update)
-            return
-        }
-        if case .indexUpdated(var update) = action,
-           let i = actions.lastIndex(where: { if case .indexUpdated = $0 { return true } else { return false } }),
-           case .indexUpdated(let older) = actions[i] {
-            update.firstChanged = min(update.firstChanged, older.firstChanged)
-            actions[i] = .indexUpdated(update)
-            return
+        for i in actions.indices.reversed() {
+            if let merged = Self.merge(actions[i], action) {
+                actions[i] = merged
+                return
+            }
         }
         actions.append(action)
+    }
+
+    /// One action standing for an update not shown yet and a newer one of the same source, or nil when
+    /// both must be handled: the newest picture, with the earliest changed entry of an index and a new
+    /// run's request to be selected kept.
+    static func merge(_ older: Action, _ newer: Action) -> Action? {
+        switch (older, newer) {
+        case (.liveUpdated(let o), .liveUpdated(var n)):
+            n.selectNewest = n.selectNewest || o.selectNewest
+            return .liveUpdated(n)
+        case (.indexUpdated(let o), .indexUpdated(var n)):
+            n.firstChanged = min(n.firstChanged, o.firstChanged)
+            return .indexUpdated(n)
+        default:
+            return nil
+        }
     }
 
     /// True while a job runs or an action waits to be taken.

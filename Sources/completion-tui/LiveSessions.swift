@@ -10,7 +10,6 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
     private var feed = StreamFeed(path: "-")
     private var stopped = false
     private var sequence = 0
-    private var finalRecords: ([CompletionRecord], [Diagnostic]) = ([], [])
     private let start = ProcessInfo.processInfo.systemUptime
 
     func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
@@ -142,8 +141,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
                 self.publish(run: run, records: feed.visibleRecords, diagnostics: feed.diagnostics,
                              status: "run \(run) · streaming · " + timing.summary, running: true, failed: false, to: mailbox)
             }
-            var status = "run \(run) · " + (result.failure == nil ? "done · " : "") + result.timing.summary
-            if let failure = result.failure { status = "run \(run) · \(failure.summary) · " + result.timing.summary }
+            var status = "run \(run) · \(result.failure?.summary ?? "done") · " + result.timing.summary
             if let record = result.feed.records.last, let note = request.choiceShortfall(in: record) { status += " · " + note }
             // Saved and logged before the run shows as done, so quitting then loses nothing.
             finished(result, mailbox)
