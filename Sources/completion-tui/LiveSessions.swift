@@ -9,6 +9,8 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
     private let lock = NSLock()
     private var feed = StreamFeed(path: "-")
     private var stopped = false
+    /// Esc stopped the reading before the input ended.
+    private var cancelled = false
     private var sequence = 0
     private let start = ProcessInfo.processInfo.systemUptime
 
@@ -56,9 +58,10 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
     private func makeUpdate() -> LiveUpdate {
         sequence += 1
         let timing = StreamTiming(start: start, now: Self.now(), feed: feed)
-        var status = (stopped ? (feed.finished ? "ended" : "stopped") : "streaming") + " · " + timing.summary
+        var status = (cancelled ? "stopped" : stopped ? "ended" : "streaming") + " · " + timing.summary
         if feed.firstByteAt == nil { status = stopped ? "nothing arrived on standard input" : "waiting for the first bytes…" }
-        let failed = stopped && (!feed.diagnostics.isEmpty || (feed.chunkCount > 0 && !feed.sawDone && feed.records.last?.choices.contains { $0.finishReason == nil } == true))
+        // A stream stopped on purpose is not a failed one.
+        let failed = stopped && !cancelled && (!feed.diagnostics.isEmpty || (feed.chunkCount > 0 && !feed.sawDone && feed.records.last?.choices.contains { $0.finishReason == nil } == true))
         if failed, feed.diagnostics.isEmpty { status += " · the stream ended without a finish reason" }
         return LiveUpdate(records: feed.visibleRecords, diagnostics: feed.diagnostics, status: status, running: !stopped,
                           failed: failed, sequence: sequence)
@@ -71,6 +74,7 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
         // The reading thread may be blocked in read(): it drops what comes later.
         feed.finish(now: Self.now())
         stopped = true
+        cancelled = true
         let update = makeUpdate()
         lock.unlock()
         mailbox.post(.liveUpdated(update))

@@ -32,10 +32,26 @@ struct LiveEndToEndTests {
         #expect(partial.contains("first token"))
         FileManager.default.createFile(atPath: go, contents: nil)
         let done = try tmux.waitFor("the whole text") { $0.contains("Inspector Reyes") && $0.contains("ended") }
+        #expect(!done.contains("stopped"))
         #expect(done.contains("length") || done.contains("stop"))
         // Keys came from the terminal all along: q quits.
         try tmux.send("q")
         try tmux.waitFor(text: "EXITED:0")
+    }
+
+    @Test func escapeStopsReadingStandardInputAndKeepsWhatArrived() throws {
+        let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
+        let first = temporaryPath("first.sse")
+        defer { try? FileManager.default.removeItem(atPath: first) }
+        try Data(try ReplayServer.events(ofSample: "stream-openai.sse").prefix(8).joined()).write(to: URL(fileURLWithPath: first))
+        // Half a stream, then a producer that stays silent until the test ends.
+        let tmux = try session("(cat \(shellQuote(first)); sleep 60) | \(shellQuote(binary)) -")
+        defer { tmux.kill() }
+        try tmux.waitFor("the first half") { $0.contains("The fog had swallowed") && $0.contains("streaming") }
+        try tmux.send("Escape")
+        let stopped = try tmux.waitFor(text: "stopped ·")
+        #expect(stopped.contains("The fog had swallowed"), "what arrived stays")
+        #expect(!stopped.contains("✖"), "stopping on purpose is not a failure")
     }
 
     @Test func requestModeShowsTheResponseLiveRerunsAndComparesRuns() throws {
