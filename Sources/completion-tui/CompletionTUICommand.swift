@@ -152,7 +152,7 @@ struct Open: ParsableCommand {
         for d in problems.prefix(50) { StandardError.print(d.description) }
         if problems.count > 50 { StandardError.print("\(path): \(problems.count - 50) more lines could not be read") }
         if status > 0 { return status }
-        return problems.isEmpty ? 0 : (snapshot.count == problems.count ? 2 : 1)
+        return exitStatus(LoadSummary(records: snapshot.count - problems.count, problems: problems.count))
     }
 
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
@@ -163,8 +163,9 @@ struct Open: ParsableCommand {
         let (records, diagnostics) = session.result
         for d in diagnostics { StandardError.print(d.description) }
         if status > 0 { return status }
+        // Nothing at all on standard input is an error too.
         if records.isEmpty { return 2 }
-        return diagnostics.isEmpty ? 0 : 1
+        return exitStatus(LoadSummary(records: records.count, problems: diagnostics.count))
     }
 
     private func openInspector(_ inputs: [String]) -> Int32 {

@@ -92,16 +92,11 @@ struct RequestCommand: AsyncParsableCommand {
             }
             if status >= 0 {
                 await session.waitForRun()
+                // Repeated where the user can read them, now that the inspector is closed.
                 for problem in storeProblems.all { StandardError.print(problem) }
-                if let result = session.last {
-                    if let failure = result.failure {
-                        StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
-                    }
-                    if result.failure != nil || !result.feed.diagnostics.isEmpty { throw ExitCode(1) }
-                } else {
-                    throw ExitCode(1)
-                }
+                let outcome = session.last.map { Self.reportOutcome($0, request: request, key: key) } ?? 1
                 if status > 0 { throw ExitCode(status) }
+                if outcome != 0 || !storeProblems.all.isEmpty { throw ExitCode(1) }
                 return
             }
         }
@@ -135,15 +130,21 @@ struct RequestCommand: AsyncParsableCommand {
         // Timing only for a response that began: a refused connection has nothing to time.
         if result.feed.firstByteAt != nil { out.write(Array("\n\(result.timing.summary)\n".utf8)) }
         out.flush()
+        let status = Self.reportOutcome(result, request: request, key: key)
+        return store(result, request: request, key: key) ? status : 1
+    }
+
+    /// Writes a run's problems to standard error (unreadable chunks, the failure, fewer choices than
+    /// asked for), key redacted; returns 0 for a whole response, 1 otherwise.
+    static func reportOutcome(_ result: LiveResult, request: CompletionRequest, key: String?) -> Int32 {
         for d in result.feed.diagnostics { StandardError.print(SecretRedaction.redact(d.description, key: key)) }
         if let failure = result.failure {
             StandardError.print("completion-tui: error: \(SecretRedaction.redact(failure.description, key: key))")
         }
-        if let record = records.last, let note = request.choiceShortfall(in: record) {
+        if let record = result.feed.records.last, let note = request.choiceShortfall(in: record) {
             StandardError.print("completion-tui: note: \(note) (the server may ignore n)")
         }
-        let status: Int32 = result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
-        return store(result, request: request, key: key) ? status : 1
+        return result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
     }
 
     /// Writes `--save` and `--log` for a run, with the key redacted; false when a file could not be written.

@@ -13,7 +13,10 @@ public struct LoadSummary: Sendable, Hashable {
     /// The layout detected, or nil when the input could not be read at all.
     public var format: InputFormat?
 
-    public init() {}
+    public init(records: Int = 0, problems: Int = 0) {
+        self.records = records
+        self.problems = problems
+    }
 
     /// True when nothing could be read: no record loaded and something was wrong.
     public var nothingRead: Bool { records == 0 && problems > 0 }
