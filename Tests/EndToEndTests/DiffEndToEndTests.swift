@@ -25,8 +25,7 @@ struct DiffEndToEndTests {
         try (Self.response(newLines.joined(separator: "\n"), model: "model-b", created: 1_751_000_060) + "\n")
             .write(to: dir.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
         let script = "\(shellQuote(binary)) a.json b.json; echo EXITED:$?; sleep 60"
-        let tmux = try Tmux(width: 100, height: 30,
-                            command: "cd \(shellQuote(dir.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color sh -c \(shellQuote(script))")
+        let tmux = try Tmux(width: 100, height: 30, script: script, in: dir.path)
         defer { tmux.kill() }
         let first = try tmux.waitFor(text: "3 changes · n: next")
         #expect(first.contains("Compare a.json → b.json"))

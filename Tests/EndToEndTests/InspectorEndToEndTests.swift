@@ -11,8 +11,7 @@ struct InspectorEndToEndTests {
         var run = stdin.map { "cat \(shellQuote($0)) | \(shellQuote(binary)) \(args)" } ?? "\(shellQuote(binary)) \(args)"
         if let pidFile { run = "sh -c \(shellQuote("echo $$ > \(shellQuote(pidFile)); exec \(run)"))" }
         let script = "\(run); echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo|isig|icrnl|opost)$' | tr '\\n' ' '; echo; sleep 60"
-        return try Tmux(width: width, height: height,
-                        command: "cd \(shellQuote(Built.root.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color sh -c \(shellQuote(script))")
+        return try Tmux(width: width, height: height, script: script)
     }
 
     /// After quitting: the exit status and a sane terminal (canonical mode, echo, signals, output processing).

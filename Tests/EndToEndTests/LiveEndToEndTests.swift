@@ -11,8 +11,7 @@ struct LiveEndToEndTests {
 
     func session(_ command: String, width: Int = 110, height: Int = 30) throws -> Tmux {
         let script = "\(command); echo EXITED:$?; sleep 60"
-        return try Tmux(width: width, height: height,
-                        command: "cd \(shellQuote(Built.root.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color OPENAI_API_KEY=\(Self.key) sh -c \(shellQuote(script))")
+        return try Tmux(width: width, height: height, script: script, environment: ["OPENAI_API_KEY": Self.key])
     }
 
     @Test func aStreamOnStandardInputGrowsOnScreen() throws {

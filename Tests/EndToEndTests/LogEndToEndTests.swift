@@ -9,8 +9,7 @@ struct LogEndToEndTests {
     func session(_ args: String, width: Int = 120, height: Int = 30) throws -> Tmux {
         let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
         let script = "\(shellQuote(binary)) \(args); echo EXITED:$?; sleep 60"
-        return try Tmux(width: width, height: height,
-                        command: "cd \(shellQuote(Built.root.path)) && env LC_ALL=C.UTF-8 TERM=xterm-256color sh -c \(shellQuote(script))")
+        return try Tmux(width: width, height: height, script: script)
     }
 
     /// The status bar's "record K/N" count.

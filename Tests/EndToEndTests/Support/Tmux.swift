@@ -25,6 +25,14 @@ final class Tmux {
         try run(["set-option", "-g", "remain-on-exit", "on"])
     }
 
+    /// Starts a session running a shell script in `directory` under a UTF-8 locale and an xterm-256color
+    /// terminal, with `environment` added.
+    convenience init(width: Int, height: Int, script: String, in directory: String = Built.root.path, environment: [String: String] = [:]) throws {
+        let extra = environment.sorted { $0.key < $1.key }.map { " \($0.key)=\(shellQuote($0.value))" }.joined()
+        try self.init(width: width, height: height,
+                      command: "cd \(shellQuote(directory)) && env LC_ALL=C.UTF-8 TERM=xterm-256color\(extra) sh -c \(shellQuote(script))")
+    }
+
     deinit { kill() }
 
     func kill() {
