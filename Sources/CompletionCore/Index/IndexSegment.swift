@@ -195,10 +195,10 @@ struct SegmentBuilder {
         return IndexSegment.wideUInt32
     }
 
-    /// Appends a record whose choices all share one finish reason (the common case, without a buffer).
+    /// Appends the columns every entry has; the caller appends `reason`, `flags` and `kind`.
     @inline(__always)
-    mutating func append(start s: Int, length n: Int, line l: Int, kind k: IndexedKind, created c: Double, model m: UInt32,
-                         fingerprint f: UInt32, prompt p: Int?, completion co: Int?, total t: Int?, sharedReason r: UInt32, choices: Int) {
+    private mutating func appendColumns(start s: Int, length n: Int, line l: Int, created c: Double, model m: UInt32,
+                                        fingerprint f: UInt32, prompt p: Int?, completion co: Int?, total t: Int?, choices: Int) {
         start.append(s)
         length.append(narrow(n, column: 3))
         line.append(narrow(l, column: 4))
@@ -209,6 +209,13 @@ struct SegmentBuilder {
         completion.append(narrow(co, column: 1))
         total.append(narrow(t, column: 2))
         choiceCount.append(narrow(choices, column: 5))
+    }
+
+    /// Appends a record whose choices all share one finish reason (the common case, without a buffer).
+    @inline(__always)
+    mutating func append(start s: Int, length n: Int, line l: Int, kind k: IndexedKind, created c: Double, model m: UInt32,
+                         fingerprint f: UInt32, prompt p: Int?, completion co: Int?, total t: Int?, sharedReason r: UInt32, choices: Int) {
+        appendColumns(start: s, length: n, line: l, created: c, model: m, fingerprint: f, prompt: p, completion: co, total: t, choices: choices)
         reason.append(choices == 0 ? 0 : r)
         flags.append(0)
         kind.append(k.rawValue)
@@ -221,16 +228,7 @@ struct SegmentBuilder {
                          fingerprint f: UInt32, prompt p: Int?, completion co: Int?, total t: Int?,
                          reasons: UnsafeBufferPointer<UInt32>, assembled: Bool, diagnostic: Diagnostic?) {
         let position = count
-        start.append(s)
-        length.append(narrow(n, column: 3))
-        line.append(narrow(l, column: 4))
-        created.append(c)
-        model.append(m)
-        fingerprint.append(f)
-        prompt.append(narrow(p, column: 0))
-        completion.append(narrow(co, column: 1))
-        total.append(narrow(t, column: 2))
-        choiceCount.append(narrow(reasons.count, column: 5))
+        appendColumns(start: s, length: n, line: l, created: c, model: m, fingerprint: f, prompt: p, completion: co, total: t, choices: reasons.count)
         var fl: UInt8 = assembled ? IndexSegment.assembled : 0
         if let first = reasons.first, reasons.contains(where: { $0 != first }) {
             fl |= IndexSegment.reasonsInPool
