@@ -106,7 +106,7 @@ extension AppState {
         let id = nextJobID()
         pendingFilter = id
         let sort = logFilter.sort
-        return [.background(BackgroundJob(id: id, label: "filtering") { .selection(index.select(filter, sort: sort)) })]
+        return [.background(BackgroundJob(id: id) { .selection(index.select(filter, sort: sort)) })]
     }
 
     /// Shows the rows a filter job selected, keeping the selected record when it is among them.
@@ -153,7 +153,7 @@ extension AppState {
         aggregates = panel
         // File order whatever the sort: the fingerprint timeline is about when things changed.
         let positions = logFilter.sort == nil ? entries.positions : entries.positions?.sorted()
-        return [.background(BackgroundJob(id: id, label: "summarising") { .aggregates(index.aggregates(of: positions)) })]
+        return [.background(BackgroundJob(id: id) { .aggregates(index.aggregates(of: positions)) })]
     }
 
     mutating func finishAggregates(_ a: LogAggregates, job: Int) {

@@ -7,21 +7,18 @@ import CompletionCore
 /// for (the user moved on, or asked for another filter) is dropped by the reducer.
 public struct BackgroundJob: Sendable, Hashable {
     public let id: Int
-    /// What the job does, for the status bar ("comparing", "filtering").
-    public let label: String
     let work: @Sendable () -> JobResult.Value
 
-    public init(id: Int, label: String, work: @escaping @Sendable () -> JobResult.Value) {
+    public init(id: Int, work: @escaping @Sendable () -> JobResult.Value) {
         self.id = id
-        self.label = label
         self.work = work
     }
 
     /// Runs the work on the calling thread and wraps the result as the action to send back.
     public func run() -> Action { .jobFinished(JobResult(id: id, value: work())) }
 
-    public static func == (a: BackgroundJob, b: BackgroundJob) -> Bool { a.id == b.id && a.label == b.label }
-    public func hash(into h: inout Hasher) { h.combine(id); h.combine(label) }
+    public static func == (a: BackgroundJob, b: BackgroundJob) -> Bool { a.id == b.id }
+    public func hash(into h: inout Hasher) { h.combine(id) }
 }
 
 /// The result of a `BackgroundJob`. Equal when the ids are: results are compared only in tests.

@@ -76,7 +76,7 @@ public struct DiffSession: Sendable {
     mutating func comparisonJob(id: Int, size: Size) -> BackgroundJob {
         pendingJob = id
         let base = self
-        return BackgroundJob(id: id, label: "comparing") {
+        return BackgroundJob(id: id) {
             var done = base
             done.comparison = DiffSession.compare(base.old, base.new, base.oldChoice, base.newChoice, ignoreWhitespace: base.ignoreWhitespace)
             done.isComparing = false
