@@ -26,7 +26,7 @@ enum RecordsView {
         let right = PaneChrome.scrollLabel(top: state.entriesTop, visible: visible, total: state.entries.count)
         let problems = state.problemCount
         var title = "Records \(state.entries.isEmpty ? 0 : state.selectedEntry + 1)/\(state.entries.count)"
-        if let index = state.index, state.logFilter.isActive { title = "Records \(state.entries.isEmpty ? 0 : state.selectedEntry + 1)/\(state.entries.count) of \(index.count)" }
+        if let index = state.index, state.logFilter.isActive { title += " of \(index.count)" }
         if problems > 0 { title += " · \(problems) unreadable" }
         let inner = PaneChrome.frame(state, .records, rect, title: title, right: right, into: &grid)
         guard inner.height > 0 else { return }
