@@ -116,11 +116,8 @@ extension AppState {
         entriesTop = 0
         showRows(positions.filter { Int($0) < index.count }, selecting: selectedPosition)
         if filterIsStale { return refilter() }
-        let refreshed = refreshAggregates()
-        if message == nil || message?.isError == false {
-            message = Message(text: "\(entries.count) of \(index.count) records" + (logFilter.summary.isEmpty ? "" : ": " + logFilter.summary), isError: false)
-        }
-        return refreshed
+        // The count and the filter stay in the status bar; no message repeats them.
+        return refreshAggregates()
     }
 
     mutating func changeFilter(_ change: (inout LogFilter) -> Void) -> [Effect] {
