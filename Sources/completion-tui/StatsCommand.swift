@@ -66,7 +66,7 @@ struct StatsCommand: ParsableCommand {
         let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST"]
         func groupRows(_ groups: [LogAggregates.Group]) -> [[String]] {
             groups.map { g in
-                [g.name ?? "(none)", String(g.records), String(g.promptTokens), String(g.completionTokens), String(g.totalTokens),
+                [g.name ?? "(none)", String(g.records), TokenArithmetic.sumText(g.promptTokens), TokenArithmetic.sumText(g.completionTokens), TokenArithmetic.sumText(g.totalTokens),
                  g.first.flatMap(iso) ?? "-", g.last.flatMap(iso) ?? "-"]
             }
         }
@@ -126,11 +126,13 @@ struct StatsCommand: ParsableCommand {
     static func json(_ a: LogAggregates, files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)]) -> String {
         func time(_ s: Double?) -> JSONValue { s.flatMap(iso).map(JSONValue.string) ?? .null }
         func int(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
+        // A token sum beyond the range of a 64-bit integer is null: the table says "out of range".
+        func sum(_ i: Int) -> JSONValue { TokenArithmetic.isOutOfRange(i) ? .null : int(i) }
         func string(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
         func group(_ key: String, _ g: LogAggregates.Group) -> JSONValue {
             .object(JSONObject(pairs: [
-                (key, string(g.name)), ("records", int(g.records)), ("prompt_tokens", int(g.promptTokens)),
-                ("completion_tokens", int(g.completionTokens)), ("total_tokens", int(g.totalTokens)),
+                (key, string(g.name)), ("records", int(g.records)), ("prompt_tokens", sum(g.promptTokens)),
+                ("completion_tokens", sum(g.completionTokens)), ("total_tokens", sum(g.totalTokens)),
                 ("records_without_usage", int(g.recordsWithoutUsage)), ("first", time(g.first)), ("last", time(g.last)),
             ]))
         }

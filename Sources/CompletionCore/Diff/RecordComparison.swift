@@ -109,8 +109,8 @@ public struct RecordComparison: Sendable, Hashable {
 
     /// "+12" / "−3" (a real minus sign, as in the summary line), nil when either side is missing or equal.
     static func countDelta(_ a: Int?, _ b: Int?) -> String? {
-        guard let a, let b, a != b else { return nil }
-        return b > a ? "+\(b - a)" : "−\(a - b)"
+        guard let a, let b else { return nil }
+        return TokenArithmetic.differenceText(from: a, to: b)
     }
 
     /// "+3m 12s" between two instants, nil when either is missing.
@@ -124,7 +124,7 @@ public struct RecordComparison: Sendable, Hashable {
         }
         var parts: [String] = []
         for (size, unit) in [(86400.0, "d"), (3600, "h"), (60, "m"), (1, "s")] where rest >= size {
-            let n = Int(rest / size)
+            let n = Int(saturating: rest / size)
             parts.append("\(n)\(unit)")
             rest -= Double(n) * size
             if parts.count == 2 { break }

@@ -55,7 +55,7 @@ public struct LogAggregates: Sendable, Hashable {
 
         /// Bucket 0 is `0...0`, bucket k ≥ 1 is `2^(k-1) ... 2^k - 1`.
         public static func bounds(_ k: Int) -> ClosedRange<Int> {
-            k == 0 ? 0...0 : (1 << (k - 1))...((1 << k) - 1)
+            k == 0 ? 0...0 : (1 << (k - 1))...(k >= Int.bitWidth - 1 ? Int.max : (1 << k) - 1)
         }
 
         mutating func add(_ value: Int) {
@@ -121,9 +121,11 @@ extension LogSnapshot {
             func update(_ g: inout LogAggregates.Group?, _ id: UInt32) {
                 if g == nil { g = LogAggregates.Group(name: string(id)) }
                 g?.records += 1
-                g?.promptTokens += p ?? 0
-                g?.completionTokens += c ?? 0
-                g?.totalTokens += t ?? 0
+                if let g1 = g {
+                    g?.promptTokens = TokenArithmetic.sum(g1.promptTokens, p ?? 0)
+                    g?.completionTokens = TokenArithmetic.sum(g1.completionTokens, c ?? 0)
+                    g?.totalTokens = TokenArithmetic.sum(g1.totalTokens, t ?? 0)
+                }
                 if p == nil && c == nil && t == nil { g?.recordsWithoutUsage += 1 }
                 if !created.isNaN {
                     if g?.first.map({ created < $0 }) ?? true { g?.first = created }
@@ -192,9 +194,9 @@ extension LogAggregates {
                 return
             }
             t.records += g.records
-            t.promptTokens += g.promptTokens
-            t.completionTokens += g.completionTokens
-            t.totalTokens += g.totalTokens
+            t.promptTokens = TokenArithmetic.sum(t.promptTokens, g.promptTokens)
+            t.completionTokens = TokenArithmetic.sum(t.completionTokens, g.completionTokens)
+            t.totalTokens = TokenArithmetic.sum(t.totalTokens, g.totalTokens)
             t.recordsWithoutUsage += g.recordsWithoutUsage
             t.first = [t.first, g.first].compactMap { $0 }.min()
             t.last = [t.last, g.last].compactMap { $0 }.max()

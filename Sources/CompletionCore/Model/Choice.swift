@@ -50,7 +50,8 @@ public struct Usage: Sendable, Hashable {
     /// True when all three counts are present and total differs from prompt + completion.
     public var totalMismatch: Bool {
         guard let p = promptTokens, let c = completionTokens, let t = totalTokens else { return false }
-        return p + c != t
+        let (sum, overflow) = p.addingReportingOverflow(c)
+        return overflow || sum != t
     }
 
     /// True when no count is present or all present counts are zero (Ollama's per-chunk zeroed usage).

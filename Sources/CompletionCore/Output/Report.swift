@@ -109,7 +109,7 @@ public struct Report {
                 + String(repeating: " ", count: max(0, valueWidth - value.count)) + safe(value) + "\n"
         }
         if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
-            out += "  ! total \(t) ≠ prompt \(p) + completion \(c) (= \(p + c))\n"
+            out += "  ! total \(t) ≠ prompt \(p) + completion \(c) (= \(TokenArithmetic.exactSumText(p, c)))\n"
         }
         return out
     }

@@ -109,9 +109,9 @@ public struct AggregatesContent: Sendable {
         let names = groups.map { name($0.name) }
         let nameWidth = names.reduce(DisplayWidth.of(header)) { max($0, DisplayWidth.of($1)) }
         let records = Column("RECORDS", groups.map { String($0.records) })
-        let prompt = Column("PROMPT", groups.map { String($0.promptTokens) })
-        let completion = Column("COMPLETION", groups.map { String($0.completionTokens) })
-        let total = Column("TOTAL", groups.map { String($0.totalTokens) })
+        let prompt = Column("PROMPT", groups.map { TokenArithmetic.sumText($0.promptTokens) })
+        let completion = Column("COMPLETION", groups.map { TokenArithmetic.sumText($0.completionTokens) })
+        let total = Column("TOTAL", groups.map { TokenArithmetic.sumText($0.totalTokens) })
         let first = Column("FIRST", groups.map { $0.first.map(clock.shortLocal) ?? "—" })
         let last = Column("LAST", groups.map { $0.last.map(clock.shortLocal) ?? "—" })
 

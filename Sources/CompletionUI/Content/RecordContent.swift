@@ -97,11 +97,11 @@ public final class RecordContent: Sendable {
         count("prompt", u.promptTokens)
         count("completion", u.completionTokens)
         count("total", u.totalTokens)
-        if let p = u.promptTokens, let c = u.completionTokens, p >= 0, c >= 0, p + c > 0 {
+        if let p = u.promptTokens, let c = u.completionTokens, p >= 0, c >= 0, p > 0 || c > 0 {
             out.append(bar(prompt: p, completion: c, width: 24))
         }
         if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
-            out.append([Span("⚠ total \(t) ≠ prompt + completion \(p + c)", Theme.warning)])
+            out.append([Span("⚠ total \(t) ≠ prompt + completion \(TokenArithmetic.exactSumText(p, c))", Theme.warning)])
         }
         for entry in u.other {
             appendValue(key: entry.key, value: entry.value, indent: 0, into: &out)
@@ -111,7 +111,7 @@ public final class RecordContent: Sendable {
 
     /// A bar of `width` cells split between prompt and completion, with percentages.
     static func bar(prompt: Int, completion: Int, width: Int) -> StyledLine {
-        let total = Double(prompt + completion)
+        let total = Double(prompt) + Double(completion)
         var pCells = Int((Double(prompt) / total * Double(width)).rounded())
         if prompt > 0 { pCells = max(1, pCells) }
         if completion > 0 { pCells = min(width - 1, pCells) }

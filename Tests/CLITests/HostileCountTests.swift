@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Token counts at and beyond the end of 64-bit integers, through every command that adds or subtracts them.
+@Suite("command line: huge token counts")
+struct HostileCountTests {
+    static func line(_ prompt: String, _ completion: String, _ total: String) -> String {
+        #"{"id":"x","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"a","finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(total)}}"#
+    }
+    static let log = [line("9223372036854775807", "5", "9223372036854775807"),
+                      line("5000000000000000000", "5000000000000000000", "1")].joined(separator: "\n") + "\n"
+
+    @Test("--print shows the mismatch with its exact sum instead of stopping")
+    func print() throws {
+        let path = try CLI.temporaryFile(Data(Self.log.utf8), name: "big.jsonl")
+        let r = try CLI.run(["--print", path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("= 9223372036854775812"))
+        #expect(r.stdout.contains("= 10000000000000000000"))
+    }
+
+    @Test("stats says a sum is out of range (table) or null (--json)")
+    func stats() throws {
+        let path = try CLI.temporaryFile(Data(Self.log.utf8), name: "big.jsonl")
+        let table = try CLI.run(["stats", path])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("out of range"))
+        let json = try CLI.run(["stats", "--json", path])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let model = try #require((object["models"] as? [[String: Any]])?.first)
+        #expect(model["prompt_tokens"] is NSNull)
+        #expect(model["completion_tokens"] as? Int == 5_000_000_000_000_000_005)
+    }
+
+    @Test("diff gives the exact difference of counts at both ends of the range")
+    func diff() throws {
+        let a = try CLI.temporaryFile(Data(Self.line("-9223372036854775808", "1", "1").utf8), name: "a.json")
+        let b = try CLI.run(["diff", a, try CLI.temporaryFile(Data(Self.line("9223372036854775807", "1", "1").utf8), name: "b.json")])
+        #expect(b.status == 1)
+        #expect(b.stdout.contains("+18446744073709551615"))
+    }
+}
