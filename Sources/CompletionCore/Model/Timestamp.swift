@@ -67,10 +67,50 @@ public struct Timestamp: Sendable, Hashable {
         let totalMillis = (seconds * 1000).rounded()
         let whole = (totalMillis / 1000).rounded(.down)
         let millis = Int(totalMillis - whole * 1000)
-        let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current)
-        let base = style.format(Date(timeIntervalSince1970: whole))
-        guard isFractional else { return base }
-        return String(base.dropLast()) + "." + String(millis).leftPadded(to: 3) + "Z"
+        let base = Timestamp.utcText(seconds: Int(whole))
+        guard isFractional else { return base + "Z" }
+        return base + "." + String(millis).leftPadded(to: 3) + "Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` in UTC on the proleptic Gregorian calendar (ISO 8601's), for any year:
+    /// Foundation's calendar switches to Julian dates before October 1582, which would put
+    /// `-62135596800` on `0001-01-03` instead of `0001-01-01`. Years outside 0...9999 get a sign and at
+    /// least four digits, as ISO 8601's expanded form.
+    /// - Parameter seconds: Unix seconds; callers keep them within ±1e14.
+    static func utcText(seconds: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400)
+        let secondOfDay = seconds - days * 86400
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let yearText = (0...9999).contains(year)
+            ? String(year).leftPadded(to: 4)
+            : (year < 0 ? "-" : "+") + String(year.magnitude).leftPadded(to: 4)
+        return yearText + "-" + String(month).leftPadded(to: 2) + "-" + String(day).leftPadded(to: 2)
+            + "T" + String(secondOfDay / 3600).leftPadded(to: 2) + ":" + String(secondOfDay / 60 % 60).leftPadded(to: 2)
+            + ":" + String(secondOfDay % 60).leftPadded(to: 2)
+    }
+
+    /// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard Hinnant's
+    /// `civil_from_days`.
+    static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The day number (days since 1970-01-01) of a proleptic Gregorian date: `days_from_civil`.
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     // MARK: - Parsing
@@ -111,14 +151,26 @@ public struct Timestamp: Sendable, Hashable {
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: utc)
         let plain = Date.ISO8601FormatStyle(timeZone: utc)
         if let d = try? (fractional ? withFraction : plain).parse(s) {
-            return (d.timeIntervalSince1970, fractional)
+            return (gregorian(d.timeIntervalSince1970, text: s), fractional)
         }
         // A date alone: midnight UTC.
         let dateOnly = Date.ISO8601FormatStyle(timeZone: utc).year().month().day()
         if s.count == 11, let d = try? dateOnly.parse(String(s.dropLast())) {
-            return (d.timeIntervalSince1970, false)
+            return (gregorian(d.timeIntervalSince1970, text: s), false)
         }
         return nil
+    }
+
+    /// Foundation reads dates before 15 October 1582 on the Julian calendar; ISO 8601 means the proleptic
+    /// Gregorian one. Shifts such an instant by the days between the two readings of the same date label.
+    private static func gregorian(_ seconds: Double, text: String) -> Double {
+        let digits = text.prefix(10).split(separator: "-").compactMap { Int($0) }
+        guard digits.count == 3, (digits[0], digits[1], digits[2]) < (1582, 10, 15) else { return seconds }
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        let dateOnly = Date.ISO8601FormatStyle(timeZone: utc).year().month().day()
+        guard let foundationMidnight = try? dateOnly.parse(String(text.prefix(10))) else { return seconds }
+        let gregorianMidnight = Double(daysSinceEpoch(year: digits[0], month: digits[1], day: digits[2])) * 86400
+        return seconds + (gregorianMidnight - foundationMidnight.timeIntervalSince1970)
     }
 
     private static func zoneSuffix(_ s: String) -> Bool {

@@ -13,19 +13,25 @@ public enum TimeText {
             (86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"),
         ]
         for (size, name) in units where d >= size {
-            let n = Int(d / size)
+            let n = Int(saturating: d / size)
             let phrase = "\(n) \(name)\(n == 1 ? "" : "s")"
             return future ? "in \(phrase)" : "\(phrase) ago"
         }
         return "just now"
     }
 
-    /// Local wall-clock time with its zone, e.g. `2023-11-14 23:13:20 CET`.
+    /// Local wall-clock time with its zone, e.g. `2023-11-14 23:13:20 CET`, on the proleptic Gregorian
+    /// calendar like `created_iso` (Foundation's formatter would switch to Julian dates before 1582).
     public static func local(_ seconds: Double, timeZone: TimeZone = .current) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = seconds == seconds.rounded() ? "yyyy-MM-dd HH:mm:ss zzz" : "yyyy-MM-dd HH:mm:ss.SSS zzz"
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        guard seconds.isFinite, abs(seconds) < 1e14 else { return "\(seconds) s" }
+        let date = Date(timeIntervalSince1970: seconds)
+        let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
+        let offset = timeZone.secondsFromGMT(for: date)
+        let totalMillis = (seconds * 1000).rounded()
+        let whole = (totalMillis / 1000).rounded(.down)
+        let millis = Int(totalMillis - whole * 1000)
+        let text = Timestamp.utcText(seconds: Int(whole) + offset).replacingOccurrences(of: "T", with: " ")
+        let fraction = seconds == seconds.rounded() ? "" : "." + String(millis).leftPadded(to: 3)
+        return text + fraction + " " + zone
     }
 }
