@@ -108,12 +108,24 @@ public enum RecordJSON {
         return d.isFinite ? .number(JSONNumber(text: "\(d)")) : .null
     }
 
+    /// The three counts first, each once: as an integer, or as written when it is not one that fits (a count
+    /// beyond 64 bits keeps its digits, `1e999999` and `"many"` stay as they are), or null when absent.
     static func usage(_ u: Usage) -> JSONValue {
         var o = JSONObject()
-        o.append("prompt_tokens", int(u.promptTokens))
-        o.append("completion_tokens", int(u.completionTokens))
-        o.append("total_tokens", int(u.totalTokens))
-        o.entries.append(contentsOf: u.other.entries)
+        var rest = u.other.entries
+        for (name, count, keys) in [("prompt_tokens", u.promptTokens, RecordDecoder.promptKeys),
+                                    ("completion_tokens", u.completionTokens, RecordDecoder.completionKeys),
+                                    ("total_tokens", u.totalTokens, RecordDecoder.totalKeys)] {
+            if let count {
+                o.append(name, .number(JSONNumber(count)))
+            } else if let written = rest.first(where: { keys.contains($0.key) }) {
+                o.append(name, written.value)
+                rest.removeAll { keys.contains($0.key) }
+            } else {
+                o.append(name, .null)
+            }
+        }
+        o.entries.append(contentsOf: rest)
         return .object(o)
     }
 
