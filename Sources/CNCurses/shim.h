@@ -171,6 +171,24 @@ static inline void ct_install_crash_restore(int fd, const char *seq) {
     for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) signal(sigs[i], ct_crash_handler);
 }
 
+/// Replaces the reset sequence (once curses has read the terminal's description) without touching the
+/// saved termios. Copies at most the buffer's size; the handler reads it only whole.
+static inline void ct_set_crash_reset(const char *seq) {
+    struct ct_crash_state *c = ct_crash();
+    size_t len = strlen(seq);
+    if (len >= sizeof(c->seq)) len = sizeof(c->seq) - 1;
+    c->seq_len = 0;
+    memcpy(c->seq, seq, len);
+    c->seq_len = len;
+}
+
+/// A string capability of the current terminal (`rmkx`, `rmcup`, `cnorm`, `sgr0`), or NULL when it has none.
+static inline const char *ct_string_capability(const char *name) {
+    char *s = tigetstr(name);
+    if (s == NULL || s == (char *)-1) return NULL;
+    return s;
+}
+
 static inline void ct_remove_crash_restore(void) {
     int sigs[] = { SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE };
     for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) signal(sigs[i], SIG_DFL);

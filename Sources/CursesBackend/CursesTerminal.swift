@@ -47,8 +47,7 @@ public final class CursesTerminal {
             input = nil
         }
         // Saved before curses changes anything, so a crash can put the terminal back.
-        let reset = "\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
-        ct_install_crash_restore(fileno(output), reset)
+        ct_install_crash_restore(fileno(output), CursesTerminal.crashReset(capability: { _ in nil }))
         ct_ignore_stop_signals()
         guard let s = newterm(nil, output, input ?? ct_stdin()) else {
             ct_remove_crash_restore()
@@ -57,6 +56,8 @@ public final class CursesTerminal {
         }
         screen = s
         set_term(s)
+        // Now the terminal's own strings are known: undo every mode this session sets, in its words.
+        ct_set_crash_reset(CursesTerminal.crashReset { name in ct_string_capability(name).map { String(cString: $0) } })
         ct_install_quit_signals()
         raw()
         noecho()
@@ -80,6 +81,21 @@ public final class CursesTerminal {
     }
 
     deinit { shutdown() }
+
+    /// What a crash writes to put the terminal back: every mode this session sets, undone. Mouse
+    /// reporting off (the modes `mousemask` may turn on), the keypad back to normal (`rmkx`; otherwise the
+    /// shell's arrow keys arrive as application sequences), attributes reset, the cursor shown, and the
+    /// main screen back (`rmcup`). The terminal's own strings are used where it has them, xterm's otherwise.
+    /// - Parameter capability: looks up a terminfo string capability by name.
+    static func crashReset(capability: (String) -> String?) -> String {
+        let esc = "\u{1B}"
+        let mouseOff = "\(esc)[?1000l\(esc)[?1002l\(esc)[?1003l\(esc)[?1006l\(esc)[?1015l"
+        let keypadOff = capability("rmkx") ?? "\(esc)[?1l\(esc)>"
+        let attributesOff = capability("sgr0") ?? "\(esc)[0m"
+        let cursorOn = capability("cnorm") ?? "\(esc)[?25h"
+        let screenOff = capability("rmcup") ?? "\(esc)[?1049l"
+        return mouseOff + keypadOff + attributesOff + cursorOn + screenOff
+    }
 
     /// Restores the terminal. Safe to call more than once.
     public func shutdown() {

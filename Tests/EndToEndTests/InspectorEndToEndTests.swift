@@ -108,6 +108,26 @@ struct InspectorEndToEndTests {
         try expectRestored(tmux, status: nil)
     }
 
+    /// A crash (a fault arrives as SIGSEGV, SIGBUS or SIGILL; sent from outside it takes the same handler)
+    /// puts back every mode the inspector set: keypad, cursor, mouse reporting and the alternate screen.
+    @Test(arguments: [SIGSEGV, SIGILL])
+    func aCrashRestoresEveryTerminalMode(signal: Int32) throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ctui-e2e-\(UUID().uuidString).pid").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let tmux = try session("Samples/log-200.jsonl", pidFile: pidFile)
+        defer { tmux.kill() }
+        try tmux.waitFor(text: "record 1/200")
+        let modes = "#{alternate_on} #{keypad_cursor_flag} #{keypad_flag} #{cursor_flag} #{mouse_any_flag}"
+        // While it runs the inspector has set them: otherwise this test would show nothing.
+        #expect(try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag}") == "1 1 0")
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(Int32(text))
+        #expect(Foundation.kill(pid, signal) == 0)
+        try tmux.waitFor(text: "EXITED:\(128 + signal)")
+        #expect(try tmux.display(modes) == "0 0 0 1 0")
+        try expectRestored(tmux, status: nil)
+    }
+
     @Test func controlCQuits() throws {
         let tmux = try session("Samples/openai-text-completion.json")
         defer { tmux.kill() }
