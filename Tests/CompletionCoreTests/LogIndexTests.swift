@@ -3,7 +3,7 @@ import Testing
 @testable import CompletionCore
 
 /// `Samples/`, found from this file's location (symlinks resolved, so a mirror package finds the real folder).
-private enum IndexSamples {
+enum IndexSamples {
     static let directory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Samples")
@@ -16,7 +16,7 @@ private enum IndexSamples {
 }
 
 /// What the index must say about a record, taken from the full decoder's output.
-private func expectedSummary(_ r: CompletionRecord) -> RecordSummary {
+func expectedSummary(_ r: CompletionRecord) -> RecordSummary {
     RecordSummary(position: 0, kind: IndexedKind(r.kind), line: r.source.line, byteRange: nil, created: r.created?.seconds,
                   model: r.model, systemFingerprint: r.systemFingerprint, promptTokens: r.usage?.promptTokens,
                   completionTokens: r.usage?.completionTokens, totalTokens: r.usage?.totalTokens,
@@ -25,7 +25,7 @@ private func expectedSummary(_ r: CompletionRecord) -> RecordSummary {
 
 /// The loader's events as entries in line order (the loader reports a bad line before the record pending
 /// above it; the index keeps file order).
-private func loaderEntries(_ data: Data, path: String) -> [(summary: RecordSummary, record: CompletionRecord?)] {
+func loaderEntries(_ data: Data, path: String) -> [(summary: RecordSummary, record: CompletionRecord?)] {
     var entries: [(summary: RecordSummary, record: CompletionRecord?)] = []
     RecordLoader.load(data: data, path: path) { event in
         switch event {
@@ -41,7 +41,7 @@ private func loaderEntries(_ data: Data, path: String) -> [(summary: RecordSumma
 
 /// Compares every entry of an index of `data` with the full decoder, field by field, and decodes each entry
 /// on demand. Small chunks make the merge cross chunk boundaries often.
-private func expectAgreement(_ data: Data, path: String, options: LogIndex.Options = LogIndex.Options(firstChunkBytes: 700, chunkBytes: 3000),
+func expectAgreement(_ data: Data, path: String, options: LogIndex.Options = LogIndex.Options(firstChunkBytes: 700, chunkBytes: 3000),
                              sourceLocation: SourceLocation = #_sourceLocation) {
     let index = LogIndex(data: data, path: path, options: options)
     index.build()
