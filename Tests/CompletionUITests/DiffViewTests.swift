@@ -226,7 +226,7 @@ enum DiffFixture {
     @Test func markThenDComparesTwoRecordsOfALog() throws {
         var state = try Fixture.state("log-200.jsonl")
         state.press(.char("m"))
-        #expect(state.markedEntry == 0)
+        #expect(state.markedPosition == Position(0))
         state.press(.char("j"), .char("j"), .char("d"))
         let diff = try #require(state.diff)
         #expect(diff.old.id == state.records[0].id)

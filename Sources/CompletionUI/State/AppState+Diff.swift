@@ -57,9 +57,14 @@ extension AppState {
     }
 
     /// The record of an entry, nil for a load problem.
-    func record(atEntry entry: Int) -> CompletionRecord? {
-        guard entry >= 0, entry < entries.count else { return nil }
-        return record(for: entries[entry].item)
+    /// The record at a position, wherever its row is (or whether it is in view at all).
+    func record(at position: Position) -> CompletionRecord? {
+        if let index {
+            guard position.value >= 0, position.value < index.count, case .success(let r) = index.record(at: position.value) else { return nil }
+            return r
+        }
+        guard position.value >= 0, position.value < entries.count else { return nil }
+        return record(for: entries[position.value].item)
     }
 
     mutating func toggleMark() {
@@ -67,19 +72,20 @@ extension AppState {
             message = Message(text: "Only a record can be marked", isError: true)
             return
         }
-        if markedEntry == selectedEntry {
-            markedEntry = nil
+        guard let here = selectedPosition else { return }
+        if markedPosition == here {
+            markedPosition = nil
             message = Message(text: "Mark removed", isError: false)
         } else {
-            markedEntry = selectedEntry
-            message = Message(text: "Marked record \(selectedEntry + 1): go to another and press d to compare", isError: false)
+            markedPosition = here
+            message = Message(text: "Marked record \(here): go to another and press d to compare", isError: false)
         }
     }
 
     /// `d` in the inspector: the marked record against this one when another record is marked, otherwise
     /// choice 0 against the focused choice (or choice 1 when choice 0 is focused).
     mutating func compareFromInspector() -> [Effect] {
-        if let mark = markedEntry, mark != selectedEntry, let a = record(atEntry: mark), let b = currentRecord {
+        if let mark = markedPosition, mark != selectedPosition, let a = record(at: mark), let b = currentRecord {
             let (la, lb) = AppState.labels(a.source, b.source)
             return openDiff(DiffSession(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
         }

@@ -55,8 +55,8 @@ extension AppState {
         if following && wasAtEnd && !logFilter.isActive {
             selectEntry(entries.count - 1)
         } else if let p = previousPosition, !reset {
-            let row = entries.row(ofPosition: p) ?? min(selectedEntry, max(0, entries.count - 1))
-            if p >= update.firstChanged || row != selectedEntry || !hadRows { selectEntry(row) }
+            let row = entries.row(of: p) ?? min(selectedEntry, max(0, entries.count - 1))
+            if p.value >= update.firstChanged || row != selectedEntry || !hadRows { selectEntry(row) }
         } else {
             selectEntry(reset ? 0 : selectedEntry)
         }
@@ -67,14 +67,14 @@ extension AppState {
     // MARK: - Rows
 
     /// The index position of the selected row, if there is one.
-    var selectedPosition: Int? { entries.isEmpty ? nil : entries.position(of: selectedEntry) }
+    var selectedPosition: Position? { entries.isEmpty ? nil : entries.position(of: selectedEntry) }
 
     /// Shows these index positions (nil: every entry in file order) and selects the row of `position` when
     /// it is among them, else the first row.
-    mutating func showRows(_ positions: [Int32]?, selecting position: Int?) {
+    mutating func showRows(_ positions: [Int32]?, selecting position: Position?) {
         guard let index else { return }
         entries = EntryList(snapshot: index, positions: positions, clock: clock)
-        selectEntry(position.flatMap { entries.row(ofPosition: $0) } ?? 0)
+        selectEntry(position.flatMap { entries.row(of: $0) } ?? 0)
         ensureEntryVisible()
     }
 
@@ -185,7 +185,7 @@ extension AppState {
         case .enter:
             if let position = panel.content?.jumps[panel.cursor] {
                 aggregates = nil
-                jump(toPosition: position)
+                jump(toPosition: Position(position))
                 return []
             }
             message = Message(text: "Enter jumps from a fingerprint change (n finds the next one)", isError: false)
@@ -200,14 +200,14 @@ extension AppState {
     }
 
     /// Selects the row of an index position, clearing the filter when the position is not in view.
-    mutating func jump(toPosition position: Int) {
-        if let row = entries.row(ofPosition: position) {
+    mutating func jump(toPosition position: Position) {
+        if let row = entries.row(of: position) {
             changeEntry(to: row)
         } else if index != nil {
             logFilter = LogFilter()
             pendingFilter = nil
             showRows(nil, selecting: position)
-            message = Message(text: "Filter cleared to show record \(position + 1)", isError: false)
+            message = Message(text: "Filter cleared to show record \(position)", isError: false)
         }
         focus = .records
     }

@@ -439,10 +439,11 @@ extension AppState {
             message = Message(text: "Pattern not found: \(VisibleText.escape(query, .singleLine))", isError: true)
             return
         }
-        let start = result.matches.firstIndex { $0.entry >= selectedEntry } ?? 0
         result.current = nil
         search = result
-        jump(to: start)
+        let order = matchesInView()
+        let start = order.first { entries.row(of: result.matches[$0].position) ?? 0 >= selectedEntry } ?? order.first
+        if let start { jump(to: start) }
     }
 
     mutating func stepMatch(_ direction: Int) {
@@ -454,12 +455,38 @@ extension AppState {
             message = Message(text: "Pattern not found: \(VisibleText.escape(s.pattern.source, .singleLine))", isError: true)
             return
         }
-        let n = s.matches.count
-        let next = s.current.map { (($0 + direction) % n + n) % n } ?? (direction > 0 ? 0 : n - 1)
-        jump(to: next)
-        if let c = s.current, (direction > 0 && next < c) || (direction < 0 && next > c) {
+        // Matches follow the rows as they are now (sorted, filtered), and only matches in view count.
+        let order = matchesInView()
+        guard !order.isEmpty else {
+            message = Message(text: "No match in view: the records that match are filtered out", isError: true)
+            return
+        }
+        let n = order.count
+        let here = s.current.flatMap { order.firstIndex(of: $0) }
+        let next = here.map { (($0 + direction) % n + n) % n } ?? (direction > 0 ? 0 : n - 1)
+        jump(to: order[next])
+        if let here, (direction > 0 && next < here) || (direction < 0 && next > here) {
             message?.text += direction > 0 ? " (wrapped to the first)" : " (wrapped to the last)"
         }
+    }
+
+    /// The indexes of the search's matches whose records are in view, in row order (and in the order they
+    /// were found within a record).
+    /// - Complexity: O(rows in view + m log m), m ≤ 10,000 matches.
+    func matchesInView() -> [Int] {
+        guard let s = search, !s.matches.isEmpty else { return [] }
+        let wanted = Set(s.matches.map(\.position.value))
+        var rows: [Int: Int] = [:]
+        if let positions = entries.positions {
+            for (row, p) in positions.enumerated() where wanted.contains(Int(p)) { rows[Int(p)] = row }
+        } else {
+            for p in wanted { if let row = entries.row(of: Position(p)) { rows[p] = row } }
+        }
+        var inView: [(row: Int, match: Int)] = []
+        for (i, m) in s.matches.enumerated() {
+            if let row = rows[m.position.value] { inView.append((row, i)) }
+        }
+        return inView.sorted { ($0.row, $0.match) < ($1.row, $1.match) }.map(\.match)
     }
 
     /// Selects the entry, pane and position of a match.
@@ -467,8 +494,9 @@ extension AppState {
         guard var s = search, index >= 0, index < s.matches.count else { return }
         s.current = index
         let match = s.matches[index]
-        if match.entry != selectedEntry {
-            selectEntry(match.entry)
+        guard let row = entries.row(of: match.position) else { return }
+        if row != selectedEntry {
+            selectEntry(row)
             ensureEntryVisible()
         }
         switch match.place {
@@ -493,7 +521,9 @@ extension AppState {
             }
         }
         search = s
-        message = Message(text: "Match \(index + 1)/\(s.matches.count)\(s.truncated ? "+" : "") for /\(VisibleText.escape(s.pattern.source, .singleLine))/", isError: false)
+        let order = matchesInView()
+        let ordinal = (order.firstIndex(of: index) ?? index) + 1
+        message = Message(text: "Match \(ordinal)/\(order.count)\(s.truncated ? "+" : "") for /\(VisibleText.escape(s.pattern.source, .singleLine))/", isError: false)
     }
 
     // MARK: - Copy

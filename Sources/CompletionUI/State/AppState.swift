@@ -66,8 +66,9 @@ public struct AppState: Sendable {
     public var search: Search?
     /// The diff view, when open: it takes the whole screen and its own keys until Esc.
     public var diff: DiffSession?
-    /// The entry marked with `m` as the baseline of a record diff.
-    public var markedEntry: Int?
+    /// The record marked with `m` as the baseline of a record diff; it stays on that record through sorts
+    /// and filters.
+    public var markedPosition: Position?
     /// The id of the last background job handed out.
     private var lastJobID = 0
 

@@ -42,19 +42,24 @@ public struct EntryList: RandomAccessCollection, Sendable {
         return nil
     }
 
-    /// The index position of a row (for an index), or the row itself.
-    public func position(of row: Int) -> Int {
-        if case .indexed(_, let p?, _) = storage { return Int(p[row]) }
-        return row
+    /// The record a row shows: its index position (for an index), or the row itself (records loaded whole
+    /// are never reordered).
+    public func position(of row: Int) -> Position {
+        if case .indexed(_, let p?, _) = storage { return Position(Int(p[row])) }
+        return Position(row)
     }
 
-    /// The row showing an index position, if it is in view.
-    public func row(ofPosition position: Int) -> Int? {
+    /// The row showing a record, if it is in view.
+    /// - Complexity: O(rows in view) when sorted or filtered, O(1) otherwise.
+    public func row(of position: Position) -> Int? {
+        let value = position.value
+        guard value >= 0 else { return nil }
         switch storage {
-        case .loaded(let e): return position < e.count ? position : nil
+        case .loaded(let e): return value < e.count ? value : nil
         case .indexed(let s, let p, _):
-            guard let p else { return position < s.count ? position : nil }
-            return p.firstIndex(of: Int32(truncatingIfNeeded: position))
+            guard let p else { return value < s.count ? value : nil }
+            guard let wanted = Int32(exactly: value) else { return nil }
+            return p.firstIndex(of: wanted)
         }
     }
 
@@ -63,7 +68,7 @@ public struct EntryList: RandomAccessCollection, Sendable {
         case .loaded(let e):
             return e[row]
         case .indexed(let snapshot, _, let cache):
-            let position = self.position(of: row)
+            let position = self.position(of: row).value
             if let hit = cache.entry(position) { return hit }
             let entry: LogEntry
             switch snapshot.record(at: position) {

@@ -36,7 +36,8 @@ public struct SearchMatch: Sendable, Hashable {
         case text(choice: Int, offset: Int, length: Int)
     }
 
-    public var entry: Int
+    /// The record the match is in: it stays that record's when a sort or filter moves its row.
+    public var position: Position
     public var place: Place
 }
 
@@ -63,6 +64,7 @@ public struct Search: Sendable {
         }
         outer: for e in state.searchRange {
             let content: RecordContent
+            let position = state.entries.position(of: e)
             var record: CompletionRecord?
             switch state.resolve(state.entries[e].item) {
             case .success(let r)?:
@@ -75,7 +77,7 @@ public struct Search: Sendable {
             }
             for pane in [PaneID.header, .usage] {
                 for (i, line) in content.lines(pane).enumerated() where !pattern.ranges(in: line.plainText, limit: 1).isEmpty {
-                    if !add(SearchMatch(entry: e, place: .line(pane, i))) { break outer }
+                    if !add(SearchMatch(position: position, place: .line(pane, i))) { break outer }
                 }
             }
             if let record {
@@ -84,12 +86,12 @@ public struct Search: Sendable {
                     for r in pattern.ranges(in: text, limit: limit) {
                         let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
                         let length = text.utf8.distance(from: r.lowerBound, to: r.upperBound)
-                        if !add(SearchMatch(entry: e, place: .text(choice: c, offset: offset, length: length))) { break outer }
+                        if !add(SearchMatch(position: position, place: .text(choice: c, offset: offset, length: length))) { break outer }
                     }
                 }
             }
             for (i, line) in content.extras.enumerated() where !pattern.ranges(in: line.plainText, limit: 1).isEmpty {
-                if !add(SearchMatch(entry: e, place: .line(.extras, i))) { break outer }
+                if !add(SearchMatch(position: position, place: .line(.extras, i))) { break outer }
             }
         }
         return Search(pattern: pattern, matches: matches, current: nil, truncated: matches.count >= limit)

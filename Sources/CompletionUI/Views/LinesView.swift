@@ -10,7 +10,7 @@ enum LinesView {
         if pane == .usage, state.currentRecord?.usage?.totalMismatch == true { title += " ⚠" }
         let inner = PaneChrome.frame(state, pane, rect, title: title, right: PaneChrome.scrollLabel(top: top, visible: visible, total: lines.count), into: &grid)
         var currentLine: Int?
-        if let s = state.search, let c = s.current, s.matches[c].entry == state.selectedEntry, case .line(let p, let l) = s.matches[c].place, p == pane {
+        if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition, case .line(let p, let l) = s.matches[c].place, p == pane {
             currentLine = l
         }
         for row in 0..<inner.height {

@@ -49,10 +49,10 @@ enum RecordsView {
         for row in 0..<visible {
             let i = state.entriesTop + row
             guard i < state.entries.count else { break }
-            drawRow(state.entries[i], index: state.entries.position(of: i), selected: i == state.selectedEntry, focused: state.focus == .records,
+            drawRow(state.entries[i], index: state.entries.position(of: i).value, selected: i == state.selectedEntry, focused: state.focus == .records,
                     columns: c, y: inner.y + 1 + row, inner: inner, search: state.search, into: &grid)
             // The record marked with `m` as a diff baseline.
-            if i == state.markedEntry { grid.write("m", x: inner.x + 1, y: inner.y + 1 + row, style: Style(fg: .magenta, bold: true, underline: true)) }
+            if let mark = state.markedPosition, state.entries.position(of: i) == mark { grid.write("m", x: inner.x + 1, y: inner.y + 1 + row, style: Style(fg: .magenta, bold: true, underline: true)) }
         }
     }
 

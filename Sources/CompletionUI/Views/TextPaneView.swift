@@ -25,7 +25,7 @@ enum TextPaneView {
         let textStyle = isError ? Theme.error : Style.plain
         // The current search match, when it is in this text.
         var current: (offset: Int, length: Int)?
-        if let s = state.search, let c = s.current, s.matches[c].entry == state.selectedEntry,
+        if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition,
            case .text(let choice, let offset, let length) = s.matches[c].place, choice == state.selectedChoice {
             current = (offset, length)
         }
