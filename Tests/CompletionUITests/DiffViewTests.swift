@@ -68,32 +68,32 @@ enum DiffFixture {
 @Suite struct DiffSnapshotTests {
     @Test func sideBySideWithWideCharacters() throws {
         let state = try DiffFixture.pair()
-        Snapshot.assert(state.screen, named: "diff-side-by-side-100x30")
+        Snapshot.assert(state.frame, named: "diff-side-by-side-100x30")
     }
 
     @Test func unifiedWithWideCharacters() throws {
         var state = try DiffFixture.pair()
         state.press(.char("u"))
-        Snapshot.assert(state.screen, named: "diff-unified-100x30")
+        Snapshot.assert(state.frame, named: "diff-unified-100x30")
     }
 
     @Test func longTextSideBySideAfterJumps() throws {
         var state = try DiffFixture.long()
         state.press(.char("n"), .char("n"))
-        Snapshot.assert(state.screen, named: "diff-long-side-by-side-80x24")
+        Snapshot.assert(state.frame, named: "diff-long-side-by-side-80x24")
     }
 
     @Test func longTextUnified() throws {
         var state = try DiffFixture.long()
         state.press(.char("u"), .char("n"), .char("n"), .char("n"))
-        Snapshot.assert(state.screen, named: "diff-long-unified-80x24")
+        Snapshot.assert(state.frame, named: "diff-long-unified-80x24")
     }
 
     @Test func twoChoicesWithControls() throws {
         var state = try Fixture.state("unicode-control.json", width: 90, height: 26)
         state.press(.char("d"))
         #expect(state.diff != nil)
-        Snapshot.assert(state.screen, named: "diff-choices-unicode-90x26")
+        Snapshot.assert(state.frame, named: "diff-choices-unicode-90x26")
     }
 
     /// Wide characters never push the separator: every row has it in the same column.

@@ -10,6 +10,55 @@ enum Snapshot {
 
     static var recording: Bool { ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1" }
 
+    /// Compares a frame with the stored snapshot `name.txt`: its text, then its style layer (one letter
+    /// per cell, aligned with the text) and the legend of those letters. Focus, selection, marks, matches,
+    /// diff emphasis and probability shading are styles: they are part of what is recorded.
+    static func assert(_ grid: Grid, named name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        assert(grid.text + "\n" + styleLayer(grid), named: name, sourceLocation: sourceLocation)
+    }
+
+    /// The style of every cell as a letter (`.` for plain; letters in order of first appearance, so the
+    /// same frame always gives the same layer), followed by the legend.
+    static func styleLayer(_ grid: Grid) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var letters: [Style: Character] = [.plain: "."]
+        var legend: [(Character, Style)] = []
+        var rows: [String] = []
+        for y in 0..<grid.height {
+            var row = ""
+            var previous: Character = "."
+            for x in 0..<grid.width {
+                let cell = grid[x, y]
+                // The second half of a wide character has the first half's style.
+                if cell.width == 0 { row.append(previous); continue }
+                let letter: Character
+                if let known = letters[cell.style] {
+                    letter = known
+                } else {
+                    letter = legend.count < alphabet.count ? alphabet[legend.count] : "?"
+                    letters[cell.style] = letter
+                    legend.append((letter, cell.style))
+                }
+                row.append(letter)
+                previous = letter
+            }
+            rows.append(row)
+        }
+        let key = legend.map { "\($0.0) \(describe($0.1))" }
+        return "--- styles\n" + rows.joined(separator: "\n") + "\n--- legend\n" + (key.isEmpty ? "(plain only)" : key.joined(separator: "\n"))
+    }
+
+    static func describe(_ s: Style) -> String {
+        var parts: [String] = []
+        if let fg = s.fg { parts.append("fg:\(fg)") }
+        if let bg = s.bg { parts.append("bg:\(bg)") }
+        if s.bold { parts.append("bold") }
+        if s.dim { parts.append("dim") }
+        if s.reverse { parts.append("reverse") }
+        if s.underline { parts.append("underline") }
+        return parts.joined(separator: " ")
+    }
+
     /// Compares text with the stored snapshot `name.txt`, showing a line diff on mismatch.
     static func assert(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let url = directory.appendingPathComponent(name + ".txt")
@@ -84,4 +133,7 @@ extension AppState {
     }
 
     var screen: String { Screen.render(self).text }
+
+    /// The frame the run loop would draw.
+    var frame: Grid { Screen.render(self) }
 }
