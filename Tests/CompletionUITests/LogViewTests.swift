@@ -125,6 +125,7 @@ extension AppState {
         let screen = state.screen
         #expect(screen.contains("Aggregates"))
         #expect(screen.contains("gpt-3.5-turbo-instruct"))
+        #expect(screen.contains("Esc back  j k move  n next change  Enter jump to it"))
         let content = try #require(state.aggregates?.content)
         // The line that jumps to the change to fp_0ba0d124f1.
         let line = try #require(content.jumps.keys.sorted().first { content.lines[$0].plainText.contains("fp_0ba0d124f1") })
@@ -205,20 +206,5 @@ extension AppState {
         let all = try LogFixture.records().filter { $0.choices.contains { $0.finishReason == "length" } }
         #expect(state.entries.count == all.count)
         #expect(all.count > early)
-    }
-}
-
-@Suite struct FilterQueryTests {
-    @Test func termsParse() throws {
-        #expect(try FilterQuery.range(">500", "tokens") == 501...Int.max)
-        #expect(try FilterQuery.range("10..20", "tokens") == 10...20)
-        #expect(try FilterQuery.range("..20", "tokens") == Int.min...20)
-        #expect(try FilterQuery.range("7", "tokens") == 7...7)
-        #expect(throws: FilterQueryError.self) { try FilterQuery.range("20..10", "tokens") }
-        #expect(try FilterQuery.time("2024-05-01", "after") == 1_714_521_600)
-        #expect(try FilterQuery.time("2024-05-01T12:00", "after") == 1_714_564_800)
-        #expect(throws: FilterQueryError.self) { try FilterQuery.parse("kind:sometimes") }
-        #expect(throws: FilterQueryError.self) { try FilterQuery.parse("([") }
-        #expect(try FilterQuery.parse("   ") == nil)
     }
 }

@@ -169,20 +169,20 @@ extension AppState {
         guard var panel = aggregates else { return [] }
         let lines = panel.content?.lines.count ?? 0
         let rows = max(1, size.height - 3)
-        switch key {
-        case .char("q"), .control("c"): return [.quit]
-        case .escape, .char("a"): aggregates = nil; return []
-        case .up, .char("k"): panel.cursor -= 1
-        case .down, .char("j"): panel.cursor += 1
-        case .pageUp, .control("b"): panel.cursor -= rows
-        case .pageDown, .control("f"), .char(" "): panel.cursor += rows
-        case .char("g"), .home: panel.cursor = 0
-        case .char("G"), .end: panel.cursor = lines - 1
-        case .char("n"):
+        switch Keymap.aggregatesCommand(for: key) {
+        case .quit?: return [.quit]
+        case .back?: aggregates = nil; return []
+        case .moveUp(let n)?: panel.cursor -= n
+        case .moveDown(let n)?: panel.cursor += n
+        case .pageUp?: panel.cursor -= rows
+        case .pageDown?: panel.cursor += rows
+        case .top?: panel.cursor = 0
+        case .bottom?: panel.cursor = lines - 1
+        case .nextJump?:
             // The next line that jumps somewhere.
             let jumps = (panel.content?.jumps.keys.sorted() ?? [])
             if let next = jumps.first(where: { $0 > panel.cursor }) ?? jumps.first { panel.cursor = next }
-        case .enter:
+        case .open?:
             if let position = panel.content?.jumps[panel.cursor] {
                 aggregates = nil
                 jump(toPosition: Position(position))

@@ -200,7 +200,7 @@ extension AppState {
             message = Message(text: following ? "Following: new records appear at the end (F stops)" : "Stopped following", isError: false)
             if following { changeEntry(to: entries.count - 1) }
             return [.follow(following)]
-        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice:
+        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice, .nextJump:
             // Diff view commands; the inspector's keymap does not bind them.
             break
         }

@@ -34,6 +34,9 @@ public enum Command: Hashable, Sendable {
     case toggleDiffLayout, toggleWhitespace
     /// Compare the next choice of the new (or old) side.
     case nextNewChoice, nextOldChoice
+    // Aggregates view only.
+    /// Move to the next line that jumps somewhere (a fingerprint change).
+    case nextJump
 }
 
 /// Everything that can change the state: key and mouse input, a new terminal size, results of effects.

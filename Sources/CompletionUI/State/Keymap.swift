@@ -1,16 +1,52 @@
-/// The key bindings of normal mode. The help screen is generated from this table, so it cannot drift
-/// from what the keys do.
+/// The key bindings of every mode. The help screen and the status bar's hints are generated from these
+/// tables, so neither can drift from what the keys do.
 public enum Keymap {
     public struct Binding: Sendable {
         public var keys: [Key]
         public var command: Command
         public var help: String
+        /// The word the status bar shows beside the first key, for the bindings it suggests.
+        public var hint: String?
+
+        public init(keys: [Key], command: Command, help: String, hint: String? = nil) {
+            self.keys = keys
+            self.command = command
+            self.help = help
+            self.hint = hint
+        }
+    }
+
+    /// The status bar's suggestions: for each command in `order`, the first key of its binding in `table`
+    /// and the binding's hint; neighbouring commands with the same hint share it (`[ ]  record`).
+    public static func hints(_ table: [Binding], order: [Command]) -> [(keys: String, label: String)] {
+        var out: [(keys: String, label: String)] = []
+        for command in order {
+            guard let b = table.first(where: { $0.command == command }), let hint = b.hint, let key = b.keys.first else { continue }
+            if let last = out.last, last.label == hint {
+                out[out.count - 1].keys += " " + key.name
+            } else {
+                out.append((key.name, hint))
+            }
+        }
+        return out
+    }
+
+    /// What the status bar suggests in each mode, most useful first (as many as fit are shown).
+    public static let normalHints: [Command] = [.quit, .toggleHelp, .focusNext, .startSearch, .previousRecord, .nextRecord, .toggleTokens, .toggleWrap, .copy]
+    public static let diffHints: [Command] = [.quit, .toggleHelp, .back, .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace]
+    public static let aggregatesHints: [Command] = [.back, .moveDown(count: 1), .moveUp(count: 1), .nextJump, .open]
+
+    /// A lookup table from a list of bindings: the first binding of a key wins.
+    static func table(_ bindings: [Binding]) -> [Key: Command] {
+        var t: [Key: Command] = [:]
+        for b in bindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
+        return t
     }
 
     public static let bindings: [Binding] = [
-        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit"),
-        Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help"),
-        Binding(keys: [.tab], command: .focusNext, help: "focus the next pane"),
+        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
+        Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help", hint: "help"),
+        Binding(keys: [.tab], command: .focusNext, help: "focus the next pane", hint: "pane"),
         Binding(keys: [.backTab], command: .focusPrevious, help: "focus the previous pane"),
         Binding(keys: [.up, .char("k")], command: .moveUp(count: 1), help: "move up / previous token row"),
         Binding(keys: [.down, .char("j")], command: .moveDown(count: 1), help: "move down / next token row"),
@@ -22,14 +58,14 @@ public enum Keymap {
         Binding(keys: [.char("G"), .end], command: .bottom, help: "go to the bottom"),
         Binding(keys: [.enter], command: .open, help: "open: records → choices → text"),
         Binding(keys: [.escape], command: .back, help: "back: close help, search, token view, or focus the list"),
-        Binding(keys: [.char("[")], command: .previousRecord, help: "previous record"),
-        Binding(keys: [.char("]")], command: .nextRecord, help: "next record"),
-        Binding(keys: [.char("/")], command: .startSearch, help: "search (regex) through texts and fields"),
+        Binding(keys: [.char("[")], command: .previousRecord, help: "previous record", hint: "record"),
+        Binding(keys: [.char("]")], command: .nextRecord, help: "next record", hint: "record"),
+        Binding(keys: [.char("/")], command: .startSearch, help: "search (regex) through texts and fields", hint: "search"),
         Binding(keys: [.char("n")], command: .nextMatch, help: "next match"),
         Binding(keys: [.char("N")], command: .previousMatch, help: "previous match"),
-        Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap"),
-        Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)"),
-        Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)"),
+        Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap", hint: "wrap"),
+        Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)", hint: "tokens"),
+        Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)", hint: "copy"),
         Binding(keys: [.char("m")], command: .mark, help: "mark this record (or unmark it) to diff with another"),
         Binding(keys: [.char("d")], command: .compare, help: "diff the marked record with this one, or two choices"),
         Binding(keys: [.char("f")], command: .filter, help: "log: filter (model: fp: finish: kind: tokens: after: regex)"),
@@ -46,10 +82,13 @@ public enum Keymap {
 
     /// The bindings of the diff view, listed in help after the inspector's.
     public static let diffBindings: [Binding] = [
-        Binding(keys: [.char("n")], command: .nextChange, help: "diff: next change"),
-        Binding(keys: [.char("N")], command: .previousChange, help: "diff: previous change"),
-        Binding(keys: [.char("u")], command: .toggleDiffLayout, help: "diff: side by side / unified"),
-        Binding(keys: [.char("w")], command: .toggleWhitespace, help: "diff: ignore white space or not"),
+        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
+        Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help", hint: "help"),
+        Binding(keys: [.escape], command: .back, help: "diff: back to the inspector", hint: "back"),
+        Binding(keys: [.char("n")], command: .nextChange, help: "diff: next change", hint: "change"),
+        Binding(keys: [.char("N")], command: .previousChange, help: "diff: previous change", hint: "change"),
+        Binding(keys: [.char("u")], command: .toggleDiffLayout, help: "diff: side by side / unified", hint: "layout"),
+        Binding(keys: [.char("w")], command: .toggleWhitespace, help: "diff: ignore white space or not", hint: "whitespace"),
         Binding(keys: [.char("c")], command: .nextNewChoice, help: "diff: compare with the next choice of the new side"),
         Binding(keys: [.char("C")], command: .nextOldChoice, help: "diff: compare the next choice of the old side"),
         Binding(keys: [.up, .char("k")], command: .moveUp(count: 1), help: "diff: scroll up"),
@@ -58,16 +97,28 @@ public enum Keymap {
         Binding(keys: [.pageDown, .control("f"), .char(" ")], command: .pageDown, help: "diff: page down"),
         Binding(keys: [.char("g"), .home], command: .top, help: "diff: top"),
         Binding(keys: [.char("G"), .end], command: .bottom, help: "diff: bottom"),
-        Binding(keys: [.escape], command: .back, help: "diff: back to the inspector"),
-        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit"),
-        Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help"),
     ]
 
-    private static let diffTable: [Key: Command] = {
-        var t: [Key: Command] = [:]
-        for b in diffBindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
-        return t
-    }()
+    private static let diffTable = table(diffBindings)
+
+    /// The bindings of the aggregates view.
+    public static let aggregatesBindings: [Binding] = [
+        Binding(keys: [.escape, .char("a")], command: .back, help: "aggregates: back to the records", hint: "back"),
+        Binding(keys: [.char("k"), .up], command: .moveUp(count: 1), help: "aggregates: move up", hint: "move"),
+        Binding(keys: [.char("j"), .down], command: .moveDown(count: 1), help: "aggregates: move down", hint: "move"),
+        Binding(keys: [.pageUp, .control("b")], command: .pageUp, help: "aggregates: page up"),
+        Binding(keys: [.pageDown, .control("f"), .char(" ")], command: .pageDown, help: "aggregates: page down"),
+        Binding(keys: [.char("g"), .home], command: .top, help: "aggregates: top"),
+        Binding(keys: [.char("G"), .end], command: .bottom, help: "aggregates: bottom"),
+        Binding(keys: [.char("n")], command: .nextJump, help: "aggregates: next fingerprint change", hint: "next change"),
+        Binding(keys: [.enter], command: .open, help: "aggregates: jump to the first record after a change", hint: "jump to it"),
+        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit"),
+    ]
+
+    private static let aggregatesTable = table(aggregatesBindings)
+
+    /// The command a key runs in the aggregates view, if any.
+    public static func aggregatesCommand(for key: Key) -> Command? { aggregatesTable[key] }
 
     /// Help lines of the diff view, where its own keys apply.
     public static var diffHelpLines: [(keys: String, help: String)] {
@@ -78,14 +129,10 @@ public enum Keymap {
     /// The command a key runs in the diff view, if any.
     public static func diffCommand(for key: Key) -> Command? { diffTable[key] }
 
-    private static let table: [Key: Command] = {
-        var t: [Key: Command] = [:]
-        for b in bindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
-        return t
-    }()
+    private static let normalTable = table(bindings)
 
     /// The command a key runs in normal mode, if any.
-    public static func command(for key: Key) -> Command? { table[key] }
+    public static func command(for key: Key) -> Command? { normalTable[key] }
 
     /// Help lines: keys and what they do, one binding per line.
     public static var helpLines: [(keys: String, help: String)] {

@@ -2,7 +2,7 @@ import CompletionCore
 
 /// The status bar: file, record position, then a message, the search prompt or key hints.
 enum StatusBarView {
-    static let hints: [(String, String)] = [("q", "quit"), ("?", "help"), ("Tab", "pane"), ("/", "search"), ("[ ]", "record"), ("t", "tokens"), ("w", "wrap"), ("y", "copy")]
+    static let hints = Keymap.hints(Keymap.bindings, order: Keymap.normalHints)
 
     /// Keeps the end of a path, which names the file: `…/logs/today.jsonl`.
     static func truncateLeft(_ text: String, to width: Int) -> String {
@@ -18,7 +18,8 @@ enum StatusBarView {
         return "…" + out
     }
 
-    static let diffHints: [(String, String)] = [("q", "quit"), ("?", "help"), ("Esc", "back"), ("n N", "change"), ("u", "layout"), ("w", "whitespace")]
+    static let diffHints = Keymap.hints(Keymap.diffBindings, order: Keymap.diffHints)
+    static let aggregatesHints = Keymap.hints(Keymap.aggregatesBindings, order: Keymap.aggregatesHints)
 
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         grid.fill(rect, style: Theme.statusBar)
@@ -64,7 +65,7 @@ enum StatusBarView {
             return
         }
         if state.aggregates != nil {
-            drawHints([("Esc", "back"), ("j k", "move"), ("n", "next change"), ("Enter", "jump to it")], x: x, in: rect, into: &grid)
+            drawHints(aggregatesHints, x: x, in: rect, into: &grid)
             return
         }
         if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
@@ -75,7 +76,7 @@ enum StatusBarView {
     }
 
     /// Key hints from `x` on, as many as fit whole.
-    static func drawHints(_ hints: [(String, String)], x start: Int, in rect: Rect, into grid: inout Grid) {
+    static func drawHints(_ hints: [(keys: String, label: String)], x start: Int, in rect: Rect, into grid: inout Grid) {
         var x = start
         for (key, what) in hints {
             let need = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
@@ -85,11 +86,13 @@ enum StatusBarView {
         }
     }
 
-    /// "record 3/200", or "record 3 · 12 of 1,162,017" for a filtered log.
+    /// "record 3/200", or "record 154 · 12 of 200 records" for a filtered or sorted log: the record's own
+    /// number (as the records pane numbers it), not its row.
     static func position(_ state: AppState) -> String {
         let n = state.entries.count
         if let index = state.index, state.logFilter.isActive {
-            return n == 0 ? "0 of \(index.count) records" : "record \(state.selectedEntry + 1) · \(n) of \(index.count) records"
+            guard n > 0, let here = state.selectedPosition else { return "0 of \(index.count) records" }
+            return "record \(here) · \(n) of \(index.count) records"
         }
         return n == 0 ? "no records" : (n == 1 ? "1 record" : "record \(state.selectedEntry + 1)/\(n)")
     }
