@@ -274,7 +274,7 @@ enum DiffFixture {
 /// Long texts are compared off the UI loop: the view opens at once with the metadata and "comparing…",
 /// keys keep working, and the result arrives as an action.
 @Suite struct BackgroundDiffTests {
-    /// Two ~150 KB texts (over `DiffSession.backgroundBytes` together) that differ in a few words.
+    /// Two ~150 KB texts (over `DiffPanel.backgroundBytes` together) that differ in a few words.
     static func bigPair() throws -> AppState {
         let words = (0..<24_000).map { "word\($0 % 997)" }
         var changed = words
@@ -282,7 +282,7 @@ enum DiffFixture {
         func lines(_ w: [String]) -> String { stride(from: 0, to: w.count, by: 12).map { w[$0..<min($0 + 12, w.count)].joined(separator: " ") }.joined(separator: "\n") }
         let a = try DiffFixture.record(DiffFixture.response(model: "m", fingerprint: "fp_1", created: 1_751_000_000, text: lines(words), finish: "stop", prompt: 5, completion: 24_000), path: "big-a.json")
         let b = try DiffFixture.record(DiffFixture.response(model: "m", fingerprint: "fp_2", created: 1_751_000_009, text: lines(changed), finish: "stop", prompt: 5, completion: 24_000), path: "big-b.json")
-        #expect(a.choices[0].text.utf8.count + b.choices[0].text.utf8.count > DiffSession.backgroundBytes)
+        #expect(a.choices[0].text.utf8.count + b.choices[0].text.utf8.count > DiffPanel.backgroundBytes)
         return Fixture.state(records: [a, b], width: 100, height: 30)
     }
 

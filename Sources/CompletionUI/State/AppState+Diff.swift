@@ -10,18 +10,18 @@ extension AppState {
         guard oldIndex >= 0, oldIndex < records.count, newIndex >= 0, newIndex < records.count else { return [] }
         let a = records[oldIndex], b = records[newIndex]
         let (la, lb) = AppState.labels(a.source, b.source)
-        return openDiff(DiffSession(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
+        return openDiff(DiffPanel(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
     }
 
     /// Opens the diff view on two choices (positions) of the current record.
     @discardableResult
     public mutating func compareChoices(_ oldChoice: Int, _ newChoice: Int) -> [Effect] {
         guard let r = currentRecord, oldChoice < r.choices.count, newChoice < r.choices.count else { return [] }
-        return openDiff(DiffSession(old: r, new: r, oldChoice: oldChoice, newChoice: newChoice,
+        return openDiff(DiffPanel(old: r, new: r, oldChoice: oldChoice, newChoice: newChoice,
                                     oldLabel: "choice \(r.choices[oldChoice].index)", newLabel: "choice \(r.choices[newChoice].index)"))
     }
 
-    mutating func openDiff(_ session: DiffSession) -> [Effect] {
+    mutating func openDiff(_ session: DiffPanel) -> [Effect] {
         var session = session
         session.relayout(size: size)
         diff = session
@@ -30,7 +30,7 @@ extension AppState {
         return scheduleComparison()
     }
 
-    /// The background job for a diff session that waits for its text comparison.
+    /// The background job for a diff panel that waits for its text comparison.
     mutating func scheduleComparison() -> [Effect] {
         guard var d = diff, d.isComparing, d.pendingJob == nil else { return [] }
         let job = d.comparisonJob(id: nextJobID(), size: size)
@@ -39,7 +39,7 @@ extension AppState {
     }
 
     /// Takes a finished comparison into the diff view.
-    mutating func finishComparison(_ done: DiffSession, job: Int) {
+    mutating func finishComparison(_ done: DiffPanel, job: Int) {
         guard var d = diff, d.finishComparison(done, job: job) else { return }
         d.relayout(size: size)
         diff = d
@@ -87,7 +87,7 @@ extension AppState {
     mutating func compareFromInspector() -> [Effect] {
         if let mark = markedPosition, mark != selectedPosition, let a = record(at: mark), let b = currentRecord {
             let (la, lb) = AppState.labels(a.source, b.source)
-            return openDiff(DiffSession(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
+            return openDiff(DiffPanel(old: a, new: b, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
         }
         let count = currentRecord?.choices.count ?? 0
         guard count >= 2 else {

@@ -65,7 +65,7 @@ public struct AppState: Sendable {
     public var message: Message?
     public var search: Search?
     /// The diff view, when open: it takes the whole screen and its own keys until Esc.
-    public var diff: DiffSession?
+    public var diff: DiffPanel?
     /// The record marked with `m` as the baseline of a record diff; it stays on that record through sorts
     /// and filters.
     public var markedPosition: Position?

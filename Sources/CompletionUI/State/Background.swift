@@ -25,7 +25,7 @@ public struct BackgroundJob: Sendable, Hashable {
 public struct JobResult: Sendable, Hashable {
     public enum Value: Sendable {
         /// A diff session with its texts compared and laid out.
-        case comparedSession(DiffSession)
+        case comparedSession(DiffPanel)
         /// Positions of the entries a filter/sort selected, in display order.
         case selection([Int32])
         /// Aggregates of the selected entries.

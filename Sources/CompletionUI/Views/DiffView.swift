@@ -3,13 +3,13 @@ import CompletionCore
 /// The diff view: the metadata comparison on top, the compared text below (side by side or unified),
 /// drawn from the session's prepared rows for the rows in view only.
 enum DiffView {
-    static func draw(_ state: AppState, _ session: DiffSession, into grid: inout Grid) {
+    static func draw(_ state: AppState, _ session: DiffPanel, into grid: inout Grid) {
         let g = DiffGeometry(size: state.size, session: session)
         drawHeader(session, g.header, into: &grid)
         drawText(session, g, into: &grid)
     }
 
-    static func drawHeader(_ session: DiffSession, _ rect: Rect, into grid: inout Grid) {
+    static func drawHeader(_ session: DiffPanel, _ rect: Rect, into grid: inout Grid) {
         grid.fill(rect)
         let lines = DiffHeader.lines(session)
         let title = "Compare " + VisibleText.escape(session.oldLabel, .singleLine) + " → " + VisibleText.escape(session.newLabel, .singleLine)
@@ -24,7 +24,7 @@ enum DiffView {
         }
     }
 
-    static func drawText(_ session: DiffSession, _ g: DiffGeometry, into grid: inout Grid) {
+    static func drawText(_ session: DiffPanel, _ g: DiffGeometry, into grid: inout Grid) {
         grid.fill(g.textBox)
         let old = VisibleText.escape(session.oldLabel, .singleLine), new = VisibleText.escape(session.newLabel, .singleLine)
         let title = session.unified ? "Unified · − \(old) · + \(new)" : "Side by side · \(old) │ \(new)"

@@ -98,7 +98,7 @@ enum StatusBarView {
     }
 
     /// In the diff view: what is compared, the change position, then a message or the diff keys.
-    static func drawDiff(_ state: AppState, _ diff: DiffSession, in rect: Rect, into grid: inout Grid) {
+    static func drawDiff(_ state: AppState, _ diff: DiffPanel, in rect: Rect, into grid: inout Grid) {
         var x = rect.x
         x += grid.write(" diff ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.width)
         let n = diff.changeStarts.count
