@@ -2,8 +2,8 @@ import CompletionCore
 import Foundation
 import Testing
 
-/// A fake key, different on every run, so no test depends on one spelling. Tests never print it: they
-/// check `leaks(_:_:)` (a Bool), never an expression holding the text.
+/// A fake key, different on every run, so no test depends on one spelling. Tests never print it: failed
+/// expectations print the values of the expressions in them, so they only ever hold Bools computed before.
 func fakeKey() -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     return "sk-test-" + String((0..<40).map { _ in alphabet.randomElement() ?? "x" })
@@ -49,8 +49,9 @@ struct SecretRedactionTests {
         for form in echoedForms(of: key) {
             let out = redaction.redact(form.text)
             let leaked = leaks(out, key) || leaks(out.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "\r", with: ""), key)
+            let marked = out.contains("[redacted]")
             #expect(leaked == false, "form: \(form.name)")
-            #expect(out.contains("[redacted]"), "form: \(form.name)")
+            #expect(marked == true, "form: \(form.name)")
         }
     }
 
@@ -110,8 +111,10 @@ struct SecretRedactionTests {
             var out = stream.feed(Array(body[..<cut]))
             out += stream.feed(Array(body[cut...]))
             out += stream.finish()
-            #expect(leaks(String(decoding: out, as: UTF8.self), key) == false, "split at \(cut)")
-            #expect(out == whole, "split at \(cut)")
+            let leaked = leaks(String(decoding: out, as: UTF8.self), key)
+            let same = out == whole
+            #expect(leaked == false, "split at \(cut)")
+            #expect(same == true, "split at \(cut)")
         }
     }
 
@@ -138,10 +141,13 @@ struct SecretRedactionTests {
         feed.feed(stream.finish(), now: 0)
         feed.finish(now: 0)
         let record = try #require(feed.records.first)
-        #expect(leaks(record.choices.first?.text ?? "", key) == true, "the pieces assemble into the key")
+        let assembled = leaks(record.choices.first?.text ?? "", key)
+        #expect(assembled == true, "the pieces assemble into the key")
         let redacted = SecretRedaction(secrets: [key]).redact(record)
-        #expect(leaks(redacted.choices.first?.text ?? "", key) == false)
-        #expect(redacted.choices.first?.text == "[redacted]")
+        let leaked = leaks(redacted.choices.first?.text ?? "", key)
+        let replaced = redacted.choices.first?.text == "[redacted]"
+        #expect(leaked == false)
+        #expect(replaced == true)
     }
 
     @Test("Outbound: a line is redacted and every control is visible")
@@ -149,9 +155,10 @@ struct SecretRedactionTests {
         let key = fakeKey()
         Outbound.register(SecretRedaction(secrets: [key]))
         let line = Outbound.line("HTTP 403: \(key.prefix(8))\n\(key.dropFirst(8)) \u{1B}]52;c;aGk=\u{07}")
-        #expect(leaks(line, key) == false)
-        #expect(!line.unicodeScalars.contains { VisibleText.isUnsafe($0) })
-        #expect(!line.contains("\n"))
+        let (leaked, raw, broken) = (leaks(line, key), line.unicodeScalars.contains { VisibleText.isUnsafe($0) }, line.contains("\n"))
+        #expect(leaked == false)
+        #expect(raw == false)
+        #expect(broken == false)
     }
 }
 
@@ -168,15 +175,15 @@ struct EscapeSideDoorTests {
     @Test("PATH:LINE:COL lines escape the path and the message: one line, no control", arguments: corpus)
     func diagnostic(_ hostile: String) {
         let d = Diagnostic(path: "dir/\(hostile).jsonl", line: 3, column: 7, message: #"after the value of "\#(hostile)""#)
-        #expect(!Self.hasRawControl(d.description, allowNewlines: false))
+        expectNoRawControl(d.description, allowNewlines: false)
         let whole = Diagnostic(path: hostile, line: nil, column: nil, message: hostile)
-        #expect(!Self.hasRawControl(whole.description, allowNewlines: false))
+        expectNoRawControl(whole.description, allowNewlines: false)
     }
 
     @Test("--json writes C1 controls, DEL and bidi controls as \\u escapes", arguments: corpus)
     func jsonEscapes(_ hostile: String) throws {
         let text = JSONWriter.compact(.object(JSONObject(pairs: [(hostile, .string("x\(hostile)y"))])))
-        #expect(!Self.hasRawControl(text, allowNewlines: false))
+        expectNoRawControl(text, allowNewlines: false)
         // Still the same data.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String])
         #expect(object[hostile] == "x\(hostile)y")
@@ -196,7 +203,13 @@ struct EscapeSideDoorTests {
         let new = try #require(RecordLoader.loadAll(text: newText).records.first)
         let c = RecordComparison(old: old, new: new, pairs: nil, options: ComparisonOptions(ignoreWhitespace: false))
         let out = DiffReport(color: false).render(c, oldLabel: hostile, newLabel: "b")
-        #expect(!Self.hasRawControl(out, allowNewlines: true))
+        expectNoRawControl(out, allowNewlines: true)
         #expect(!out.split(separator: "\n").contains { $0.hasPrefix("b:1:1") })
     }
+}
+
+/// Expects no raw control in a text without ever printing the text (it holds hostile sequences).
+func expectNoRawControl(_ text: String, allowNewlines: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    let raw = EscapeSideDoorTests.hasRawControl(text, allowNewlines: allowNewlines)
+    #expect(raw == false, sourceLocation: sourceLocation)
 }
