@@ -91,67 +91,98 @@ public struct SecretRedaction: Sendable, Hashable {
 
     // MARK: - Matching
 
-    /// One unit of the text as matching sees it: a byte after decoding escapes, and where it came from.
-    private struct Unit {
-        var byte: UInt8
-        var start: Int
-        var end: Int
+    /// The text as matching sees it: bytes after decoding escapes, each with the byte range it came from.
+    private struct Decoded {
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        var ends: [Int] = []
+
+        mutating func append(_ byte: UInt8, _ start: Int, _ end: Int) {
+            bytes.append(byte)
+            starts.append(start)
+            ends.append(end)
+        }
     }
 
     /// The stretches of `bytes` (byte ranges, sorted, not overlapping) that hold a secret in some encoding.
+    ///
+    /// Each secret's windows of `minimumRun` bytes are hashed once; the text is scanned with a rolling hash,
+    /// only along runs of bytes that occur in the secret, and a hash hit is confirmed byte by byte.
+    /// - Complexity: O(n) in the text's bytes.
     public func matches(in bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         guard !secrets.isEmpty, !bytes.isEmpty else { return [] }
-        let units = Self.decode(bytes)
+        let text = Self.decode(bytes)
         var found: [Range<Int>] = []
         for secret in secrets {
-            let w = min(Self.minimumRun, secret.count)
-            var windows = Set<Window>()
-            var alphabet = [Bool](repeating: false, count: 256)
-            for b in secret { alphabet[Int(b)] = true }
-            for i in 0...(secret.count - w) { windows.insert(Window(secret[i..<(i + w)])) }
-            // Runs of units that are all in the secret's alphabet; only those long enough are looked up.
-            var run = 0
-            var open: (first: Int, last: Int)?
-            var i = 0
-            while i < units.count {
-                if alphabet[Int(units[i].byte)] { run += 1 } else { run = 0 }
-                if run >= w {
-                    let first = i - w + 1
-                    if windows.contains(Window(units[first...i].lazy.map(\.byte))) {
-                        if let o = open, first <= o.last + 1 {
-                            open = (o.first, i)
-                        } else {
-                            if let o = open { found.append(units[o.first].start..<units[o.last].end) }
-                            open = (first, i)
-                        }
-                    }
-                }
-                i += 1
+            text.bytes.withUnsafeBufferPointer { units in
+                Self.scan(units, for: secret) { first, last in found.append(text.starts[first]..<text.ends[last]) }
             }
-            if let o = open { found.append(units[o.first].start..<units[o.last].end) }
         }
         return Self.merged(found)
     }
 
-    /// Up to 12 bytes packed into two integers, for hashing windows cheaply.
-    private struct Window: Hashable {
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        init<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-            var n = 0
-            for b in bytes {
-                if n < 8 { high = high << 8 | UInt64(b) } else { low = low << 8 | UInt64(b) }
-                n += 1
-            }
-            low |= UInt64(n) << 56
+    private static let base: UInt64 = 1_099_511_628_211
+
+    /// Calls `report` with the first and last unit of every stretch of `units` made of windows of `secret`.
+    private static func scan(_ units: UnsafeBufferPointer<UInt8>, for secret: [UInt8], report: (Int, Int) -> Void) {
+        let w = min(minimumRun, secret.count)
+        guard units.count >= w else { return }
+        var top: UInt64 = 1  // base^(w-1)
+        for _ in 1..<w { top = top &* base }
+        var alphabet = [Bool](repeating: false, count: 256)
+        for b in secret { alphabet[Int(b)] = true }
+        // The hash of each window of the secret, and a 4096-bit filter of them.
+        var windowsByHash: [UInt64: [Int]] = [:]
+        var filter = [UInt64](repeating: 0, count: 64)
+        for j in 0...(secret.count - w) {
+            var h: UInt64 = 0
+            for k in j..<(j + w) { h = h &* base &+ UInt64(secret[k]) }
+            windowsByHash[h, default: []].append(j)
+            filter[Int(h >> 58)] |= 1 << ((h >> 52) & 63)
         }
+        var run = 0
+        var h: UInt64 = 0
+        var open: (first: Int, last: Int)?
+        for i in 0..<units.count {
+            let b = units[i]
+            guard alphabet[Int(b)] else {
+                run = 0
+                continue
+            }
+            run += 1
+            if run < w {
+                continue
+            } else if run == w {
+                h = 0
+                for k in (i - w + 1)...i { h = h &* base &+ UInt64(units[k]) }
+            } else {
+                h = (h &- UInt64(units[i - w]) &* top) &* base &+ UInt64(b)
+            }
+            guard filter[Int(h >> 58)] & (1 << ((h >> 52) & 63)) != 0, let candidates = windowsByHash[h] else { continue }
+            let first = i - w + 1
+            let hit = candidates.contains { j in
+                var k = 0
+                while k < w, units[first + k] == secret[j + k] { k += 1 }
+                return k == w
+            }
+            guard hit else { continue }
+            if let o = open, first <= o.last + 1 {
+                open = (o.first, i)
+            } else {
+                if let o = open { report(o.first, o.last) }
+                open = (first, i)
+            }
+        }
+        if let o = open { report(o.first, o.last) }
     }
 
-    /// The text as units, with JSON escapes (`\/`, `\uXXXX`, `\\`, `\"`) and percent escapes decoded and
-    /// line breaks (raw, or JSON `\n` and `\r`) left out, so a secret split across lines still matches.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> [Unit] {
-        var units: [Unit] = []
-        units.reserveCapacity(bytes.count)
+    /// The text with JSON escapes (`\/`, `\uXXXX`, `\\`, `\"`) and percent escapes decoded and line breaks
+    /// (raw, or JSON `\n` and `\r`) left out, so a secret split across lines still matches.
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Decoded {
+        var out = Decoded()
+        out.bytes.reserveCapacity(bytes.count)
+        out.starts.reserveCapacity(bytes.count)
+        out.ends.reserveCapacity(bytes.count)
         var i = 0
         let n = bytes.count
         while i < n {
@@ -165,43 +196,43 @@ public struct SecretRedaction: Sendable, Hashable {
                 case UInt8(ascii: "n"), UInt8(ascii: "r"):
                     i += 2
                 case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "\""):
-                    units.append(Unit(byte: next, start: i, end: i + 2))
+                    out.append(next, i, i + 2)
                     i += 2
                 case UInt8(ascii: "u") where i + 5 < n:
                     if let v = hexValue(bytes, from: i + 2, count: 4) {
-                        appendScalar(v, start: i, end: i + 6, to: &units)
+                        appendScalar(v, start: i, end: i + 6, to: &out)
                         i += 6
                     } else {
-                        units.append(Unit(byte: b, start: i, end: i + 1))
+                        out.append(b, i, i + 1)
                         i += 1
                     }
                 default:
-                    units.append(Unit(byte: b, start: i, end: i + 1))
+                    out.append(b, i, i + 1)
                     i += 1
                 }
             case UInt8(ascii: "%") where i + 2 < n:
                 if let v = hexValue(bytes, from: i + 1, count: 2) {
-                    units.append(Unit(byte: UInt8(truncatingIfNeeded: v), start: i, end: i + 3))
+                    out.append(UInt8(truncatingIfNeeded: v), i, i + 3)
                     i += 3
                 } else {
-                    units.append(Unit(byte: b, start: i, end: i + 1))
+                    out.append(b, i, i + 1)
                     i += 1
                 }
             default:
-                units.append(Unit(byte: b, start: i, end: i + 1))
+                out.append(b, i, i + 1)
                 i += 1
             }
         }
-        return units
+        return out
     }
 
-    private static func appendScalar(_ v: UInt32, start: Int, end: Int, to units: inout [Unit]) {
+    private static func appendScalar(_ v: UInt32, start: Int, end: Int, to out: inout Decoded) {
         if v == 0x0A || v == 0x0D { return }
         guard let scalar = Unicode.Scalar(v) else {
-            units.append(Unit(byte: 0xFF, start: start, end: end))
+            out.append(0xFF, start, end)
             return
         }
-        for b in String(Character(scalar)).utf8 { units.append(Unit(byte: b, start: start, end: end)) }
+        for b in String(Character(scalar)).utf8 { out.append(b, start, end) }
     }
 
     private static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, count: Int) -> UInt32? {
