@@ -26,8 +26,9 @@ func jsonEscaped(_ text: String) -> String {
 
 @Suite("hostile input: no raw control leaves on any channel")
 struct HostileInputTests {
-    @Test("parse errors quoting a hostile key name stay one escaped line on standard error", arguments: injectionCorpus)
-    func keyNameInParseError(_ hostile: String) throws {
+    @Test("parse errors quoting a hostile key name stay one escaped line on standard error", arguments: HostileText.all)
+    func keyNameInParseError(_ sample: HostileText) throws {
+        let hostile = sample.text
         // A missing comma after the value of the hostile key: the message quotes the key.
         let line = #"{"id":"x","\#(jsonEscaped(hostile))":1 "model":"m"}"#
         let path = try CLI.temporaryFile(Data((response + "\n" + line + "\n").utf8), name: "log.jsonl")
@@ -39,8 +40,9 @@ struct HostileInputTests {
         }
     }
 
-    @Test("a hostile file name cannot forge lines or reach the terminal", arguments: injectionCorpus)
-    func fileName(_ hostile: String) throws {
+    @Test("a hostile file name cannot forge lines or reach the terminal", arguments: HostileText.all)
+    func fileName(_ sample: HostileText) throws {
+        let hostile = sample.text
         let name = "log-" + hostile.replacingOccurrences(of: "/", with: "_") + ".jsonl"
         let path = try CLI.temporaryFile(Data((response + "\n{broken\n").utf8), name: name)
         for mode in [["--print"], ["--json"], ["stats"], ["diff", "Samples/ollama.json"]] {
@@ -54,8 +56,9 @@ struct HostileInputTests {
         expectNoRawControl(missing.stderr)
     }
 
-    @Test("diff prints differing extra key names escaped (exit 0: extras do not count)", arguments: injectionCorpus)
-    func diffExtraKeys(_ hostile: String) throws {
+    @Test("diff prints differing extra key names escaped (exit 0: extras do not count)", arguments: HostileText.all)
+    func diffExtraKeys(_ sample: HostileText) throws {
+        let hostile = sample.text
         let base = #"{"id":"a","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"same","finish_reason":"stop"}],"#
         let a = try CLI.temporaryFile(Data((base + #""\#(jsonEscaped(hostile))":1}"#).utf8), name: "a.json")
         let b = try CLI.temporaryFile(Data((base + #""\#(jsonEscaped(hostile))":2,"\#(jsonEscaped(hostile))x":"\#(jsonEscaped(hostile))"}"#).utf8), name: "b.json")
@@ -125,4 +128,16 @@ func expectNoRawControl(_ text: String, allowing allowed: Set<Unicode.Scalar> = 
                         sourceLocation: SourceLocation = #_sourceLocation) {
     let raw = hasRawControl(text, allowing: allowed)
     #expect(raw == false, Comment(rawValue: comment), sourceLocation: sourceLocation)
+}
+
+/// One sample of the corpus as a test argument, named by what it is: the test log shows the name, never
+/// the raw sequence (which would act on the terminal running the tests).
+struct HostileText: Sendable, CustomTestStringConvertible {
+    var name: String
+    var text: String
+    var testDescription: String { name }
+
+    static let names = ["OSC 0 title", "OSC 52 clipboard", "CSI clear", "DCS query", "C1 CSI", "C1 OSC", "DEL", "bidi override",
+                        "bidi isolate", "forged line"]
+    static let all = zip(names, injectionCorpus).map { HostileText(name: $0, text: $1) }
 }

@@ -172,16 +172,18 @@ struct EscapeSideDoorTests {
         text.unicodeScalars.contains { VisibleText.isUnsafe($0) && !(allowNewlines && $0 == "\n") }
     }
 
-    @Test("PATH:LINE:COL lines escape the path and the message: one line, no control", arguments: corpus)
-    func diagnostic(_ hostile: String) {
+    @Test("PATH:LINE:COL lines escape the path and the message: one line, no control", arguments: HostileText.all)
+    func diagnostic(_ sample: HostileText) {
+        let hostile = sample.text
         let d = Diagnostic(path: "dir/\(hostile).jsonl", line: 3, column: 7, message: #"after the value of "\#(hostile)""#)
         expectNoRawControl(d.description, allowNewlines: false)
         let whole = Diagnostic(path: hostile, line: nil, column: nil, message: hostile)
         expectNoRawControl(whole.description, allowNewlines: false)
     }
 
-    @Test("--json writes C1 controls, DEL and bidi controls as \\u escapes", arguments: corpus)
-    func jsonEscapes(_ hostile: String) throws {
+    @Test("--json writes C1 controls, DEL and bidi controls as \\u escapes", arguments: HostileText.all)
+    func jsonEscapes(_ sample: HostileText) throws {
+        let hostile = sample.text
         let text = JSONWriter.compact(.object(JSONObject(pairs: [(hostile, .string("x\(hostile)y"))])))
         expectNoRawControl(text, allowNewlines: false)
         // Still the same data.
@@ -194,8 +196,9 @@ struct EscapeSideDoorTests {
         #expect(JSONWriter.compact(.string("\u{9B}\u{7F}\u{202E}\u{2069}é€")) == #""\u009b\u007f\u202e\u2069é€""#)
     }
 
-    @Test("diff output escapes extra key names", arguments: corpus)
-    func diffKeyNames(_ hostile: String) throws {
+    @Test("diff output escapes extra key names", arguments: HostileText.all)
+    func diffKeyNames(_ sample: HostileText) throws {
+        let hostile = sample.text
         let a = #"{"id":"a","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x","finish_reason":"stop"}],"#
         let oldText = a + "\"" + JSONWriter.compact(.string(hostile)).dropFirst().dropLast() + "\":1}"
         let newText = a + "\"" + JSONWriter.compact(.string(hostile)).dropFirst().dropLast() + "\":2}"
@@ -212,4 +215,16 @@ struct EscapeSideDoorTests {
 func expectNoRawControl(_ text: String, allowNewlines: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
     let raw = EscapeSideDoorTests.hasRawControl(text, allowNewlines: allowNewlines)
     #expect(raw == false, sourceLocation: sourceLocation)
+}
+
+/// One sample of the corpus as a test argument, named by what it is: the test log shows the name, never
+/// the raw sequence (which would act on the terminal running the tests).
+struct HostileText: Sendable, CustomTestStringConvertible {
+    var name: String
+    var text: String
+    var testDescription: String { name }
+
+    static let names = ["OSC 0 title", "OSC 52 clipboard", "CSI clear", "DCS query", "C1 CSI", "C1 OSC", "DEL", "bidi override",
+                        "bidi isolate", "forged line"]
+    static let all = zip(names, EscapeSideDoorTests.corpus).map { HostileText(name: $0, text: $1) }
 }
