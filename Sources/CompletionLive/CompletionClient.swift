@@ -132,11 +132,11 @@ public struct CompletionClient: Sendable {
     ///   - onUpdate: called with the feed after each piece of the body arrives (for live display).
     /// - Returns: what arrived and how it ended. Never throws: failures are part of the result.
     public func send(_ request: CompletionRequest, onUpdate: @escaping @Sendable (StreamFeed, StreamTiming) -> Void = { _, _ in }) async -> LiveResult {
-        guard let limit = configuration.timeout else { return await exchange(request, onUpdate: onUpdate) }
+        guard let limit = configuration.timeout, limit > 0, limit.isFinite else { return await exchange(request, onUpdate: onUpdate) }
         let expired = Flag()
         let work = Task { await exchange(request, onUpdate: onUpdate) }
         let timer = Task {
-            try? await Task.sleep(nanoseconds: UInt64(max(0, min(limit, 1e9)) * 1e9))
+            try? await Task.sleep(nanoseconds: UInt64(min(limit, 1e9) * 1e9))
             if !Task.isCancelled {
                 expired.set()
                 work.cancel()
@@ -164,8 +164,8 @@ public struct CompletionClient: Sendable {
         }
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = HTTPClient.Configuration.Timeout(
-            connect: .milliseconds(Int64(configuration.connectTimeout * 1000)),
-            read: .milliseconds(Int64(configuration.readTimeout * 1000)))
+            connect: .milliseconds(Int64(Self.clamped(configuration.connectTimeout) * 1000)),
+            read: .milliseconds(Int64(Self.clamped(configuration.readTimeout) * 1000)))
         // One request per run: a refused connection is reported at once rather than retried until the
         // connect timeout (10 s by default) runs out.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -280,6 +280,12 @@ public struct CompletionClient: Sendable {
     private var hostDescription: String {
         guard let url = URL(string: configuration.baseURL), let host = url.host else { return redact(configuration.baseURL) }
         return url.port.map { "\(host):\($0)" } ?? host
+    }
+
+    /// Seconds as a finite, positive number small enough to convert to milliseconds without overflow
+    /// (up to about 31 years).
+    static func clamped(_ seconds: Double) -> Double {
+        seconds.isFinite ? min(max(seconds, 0.001), 1e9) : 1e9
     }
 
     static func format(_ seconds: Double) -> String {

@@ -258,6 +258,17 @@ struct RequestDataLossTests {
         #expect(RecordLoader.loadAll(path: save).records.first?.choices.first?.text.hasPrefix("The start") == true)
     }
 
+    @Test("huge timeouts are clamped rather than overflowing into a crash")
+    func hugeTimeouts() throws {
+        let server = try ReplayServer(script: .init())
+        let url = server.baseURL
+        server.stop()
+        let r = try CLI.run(["request", "--base-url", url, "--model", "m", "--prompt", "p",
+                             "--connect-timeout", "1e300", "--read-timeout", "1e300", "--timeout", "1e300"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot connect"))
+    }
+
     @Test("--save or --log naming the prompt file is refused (exit 2), however it is spelled", arguments: ["same", "dotted", "symlink"])
     func promptFileProtected(_ spelling: String) throws {
         let dir = try scratchDirectory()
