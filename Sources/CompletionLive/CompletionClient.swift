@@ -73,15 +73,25 @@ public struct ClientConfiguration: Sendable {
     public var apiKey: String?
     public var connectTimeout: Double
     public var readTimeout: Double
+    /// The most seconds a whole request may take, body included (a slow drip of bytes or endless
+    /// keep-alive comments each satisfy the read timeout); nil for no limit.
+    public var timeout: Double?
     /// The proxy from `HTTPS_PROXY`/`HTTP_PROXY` (or lower case), unless `NO_PROXY` names the host.
     public var proxy: (host: String, port: Int)?
 
-    public init(baseURL: String, apiKey: String?, connectTimeout: Double = 10, readTimeout: Double = 60, environment: [String: String] = [:]) {
+    public init(baseURL: String, apiKey: String?, connectTimeout: Double = 10, readTimeout: Double = 60, timeout: Double? = nil,
+                environment: [String: String] = [:]) {
         self.baseURL = baseURL
         self.apiKey = apiKey?.isEmpty == true ? nil : apiKey
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
+        self.timeout = timeout
         self.proxy = ClientConfiguration.proxy(for: baseURL, environment: environment)
+    }
+
+    /// What must never be shown: the API key and the base URL's password.
+    public var redaction: SecretRedaction {
+        SecretRedaction(secrets: [apiKey], urls: [baseURL])
     }
 
     /// The proxy to use for a URL from the usual environment variables.
@@ -112,12 +122,39 @@ public struct CompletionClient: Sendable {
         self.configuration = configuration
     }
 
-    /// Sends a request and follows its response until it ends, fails or the task is cancelled.
+    /// Sends a request and follows its response until it ends, fails, runs past `timeout` or the task is
+    /// cancelled.
+    ///
+    /// The body is redacted as it arrives, before it is parsed: every record built from it, shown, printed,
+    /// saved or logged, is free of the key and the base URL's password.
     /// - Parameters:
     ///   - request: what to send.
     ///   - onUpdate: called with the feed after each piece of the body arrives (for live display).
     /// - Returns: what arrived and how it ended. Never throws: failures are part of the result.
-    public func send(_ request: CompletionRequest, onUpdate: @Sendable (StreamFeed, StreamTiming) -> Void = { _, _ in }) async -> LiveResult {
+    public func send(_ request: CompletionRequest, onUpdate: @escaping @Sendable (StreamFeed, StreamTiming) -> Void = { _, _ in }) async -> LiveResult {
+        guard let limit = configuration.timeout, limit > 0, limit.isFinite else { return await exchange(request, onUpdate: onUpdate) }
+        let expired = Flag()
+        let work = Task { await exchange(request, onUpdate: onUpdate) }
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(min(limit, 1e9) * 1e9))
+            if !Task.isCancelled {
+                expired.set()
+                work.cancel()
+            }
+        }
+        var result = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        timer.cancel()
+        if expired.isSet {
+            // However the cut-off surfaced (cancelled, connection closed), it was the time limit.
+            switch result.failure {
+            case .http?, nil: break
+            default: result.failure = .timeout("the request took longer than \(Self.format(limit)) s (--timeout)")
+            }
+        }
+        return result
+    }
+
+    private func exchange(_ request: CompletionRequest, onUpdate: @Sendable (StreamFeed, StreamTiming) -> Void) async -> LiveResult {
         let start = Self.now()
         let endpoint = CompletionRequest.endpoint(baseURL: configuration.baseURL)
         // Records are labelled with where they came from; the endpoint holds no secret (the key is a header).
@@ -127,8 +164,8 @@ public struct CompletionClient: Sendable {
         }
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = HTTPClient.Configuration.Timeout(
-            connect: .milliseconds(Int64(configuration.connectTimeout * 1000)),
-            read: .milliseconds(Int64(configuration.readTimeout * 1000)))
+            connect: .milliseconds(Int64(Self.clamped(configuration.connectTimeout) * 1000)),
+            read: .milliseconds(Int64(Self.clamped(configuration.readTimeout) * 1000)))
         // One request per run: a refused connection is reported at once rather than retried until the
         // connect timeout (10 s by default) runs out.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -149,6 +186,7 @@ public struct CompletionClient: Sendable {
 
         var status: Int?
         var failure: LiveFailure?
+        var redactor = StreamRedactor(configuration.redaction)
         do {
             try await HTTPClient.withHTTPClient(configuration: httpConfiguration) { client in
                 // The whole exchange may last as long as the stream does; the read timeout bounds each wait.
@@ -164,7 +202,7 @@ public struct CompletionClient: Sendable {
                 }
                 for try await buffer in response.body {
                     try Task.checkCancellation()
-                    feed.feed(Array(buffer.readableBytesView), now: Self.now())
+                    feed.feed(redactor.feed(Array(buffer.readableBytesView)), now: Self.now())
                     onUpdate(feed, StreamTiming(start: start, now: Self.now(), feed: feed))
                 }
             }
@@ -175,6 +213,10 @@ public struct CompletionClient: Sendable {
             // Once the response has begun, a dropped connection means the stream was cut.
             if status != nil, case .connection? = failure { failure = .streamCut }
         }
+        // A cancelled run ends here too: whatever was held back to check for a split secret still counts.
+        if Task.isCancelled, failure == nil { failure = .cancelled }
+        let rest = redactor.finish()
+        if !rest.isEmpty { feed.feed(rest, now: Self.now()) }
         feed.finish(now: Self.now())
         if failure == nil, let status, feed.firstByteAt == nil {
             failure = .emptyResponse(status: status)
@@ -188,16 +230,18 @@ public struct CompletionClient: Sendable {
         return LiveResult(feed: feed, failure: failure, status: status, timing: timing)
     }
 
-    private func httpFailure(status: Int, headers: HTTPHeaders, bytes: [UInt8], feed: inout StreamFeed) -> LiveFailure {
+    private func httpFailure(status: Int, headers: HTTPHeaders, bytes raw: [UInt8], feed: inout StreamFeed) -> LiveFailure {
+        // Redacted before anything reads it: the error object, the message and the record all come from this.
+        let bytes = configuration.redaction.redact(bytes: raw)
         var error: APIError?
         var events: [LoadEvent] = []
         bytes.withUnsafeBufferPointer { buf in
             _ = RecordLoader.load(bytes: buf, path: feed.path) { events.append($0) }
         }
         for case .record(let record) in events where record.kind == .error {
-            error = record.error.map(redacted)
+            error = record.error
         }
-        let text = redact(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if error != nil {
             // The error record is shown and may be saved: it gets the redacted body, never the key.
             feed.feed(Array(text.utf8), now: Self.now())
@@ -205,14 +249,8 @@ public struct CompletionClient: Sendable {
         return .http(status: status, error: error, retryAfter: headers.first(name: "retry-after"), body: text)
     }
 
-    private func redacted(_ e: APIError) -> APIError {
-        var e = e
-        e.message = e.message.map(redact)
-        return e
-    }
-
     private func redact(_ text: String) -> String {
-        SecretRedaction.redact(text, key: configuration.apiKey)
+        configuration.redaction.redact(text)
     }
 
     /// Turns transport errors into messages a person can act on.
@@ -244,6 +282,12 @@ public struct CompletionClient: Sendable {
         return url.port.map { "\(host):\($0)" } ?? host
     }
 
+    /// Seconds as a finite, positive number small enough to convert to milliseconds without overflow
+    /// (up to about 31 years).
+    static func clamped(_ seconds: Double) -> Double {
+        seconds.isFinite ? min(max(seconds, 0.001), 1e9) : 1e9
+    }
+
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
@@ -251,6 +295,14 @@ public struct CompletionClient: Sendable {
     static func now() -> Double {
         Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
+}
+
+/// A flag set once from another task.
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 private extension String {

@@ -15,6 +15,31 @@ struct CompletionTUICommand: AsyncParsableCommand {
         subcommands: [Open.self, DiffCommand.self, RequestCommand.self, StatsCommand.self],
         defaultSubcommand: Open.self
     )
+
+    /// Runs the command. Bad usage (ArgumentParser's validation errors, EX_USAGE 64 by default) exits 2, as
+    /// the README and every command's help say; messages on standard error go through `Outbound`, since
+    /// they may quote arguments.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Swift.print(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty {
+                for line in message.split(separator: "\n", omittingEmptySubsequences: false) { StandardError.print(String(line)) }
+            }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
 }
 
 enum CompletionTUIVersion {
@@ -217,12 +242,13 @@ struct Open: ParsableCommand {
     }
 }
 
-/// Buffered standard output.
+/// Buffered standard output. Each write is a whole piece (a record's report, a JSON line), so secrets
+/// registered with `Outbound` are redacted per write, before buffering can split them.
 struct StandardOutput {
     private var buffer: [UInt8] = []
 
     mutating func write(_ bytes: [UInt8]) {
-        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: Outbound.redacted(bytes: bytes))
         if buffer.count >= 1 << 16 { flush() }
     }
 
@@ -243,8 +269,10 @@ struct StandardOutput {
     }
 }
 
+/// Standard error: one line per message, secrets redacted and every control character visible (messages
+/// quote file names, key names and server bodies).
 enum StandardError {
     static func print(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((Outbound.line(line) + "\n").utf8))
     }
 }

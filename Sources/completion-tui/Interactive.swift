@@ -205,7 +205,7 @@ func runInteractive(_ session: InspectorSession, keysFromTTY: Bool) -> Int32 {
     do {
         terminal = try CursesTerminal(keysFromTTY: keysFromTTY || isatty(STDIN_FILENO) != 1)
     } catch {
-        FileHandle.standardError.write(Data("completion-tui: \(error); printing the report instead\n".utf8))
+        StandardError.print("completion-tui: \(error); printing the report instead")
         return -1
     }
     defer { session.stop() }

@@ -95,7 +95,6 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
 final class RequestSession: InspectorSession, @unchecked Sendable {
     let client: CompletionClient
     let request: CompletionRequest
-    let key: String?
     /// Called with each finished run (on a background thread): saves and logs it.
     let finished: @Sendable (LiveResult, Mailbox) -> Void
     private let lock = NSLock()
@@ -107,10 +106,9 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     private var lastResult: LiveResult?
     private var sequence = 0
 
-    init(client: CompletionClient, request: CompletionRequest, key: String?, finished: @escaping @Sendable (LiveResult, Mailbox) -> Void) {
+    init(client: CompletionClient, request: CompletionRequest, finished: @escaping @Sendable (LiveResult, Mailbox) -> Void) {
         self.client = client
         self.request = request
-        self.key = key
         self.finished = finished
     }
 
@@ -121,7 +119,8 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     }
 
     func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
-        AppState(live: [client.configuration.baseURL], size: size, clock: clock, canRerun: true, localeWarning: localeWarning)
+        // The base URL may carry a password (http://user:pass@host): shown redacted.
+        AppState(live: [client.configuration.redaction.redact(client.configuration.baseURL)], size: size, clock: clock, canRerun: true, localeWarning: localeWarning)
     }
 
     var isLive: Bool {
@@ -166,15 +165,18 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     private func publish(run: Int, records: [CompletionRecord], diagnostics runDiagnostics: [Diagnostic], status: String,
                          running: Bool, failed: Bool, to mailbox: Mailbox, selectNewest: Bool = false) {
         lock.lock()
+        // What the screen shows is redacted whole: a secret streamed a few characters per chunk is only
+        // whole in the assembled text.
+        let redaction = client.configuration.redaction
         runs[run - 1] = records.enumerated().map { i, r in
-            var r = r
+            var r = redaction.redact(r)
             r.source = RecordSource(path: "run \(run)", line: i + 1)
             return r
         }
         if !running { diagnostics += runDiagnostics }
         sequence += 1
         let update = LiveUpdate(records: runs.flatMap { $0 }, diagnostics: diagnostics,
-                                status: SecretRedaction.redact(status, key: key), running: running, failed: failed,
+                                status: Outbound.line(status), running: running, failed: failed,
                                 selectNewest: selectNewest, sequence: sequence)
         lock.unlock()
         mailbox.post(.liveUpdated(update))

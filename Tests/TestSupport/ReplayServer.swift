@@ -28,6 +28,11 @@ public final class ReplayServer: @unchecked Sendable {
             self.headDelay = headDelay
             self.steps = steps
         }
+
+        /// A script answering with a status given as a number.
+        public init(statusCode: Int, headers: [(String, String)], steps: [Step]) {
+            self.init(status: HTTPResponseStatus(statusCode: statusCode), headers: headers, steps: steps)
+        }
     }
 
     /// What the server received.

@@ -44,18 +44,44 @@ public struct JSONWriter {
         }
     }
 
-    /// Writes a JSON string literal, escaping quotes, backslashes and every control character.
+    /// Writes a JSON string literal, escaping quotes, backslashes and every control character: C0, DEL,
+    /// C1 (U+0080–U+009F) and the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+    /// become `\u` escapes, so the text is still data when the JSON is shown on a terminal.
     /// Runs of bytes that need no escape are copied in one go: most response text has only a few newlines.
     public mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { buf in
             var runStart = 0
-            for i in 0..<buf.count {
+            var i = 0
+            while i < buf.count {
                 let b = buf[i]
-                guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 else { i += 1; continue }
+                if b >= 0x7F {
+                    // Multi-byte: only C1 controls (C2 80–9F) and bidi controls (E2 80 AA–AE, E2 81 A6–A9).
+                    let scalar: UInt32?
+                    let length: Int
+                    if b == 0x7F {
+                        (scalar, length) = (0x7F, 1)
+                    } else if b == 0xC2, i + 1 < buf.count, (0x80...0x9F).contains(buf[i + 1]) {
+                        (scalar, length) = (UInt32(buf[i + 1]), 2)
+                    } else if b == 0xE2, i + 2 < buf.count,
+                              (buf[i + 1] == 0x80 && (0xAA...0xAE).contains(buf[i + 2])) || (buf[i + 1] == 0x81 && (0xA6...0xA9).contains(buf[i + 2])) {
+                        (scalar, length) = (0x2000 | UInt32(buf[i + 1] & 0x3F) << 6 | UInt32(buf[i + 2] & 0x3F), 3)
+                    } else {
+                        (scalar, length) = (nil, 1)
+                    }
+                    guard let scalar else { i += length; continue }
+                    if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
+                    append("\\u")
+                    for shift in stride(from: 12, through: 0, by: -4) { bytes.append(Self.hexDigits[Int(scalar >> UInt32(shift) & 0xF)]) }
+                    i += length
+                    runStart = i
+                    continue
+                }
                 if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                runStart = i + 1
+                i += 1
+                runStart = i
                 switch b {
                 case 0x22: append("\\\"")
                 case 0x5C: append("\\\\")

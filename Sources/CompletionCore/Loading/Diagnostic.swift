@@ -14,8 +14,11 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// The compiler-style message line.
+    /// The compiler-style message line. The path and the message (which may quote a key name from the
+    /// input) are escaped: a control character in either cannot reach the terminal or forge another line.
     public var description: String {
+        let path = VisibleText.escape(path, .singleLine)
+        let message = VisibleText.escape(message, .singleLine)
         if let line {
             return "\(path):\(line):\(column ?? 1): error: \(message)"
         }

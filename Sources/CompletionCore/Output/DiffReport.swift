@@ -16,9 +16,11 @@ public struct DiffReport {
         var out = ""
         out += paint("--- \(safe(oldLabel))", "1;31") + "\n"
         out += paint("+++ \(safe(newLabel))", "1;32") + "\n"
-        let width = (c.fields.map { $0.name.count }.max() ?? 0) + 2
-        for f in c.fields where !(f.old == nil && f.new == nil) {
-            let name = f.name.padding(toLength: width, withPad: " ", startingAt: 0)
+        // Field names include extra keys from the input: escaped like values.
+        let names = c.fields.map { safe($0.name) }
+        let width = (names.map { DisplayWidth.of($0) }.max() ?? 0) + 2
+        for (f, shownName) in zip(c.fields, names) where !(f.old == nil && f.new == nil) {
+            let name = shownName + String(repeating: " ", count: max(0, width - DisplayWidth.of(shownName)))
             if f.changed {
                 var line = "! \(name)\(safe(f.old ?? "—")) → \(safe(f.new ?? "—"))"
                 if let d = f.delta { line += "  (\(d))" }

@@ -75,21 +75,6 @@ public struct CompletionRequest: Sendable, Hashable {
     }
 }
 
-/// Removes an API key from text that may echo it (error bodies, URLs, messages).
-public enum SecretRedaction {
-    /// Replaces every occurrence of the key, and OpenAI-style masked key fragments (`sk-ab***wxyz`), with
-    /// `[redacted]`.
-    public static func redact(_ text: String, key: String?) -> String {
-        var out = text
-        if let key, key.count >= 4 {
-            out = out.replacingOccurrences(of: key, with: "[redacted]")
-        }
-        // Masked keys still reveal a prefix and a suffix of the key.
-        out = out.replacingOccurrences(of: #"sk-[A-Za-z0-9_\-]*\*+[A-Za-z0-9_\-]*"#, with: "[redacted]", options: .regularExpression)
-        return out
-    }
-}
-
 extension CompletionRequest {
     /// "asked for 2 choices, got 1" when a server returned fewer choices than `n` asked for (some ignore `n`).
     public func choiceShortfall(in record: CompletionRecord) -> String? {
