@@ -85,14 +85,17 @@ struct LoaderFuzzTests {
 
     static func expectSafeOutputs(_ data: Data, path: String) {
         let (records, diagnostics) = RecordLoader.loadAll(text: String(decoding: data, as: UTF8.self), path: path)
-        _ = diagnostics.map(\.description)
+        for d in diagnostics where d.description.unicodeScalars.contains(where: VisibleText.isUnsafe) {
+            Issue.record("\(path): a diagnostic carries a terminal control: \(d.description.debugDescription)")
+        }
         let report = Report(now: 1.7e9, timeZone: TimeZone(identifier: "UTC") ?? .current)
         for record in records {
             var writer = JSONWriter()
             RecordJSON.writeLine(record, to: &writer)
             let line = writer.bytes.dropLast()
-            if line.contains(where: { $0 < 0x20 }) {
-                Issue.record("\(path): a raw control byte in --json")
+            // C0 and C1 controls, DEL and bidi overrides leave --json as \u escapes only.
+            if String(decoding: line, as: UTF8.self).unicodeScalars.contains(where: VisibleText.isUnsafe) {
+                Issue.record("\(path): a raw control character in --json")
             }
             // Foundation's reader refuses numbers it cannot hold (`1e999999`), which --json keeps as written:
             // those lines are checked against the JSON grammar alone.
@@ -105,7 +108,11 @@ struct LoaderFuzzTests {
             if text.unicodeScalars.contains(where: { VisibleText.isUnsafe($0) && $0 != "\n" }) {
                 Issue.record("\(path): the report carries a terminal control")
             }
-            _ = RecordComparison(old: record, new: records[0])
+            let comparison = RecordComparison(old: record, new: records[0])
+            let diff = DiffReport(color: false).render(comparison, oldLabel: "a", newLabel: path)
+            if diff.unicodeScalars.contains(where: { VisibleText.isUnsafe($0) && $0 != "\n" }) {
+                Issue.record("\(path): the diff report carries a terminal control")
+            }
         }
     }
 }
