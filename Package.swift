@@ -26,12 +26,20 @@ let package = Package(
             ]
         ),
 
+        // The program: the run loop behind the `Terminal` protocol, its mailbox for background work, and
+        // the sources of updates (files, the log index, standard input, live requests).
+        .target(
+            name: "CompletionProgram",
+            dependencies: ["CompletionCore", "CompletionLive", "CompletionUI"]
+        ),
+
         // The command-line tool: argument parsing and wiring.
         .executableTarget(
             name: "completion-tui",
             dependencies: [
                 "CompletionCore",
                 "CompletionLive",
+                "CompletionProgram",
                 "CompletionUI",
                 "CursesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -66,6 +74,10 @@ let package = Package(
             name: "CompletionUITests",
             dependencies: ["CompletionUI", "CompletionCore"],
             exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "ProgramTests",
+            dependencies: ["CompletionProgram", "CompletionUI", "CompletionCore"]
         ),
         .testTarget(
             name: "EndToEndTests",

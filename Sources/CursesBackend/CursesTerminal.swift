@@ -2,16 +2,9 @@ import CNCurses
 import CompletionUI
 import Foundation
 
-/// What the terminal reports between frames.
-public enum TerminalEvent: Sendable, Hashable {
-    case key(Key)
-    case mouse(MouseEvent)
-    case resize(Size)
-}
-
 /// The curses session: setup and teardown, colours, input and drawing a grid. The only code that talks to
 /// the terminal.
-public final class CursesTerminal {
+public final class CursesTerminal: Terminal {
     public enum SetupError: Error, CustomStringConvertible {
         case noTerminal(String)
         public var description: String {
@@ -28,7 +21,6 @@ public final class CursesTerminal {
     private let input: UnsafeMutablePointer<FILE>?
     private let output: UnsafeMutablePointer<FILE>
     private var colors: ColorPairs?
-    private var previous: Grid?
     private var closed = false
 
     /// Starts curses.
@@ -117,17 +109,14 @@ public final class CursesTerminal {
 
     // MARK: - Input
 
-    /// How long `nextEvent` waits for a key before returning nil.
-    public func setPollInterval(milliseconds: Int) {
-        guard milliseconds != pollInterval else { return }
-        pollInterval = milliseconds
-        wtimeout(ct_stdscr(), Int32(milliseconds))
-    }
-
     private var pollInterval = 250
 
     /// Waits briefly for input; nil when nothing came (the caller checks for quit signals and waits again).
-    public func nextEvent() -> TerminalEvent? {
+    public func nextEvent(timeoutMilliseconds: Int) -> Action? {
+        if timeoutMilliseconds != pollInterval {
+            pollInterval = timeoutMilliseconds
+            wtimeout(ct_stdscr(), Int32(timeoutMilliseconds))
+        }
         var code: Int32 = 0
         let r = ct_get_wch(&code)
         if r == ERR { return nil }
@@ -137,7 +126,7 @@ public final class CursesTerminal {
         return characterKey(code)
     }
 
-    private func characterKey(_ code: Int32) -> TerminalEvent? {
+    private func characterKey(_ code: Int32) -> Action? {
         switch code {
         case 9: return .key(.tab)
         case 10, 13: return .key(.enter)
@@ -152,7 +141,7 @@ public final class CursesTerminal {
         }
     }
 
-    private func functionKey(_ code: Int32) -> TerminalEvent? {
+    private func functionKey(_ code: Int32) -> Action? {
         switch code {
         case ct_key_up(): return .key(.up)
         case ct_key_down(): return .key(.down)
@@ -170,7 +159,6 @@ public final class CursesTerminal {
             var h: Int32 = 0, w: Int32 = 0
             ct_getmaxyx(ct_stdscr(), &h, &w)
             size = Size(width: Int(w), height: Int(h))
-            previous = nil
             return .resize(size)
         case ct_key_mouse():
             var y: Int32 = 0, x: Int32 = 0
@@ -187,20 +175,13 @@ public final class CursesTerminal {
 
     // MARK: - Drawing
 
-    /// Copies a grid to the screen, writing only cells that changed since the last frame.
-    public func draw(_ grid: Grid) {
-        let full = previous == nil || previous?.width != grid.width || previous?.height != grid.height
-        if full { werase(ct_stdscr()) }
+    /// Writes the cells it is given (the program computes them against the previous frame), then shows them.
+    public func draw(_ changes: GridChanges) {
+        if changes.clearsScreen { werase(ct_stdscr()) }
         var scalars: [wchar_t] = []
-        for y in 0..<grid.height {
-            for x in 0..<grid.width {
-                let cell = grid[x, y]
-                if cell.width == 0 { continue }
-                if !full, let p = previous, p[x, y] == cell { continue }
-                put(cell, x: x, y: y, scratch: &scalars)
-            }
+        for change in changes.cells {
+            put(change.cell, x: change.x, y: change.y, scratch: &scalars)
         }
-        previous = grid
         wnoutrefresh(ct_stdscr())
         doupdate()
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CompletionCore
+import CompletionProgram
 import CompletionLive
 import Foundation
 

@@ -42,6 +42,13 @@ public struct Grid: Sendable, Hashable {
         cells[i] = cell
     }
 
+    /// Writes one cell as a terminal would show it: a wide cell also takes the next column.
+    public mutating func place(_ cell: Cell, x: Int, y: Int) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        set(x, y, cell)
+        if cell.width == 2, x + 1 < width { cells[y * width + x + 1] = .continuation }
+    }
+
     /// Writes text from (x, y), clipped to `limit` columns (default: to the grid's edge).
     /// Text must already be escaped: newlines and controls are not interpreted.
     /// - Returns: the number of columns written.

@@ -5,7 +5,7 @@ import Foundation
 
 /// A response arriving on standard input (`curl -N … | completion-tui -`): shown growing chunk by chunk;
 /// keys come from `/dev/tty` meanwhile, and the response stays for inspection when the input ends.
-final class StdinSession: InspectorSession, @unchecked Sendable {
+public final class StdinSession: InspectorSession, @unchecked Sendable {
     private let lock = NSLock()
     private var feed = StreamFeed(path: "-")
     private var stopped = false
@@ -14,22 +14,24 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
     private var sequence = 0
     private let start = ProcessInfo.processInfo.systemUptime
 
-    func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
+    public init() {}
+
+    public func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
         AppState(live: ["-"], size: size, clock: clock, canRerun: false, localeWarning: localeWarning)
     }
 
-    var isLive: Bool {
+    public var isLive: Bool {
         lock.lock(); defer { lock.unlock() }
         return !stopped
     }
 
     /// What was read, for the messages printed after the inspector closes.
-    var result: (records: [CompletionRecord], diagnostics: [Diagnostic]) {
+    public var result: (records: [CompletionRecord], diagnostics: [Diagnostic]) {
         lock.lock(); defer { lock.unlock() }
         return (feed.records, feed.diagnostics)
     }
 
-    func start(_ mailbox: Mailbox) {
+    public func start(_ mailbox: Mailbox) {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while true {
@@ -67,7 +69,7 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
                           failed: failed, sequence: sequence)
     }
 
-    func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
+    public func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
         guard case .cancelLive = effect else { return false }
         lock.lock()
         guard !stopped else { lock.unlock(); return true }
@@ -81,7 +83,7 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
         return true
     }
 
-    func stop() {
+    public func stop() {
         lock.lock(); defer { lock.unlock() }
         if !stopped { feed.finish(now: Self.now()); stopped = true }
     }
@@ -92,9 +94,9 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
 /// `completion-tui request` on a terminal: the response shown growing, `r` sends the request again, every
 /// run kept as a record (`run 1`, `run 2`, …) so any two can be compared in the diff view. Each finished
 /// run is saved and logged as the options say.
-final class RequestSession: InspectorSession, @unchecked Sendable {
-    let client: CompletionClient
-    let request: CompletionRequest
+public final class RequestSession: InspectorSession, @unchecked Sendable {
+    public let client: CompletionClient
+    public let request: CompletionRequest
     /// Called with each finished run (on a background thread): saves and logs it.
     let finished: @Sendable (LiveResult, Mailbox) -> Void
     private let lock = NSLock()
@@ -106,29 +108,29 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     private var lastResult: LiveResult?
     private var sequence = 0
 
-    init(client: CompletionClient, request: CompletionRequest, finished: @escaping @Sendable (LiveResult, Mailbox) -> Void) {
+    public init(client: CompletionClient, request: CompletionRequest, finished: @escaping @Sendable (LiveResult, Mailbox) -> Void) {
         self.client = client
         self.request = request
         self.finished = finished
     }
 
     /// The last run's outcome, for the exit status.
-    var last: LiveResult? {
+    public var last: LiveResult? {
         lock.lock(); defer { lock.unlock() }
         return lastResult
     }
 
-    func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
+    public func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
         // The base URL may carry a password (http://user:pass@host): shown redacted.
         AppState(live: [client.configuration.redaction.redact(client.configuration.baseURL)], size: size, clock: clock, canRerun: true, localeWarning: localeWarning)
     }
 
-    var isLive: Bool {
+    public var isLive: Bool {
         lock.lock(); defer { lock.unlock() }
         return runningRun != nil
     }
 
-    func start(_ mailbox: Mailbox) { send(mailbox) }
+    public func start(_ mailbox: Mailbox) { send(mailbox) }
 
     private func send(_ mailbox: Mailbox) {
         lock.lock()
@@ -182,7 +184,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
         mailbox.post(.liveUpdated(update))
     }
 
-    func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
+    public func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
         switch effect {
         case .cancelLive:
             stop()
@@ -195,7 +197,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         lock.lock()
         let running = task
         lock.unlock()
@@ -203,7 +205,7 @@ final class RequestSession: InspectorSession, @unchecked Sendable {
     }
 
     /// Waits for a run cut short by quitting to be saved and logged.
-    func waitForRun() async {
+    public func waitForRun() async {
         let running = lock.withLock { task }
         await running?.value
     }

@@ -1,0 +1,141 @@
+import Foundation
+
+/// What `completion-tui stats` writes: the aggregates of one or more logs as aligned tables for people, or
+/// as one JSON document for scripts. Every name from a file (models, fingerprints, paths) is escaped.
+public enum StatsReport {
+    /// One log given on the command line: its aggregates, or why it could not be read (or was cut short).
+    public struct File: Sendable {
+        public var path: String
+        public var aggregates: LogAggregates?
+        public var problem: Diagnostic?
+
+        public init(path: String, aggregates: LogAggregates?, problem: Diagnostic?) {
+            self.path = path
+            self.aggregates = aggregates
+            self.problem = problem
+        }
+    }
+
+    // MARK: - Table
+
+    public static func table(_ a: LogAggregates, files: [File]) -> String {
+        var lines: [String] = []
+        let span = [a.first, a.last].compactMap { $0.flatMap(iso) }
+        lines.append("\(files.count) \(files.count == 1 ? "file" : "files"), \(a.records) records (\(a.errors) API errors), "
+                     + "\(a.choices) choices, \(a.invalid) invalid lines" + (span.count == 2 ? ", \(span[0]) … \(span[1])" : ""))
+        let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST"]
+        func groupRows(_ groups: [LogAggregates.Group]) -> [[String]] {
+            groups.map { g in
+                [g.name ?? "(none)", String(g.records), TokenArithmetic.sumText(g.promptTokens), TokenArithmetic.sumText(g.completionTokens), TokenArithmetic.sumText(g.totalTokens),
+                 g.first.flatMap(iso) ?? "-", g.last.flatMap(iso) ?? "-"]
+            }
+        }
+        lines.append("")
+        lines += aligned([["MODEL"] + groupHeader] + groupRows(a.models), rightAligned: 1...4)
+        lines.append("")
+        lines += aligned([["FINGERPRINT"] + groupHeader] + groupRows(a.fingerprints), rightAligned: 1...4)
+        lines.append("")
+        let reasonRows = a.finishReasons.map { r in
+            [r.reason.map { $0.isEmpty ? "\"\"" : $0 } ?? "(none)", String(r.choices), String(format: "%.1f%%", r.share * 100)]
+        }
+        lines += aligned([["FINISH REASON", "CHOICES", "SHARE"]] + reasonRows, rightAligned: 1...2)
+        // Fingerprint changes, per file, for models that had more than one.
+        var changes: [[String]] = []
+        for f in files {
+            guard let agg = f.aggregates else { continue }
+            for t in agg.timelines where t.changes.count > 1 {
+                for c in t.changes {
+                    changes.append([t.model ?? "(none)", c.fingerprint ?? "(none)", c.created.flatMap(iso) ?? "-", String(c.records),
+                                    files.count > 1 ? f.path : ""])
+                }
+            }
+        }
+        if !changes.isEmpty {
+            lines.append("")
+            var header = ["MODEL", "FINGERPRINT", "FROM", "RECORDS"]
+            if files.count > 1 { header.append("FILE") } else { changes = changes.map { Array($0.dropLast()) } }
+            lines += aligned([header] + changes, rightAligned: 3...3)
+        }
+        lines.append("")
+        lines.append("INVALID LINES  \(a.invalid)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Columns padded to their widest cell, measured in terminal columns.
+    static func aligned(_ rows: [[String]], rightAligned: ClosedRange<Int>) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (k, cell) in row.enumerated() { widths[k] = max(widths[k], DisplayWidth.of(VisibleText.escape(cell, VisibleText.Options(keepNewlines: false)))) }
+        }
+        return rows.map { row in
+            row.enumerated().map { k, cell in
+                let shown = VisibleText.escape(cell, VisibleText.Options(keepNewlines: false))
+                let pad = String(repeating: " ", count: max(0, widths[k] - DisplayWidth.of(shown)))
+                return rightAligned.contains(k) ? pad + shown : (k == row.count - 1 ? shown : shown + pad)
+            }.joined(separator: "  ")
+        }
+    }
+
+    static func iso(_ seconds: Double) -> String? {
+        Timestamp(raw: .null, seconds: seconds, isFractional: seconds != seconds.rounded()).iso8601
+    }
+
+    // MARK: - JSON
+
+    public static func json(_ a: LogAggregates, files: [File]) -> String {
+        func time(_ s: Double?) -> JSONValue { s.flatMap(iso).map(JSONValue.string) ?? .null }
+        func int(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
+        // A token sum beyond the range of a 64-bit integer is null: the table says "out of range".
+        func sum(_ i: Int) -> JSONValue { TokenArithmetic.isOutOfRange(i) ? .null : int(i) }
+        func string(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+        func group(_ key: String, _ g: LogAggregates.Group) -> JSONValue {
+            .object(JSONObject(pairs: [
+                (key, string(g.name)), ("records", int(g.records)), ("prompt_tokens", sum(g.promptTokens)),
+                ("completion_tokens", sum(g.completionTokens)), ("total_tokens", sum(g.totalTokens)),
+                ("records_without_usage", int(g.recordsWithoutUsage)), ("first", time(g.first)), ("last", time(g.last)),
+            ]))
+        }
+        let fileValues: [JSONValue] = files.map { f in
+            var o = JSONObject(pairs: [("path", .string(f.path))])
+            if let agg = f.aggregates {
+                o.append("records", int(agg.records))
+                o.append("invalid_lines", int(agg.invalid))
+                o.append("fingerprint_timeline", .array(agg.timelines.map { t in
+                    .object(JSONObject(pairs: [
+                        ("model", string(t.model)),
+                        ("changes", .array(t.changes.map { c in
+                            .object(JSONObject(pairs: [("fingerprint", string(c.fingerprint)), ("first", time(c.created)),
+                                                       ("first_entry", int(c.firstPosition)), ("records", int(c.records))]))
+                        })),
+                    ]))
+                }))
+            }
+            o.append("error", f.problem.map { .string($0.message) } ?? .null)
+            return .object(o)
+        }
+        let document = JSONValue.object(JSONObject(pairs: [
+            ("records", int(a.records)),
+            ("errors", int(a.errors)),
+            ("invalid_lines", int(a.invalid)),
+            ("choices", int(a.choices)),
+            ("first", time(a.first)),
+            ("last", time(a.last)),
+            ("models", .array(a.models.map { group("model", $0) })),
+            ("fingerprints", .array(a.fingerprints.map { group("system_fingerprint", $0) })),
+            ("finish_reasons", .array(a.finishReasons.map { r in
+                .object(JSONObject(pairs: [("finish_reason", string(r.reason)), ("choices", int(r.choices)),
+                                           ("share", .number(JSONNumber(r.share)))]))
+            })),
+            ("completion_tokens_histogram", .object(JSONObject(pairs: [
+                ("buckets", .array(a.completionTokens.counts.enumerated().map { k, c in
+                    let r = LogAggregates.Histogram.bounds(k)
+                    return .object(JSONObject(pairs: [("from", int(r.lowerBound)), ("to", int(r.upperBound)), ("records", int(c))]))
+                })),
+                ("missing", int(a.completionTokens.missing)),
+            ]))),
+            ("files", .array(fileValues)),
+        ]))
+        return JSONWriter.pretty(document) + "\n"
+    }
+}
