@@ -129,12 +129,15 @@ public struct CompletionClient: Sendable {
     /// saved or logged, is free of the key and the base URL's password.
     /// - Parameters:
     ///   - request: what to send.
-    ///   - onUpdate: called with the feed after each piece of the body arrives (for live display).
+    ///   - onUpdate: called with the feed after each piece of the body arrives.
+    ///   - onBytes: called with each piece of the body as it is read, redacted, and the time it arrived
+    ///     (`now()`'s clock): a live display feeds these to a feed of its own.
     /// - Returns: what arrived and how it ended. Never throws: failures are part of the result.
-    public func send(_ request: CompletionRequest, onUpdate: @escaping @Sendable (StreamFeed, StreamTiming) -> Void = { _, _ in }) async -> LiveResult {
-        guard let limit = configuration.timeout, limit > 0, limit.isFinite else { return await exchange(request, onUpdate: onUpdate) }
+    public func send(_ request: CompletionRequest, onUpdate: @escaping @Sendable (StreamFeed, StreamTiming) -> Void = { _, _ in },
+                     onBytes: @escaping @Sendable ([UInt8], Double) -> Void = { _, _ in }) async -> LiveResult {
+        guard let limit = configuration.timeout, limit > 0, limit.isFinite else { return await exchange(request, onUpdate: onUpdate, onBytes: onBytes) }
         let expired = Flag()
-        let work = Task { await exchange(request, onUpdate: onUpdate) }
+        let work = Task { await exchange(request, onUpdate: onUpdate, onBytes: onBytes) }
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(min(limit, 1e9) * 1e9))
             if !Task.isCancelled {
@@ -154,7 +157,8 @@ public struct CompletionClient: Sendable {
         return result
     }
 
-    private func exchange(_ request: CompletionRequest, onUpdate: @Sendable (StreamFeed, StreamTiming) -> Void) async -> LiveResult {
+    private func exchange(_ request: CompletionRequest, onUpdate: @Sendable (StreamFeed, StreamTiming) -> Void,
+                          onBytes: @escaping @Sendable ([UInt8], Double) -> Void) async -> LiveResult {
         let start = Self.now()
         let endpoint = CompletionRequest.endpoint(baseURL: configuration.baseURL)
         // Records are labelled with where they came from; the endpoint holds no secret (the key is a header).
@@ -197,12 +201,14 @@ public struct CompletionClient: Sendable {
                     for try await buffer in response.body {
                         if bytes.count < 1 << 20 { bytes.append(contentsOf: buffer.readableBytesView) }
                     }
-                    failure = httpFailure(status: Int(response.status.code), headers: response.headers, bytes: bytes, feed: &feed)
+                    failure = httpFailure(status: Int(response.status.code), headers: response.headers, bytes: bytes, feed: &feed, onBytes: onBytes)
                     return
                 }
                 for try await buffer in response.body {
                     try Task.checkCancellation()
-                    feed.feed(redactor.feed(Array(buffer.readableBytesView)), now: Self.now())
+                    let piece = redactor.feed(Array(buffer.readableBytesView)), at = Self.now()
+                    feed.feed(piece, now: at)
+                    if !piece.isEmpty { onBytes(piece, at) }
                     onUpdate(feed, StreamTiming(start: start, now: Self.now(), feed: feed))
                 }
             }
@@ -216,7 +222,11 @@ public struct CompletionClient: Sendable {
         // A cancelled run ends here too: whatever was held back to check for a split secret still counts.
         if Task.isCancelled, failure == nil { failure = .cancelled }
         let rest = redactor.finish()
-        if !rest.isEmpty { feed.feed(rest, now: Self.now()) }
+        if !rest.isEmpty {
+            let at = Self.now()
+            feed.feed(rest, now: at)
+            onBytes(rest, at)
+        }
         feed.finish(now: Self.now())
         if failure == nil, let status, feed.firstByteAt == nil {
             failure = .emptyResponse(status: status)
@@ -230,7 +240,8 @@ public struct CompletionClient: Sendable {
         return LiveResult(feed: feed, failure: failure, status: status, timing: timing)
     }
 
-    private func httpFailure(status: Int, headers: HTTPHeaders, bytes raw: [UInt8], feed: inout StreamFeed) -> LiveFailure {
+    private func httpFailure(status: Int, headers: HTTPHeaders, bytes raw: [UInt8], feed: inout StreamFeed,
+                             onBytes: @Sendable ([UInt8], Double) -> Void) -> LiveFailure {
         // Redacted before anything reads it: the error object, the message and the record all come from this.
         let bytes = configuration.redaction.redact(bytes: raw)
         var error: APIError?
@@ -244,7 +255,9 @@ public struct CompletionClient: Sendable {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if error != nil {
             // The error record is shown and may be saved: it gets the redacted body, never the key.
-            feed.feed(Array(text.utf8), now: Self.now())
+            let at = Self.now()
+            feed.feed(Array(text.utf8), now: at)
+            onBytes(Array(text.utf8), at)
         }
         return .http(status: status, error: error, retryAfter: headers.first(name: "retry-after"), body: text)
     }
@@ -292,7 +305,7 @@ public struct CompletionClient: Sendable {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 
-    static func now() -> Double {
+    public static func now() -> Double {
         Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }

@@ -5,19 +5,16 @@ import Foundation
 
 /// A response arriving on standard input (`curl -N … | completion-tui -`): shown growing chunk by chunk;
 /// keys come from `/dev/tty` meanwhile, and the response stays for inspection when the input ends.
+///
+/// It only reports what happens (opened, bytes, ended); the state makes the records and the status line.
 public final class StdinSession: InspectorSession, @unchecked Sendable {
     private let lock = NSLock()
-    private var feed = StreamFeed(path: "-")
     private var stopped = false
-    /// Esc stopped the reading before the input ended.
-    private var cancelled = false
-    private var sequence = 0
-    private let start = ProcessInfo.processInfo.systemUptime
 
     public init() {}
 
     public func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
-        AppState(live: ["-"], size: size, clock: clock, canRerun: false, localeWarning: localeWarning)
+        AppState(live: "-", source: .standardInput, size: size, clock: clock, localeWarning: localeWarning)
     }
 
     public var isLive: Bool {
@@ -25,13 +22,8 @@ public final class StdinSession: InspectorSession, @unchecked Sendable {
         return !stopped
     }
 
-    /// What was read, for the messages printed after the inspector closes.
-    public var result: (records: [CompletionRecord], diagnostics: [Diagnostic]) {
-        lock.lock(); defer { lock.unlock() }
-        return (feed.records, feed.diagnostics)
-    }
-
     public func start(_ mailbox: Mailbox) {
+        mailbox.post(.live(.started(run: 1, at: Self.now())))
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while true {
@@ -39,74 +31,53 @@ public final class StdinSession: InspectorSession, @unchecked Sendable {
                 if n < 0 && errno == EINTR { continue }
                 lock.lock()
                 if stopped { lock.unlock(); return }
-                if n <= 0 {
-                    feed.finish(now: Self.now())
-                    stopped = true
-                } else {
-                    feed.feed(Array(buffer[0..<n]), now: Self.now())
-                }
-                let update = makeUpdate()
-                let done = stopped
+                if n <= 0 { stopped = true }
                 lock.unlock()
-                mailbox.post(.liveUpdated(update))
-                if done { return }
+                if n <= 0 {
+                    mailbox.post(.live(.ended(run: 1, at: Self.now(), failure: nil, cancelled: false, note: nil)))
+                    return
+                }
+                mailbox.post(.live(.bytes(run: 1, Array(buffer[0..<n]), at: Self.now())))
             }
         }
         thread.stackSize = 4 << 20
         thread.start()
     }
 
-    /// Under `lock`.
-    private func makeUpdate() -> LiveUpdate {
-        sequence += 1
-        let timing = StreamTiming(start: start, now: Self.now(), feed: feed)
-        var status = (cancelled ? "stopped" : stopped ? "ended" : "streaming") + " · " + timing.summary
-        if feed.firstByteAt == nil { status = stopped ? "nothing arrived on standard input" : "waiting for the first bytes…" }
-        // A stream stopped on purpose is not a failed one.
-        let failed = stopped && !cancelled && (!feed.diagnostics.isEmpty || (feed.chunkCount > 0 && !feed.sawDone && feed.records.last?.choices.contains { $0.finishReason == nil } == true))
-        if failed, feed.diagnostics.isEmpty { status += " · the stream ended without a finish reason" }
-        return LiveUpdate(records: feed.visibleRecords, diagnostics: feed.diagnostics, status: status, running: !stopped,
-                          failed: failed, sequence: sequence)
-    }
-
     public func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {
         guard case .cancelLive = effect else { return false }
         lock.lock()
-        guard !stopped else { lock.unlock(); return true }
+        let wasRunning = !stopped
         // The reading thread may be blocked in read(): it drops what comes later.
-        feed.finish(now: Self.now())
         stopped = true
-        cancelled = true
-        let update = makeUpdate()
         lock.unlock()
-        mailbox.post(.liveUpdated(update))
+        if wasRunning { mailbox.post(.live(.ended(run: 1, at: Self.now(), failure: nil, cancelled: true, note: nil))) }
         return true
     }
 
     public func stop() {
-        lock.lock(); defer { lock.unlock() }
-        if !stopped { feed.finish(now: Self.now()); stopped = true }
+        lock.withLock { stopped = true }
     }
 
-    static func now() -> Double { ProcessInfo.processInfo.systemUptime }
+    static func now() -> Double { CompletionClient.now() }
 }
 
 /// `completion-tui request` on a terminal: the response shown growing, `r` sends the request again, every
 /// run kept as a record (`run 1`, `run 2`, …) so any two can be compared in the diff view. Each finished
 /// run is saved and logged as the options say.
+///
+/// It only reports what happens to each run (sent, bytes, ended and how); the state makes the records,
+/// their labels and the status line.
 public final class RequestSession: InspectorSession, @unchecked Sendable {
     public let client: CompletionClient
     public let request: CompletionRequest
     /// Called with each finished run (on a background thread): saves and logs it.
     let finished: @Sendable (LiveResult, Mailbox) -> Void
     private let lock = NSLock()
-    private var runs: [[CompletionRecord]] = []
-    private var diagnostics: [Diagnostic] = []
     private var task: Task<Void, Never>?
-    /// The run in progress (1-based), if any.
+    private var runCount = 0
     private var runningRun: Int?
     private var lastResult: LiveResult?
-    private var sequence = 0
 
     public init(client: CompletionClient, request: CompletionRequest, finished: @escaping @Sendable (LiveResult, Mailbox) -> Void) {
         self.client = client
@@ -114,7 +85,7 @@ public final class RequestSession: InspectorSession, @unchecked Sendable {
         self.finished = finished
     }
 
-    /// The last run's outcome, for the exit status.
+    /// The last run's outcome, for the exit status and the report after the inspector closes.
     public var last: LiveResult? {
         lock.lock(); defer { lock.unlock() }
         return lastResult
@@ -122,7 +93,9 @@ public final class RequestSession: InspectorSession, @unchecked Sendable {
 
     public func makeState(size: Size, clock: Clock, localeWarning: String?) -> AppState {
         // The base URL may carry a password (http://user:pass@host): shown redacted.
-        AppState(live: [client.configuration.redaction.redact(client.configuration.baseURL)], size: size, clock: clock, canRerun: true, localeWarning: localeWarning)
+        let redaction = client.configuration.redaction
+        return AppState(live: redaction.redact(client.configuration.baseURL), source: .requests, redaction: redaction,
+                        size: size, clock: clock, localeWarning: localeWarning)
     }
 
     public var isLive: Bool {
@@ -135,19 +108,16 @@ public final class RequestSession: InspectorSession, @unchecked Sendable {
     private func send(_ mailbox: Mailbox) {
         lock.lock()
         guard runningRun == nil else { lock.unlock(); return }
-        runs.append([])
-        let run = runs.count
+        runCount += 1
+        let run = runCount
         runningRun = run
         lock.unlock()
-        publish(run: run, records: [], diagnostics: [], status: "run \(run) · sending…", running: true, failed: false, to: mailbox, selectNewest: run > 1)
+        mailbox.post(.live(.started(run: run, at: CompletionClient.now())))
         let (client, request) = (client, request)
         let task = Task { [self] in
-            let result = await client.send(request) { feed, timing in
-                self.publish(run: run, records: feed.visibleRecords, diagnostics: feed.diagnostics,
-                             status: "run \(run) · streaming · " + timing.summary, running: true, failed: false, to: mailbox)
-            }
-            var status = "run \(run) · \(result.failure?.summary ?? "done") · " + result.timing.summary
-            if let record = result.feed.records.last, let note = request.choiceShortfall(in: record) { status += " · " + note }
+            let result = await client.send(request, onBytes: { bytes, at in
+                mailbox.post(.live(.bytes(run: run, bytes, at: at)))
+            })
             // Saved and logged before the run shows as done, so quitting then loses nothing.
             finished(result, mailbox)
             lock.withLock {
@@ -155,33 +125,15 @@ public final class RequestSession: InspectorSession, @unchecked Sendable {
                 self.task = nil
                 lastResult = result
             }
-            publish(run: run, records: result.feed.records, diagnostics: result.feed.diagnostics, status: status,
-                    running: false, failed: result.failure != nil, to: mailbox)
+            let cancelled: Bool
+            if case .cancelled? = result.failure { cancelled = true } else { cancelled = false }
+            let note = result.feed.records.last.flatMap { request.choiceShortfall(in: $0) }
+            mailbox.post(.live(.ended(run: run, at: CompletionClient.now(), failure: cancelled ? nil : result.failure.map { Outbound.line($0.summary) },
+                                      cancelled: cancelled, note: note)))
         }
         lock.lock()
         if runningRun == run { self.task = task }
         lock.unlock()
-    }
-
-    /// Relabels a run's records (`run 2`) and posts every run's records.
-    private func publish(run: Int, records: [CompletionRecord], diagnostics runDiagnostics: [Diagnostic], status: String,
-                         running: Bool, failed: Bool, to mailbox: Mailbox, selectNewest: Bool = false) {
-        lock.lock()
-        // What the screen shows is redacted whole: a secret streamed a few characters per chunk is only
-        // whole in the assembled text.
-        let redaction = client.configuration.redaction
-        runs[run - 1] = records.enumerated().map { i, r in
-            var r = redaction.redact(r)
-            r.source = RecordSource(path: "run \(run)", line: i + 1)
-            return r
-        }
-        if !running { diagnostics += runDiagnostics }
-        sequence += 1
-        let update = LiveUpdate(records: runs.flatMap { $0 }, diagnostics: diagnostics,
-                                status: Outbound.line(status), running: running, failed: failed,
-                                selectNewest: selectNewest, sequence: sequence)
-        lock.unlock()
-        mailbox.post(.liveUpdated(update))
     }
 
     public func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {

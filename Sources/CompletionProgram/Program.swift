@@ -128,7 +128,8 @@ public final class IndexSession: InspectorSession, @unchecked Sendable {
 }
 
 /// Actions from other threads for the UI loop: background job results and session updates. Index updates
-/// are coalesced (only the newest snapshot matters, from the earliest changed entry).
+/// are coalesced (only the newest snapshot matters, from the earliest changed entry), and so are bytes of a
+/// live run that arrive before the loop takes them.
 public final class Mailbox: @unchecked Sendable {
     /// Where background jobs run: on a concurrent queue, or wherever a test says.
     public typealias JobRunner = @Sendable (_ job: BackgroundJob, _ done: @escaping @Sendable (Action) -> Void) -> Void
@@ -160,13 +161,12 @@ public final class Mailbox: @unchecked Sendable {
     }
 
     /// One action standing for an update not shown yet and a newer one of the same source, or nil when
-    /// both must be handled: the newest picture, with the earliest changed entry of an index and a new
-    /// run's request to be selected kept.
+    /// both must be handled: the newest index snapshot from the earliest changed entry, and the bytes of
+    /// one live run that arrived together.
     public static func merge(_ older: Action, _ newer: Action) -> Action? {
         switch (older, newer) {
-        case (.liveUpdated(let o), .liveUpdated(var n)):
-            n.selectNewest = n.selectNewest || o.selectNewest
-            return .liveUpdated(n)
+        case (.live(let o), .live(let n)):
+            return LiveFact.merge(o, n).map(Action.live)
         case (.indexUpdated(let o), .indexUpdated(var n)):
             n.firstChanged = min(n.firstChanged, o.firstChanged)
             return .indexUpdated(n)
@@ -231,10 +231,17 @@ public enum Program {
         }
     }
 
+    /// How the program ended.
+    public struct Outcome: Sendable {
+        /// 0 after `q`, 128 + the signal after SIGTERM, SIGHUP or SIGINT.
+        public var status: Int32
+        /// The state as it was last shown (what a live source delivered, for the messages afterwards).
+        public var state: AppState
+    }
+
     /// Runs until `q` (or a quit effect) or a signal, then restores the terminal.
-    /// - Returns: the exit status: 0 after `q`, 128 + the signal after SIGTERM, SIGHUP or SIGINT.
     public static func run(_ session: InspectorSession, terminal: Terminal, mailbox: Mailbox = Mailbox(),
-                           options: Options = Options()) -> Int32 {
+                           options: Options = Options()) -> Outcome {
         defer { session.stop() }
         var state = session.makeState(size: terminal.size, clock: options.clock, localeWarning: terminal.localeWarning)
         var pending = session.initialEffects(&state)
@@ -245,7 +252,7 @@ public enum Program {
         var status: Int32 = 0
         if options.exitAfterFirstFrame {
             terminal.shutdown()
-            return 0
+            return Outcome(status: 0, state: state)
         }
         loop: while true {
             for effect in pending {
@@ -285,7 +292,7 @@ public enum Program {
             shown = frame
         }
         terminal.shutdown()
-        return status
+        return Outcome(status: status, state: state)
     }
 }
 

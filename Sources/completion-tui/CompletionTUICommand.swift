@@ -1,6 +1,7 @@
 import ArgumentParser
 import CompletionCore
 import CompletionProgram
+import CompletionUI
 import Foundation
 
 @main
@@ -167,7 +168,7 @@ struct Open: ParsableCommand {
             for d in snapshot.diagnostics { StandardError.print(d.description) }
             return 2
         }
-        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false)
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false).status
         if status < 0 {
             index.waitUntilComplete()
             return writeReport([path])
@@ -184,9 +185,10 @@ struct Open: ParsableCommand {
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
     private func openLive() -> Int32 {
         let session = StdinSession()
-        let status = runInteractive(session, keysFromTTY: true)
+        let (status, state) = runInteractive(session, keysFromTTY: true)
         if status < 0 { return writeReport(["-"]) }
-        let (records, diagnostics) = session.result
+        let records = state?.live?.runs.last?.feed.records ?? []
+        let diagnostics = state?.live?.runs.last?.feed.diagnostics ?? []
         for d in diagnostics { StandardError.print(d.description) }
         if status > 0 { return status }
         // Nothing at all on standard input is an error too.
@@ -221,7 +223,7 @@ struct Open: ParsableCommand {
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
         let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
-        let status = runInteractive(session, keysFromTTY: inputs.contains("-"))
+        let status = runInteractive(session, keysFromTTY: inputs.contains("-")).status
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

@@ -3,28 +3,29 @@ import CompletionUI
 import CursesBackend
 import Foundation
 
-/// Runs the inspector on the real terminal and returns the exit status: 0 after `q`, 128 + the signal after
-/// SIGTERM/SIGHUP/SIGINT, or -1 when no terminal could be set up (the caller prints the report instead).
+/// Runs the inspector on the real terminal. Returns the exit status (0 after `q`, 128 + the signal after
+/// SIGTERM/SIGHUP/SIGINT, or -1 when no terminal could be set up: the caller prints the report instead) and
+/// the last state shown.
 /// - Parameters:
 ///   - session: what to show and where updates come from.
 ///   - keysFromTTY: read keys from `/dev/tty` because standard input carries data.
-func runInteractive(_ session: InspectorSession, keysFromTTY: Bool) -> Int32 {
+func runInteractive(_ session: InspectorSession, keysFromTTY: Bool) -> (status: Int32, state: AppState?) {
     let terminal: CursesTerminal
     do {
         terminal = try CursesTerminal(keysFromTTY: keysFromTTY || isatty(STDIN_FILENO) != 1)
     } catch {
         StandardError.print("completion-tui: \(error); printing the report instead")
-        return -1
+        return (-1, nil)
     }
     let environment = ProcessInfo.processInfo.environment
     let firstFrame = FirstFrame()
     let options = Program.Options(exitAfterFirstFrame: environment["COMPLETION_TUI_EXIT_AFTER_FIRST_FRAME"] != nil,
                                   onFirstFrame: { firstFrame.time = Timings.processUptime() })
-    let status = Program.run(session, terminal: terminal, options: options)
+    let outcome = Program.run(session, terminal: terminal, options: options)
     if environment["COMPLETION_TUI_TIMINGS"] != nil {
         FileHandle.standardError.write(Data((Timings.report(firstFrame: firstFrame.time) + "\n").utf8))
     }
-    return status
+    return (outcome.status, outcome.state)
 }
 
 /// When the first frame was on screen, written once from the UI thread.

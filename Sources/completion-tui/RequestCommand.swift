@@ -110,7 +110,7 @@ struct RequestCommand: AsyncParsableCommand {
             }
             // The UI loop blocks its thread: it gets its own, not one of the few async workers.
             let status: Int32 = await withCheckedContinuation { continuation in
-                let thread = Thread { continuation.resume(returning: runInteractive(session, keysFromTTY: false)) }
+                let thread = Thread { continuation.resume(returning: runInteractive(session, keysFromTTY: false).status) }
                 thread.stackSize = 8 << 20
                 thread.start()
             }

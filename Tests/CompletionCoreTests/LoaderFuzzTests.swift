@@ -14,19 +14,6 @@ struct LoaderFuzzTests {
     static let rounds = Int(ProcessInfo.processInfo.environment["COMPLETION_TUI_FUZZ_ROUNDS"] ?? "") ?? 24
     static let onlySeed = UInt64(ProcessInfo.processInfo.environment["COMPLETION_TUI_FUZZ_SEED"] ?? "")
 
-    /// splitmix64: the same inputs on every machine.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-    }
-
     static let insertions: [[UInt8]] = [
         "9223372036854775807", "-9223372036854775809", "18446744073709551616", "1e999999", "-0.0e-400", "NaN",
         "\u{1B}]52;c;aGk=\u{07}", "\u{1B}[2J", "\u{1B}P+q\u{1B}\\", "\u{9B}31m", "\u{202E}", "\u{2066}", "\u{7F}",
@@ -37,7 +24,7 @@ struct LoaderFuzzTests {
         "\"choices\":[{\"index\":-1,\"text\":null}],", "data: ", "data: [DONE]\n\n", ": keepalive\n",
     ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]]
 
-    static func mutate(_ input: [UInt8], _ g: inout Generator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ g: inout SplitMix) -> [UInt8] {
         var bytes = input
         for _ in 0..<(1 + g.int(4)) {
             let at = g.int(bytes.count + 1)
@@ -74,7 +61,7 @@ struct LoaderFuzzTests {
             for round in 0..<Self.rounds {
                 let seed = UInt64(n) << 32 | UInt64(round)
                 if let only = Self.onlySeed, only != seed { continue }
-                var g = Generator(state: seed)
+                var g = SplitMix(state: seed)
                 let bytes = Self.mutate(sample.bytes, &g)
                 let path = "\(sample.name)#\(seed)"
                 expectAgreement(Data(bytes), path: path, options: LogIndex.Options(firstChunkBytes: 1 + g.int(900), chunkBytes: 64 + g.int(4000)))
@@ -115,4 +102,9 @@ struct LoaderFuzzTests {
             }
         }
     }
+}
+
+extension SplitMix {
+    /// A number in 0..<n (0 when n ≤ 0): the same on every machine for a seed.
+    mutating func int(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
 }

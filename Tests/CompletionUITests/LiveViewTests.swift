@@ -3,79 +3,123 @@ import CompletionCore
 import Foundation
 import Testing
 
-/// A response arriving live: the text grows in place, Esc/^C cancel, `r` re-runs, runs compare.
+/// A response arriving live, fed as the bytes a server or a pipe sends: the text grows in place, the
+/// status line follows from the runs, Esc/^C cancel, `r` re-runs, runs compare.
 @Suite struct LiveViewTests {
-    static func record(_ text: String, finish: String? = nil, run: Int = 1) throws -> CompletionRecord {
+    /// One streamed chunk of a text completion, as an SSE event.
+    static func chunk(_ text: String, finish: String? = nil) -> [UInt8] {
         let reason = finish.map { "\"\($0)\"" } ?? "null"
-        let quoted = String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
-        let json = #"{"id":"cmpl-live","object":"text_completion","created":1751000000,"model":"tiny","choices":[{"index":0,"text":"# + quoted + #","finish_reason":"# + reason + "}]}"
-        var r = try #require(RecordLoader.loadAll(text: json, path: "run \(run)").records.first)
-        r.source = RecordSource(path: "run \(run)", line: 1)
-        return r
+        let quoted = String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+        return Array(("data: {\"id\":\"cmpl-live\",\"object\":\"text_completion\",\"created\":1751000000,\"model\":\"tiny\",\"choices\":[{\"index\":0,\"text\":\(quoted),\"finish_reason\":\(reason)}]}\n\n").utf8)
     }
 
-    static func update(_ records: [CompletionRecord], running: Bool, status: String = "streaming", selectNewest: Bool = false, sequence: Int) -> Action {
-        .liveUpdated(LiveUpdate(records: records, diagnostics: [], status: status, running: running, failed: false, selectNewest: selectNewest, sequence: sequence))
+    static let done = Array("data: [DONE]\n\n".utf8)
+
+    static func standardInput(width: Int = 80, height: Int = 20) -> AppState {
+        AppState(live: "-", source: .standardInput, size: Size(width: width, height: height), clock: Fixture.clock)
     }
 
     @Test func theTextGrowsInPlaceAndTheStatusSaysSo() throws {
-        var state = AppState(live: ["-"], size: Size(width: 80, height: 20), clock: Fixture.clock, canRerun: false)
-        #expect(state.screen.contains("waiting for the first bytes"))
-        state.reduce(Self.update([try Self.record("Once upon")], running: true, status: "streaming · first token 0.20 s", sequence: 1))
+        var state = Self.standardInput()
+        state.reduce(.live(.started(run: 1, at: 100)))
+        #expect(state.screen.contains("● waiting for the first bytes"))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("Once upon"), at: 100.25)))
         #expect(state.screen.contains("Once upon"))
-        #expect(state.screen.contains("● streaming · first token 0.20 s"))
-        state.reduce(Self.update([try Self.record("Once upon a time, in a loopback server")], running: true, sequence: 2))
+        #expect(state.screen.contains("● streaming · first token 0.25 s"))
+        state.reduce(.live(.bytes(run: 1, Self.chunk(" a time, in a loopback server"), at: 100.5)))
         #expect(state.screen.contains("in a loopback server"))
-        state.reduce(Self.update([try Self.record("Once upon a time, in a loopback server.", finish: "stop")], running: false, status: "ended · elapsed 1.00 s", sequence: 3))
+        state.reduce(.live(.bytes(run: 1, Self.chunk(".", finish: "stop") + Self.done, at: 101)))
+        state.reduce(.live(.ended(run: 1, at: 101, failure: nil, cancelled: false, note: nil)))
         let screen = state.screen
-        #expect(screen.contains("ended · elapsed 1.00 s"))
+        #expect(screen.contains("ended · first token 0.25 s"))
         #expect(!screen.contains("●"))
+        #expect(!screen.contains("✖"))
         #expect(screen.contains("stop"))
     }
 
+    @Test func aStreamCutWithoutAFinishReasonIsAFailure() throws {
+        var state = Self.standardInput(width: 140)
+        state.reduce(.live(.started(run: 1, at: 0)))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("half a sen"), at: 0.1)))
+        state.reduce(.live(.ended(run: 1, at: 0.2, failure: nil, cancelled: false, note: nil)))
+        #expect(state.screen.contains("✖ ended"))
+        #expect(state.screen.contains("the stream ended without a finish reason"))
+    }
+
+    @Test func nothingOnStandardInputIsSaid() throws {
+        var state = Self.standardInput()
+        state.reduce(.live(.started(run: 1, at: 0)))
+        state.reduce(.live(.ended(run: 1, at: 0.1, failure: nil, cancelled: false, note: nil)))
+        #expect(state.screen.contains("nothing arrived on standard input"))
+    }
+
+    @Test func bytesSplitAnywhereGiveTheSameText() throws {
+        let whole = Self.chunk("The fog had lifted") + Self.chunk(" by noon.", finish: "stop") + Self.done
+        for cut in stride(from: 1, to: whole.count, by: 7) {
+            var state = Self.standardInput()
+            state.reduce(.live(.started(run: 1, at: 0)))
+            state.reduce(.live(.bytes(run: 1, Array(whole[..<cut]), at: 0.1)))
+            state.reduce(.live(.bytes(run: 1, Array(whole[cut...]), at: 0.2)))
+            #expect(state.currentRecord?.choices.first?.text == "The fog had lifted by noon.")
+        }
+    }
+
     @Test func aLongGrowingTextStaysAtItsEndWhenTheReaderIsThere() throws {
-        var state = AppState(live: ["-"], size: Size(width: 60, height: 16), clock: Fixture.clock, canRerun: false)
-        var text = (1...40).map { "line \($0)" }.joined(separator: "\n")
-        state.reduce(Self.update([try Self.record(text)], running: true, sequence: 1))
+        var state = Self.standardInput(width: 60, height: 16)
+        state.reduce(.live(.started(run: 1, at: 0)))
+        state.reduce(.live(.bytes(run: 1, Self.chunk((1...40).map { "line \($0)" }.joined(separator: "\n")), at: 0.1)))
         state.focus = .text
         state.press(.char("G"))
         #expect(state.screen.contains("line 40"))
-        text += "\nline 41\nline 42"
-        state.reduce(Self.update([try Self.record(text)], running: true, sequence: 2))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("\nline 41\nline 42"), at: 0.2)))
         #expect(state.screen.contains("line 42"), "the view follows the end of the text")
         // Scrolled up, the view stays put while more arrives.
         state.press(.char("g"))
-        text += "\nline 43"
-        state.reduce(Self.update([try Self.record(text)], running: true, sequence: 3))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("\nline 43"), at: 0.3)))
         #expect(state.screen.contains("line 1\n") || state.screen.contains("line 1 "))
         #expect(!state.screen.contains("line 43"))
     }
 
     @Test func escapeAndControlCCancelARunningSourceThenControlCQuits() throws {
-        var state = AppState(live: ["-"], size: Size(width: 80, height: 20), clock: Fixture.clock, canRerun: false)
-        state.reduce(Self.update([try Self.record("partial")], running: true, sequence: 1))
+        var state = Self.standardInput()
+        state.reduce(.live(.started(run: 1, at: 0)))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("partial"), at: 0.1)))
         #expect(state.reduce(.key(.escape)) == [.cancelLive])
         #expect(state.message?.text.contains("what arrived stays") == true)
         #expect(state.screen.contains("partial"))
+        // Stopped on purpose: not a failure, and what comes later is not taken.
+        state.reduce(.live(.bytes(run: 1, Self.chunk(" more"), at: 0.2)))
+        state.reduce(.live(.ended(run: 1, at: 0.3, failure: nil, cancelled: true, note: nil)))
+        #expect(state.screen.contains("stopped ·"))
+        #expect(!state.screen.contains("✖"))
+        #expect(!state.screen.contains("partial more"))
         #expect(state.reduce(.key(.control("c"))) == [.quit])
-        var other = AppState(live: ["-"], size: Size(width: 80, height: 20), clock: Fixture.clock, canRerun: false)
-        other.reduce(Self.update([try Self.record("partial")], running: true, sequence: 1))
+        var other = Self.standardInput()
+        other.reduce(.live(.started(run: 1, at: 0)))
+        other.reduce(.live(.bytes(run: 1, Self.chunk("partial"), at: 0.1)))
         #expect(other.reduce(.key(.control("c"))) == [.cancelLive])
     }
 
-    @Test func rRerunsAndTheRunsCanBeCompared() throws {
-        var state = AppState(live: ["http://127.0.0.1:1/v1"], size: Size(width: 100, height: 30), clock: Fixture.clock, canRerun: true)
-        let first = try Self.record("The answer is 42.", finish: "stop", run: 1)
-        state.reduce(Self.update([first], running: false, status: "run 1 · done", sequence: 1))
+    @Test func rRerunsAndTheRunsAreLabelledAndCompared() throws {
+        var state = AppState(live: "http://127.0.0.1:1/v1", source: .requests, size: Size(width: 160, height: 30), clock: Fixture.clock)
+        state.reduce(.live(.started(run: 1, at: 0)))
+        #expect(state.screen.contains("run 1 · sending…"))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("The answer is 42.", finish: "stop") + Self.done, at: 0.2)))
+        state.reduce(.live(.ended(run: 1, at: 0.3, failure: nil, cancelled: false, note: nil)))
+        #expect(state.screen.contains("run 1 · done"))
         #expect(state.reduce(.key(.char("r"))) == [.rerun])
+        #expect(state.screen.contains("● run 2 · sending…"))
         // While it runs, r says so instead of starting another.
         #expect(state.reduce(.key(.char("r"))) == [])
         #expect(state.message?.isError == true)
-        state.reduce(Self.update([first], running: true, status: "run 2 · sending…", selectNewest: true, sequence: 2))
-        let second = try Self.record("The answer is 41.", finish: "stop", run: 2)
-        state.reduce(Self.update([first, second], running: false, status: "run 2 · done", sequence: 3))
+        state.reduce(.live(.started(run: 2, at: 1)))
+        state.reduce(.live(.bytes(run: 2, Self.chunk("The answer is 41.", finish: "stop") + Self.done, at: 1.2)))
+        state.reduce(.live(.ended(run: 2, at: 1.3, failure: nil, cancelled: false, note: "asked for 2 choices, got 1")))
         #expect(state.selectedEntry == 1, "the new run is selected")
         #expect(state.screen.contains("Records 2/2"))
+        #expect(state.screen.contains("run 2 · done"))
+        #expect(state.screen.contains("asked for 2 choices, got 1"))
+        #expect(state.currentRecord?.source.path == "run 2")
         state.press(.char("m"), .char("["), .char("d"))
         let diff = try #require(state.diff)
         #expect(diff.oldLabel == "run 2" && diff.newLabel == "run 1")
@@ -83,9 +127,38 @@ import Testing
         #expect(diff.text?.isEqual == false)
     }
 
+    @Test func aFailedRunShowsItsReasonAndTheErrorBodyAsARecord() throws {
+        var state = AppState(live: "http://127.0.0.1:1/v1", source: .requests, size: Size(width: 120, height: 30), clock: Fixture.clock)
+        state.reduce(.live(.started(run: 1, at: 0)))
+        let body = #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#
+        state.reduce(.live(.bytes(run: 1, Array(body.utf8), at: 0.1)))
+        state.reduce(.live(.ended(run: 1, at: 0.1, failure: "HTTP 429 Too Many Requests; retry after 20 s (rate_limit_exceeded)", cancelled: false, note: nil)))
+        #expect(state.screen.contains("✖ run 1 · HTTP 429 Too Many Requests; retry after 20 s"))
+        #expect(state.screen.contains("Rate limit reached"))
+    }
+
+    @Test func recordsShownInRequestModeAreRedactedWhole() throws {
+        let key = "sk-test-" + String(repeating: "Q7x", count: 8)
+        var state = AppState(live: "http://127.0.0.1:1/v1", source: .requests, redaction: SecretRedaction(secrets: [key]),
+                             size: Size(width: 120, height: 30), clock: Fixture.clock)
+        state.reduce(.live(.started(run: 1, at: 0)))
+        // The key arrives four characters per chunk: whole only in the assembled text.
+        var bytes: [UInt8] = []
+        var rest = Substring("your key is " + key)
+        while !rest.isEmpty {
+            bytes += Self.chunk(String(rest.prefix(4)))
+            rest = rest.dropFirst(4)
+        }
+        state.reduce(.live(.bytes(run: 1, bytes, at: 0.1)))
+        let leaked = state.screen.contains(String(key.suffix(12)))
+        #expect(!leaked)
+        #expect(state.screen.contains("your key is"))
+    }
+
     @Test func withoutRequestModeRExplains() throws {
-        var state = AppState(live: ["-"], size: Size(width: 80, height: 20), clock: Fixture.clock, canRerun: false)
-        state.reduce(Self.update([try Self.record("x", finish: "stop")], running: false, sequence: 1))
+        var state = Self.standardInput()
+        state.reduce(.live(.started(run: 1, at: 0)))
+        state.reduce(.live(.bytes(run: 1, Self.chunk("x", finish: "stop"), at: 0.1)))
         #expect(state.reduce(.key(.char("r"))) == [])
         #expect(state.message?.text.contains("request mode") == true)
     }

@@ -29,8 +29,8 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
 @Suite struct ProgramTests {
     @Test func qQuitsWithStatusZeroAndRestoresTheTerminalOnce() throws {
         let terminal = TestTerminal([.key(.char("j")), .key(.char("q"))])
-        let status = Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions)
-        #expect(status == 0)
+        let outcome = Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions)
+        #expect(outcome.status == 0)
         #expect(terminal.shutDown == 1)
         #expect(terminal.lastScreen.contains("record 2/200"))
     }
@@ -38,7 +38,7 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
     @Test(arguments: [(SIGTERM, 143), (SIGHUP, 129), (SIGINT, 130)] as [(Int32, Int32)])
     func aSignalEndsWith128PlusItsNumber(signal: Int32, status: Int32) throws {
         let terminal = TestTerminal([.key(.char("j")), .signal(signal), .key(.char("j"))])
-        #expect(Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions) == status)
+        #expect(Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions).status == status)
         #expect(terminal.shutDown == 1)
         // The key after the signal was never read.
         #expect(terminal.lastScreen.contains("record 2/200"))
@@ -103,18 +103,19 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
         mailbox.post(.notice("saved", isError: false))
         mailbox.post(.indexUpdated(IndexUpdate(snapshot: snapshot, firstChanged: 10)))
         mailbox.post(.indexUpdated(IndexUpdate(snapshot: snapshot, firstChanged: 70)))
-        let first = LiveUpdate(records: [], diagnostics: [], status: "a", running: true, failed: false, selectNewest: true, sequence: 1)
-        let second = LiveUpdate(records: [], diagnostics: [], status: "b", running: true, failed: false, sequence: 2)
-        mailbox.post(.liveUpdated(first))
-        mailbox.post(.liveUpdated(second))
+        mailbox.post(.live(.bytes(run: 1, Array("data: {".utf8), at: 1)))
+        mailbox.post(.live(.bytes(run: 1, Array("}\n\n".utf8), at: 2)))
+        mailbox.post(.live(.started(run: 2, at: 3)))
+        mailbox.post(.live(.bytes(run: 2, [0x7B], at: 4)))
         let actions = mailbox.take()
-        #expect(actions.count == 3)
+        #expect(actions.count == 5)
         guard case .indexUpdated(let u) = actions[0] else { Issue.record("index update first"); return }
         #expect(u.firstChanged == 10)
         guard case .notice = actions[1] else { Issue.record("the notice kept in its place"); return }
-        guard case .liveUpdated(let live) = actions[2] else { Issue.record("one live update"); return }
-        #expect(live.status == "b")
-        #expect(live.selectNewest, "a new run's request to be selected survives coalescing")
+        // Bytes of one run that arrived together are fed together, in order; another run's are not mixed in.
+        #expect(actions[2] == .live(.bytes(run: 1, Array("data: {}\n\n".utf8), at: 2)))
+        #expect(actions[3] == .live(.started(run: 2, at: 3)))
+        #expect(actions[4] == .live(.bytes(run: 2, [0x7B], at: 4)))
         #expect(mailbox.take().isEmpty)
     }
 

@@ -1,55 +1,35 @@
 import CompletionCore
 
-/// The records of a live source (a stream on standard input, or requests sent with `completion-tui
-/// request`) as they stand now, with the line for the status bar.
-public struct LiveUpdate: Sendable, Hashable {
-    public var records: [CompletionRecord]
-    public var diagnostics: [Diagnostic]
-    /// "streaming · first token 0.21 s · elapsed 1.30 s · 24 tokens · 18.2 tok/s", or the failure.
-    public var status: String
-    /// True while bytes are still expected.
-    public var running: Bool
-    /// True when the last run failed (HTTP error, cut stream, timeout…).
-    public var failed: Bool
-    /// Select the newest record (a run just started).
-    public var selectNewest: Bool
-    /// Increases with every update; equality is by it.
-    public var sequence: Int
-
-    public init(records: [CompletionRecord], diagnostics: [Diagnostic], status: String, running: Bool, failed: Bool,
-                selectNewest: Bool = false, sequence: Int) {
-        self.records = records
-        self.diagnostics = diagnostics
-        self.status = status
-        self.running = running
-        self.failed = failed
-        self.selectNewest = selectNewest
-        self.sequence = sequence
-    }
-
-    public static func == (a: LiveUpdate, b: LiveUpdate) -> Bool { a.sequence == b.sequence }
-    public func hash(into h: inout Hasher) { h.combine(sequence) }
-}
-
-/// What the status bar says about a live source.
-public struct LiveStatus: Sendable, Hashable {
-    public var text: String
-    public var running: Bool
-    public var failed: Bool
-    /// `r` sends the request again (request mode only).
-    public var canRerun: Bool
-}
-
 extension AppState {
     /// Opens on a live source that has not sent anything yet.
-    public init(live paths: [String], size: Size, clock: Clock, canRerun: Bool, localeWarning: String? = nil) {
-        self.init(records: [], diagnostics: [], paths: paths, size: size, clock: clock, localeWarning: localeWarning)
-        live = LiveStatus(text: "waiting for the first bytes…", running: true, failed: false, canRerun: canRerun)
+    /// - Parameters:
+    ///   - label: what the status bar names (`-`, or the base URL with any password removed).
+    ///   - source: standard input, or request mode (runs labelled `run N`, `r` sends another).
+    ///   - redaction: secrets to keep out of every record shown.
+    public init(live label: String, source: LiveModel.Source, redaction: SecretRedaction? = nil, size: Size, clock: Clock, localeWarning: String? = nil) {
+        self.init(records: [], diagnostics: [], paths: [label], size: size, clock: clock, localeWarning: localeWarning)
+        live = LiveModel(source: source, redaction: redaction)
     }
 
-    /// Takes the live records as they stand: the text grows in place, the view keeps its scroll position
+    /// Takes a fact from the live source and shows its consequence.
+    /// - Returns: `.cancelLive` when the input turned out not to be responses at all (reading stops).
+    mutating func takeLive(_ fact: LiveFact) -> [Effect] {
+        // Taken in place: a run's feed holds everything that arrived and must not be copied per fact.
+        guard live != nil else { return [] }
+        let refused = live?.take(fact) ?? false
+        if case .started(let run, _) = fact, run > 1 { newRunPending = true }
+        showLiveRecords()
+        if refused {
+            live?.cancel()
+            return [.cancelLive]
+        }
+        return []
+    }
+
+    /// Shows the live records as they stand: the text grows in place, the view keeps its scroll position
     /// (or stays at the end of the text when it was there), and a new run is selected when it starts.
-    mutating func takeLiveUpdate(_ update: LiveUpdate) {
+    mutating func showLiveRecords() {
+        guard let model = live else { return }
         let wasAtLastEntry = selectedEntry >= entries.count - 1
         let rows = layout.visibleRows(.text)
         let textAtEnd = textPosition >= document.lastPage(height: rows, width: textWidth, wrap: wrap)
@@ -57,16 +37,12 @@ extension AppState {
         let previousCount = entries.count
         let previousFocus = focus
         let hadRecordsPane = showsRecords
-        records = update.records
-        diagnostics = update.diagnostics
+        records = model.records
+        diagnostics = model.diagnostics
         entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock)
-        live?.text = update.status
-        live?.running = update.running
-        live?.failed = update.failed
         // A log piped in opens at its first record; once the user is at the last of several, new ones are followed.
         let follow = wasAtLastEntry && previousCount > 1 && entries.count > previousCount
         // A new run is selected once its first record is there.
-        if update.selectNewest { newRunPending = true }
         let newRun = newRunPending && entries.count > previousCount
         if newRun { newRunPending = false }
         let target = newRun || follow ? entries.count - 1 : selectedEntry
@@ -88,7 +64,7 @@ extension AppState {
 
     /// Esc or ^C while a live source runs: stop it, keep what arrived.
     mutating func cancelLive() -> [Effect] {
-        live?.running = false
+        live?.cancel()
         message = Message(text: "Cancelled: what arrived stays" + (live?.canRerun == true ? " (r sends the request again)" : ""), isError: false)
         return [.cancelLive]
     }
@@ -102,7 +78,7 @@ extension AppState {
             message = Message(text: "A request is still running: Esc cancels it", isError: true)
             return []
         }
-        self.live?.running = true
+        self.live?.rerunRequested = true
         message = Message(text: "Sending the request again; m marks a run, d compares it with another", isError: false)
         return [.rerun]
     }

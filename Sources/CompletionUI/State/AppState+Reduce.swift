@@ -26,9 +26,8 @@ extension AppState {
         case .notice(let text, let isError):
             message = Message(text: text, isError: isError)
             return []
-        case .liveUpdated(let update):
-            takeLiveUpdate(update)
-            return []
+        case .live(let fact):
+            return takeLive(fact)
         case .followStopped(let why):
             following = false
             message = Message(text: "Stopped following: " + why, isError: true)

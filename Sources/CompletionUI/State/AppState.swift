@@ -36,8 +36,8 @@ public struct AppState: Sendable {
     var filterIsStale = false
     /// Follow mode: the log is polled and new records appear.
     public internal(set) var following = false
-    /// A live source (a stream on standard input, request mode): its state for the status bar.
-    public internal(set) var live: LiveStatus?
+    /// A live source (a stream on standard input, request mode): its runs as they arrive.
+    public internal(set) var live: LiveModel?
     /// A re-run started: select its record when it appears.
     var newRunPending = false
     /// The aggregates view, when open: it takes the whole screen until Esc.

@@ -55,8 +55,8 @@ public enum Action: Hashable, Sendable {
     case followStopped(String)
     /// A line for the status bar from outside the UI (e.g. a file that could not be written).
     case notice(String, isError: Bool)
-    /// A live source has more (or finished).
-    case liveUpdated(LiveUpdate)
+    /// A live source reports what happened (a run started, bytes arrived, a run ended).
+    case live(LiveFact)
 }
 
 /// Work the reducer asks the run loop to do outside the pure state update.

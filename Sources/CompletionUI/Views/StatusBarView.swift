@@ -49,7 +49,7 @@ enum StatusBarView {
         if let live = state.live {
             let style = live.failed ? Style(fg: .red, bold: true, reverse: true) : Style(bold: true, reverse: true)
             let mark = live.running ? "● " : (live.failed ? "✖ " : "")
-            x += grid.write(mark + VisibleText.escape(live.text, .singleLine) + " │ ", x: x, y: rect.y, style: style, limit: rect.maxX - x)
+            x += grid.write(mark + VisibleText.escape(live.statusText, .singleLine) + " │ ", x: x, y: rect.y, style: style, limit: rect.maxX - x)
         }
         if case .searchInput(let query) = state.mode {
             x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
