@@ -83,7 +83,10 @@ struct Open: ParsableCommand {
             let summary = RecordLoader.loadParallel(path: path, render: { RecordJSON.writeLine($0, to: &$1) }) { piece in
                 switch piece {
                 case .bytes(let bytes):
+                    // Pieces are whole batches (a megabyte) or what one read of a stream completed: written
+                    // at once, so `--json -` passes records on as they arrive.
                     out.write(Array(bytes))
+                    out.flush()
                 case .diagnostic(let d):
                     out.flush()
                     StandardError.print(d.description)
@@ -101,10 +104,12 @@ struct Open: ParsableCommand {
         var totals = LoadSummary()
         var first = true
         for path in inputs {
+            let streaming = MappedFile.isStream(path: path)
             let summary = RecordLoader.load(path: path) { event in
                 switch event {
                 case .record(let record):
                     out.write(Array(((first ? "" : "\n") + report.render(record)).utf8))
+                    if streaming { out.flush() }
                     first = false
                 case .diagnostic(let d):
                     out.flush()
@@ -138,7 +143,8 @@ struct Open: ParsableCommand {
         var snapshot = index.snapshot()
         if snapshot.isComplete, !follow, snapshot.count == snapshot.invalidCount {
             // Nothing readable: say why, as the report would, instead of an empty screen.
-            for d in snapshot.diagnostics { StandardError.print(d.description) }
+            snapshot.forEachDiagnostic(limit: 50) { StandardError.print($0.description) }
+            if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
         let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false)
@@ -148,11 +154,11 @@ struct Open: ParsableCommand {
         }
         snapshot = index.snapshot()
         // Problems are repeated after the inspector closes, where the user can read them.
-        let problems = snapshot.diagnostics
-        for d in problems.prefix(50) { StandardError.print(d.description) }
-        if problems.count > 50 { StandardError.print("\(path): \(problems.count - 50) more lines could not be read") }
+        let problems = snapshot.forEachDiagnostic(limit: 50) { StandardError.print($0.description) }
+        if problems > 50 { StandardError.print("\(path): \(problems - 50) more lines could not be read") }
+        if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
         if status > 0 { return status }
-        return exitStatus(LoadSummary(records: snapshot.count - problems.count, problems: problems.count))
+        return exitStatus(LoadSummary(records: snapshot.count - problems, problems: problems + (snapshot.shrink == nil ? 0 : 1)))
     }
 
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
@@ -160,12 +166,13 @@ struct Open: ParsableCommand {
         let session = StdinSession()
         let status = runInteractive(session, keysFromTTY: true)
         if status < 0 { return writeReport(["-"]) }
-        let (records, diagnostics) = session.result
+        let (records, diagnostics, more) = session.result
         for d in diagnostics { StandardError.print(d.description) }
+        if more > 0 { StandardError.print("-: … and \(more) more problems") }
         if status > 0 { return status }
         // Nothing at all on standard input is an error too.
         if records.isEmpty { return 2 }
-        return exitStatus(LoadSummary(records: records.count, problems: diagnostics.count))
+        return exitStatus(LoadSummary(records: records.count, problems: diagnostics.count + more))
     }
 
     private func openInspector(_ inputs: [String]) -> Int32 {
@@ -177,19 +184,26 @@ struct Open: ParsableCommand {
         // Where each input's records start, for opening two files straight into their comparison.
         var firstRecord: [Int] = []
         var loadedFrom: [Int] = []
+        var moreProblems = 0
         for path in inputs {
             firstRecord.append(records.count)
             let summary = RecordLoader.load(path: path) { event in
                 switch event {
                 case .record(let r): records.append(r)
-                case .diagnostic(let d): diagnostics.append(d)
+                // Problems cost memory only up to a cap; the rest are counted.
+                case .diagnostic(let d):
+                    if diagnostics.count < StreamFeed.maxKeptDiagnostics { diagnostics.append(d) } else { moreProblems += 1 }
                 }
             }
             loadedFrom.append(records.count - (firstRecord.last ?? 0))
             totals.add(summary)
         }
-        if totals.records == 0 {
+        func printProblems() {
             for d in diagnostics { StandardError.print(d.description) }
+            if moreProblems > 0 { StandardError.print("… and \(moreProblems) more problems") }
+        }
+        if totals.records == 0 {
+            printProblems()
             return exitStatus(totals)
         }
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
@@ -206,7 +220,7 @@ struct Open: ParsableCommand {
             out.flush()
         }
         // Problems are repeated after the inspector closes, where the user can read them.
-        for d in diagnostics { StandardError.print(d.description) }
+        printProblems()
         // Ended by a signal: 128 + its number, as shells expect.
         return status > 0 ? status : exitStatus(totals)
     }

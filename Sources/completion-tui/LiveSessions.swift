@@ -24,9 +24,9 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
     }
 
     /// What was read, for the messages printed after the inspector closes.
-    var result: (records: [CompletionRecord], diagnostics: [Diagnostic]) {
+    var result: (records: [CompletionRecord], diagnostics: [Diagnostic], moreProblems: Int) {
         lock.lock(); defer { lock.unlock() }
-        return (feed.records, feed.diagnostics)
+        return (feed.records, feed.diagnostics, feed.droppedDiagnostics)
     }
 
     func start(_ mailbox: Mailbox) {

@@ -43,7 +43,9 @@ struct ScanWorker {
                 f.line = local
                 let reasonMark = worker.reasons.count
                 let idMark = worker.idStrings.count
-                if !scanner.scan(&f, interner: &worker.interner, reasons: &worker.reasons, idStrings: &worker.idStrings) {
+                // A line over the record limit goes to the decoder, which reports it as the other readers do.
+                if contentEnd - first > RecordLimits.maxRecordBytes
+                    || !scanner.scan(&f, interner: &worker.interner, reasons: &worker.reasons, idStrings: &worker.idStrings) {
                     worker.reasons.removeSubrange(reasonMark...)
                     worker.idStrings.removeSubrange(idMark...)
                     f = LineFacts()
@@ -67,11 +69,11 @@ struct ScanWorker {
     private mutating func fallback(_ f: inout LineFacts, bytes: UnsafeBufferPointer<UInt8>, path: String) {
         fallbacks += 1
         switch LineAnalysis.analyze(bytes: bytes, first: f.start, contentEnd: f.end, lineStart: f.lineStart, line: f.line + 1, path: path) {
-        case .invalid(let d):
+        case .invalid:
+            // The problem is not kept: the snapshot reads the line again when it is asked for (one line of
+            // `{` per byte pair would otherwise cost a Diagnostic per 2 bytes of input).
             f.flags = LineFacts.invalid
             f.kind = .invalid
-            f.diagnostic = diagnostics.count
-            diagnostics.append(d)
         case .object(let o):
             if o.breaksGroup { f.flags |= LineFacts.breaksGroup }
             if o.looksLikeChunk { f.flags |= LineFacts.looksLikeChunk }
@@ -84,10 +86,8 @@ struct ScanWorker {
             switch o.standalone {
             case .success(let record):
                 fill(&f, from: record)
-            case .failure(let d):
+            case .failure:
                 f.kind = .invalid
-                f.diagnostic = diagnostics.count
-                diagnostics.append(d)
             }
         }
     }
