@@ -103,6 +103,30 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(first.first == loaded.first)
     }
 
+    @Test(arguments: ["\u{0}", "\u{0}\n", "\u{0}\r\n", " \u{0}\n"])
+    func aLineEndingInNULCountsOnce(ending: String) {
+        // One line: as a single document (the loader) and in the index, one problem and no record.
+        let text = record + ending
+        let (records, diagnostics) = RecordLoader.loadAll(text: text, path: "nul.json")
+        #expect(records.isEmpty)
+        #expect(diagnostics.map(\.description) == ["nul.json:1:\(record.count + (ending.hasPrefix(" ") ? 2 : 1)):\u{20}error: unexpected text after the end of the JSON object"])
+        let index = LogIndex(data: Data(text.utf8), path: "nul.json")
+        index.build()
+        let snapshot = index.snapshot()
+        #expect(snapshot.count == 1)
+        #expect(snapshot.aggregates().records == 0)
+        #expect(snapshot.aggregates().invalid == 1)
+    }
+
+    @Test func aNULEndedLineInALogCountsOnce() {
+        let text = record + "\n" + record.replacingOccurrences(of: "r1", with: "r2") + "\u{0}\n" + record.replacingOccurrences(of: "r1", with: "r3") + "\u{0}"
+        let index = LogIndex(data: Data(text.utf8), path: "nul.jsonl")
+        index.build()
+        let a = index.snapshot().aggregates()
+        #expect(a.records == 1)
+        #expect(a.invalid == 2)
+    }
+
     @Test func recordLimitReadsSizesWithSuffixes() {
         #expect(RecordLimits.parse("1024") == 1024)
         #expect(RecordLimits.parse("64K") == 64 << 10)

@@ -335,6 +335,14 @@ struct LoadContext {
             let valueStart = parser.position
             do throws(JSONSyntaxError) {
                 let value = try parser.parseValue()
+                // Text after a document on its last line (a NUL byte, a stray bracket) makes that line bad, as
+                // it makes a JSON Lines line bad: the document is not also loaded, so the line counts once.
+                // Another document may start on the same line.
+                var q = parser.position
+                while q < n, bytes[q] == 0x20 || bytes[q] == 0x09 || bytes[q] == 0x0D { q += 1 }
+                if q < n, bytes[q] != 0x0A, bytes[q] != UInt8(ascii: "{"), bytes[q] != UInt8(ascii: "[") {
+                    throw JSONSyntaxError(offset: q, message: "unexpected text after the end of the JSON object")
+                }
                 let (line, _) = lineOf(valueStart)
                 if let object = value.objectValue {
                     grouper.add(object, line: line, emit: sink)
