@@ -177,7 +177,8 @@ struct Open: ParsableCommand {
 
     private func openInspector(_ inputs: [String]) -> Int32 {
         if inputs == ["-"] { return openLive() }
-        if inputs.count == 1 { return openIndexed(inputs[0]) }
+        // A FIFO or device cannot be mapped for the index: it is loaded as it arrives, like several files.
+        if inputs.count == 1, !MappedFile.isStream(path: inputs[0]) { return openIndexed(inputs[0]) }
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()

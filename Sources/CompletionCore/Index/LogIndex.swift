@@ -299,6 +299,7 @@ public final class LogIndex: @unchecked Sendable {
         let bytes = file.bytes
         var (limit, pendingTail) = readableEnd(bytes)
         var chunkSize = firstChunk ? options.firstChunkBytes : options.chunkBytes
+        var chunkLines = ScanWorker.maxLinesPerChunk
         // Follow mode grows the last segment instead of adding many small ones, and redoes the entries of
         // the previous end-of-data flush (new chunk lines may join that record).
         var tail: SegmentBuilder?
@@ -321,6 +322,7 @@ public final class LogIndex: @unchecked Sendable {
                     chunkEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
             }
+            chunkEnd = ScanWorker.end(bytes, from: resumeOffset, to: chunkEnd, maxLines: chunkLines)
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
             // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
@@ -349,6 +351,7 @@ public final class LogIndex: @unchecked Sendable {
             if !atEnd, outcome.resumeOffset == resumeOffset {
                 // One stream's chunk lines fill the whole chunk: read a bigger one.
                 chunkSize *= 2
+                chunkLines *= 2
                 continue
             }
             invalidTotal += merger.invalid
@@ -368,6 +371,7 @@ public final class LogIndex: @unchecked Sendable {
             if atEnd, !options.follow { resumeOffset = limit }
             publish(pending: atEnd ? pendingTail : nil, scanned: atEnd ? bytes.count : chunkEnd, complete: atEnd)
             chunkSize = options.chunkBytes
+            chunkLines = ScanWorker.maxLinesPerChunk
             // In follow mode the resume point stays at the provisional entries, before the end.
             if atEnd { break }
         }

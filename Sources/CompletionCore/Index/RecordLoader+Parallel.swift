@@ -34,6 +34,7 @@ extension RecordLoader {
                 if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
                 writer.bytes.removeAll(keepingCapacity: writer.bytes.count <= 4 << 20)
             }
+            defer { flush() }
             return loadStream(path: path, sink: { event in
                 switch event {
                 case .record(let r):
@@ -103,6 +104,7 @@ extension RecordLoader {
                    let nl = memchr(base + offset + batch, 0x0A, limit - offset - batch) {
                     end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
+                end = ScanWorker.end(bytes, from: offset, to: end, maxLines: ScanWorker.maxLinesPerChunk)
                 let ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
                 let firstLineStart = line == 1 ? 0 : offset
                 // Records carry their line numbers into the output, so each worker needs its first line's
