@@ -42,6 +42,11 @@ final class StdinSession: InspectorSession, @unchecked Sendable {
                     stopped = true
                 } else {
                     feed.feed(Array(buffer[0..<n]), now: Self.now())
+                    // Not responses at all: said once, and the rest is not read.
+                    if feed.inputRefused {
+                        feed.finish(now: Self.now())
+                        stopped = true
+                    }
                 }
                 let update = makeUpdate()
                 let done = stopped

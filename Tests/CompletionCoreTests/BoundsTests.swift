@@ -127,6 +127,20 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(a.invalid == 2)
     }
 
+    @Test func theLiveFeedRefusesBinaryAtOnceAndShowsJSONLinesAsTheyArrive() {
+        var zeros = StreamFeed(path: "-")
+        zeros.feed([UInt8](repeating: 0, count: 1 << 16), now: 0)
+        #expect(zeros.inputRefused)
+        #expect(zeros.diagnostics.count == 1)
+
+        var lines = StreamFeed(path: "-")
+        lines.feed(Array((record + "\n").utf8), now: 0)
+        #expect(lines.records.count == 1, "a JSON Lines record shows before the input ends")
+        for k in 0..<(StreamFeed.maxKeptDiagnostics + 5) { lines.feed(Array("{\"bad\" \(k)\n".utf8), now: 1) }
+        #expect(lines.diagnostics.count == StreamFeed.maxKeptDiagnostics)
+        #expect(lines.problemCount == StreamFeed.maxKeptDiagnostics + 5)
+    }
+
     @Test func recordLimitReadsSizesWithSuffixes() {
         #expect(RecordLimits.parse("1024") == 1024)
         #expect(RecordLimits.parse("64K") == 64 << 10)

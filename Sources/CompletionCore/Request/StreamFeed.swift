@@ -31,6 +31,9 @@ public struct StreamFeed: Sendable {
         self.loader = IncrementalLoader(path: path, maxRecordBytes: maxRecordBytes)
     }
 
+    /// True when the input was found not to hold responses (binary data): reading can stop.
+    public var inputRefused: Bool { mode == .whole && loader.isDone && !finished }
+
     /// Every problem found, kept or not.
     public var problemCount: Int { diagnostics.count + droppedDiagnostics }
 
@@ -69,7 +72,8 @@ public struct StreamFeed: Sendable {
             }
             let pending = buffered
             buffered = []
-            if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+            // Binary data (`cat /dev/zero | completion-tui -`) goes to the loader too, which refuses it at once.
+            if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first < 0x20 || first == 0x7F {
                 mode = .whole
                 feedLoader(pending)
             } else {
