@@ -48,7 +48,7 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
         ),
-        .target(name: "CursesBackend", dependencies: ["CNCurses", "CompletionUI"]),
+        .target(name: "CursesBackend", dependencies: ["CNCurses", "CompletionCore", "CompletionUI"]),
 
         // Tests. TestSupport runs the built executable and serves scripted HTTP responses on loopback.
         .target(

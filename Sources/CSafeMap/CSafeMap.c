@@ -64,18 +64,43 @@ static void on_sigbus(int sig, siginfo_t *info, void *context) {
     forward(sig, info, context);
 }
 
-static void install(void) {
+static struct sigaction our_action(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_sigbus;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
+    return action;
+}
+
+static void install(void) {
+    struct sigaction action = our_action();
     install_result = sigaction(SIGBUS, &action, &previous);
 }
 
 int csafemap_install(void) {
     pthread_once(&install_once, install);
     return install_result;
+}
+
+int csafemap_reinstall(void) {
+    csafemap_install();
+    pthread_mutex_lock(&table_lock);
+    struct sigaction current;
+    int result = sigaction(SIGBUS, NULL, &current);
+    if (result == 0 && !((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_sigbus)) {
+        // Blocked while `previous` changes, so a fault on this thread cannot see it half written.
+        sigset_t block, saved;
+        sigemptyset(&block);
+        sigaddset(&block, SIGBUS);
+        pthread_sigmask(SIG_BLOCK, &block, &saved);
+        previous = current;
+        struct sigaction action = our_action();
+        result = sigaction(SIGBUS, &action, NULL);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return result;
 }
 
 int csafemap_register(const void *base, size_t length) {

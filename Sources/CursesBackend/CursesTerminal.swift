@@ -1,4 +1,5 @@
 import CNCurses
+import CompletionCore
 import CompletionUI
 import Foundation
 
@@ -49,9 +50,13 @@ public final class CursesTerminal {
         // Saved before curses changes anything, so a crash can put the terminal back.
         let reset = "\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
         ct_install_crash_restore(fileno(output), reset)
+        // A file cut under its map faults with SIGBUS too: the map guard handles that and passes any other
+        // SIGBUS on to the crash restore.
+        MappedFile.restoreTruncationGuard()
         ct_ignore_stop_signals()
         guard let s = newterm(nil, output, input ?? ct_stdin()) else {
             ct_remove_crash_restore()
+            MappedFile.restoreTruncationGuard()
             if let input { fclose(input) }
             throw SetupError.noTerminal("cannot start the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
         }
@@ -89,6 +94,7 @@ public final class CursesTerminal {
         delscreen(screen)
         if let input { fclose(input) }
         ct_remove_crash_restore()
+        MappedFile.restoreTruncationGuard()
     }
 
     /// The signal that asked to quit (SIGTERM, SIGHUP, SIGINT), or 0; SIGHUP also when the terminal is gone.

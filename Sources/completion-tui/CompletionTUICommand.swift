@@ -156,9 +156,10 @@ struct Open: ParsableCommand {
         // Problems are repeated after the inspector closes, where the user can read them.
         let problems = snapshot.forEachDiagnostic(limit: 50) { StandardError.print($0.description) }
         if problems > 50 { StandardError.print("\(path): \(problems - 50) more lines could not be read") }
-        if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
+        let shrink = snapshot.currentShrink
+        if let shrink { StandardError.print(shrink.description) }
         if status > 0 { return status }
-        return exitStatus(LoadSummary(records: snapshot.count - problems, problems: problems + (snapshot.shrink == nil ? 0 : 1)))
+        return exitStatus(LoadSummary(records: snapshot.count - problems, problems: problems + (shrink == nil ? 0 : 1)))
     }
 
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).

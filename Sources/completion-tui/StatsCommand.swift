@@ -51,10 +51,11 @@ struct StatsCommand: ParsableCommand {
             let snapshot = index.snapshot()
             snapshot.forEachDiagnostic { StandardError.print($0.description) }
             // A file cut while being read: what was read is summarised, and the cut is a problem of the file.
-            if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
+            let shrink = snapshot.currentShrink
+            if let shrink { StandardError.print(shrink.description) }
             let aggregates = snapshot.aggregates()
             parts.append(aggregates)
-            files.append((path, aggregates, snapshot.shrink))
+            files.append((path, aggregates, shrink))
         }
         let total = LogAggregates.combined(parts)
         var out = StandardOutput()

@@ -3,8 +3,9 @@ import Testing
 @testable import CompletionCore
 
 /// Files cut while they are read (logrotate's `copytruncate`): reading stops at the new end with one
-/// diagnostic, keeps what was read before, and never dies of SIGBUS on the map.
-@Suite struct TruncationTests {
+/// diagnostic, keeps what was read before, and never dies of SIGBUS on the map. Serialized: one test takes
+/// the SIGBUS handler away for a moment.
+@Suite(.serialized) struct TruncationTests {
     /// A JSON Lines log of `count` records (fewer than 900,000), lines of one length, in a new temporary file.
     static func log(records count: Int) throws -> (path: String, lineLength: Int) {
         var text = ""
@@ -57,6 +58,19 @@ import Testing
             Issue.record("a record before the cut did not open")
             return
         }
+        #expect(snapshot.currentShrink?.message == "the file shrank from \(lineLength * 400) to \(lineLength * 10) bytes while being read; records after byte \(lineLength * 10) were not read")
+    }
+
+    @Test func theGuardComesBackAfterAnotherSIGBUSHandler() throws {
+        // The terminal's crash restore sets its own SIGBUS handler, and the default when it closes.
+        let (path, lineLength) = try Self.log(records: 400)
+        let file = try MappedFile.open(path: path)
+        _ = signal(SIGBUS, SIG_DFL)
+        MappedFile.restoreTruncationGuard()
+        Self.truncate(path, to: lineLength * 10)
+        var events = 0
+        RecordLoader.load(file: file) { _ in events += 1 }
+        #expect(events == 11)  // ten records and the cut
     }
 
     @Test func parallelJSONStopsAtTheNewEnd() throws {

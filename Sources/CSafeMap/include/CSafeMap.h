@@ -16,6 +16,10 @@
 /// Installs the SIGBUS handler once (later calls do nothing). Returns 0, or -1 when sigaction failed.
 int csafemap_install(void);
 
+/// Puts the handler back in front after other code set a SIGBUS handler of its own (the terminal's crash
+/// restore does): that handler becomes the one SIGBUS outside registered mappings is passed to.
+int csafemap_reinstall(void);
+
 /// Registers a mapping of `length` bytes at `base`. Returns a slot for the other calls, or -1 when every
 /// slot is taken (the mapping is then unguarded).
 int csafemap_register(const void *base, size_t length);

@@ -76,12 +76,19 @@ public struct LogSnapshot: Sendable {
         return kind(s, i) == .invalid ? diagnostic(s, i) : nil
     }
 
-    private func diagnostic(_ s: IndexSegment, _ i: Int) -> Diagnostic? {
+    /// - Parameter intact: `file.intactCount()` when the caller has it (asked once for many entries).
+    private func diagnostic(_ s: IndexSegment, _ i: Int, intact: Int? = nil) -> Diagnostic? {
         if let d = s.diagnostics[i] { return d }
         let line = s.lineNumber(i)
         let start = s.start[i]
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else { return nil }
+        // Cut since it was indexed: the line now reads as zeros, and the cut is the problem to tell.
+        if (intact ?? file.intactCount()) < end, var d = file.shrinkDiagnostic() {
+            d.line = line
+            d.column = 1
+            return d
+        }
         let bytes = file.bytes
         // Columns count from the line's first byte: step back over the white space before the entry.
         var lineStart = start
@@ -159,6 +166,9 @@ public struct LogSnapshot: Sendable {
         return file.slice(start..<end)
     }
 
+    /// The file shrank: while it was indexed (`shrink`), or since (records past the new end cannot be opened).
+    public var currentShrink: Diagnostic? { shrink ?? file.shrinkDiagnostic() }
+
     /// Every invalid entry's problem, in file order.
     public var diagnostics: [Diagnostic] {
         var result: [Diagnostic] = []
@@ -173,10 +183,11 @@ public struct LogSnapshot: Sendable {
     @discardableResult
     public func forEachDiagnostic(limit: Int = .max, _ body: (Diagnostic) -> Void) -> Int {
         var found = 0
+        let intact = file.intactCount()
         for s in segments {
             for i in 0..<s.count where kind(s, i) == .invalid {
                 found += 1
-                if found <= limit, let d = diagnostic(s, i) { body(d) }
+                if found <= limit, let d = diagnostic(s, i, intact: intact) { body(d) }
             }
         }
         return found

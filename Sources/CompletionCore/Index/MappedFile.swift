@@ -140,6 +140,12 @@ public final class MappedFile: @unchecked Sendable {
         return file
     }
 
+    /// Puts the guard of maps in front again after other code installed a SIGBUS handler (the terminal's crash
+    /// restore does, and resets it to the default when it closes): reading a cut file must not end the program.
+    public static func restoreTruncationGuard() {
+        _ = csafemap_reinstall()
+    }
+
     /// True for inputs read as they arrive rather than mapped: standard input (`-`), FIFOs, sockets and
     /// character devices (`/dev/zero`, `/dev/stdin` on a pipe).
     public static func isStream(path: String) -> Bool {
