@@ -52,6 +52,24 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(lines == [3])
     }
 
+    @Test func aFirstLineArrivingInPiecesIsDetectedOnce() {
+        var loader = IncrementalLoader(path: "-")
+        var got: [LoadEvent] = []
+        let bytes = Array((record + "\n").utf8)
+        for piece in stride(from: 0, to: bytes.count, by: 7).map({ Array(bytes[$0..<min($0 + 7, bytes.count)]) }) {
+            piece.withUnsafeBufferPointer { loader.feed($0) { got.append($0) } }
+            loader.pause { got.append($0) }
+        }
+        #expect(got.count == 1)
+        // A pretty-printed document waits for its end.
+        var document = IncrementalLoader(path: "-")
+        feed(&document, "{\n  \"id\": \"d\",\n") { got.append($0) }
+        feed(&document, "  \"choices\": [{\"index\": 0, \"text\": \"x\", \"finish_reason\": \"stop\"}]\n}\n") { got.append($0) }
+        #expect(got.count == 1)
+        document.finish { got.append($0) }
+        #expect(got.count == 2)
+    }
+
     @Test func anEndlessLineOnAStreamKeepsAtMostTheLimit() {
         var loader = IncrementalLoader(path: "-", maxRecordBytes: 64 << 10)
         var problems: [Diagnostic] = []

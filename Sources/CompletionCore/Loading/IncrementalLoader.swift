@@ -18,6 +18,9 @@ public struct IncrementalLoader: Sendable {
     /// JSON Lines: the number of the line in `buffer`, and whether it is over the limit (reported, skipped).
     private var lineNumber = 1
     private var skippingLine = false
+    /// Detection: how far the buffer was searched for the first line's end, and where it is once found.
+    private var searched = 0
+    private var firstLineEnd: Int?
     private var grouper: ChunkGrouper
     private var events: EventStreamReader
     /// Counts of what was handed on.
@@ -114,6 +117,7 @@ public struct IncrementalLoader: Sendable {
                 // Only white space so far: keep nothing of it but its lines.
                 lineNumber += buffer.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 buffer = []
+                searched = 0
             }
             return
         }
@@ -121,10 +125,17 @@ public struct IncrementalLoader: Sendable {
         switch buffer[first] {
         case UInt8(ascii: "{"):
             // JSON Lines when the first line is a whole value, or the next non-blank line starts an object.
-            guard let lineEnd = buffer[first...].firstIndex(of: 0x0A) else {
+            // Only what arrived since the last look is searched: a long first line costs one pass.
+            let from = max(first, searched)
+            searched = buffer.count
+            guard let lineEnd = firstLineEnd ?? buffer.withUnsafeBufferPointer({ raw -> Int? in
+                guard let base = raw.baseAddress, from < raw.count, let nl = memchr(base + from, 0x0A, raw.count - from) else { return nil }
+                return base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            }) else {
                 if final || buffer.count > maxRecordBytes { decided = .json } else { return }
                 break
             }
+            firstLineEnd = lineEnd
             if Self.isWholeValue(buffer, first..<lineEnd) {
                 decided = .jsonLines
                 break
