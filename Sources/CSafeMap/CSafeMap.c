@@ -40,9 +40,11 @@ static void forward(int sig, siginfo_t *info, void *context) {
     sigaction(sig, &dfl, NULL);
 }
 
+static long page_size = 4096;
+
 static void on_sigbus(int sig, siginfo_t *info, void *context) {
     uintptr_t address = (uintptr_t)info->si_addr;
-    long page = sysconf(_SC_PAGESIZE);
+    long page = page_size;
     for (int k = 0; k < SLOTS; k++) {
         uintptr_t base = atomic_load_explicit(&slots[k].base, memory_order_acquire);
         if (base == 0) continue;
@@ -74,6 +76,8 @@ static struct sigaction our_action(void) {
 }
 
 static void install(void) {
+    long page = sysconf(_SC_PAGESIZE);
+    if (page > 0) page_size = page;
     struct sigaction action = our_action();
     install_result = sigaction(SIGBUS, &action, &previous);
 }

@@ -180,6 +180,13 @@ public final class MappedFile: @unchecked Sendable {
     public func shrinkDiagnostic(intact: Int? = nil) -> Diagnostic? {
         let now = intact ?? intactCount()
         guard now < count else { return nil }
+        var info = stat()
+        let size = descriptor >= 0 && fstat(descriptor, &info) == 0 ? Int(info.st_size) : now
+        if size >= count {
+            // Faulted without being shorter now: cut and written again, or a read error of the disk.
+            return Diagnostic(path: path, line: nil, column: nil,
+                              message: "the file could not be read past byte \(now) (it changed while being read); records after byte \(now) were not read")
+        }
         return Diagnostic(path: path, line: nil, column: nil,
                           message: "the file shrank from \(count) to \(now) bytes while being read; records after byte \(now) were not read")
     }
