@@ -94,6 +94,39 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(problems.map(\.description) == ["-:2:1: error: the line is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); it was skipped"])
     }
 
+    @Test func anEndlessStreamOfChunksIsCutAtTheLimit() {
+        // Chunk lines of one id are held until their stream ends; an endless one must not be held whole.
+        let chunk = #"{"id":"s","object":"text_completion","choices":[{"index":0,"text":"a","finish_reason":null}]}"#
+        var loader = IncrementalLoader(path: "-", maxRecordBytes: 64 << 10)
+        var records = 0
+        var problems: [Diagnostic] = []
+        var largest = 0
+        let lines = Array(String(repeating: chunk + "\n", count: 100).utf8)
+        for _ in 0..<100 {  // 10,000 chunk lines, about 1 MB
+            lines.withUnsafeBufferPointer { raw in
+                loader.feed(raw) { event in
+                    switch event {
+                    case .record: records += 1
+                    case .diagnostic(let d): problems.append(d)
+                    }
+                }
+            }
+            largest = max(largest, loader.heldChunkBytes)
+        }
+        #expect(largest <= (64 << 10) + chunk.utf8.count + 1)
+        #expect(records >= 10)
+        #expect(problems.count == records)
+        #expect(problems.first?.message == "the response's stream is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response")
+        // Saved event streams are bounded the same way.
+        var reader = EventStreamReader(path: "-", maxLineBytes: 4096)
+        var events: [LoadEvent] = []
+        for _ in 0..<200 { events += reader.feed(Array("data: \(chunk)\n\n".utf8)) }
+        events += reader.finish()
+        let cut = events.filter { if case .diagnostic = $0 { true } else { false } }.count
+        #expect(cut >= 4)
+        #expect(events.count - cut == cut + 1)
+    }
+
     @Test func binaryOnAStreamIsRefusedAtOnce() {
         var loader = IncrementalLoader(path: "/dev/zero")
         var problems: [Diagnostic] = []

@@ -16,6 +16,8 @@ public struct EventStreamReader: Sendable {
     private var afterCR = false
     private var lineNumber = 1
     private var assembler: StreamAssembler
+    /// Bytes of the data lines of the response being assembled.
+    private var responseBytes = 0
     /// True once a `[DONE]` was seen (for the last response).
     public private(set) var sawDone = false
     /// Number of data payloads read so far.
@@ -130,6 +132,7 @@ public struct EventStreamReader: Sendable {
     private mutating func endResponse(done: Bool, into events: inout [LoadEvent]) {
         if let record = assembler.finish(sawDone: done) { events.append(.record(record)) }
         assembler = StreamAssembler(path: path)
+        responseBytes = 0
     }
 
     private mutating func handleLine(_ raw: UnsafeBufferPointer<UInt8>, into events: inout [LoadEvent]) {
@@ -182,6 +185,14 @@ public struct EventStreamReader: Sendable {
             }
             sawDone = false
             if Self.carriesText(chunk) { textChunkCount += 1 }
+            // An endless stream of small chunks must not grow one response without bound either.
+            responseBytes += line.count
+            if responseBytes > maxLineBytes {
+                events.append(.diagnostic(Diagnostic(path: path, line: lineNumber, column: 1,
+                                                     message: RecordLimits.streamTooLong(limit: maxLineBytes))))
+                endResponse(done: false, into: &events)
+                responseBytes = line.count
+            }
             assembler.add(chunk, line: lineNumber)
         } catch {
             events.append(diagnostic(line, at: error.offset, error.message))

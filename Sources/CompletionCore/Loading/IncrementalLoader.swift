@@ -37,6 +37,8 @@ public struct IncrementalLoader: Sendable {
 
     /// Bytes held for lines, events or a document not complete yet (bounded by `maxRecordBytes`).
     var retainedBytes: Int { buffer.count + events.retainedBytes }
+    /// Bytes of chunk lines held for a stream not assembled yet (bounded by `maxRecordBytes` plus a line).
+    var heldChunkBytes: Int { grouper.pendingBytes }
 
     /// True once the input was found not to hold responses: the caller can stop reading.
     public var isDone: Bool { mode == .done }
@@ -267,8 +269,14 @@ public struct IncrementalLoader: Sendable {
                 problem(parser.position, "unexpected text after the end of the JSON object")
             } else if let object = value.objectValue {
                 var out: [LoadEvent] = []
-                grouper.add(object, line: line) { out.append($0) }
+                grouper.add(object, line: line, bytes: raw.count) { out.append($0) }
                 emit(out, sink)
+                // Chunk lines of one endless stream would all be held for assembly: past the limit, what is
+                // held is read as one response and said so.
+                if grouper.pendingBytes > maxRecordBytes {
+                    problem(0, RecordLimits.streamTooLong(limit: maxRecordBytes))
+                    flushGroup(sink)
+                }
             } else {
                 problem(first, "expected a JSON object for a response, found \(value.typeName)")
             }

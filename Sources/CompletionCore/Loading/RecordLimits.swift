@@ -25,7 +25,12 @@ public enum RecordLimits {
     }
 
     /// The message for a line, record or event over the limit.
-    static func tooLong(_ what: String, limit: Int) -> String {
-        "the \(what) is longer than \(limit) bytes, the limit (\(environmentVariable)); it was skipped"
+    static func tooLong(_ what: String, limit: Int, outcome: String = "it was skipped") -> String {
+        "the \(what) is longer than \(limit) bytes, the limit (\(environmentVariable)); \(outcome)"
+    }
+
+    /// The message for a stream of chunks that grew past the limit and was cut into several responses.
+    static func streamTooLong(limit: Int) -> String {
+        tooLong("response's stream", limit: limit, outcome: "what came before was read as one response")
     }
 }

@@ -377,9 +377,16 @@ struct ChunkGrouper: Sendable {
     let path: String
     private var pending: [(object: JSONObject, line: Int)] = []
     private var pendingID = ""
+    /// Bytes of the lines pending (when the caller says), to bound a stream of chunk lines read as it arrives.
+    private(set) var pendingBytes = 0
 
     init(path: String) {
         self.path = path
+    }
+
+    mutating func add(_ raw: JSONObject, line: Int, bytes: Int, emit: (LoadEvent) -> Void) {
+        add(raw, line: line, emit: emit)
+        if !pending.isEmpty { pendingBytes += bytes }
     }
 
     mutating func add(_ raw: JSONObject, line: Int, emit: (LoadEvent) -> Void) {
@@ -408,6 +415,7 @@ struct ChunkGrouper: Sendable {
         defer {
             pending.removeAll(keepingCapacity: true)
             pendingID = ""
+            pendingBytes = 0
         }
         guard !pending.isEmpty else { return }
         if pending.count >= 2, pending.contains(where: { Self.looksLikeChunk($0.object) }) {
