@@ -14,8 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
-        // Core: the response model, tolerant JSON, format detection, loading and reports. Foundation only.
-        .target(name: "CompletionCore"),
+        // Core: the response model, tolerant JSON, format detection, loading and reports. Foundation only,
+        // and a little C that keeps a memory map readable when its file is cut under it (SIGBUS).
+        .target(name: "CompletionCore", dependencies: ["CSafeMap"]),
+        .target(name: "CSafeMap"),
 
         // Live requests: HTTP with AsyncHTTPClient, streamed into the core's event-stream reader.
         .target(
@@ -54,7 +56,7 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
         ),
-        .target(name: "CursesBackend", dependencies: ["CNCurses", "CompletionUI"]),
+        .target(name: "CursesBackend", dependencies: ["CNCurses", "CompletionCore", "CompletionUI"]),
 
         // Tests. TestSupport runs the built executable and serves scripted HTTP responses on loopback.
         .target(

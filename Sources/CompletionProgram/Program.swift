@@ -59,6 +59,7 @@ public final class IndexSession: InspectorSession, @unchecked Sendable {
     private let lock = NSLock()
     private var followHandle: FollowHandle?
     private var lastCount = 0
+    private var toldShrink = false
 
     public init(index: LogIndex, follow: Bool) {
         self.index = index
@@ -85,8 +86,12 @@ public final class IndexSession: InspectorSession, @unchecked Sendable {
         lock.lock()
         let first = firstChanged ?? lastCount
         lastCount = snapshot.count
+        let tellShrink = snapshot.shrink != nil && !toldShrink
+        if tellShrink { toldShrink = true }
         lock.unlock()
         mailbox.post(.indexUpdated(IndexUpdate(snapshot: snapshot, firstChanged: first)))
+        // A log cut while it was read (logrotate's copytruncate): said once, where the user looks.
+        if tellShrink, let shrink = snapshot.shrink { mailbox.post(.notice(shrink.message, isError: true)) }
     }
 
     public func perform(_ effect: Effect, mailbox: Mailbox) -> Bool {

@@ -1,4 +1,5 @@
 import CNCurses
+import CompletionCore
 import CompletionUI
 import Foundation
 
@@ -40,9 +41,13 @@ public final class CursesTerminal: Terminal {
         }
         // Saved before curses changes anything, so a crash can put the terminal back.
         ct_install_crash_restore(fileno(output), CursesTerminal.crashReset(capability: { _ in nil }))
+        // A file cut under its map faults with SIGBUS too: the map guard handles that and passes any other
+        // SIGBUS on to the crash restore.
+        MappedFile.restoreTruncationGuard()
         ct_ignore_stop_signals()
         guard let s = newterm(nil, output, input ?? ct_stdin()) else {
             ct_remove_crash_restore()
+            MappedFile.restoreTruncationGuard()
             if let input { fclose(input) }
             throw SetupError.noTerminal("cannot start the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
         }
@@ -97,6 +102,7 @@ public final class CursesTerminal: Terminal {
         delscreen(screen)
         if let input { fclose(input) }
         ct_remove_crash_restore()
+        MappedFile.restoreTruncationGuard()
     }
 
     /// The signal that asked to quit (SIGTERM, SIGHUP, SIGINT), or 0; SIGHUP also when the terminal is gone.

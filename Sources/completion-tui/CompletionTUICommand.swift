@@ -110,7 +110,10 @@ struct Open: ParsableCommand {
             let summary = RecordLoader.loadParallel(path: path, render: { RecordJSON.writeLine($0, to: &$1) }) { piece in
                 switch piece {
                 case .bytes(let bytes):
+                    // Pieces are whole batches (a megabyte) or what one read of a stream completed: written
+                    // at once, so `--json -` passes records on as they arrive.
                     out.write(Array(bytes))
+                    out.flush()
                 case .diagnostic(let d):
                     out.flush()
                     StandardError.print(d.description)
@@ -128,10 +131,12 @@ struct Open: ParsableCommand {
         var totals = LoadSummary()
         var first = true
         for path in inputs {
+            let streaming = MappedFile.isStream(path: path)
             let summary = RecordLoader.load(path: path) { event in
                 switch event {
                 case .record(let record):
                     out.write(Array(((first ? "" : "\n") + report.render(record)).utf8))
+                    if streaming { out.flush() }
                     first = false
                 case .diagnostic(let d):
                     out.flush()
@@ -165,7 +170,8 @@ struct Open: ParsableCommand {
         var snapshot = index.snapshot()
         if snapshot.isComplete, !follow, snapshot.count == snapshot.invalidCount {
             // Nothing readable: say why, as the report would, instead of an empty screen.
-            for d in snapshot.diagnostics { StandardError.print(d.description) }
+            snapshot.forEachDiagnostic(limit: 50) { StandardError.print($0.description) }
+            if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
         let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false).status
@@ -175,11 +181,12 @@ struct Open: ParsableCommand {
         }
         snapshot = index.snapshot()
         // Problems are repeated after the inspector closes, where the user can read them.
-        let problems = snapshot.diagnostics
-        for d in problems.prefix(50) { StandardError.print(d.description) }
-        if problems.count > 50 { StandardError.print("\(path): \(problems.count - 50) more lines could not be read") }
+        let problems = snapshot.forEachDiagnostic(limit: 50) { StandardError.print($0.description) }
+        if problems > 50 { StandardError.print("\(path): \(problems - 50) more lines could not be read") }
+        let shrink = snapshot.currentShrink
+        if let shrink { StandardError.print(shrink.description) }
         if status > 0 { return status }
-        return exitStatus(LoadSummary(records: snapshot.count - problems.count, problems: problems.count))
+        return exitStatus(LoadSummary(records: snapshot.count - problems, problems: problems + (shrink == nil ? 0 : 1)))
     }
 
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
@@ -187,37 +194,46 @@ struct Open: ParsableCommand {
         let session = StdinSession()
         let (status, state) = runInteractive(session, keysFromTTY: true)
         if status < 0 { return writeReport(["-"]) }
-        let records = state?.live?.runs.last?.feed.records ?? []
-        let diagnostics = state?.live?.runs.last?.feed.diagnostics ?? []
+        let feed = state?.live?.runs.last?.feed
+        let (records, diagnostics, more) = (feed?.records ?? [], feed?.diagnostics ?? [], feed?.droppedDiagnostics ?? 0)
         for d in diagnostics { StandardError.print(d.description) }
+        if more > 0 { StandardError.print("-: … and \(more) more problems") }
         if status > 0 { return status }
         // Nothing at all on standard input is an error too.
         if records.isEmpty { return 2 }
-        return exitStatus(LoadSummary(records: records.count, problems: diagnostics.count))
+        return exitStatus(LoadSummary(records: records.count, problems: diagnostics.count + more))
     }
 
     private func openInspector(_ inputs: [String]) -> Int32 {
         if inputs == ["-"] { return openLive() }
-        if inputs.count == 1 { return openIndexed(inputs[0]) }
+        // A FIFO or device cannot be mapped for the index: it is loaded as it arrives, like several files.
+        if inputs.count == 1, !MappedFile.isStream(path: inputs[0]) { return openIndexed(inputs[0]) }
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()
         // Where each input's records start, for opening two files straight into their comparison.
         var firstRecord: [Int] = []
         var loadedFrom: [Int] = []
+        var moreProblems = 0
         for path in inputs {
             firstRecord.append(records.count)
             let summary = RecordLoader.load(path: path) { event in
                 switch event {
                 case .record(let r): records.append(r)
-                case .diagnostic(let d): diagnostics.append(d)
+                // Problems cost memory only up to a cap; the rest are counted.
+                case .diagnostic(let d):
+                    if diagnostics.count < StreamFeed.maxKeptDiagnostics { diagnostics.append(d) } else { moreProblems += 1 }
                 }
             }
             loadedFrom.append(records.count - (firstRecord.last ?? 0))
             totals.add(summary)
         }
-        if totals.records == 0 {
+        func printProblems() {
             for d in diagnostics { StandardError.print(d.description) }
+            if moreProblems > 0 { StandardError.print("… and \(moreProblems) more problems") }
+        }
+        if totals.records == 0 {
+            printProblems()
             return exitStatus(totals)
         }
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
@@ -234,7 +250,7 @@ struct Open: ParsableCommand {
             out.flush()
         }
         // Problems are repeated after the inspector closes, where the user can read them.
-        for d in diagnostics { StandardError.print(d.description) }
+        printProblems()
         // Ended by a signal: 128 + its number, as shells expect.
         return status > 0 ? status : exitStatus(totals)
     }

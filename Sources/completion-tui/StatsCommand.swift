@@ -32,6 +32,14 @@ struct StatsCommand: ParsableCommand {
         var parts: [LogAggregates] = []
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
         for path in paths {
+            if MappedFile.isStream(path: path) {
+                // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
+                let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
+                let aggregates = index.snapshot().aggregates()
+                parts.append(aggregates)
+                files.append((path, aggregates, nil))
+                continue
+            }
             let index: LogIndex
             do throws(Diagnostic) {
                 index = try LogIndex.build(path: path)
@@ -41,10 +49,13 @@ struct StatsCommand: ParsableCommand {
                 continue
             }
             let snapshot = index.snapshot()
-            for d in snapshot.diagnostics { StandardError.print(d.description) }
+            snapshot.forEachDiagnostic { StandardError.print($0.description) }
+            // A file cut while being read: what was read is summarised, and the cut is a problem of the file.
+            let shrink = snapshot.currentShrink
+            if let shrink { StandardError.print(shrink.description) }
             let aggregates = snapshot.aggregates()
             parts.append(aggregates)
-            files.append((path, aggregates, nil))
+            files.append((path, aggregates, shrink))
         }
         let total = LogAggregates.combined(parts)
         var out = StandardOutput()

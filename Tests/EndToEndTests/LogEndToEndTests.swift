@@ -49,6 +49,25 @@ struct LogEndToEndTests {
         try tmux.waitFor(text: "EXITED:0")
     }
 
+    @Test func aLogCutWhileOpenShowsWhyInsteadOfCrashing() throws {
+        // What logrotate's copytruncate does to a log that is open: the inspector's map loses its end.
+        let path = temporaryPath("cut.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sample = try Data(contentsOf: Built.root.appendingPathComponent("Samples/log-200.jsonl"))
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        for _ in 0..<20 { handle.write(sample) }
+        try handle.close()
+        let tmux = try session(shellQuote(path))
+        defer { tmux.kill() }
+        try tmux.waitFor("the whole index", timeout: 60) { $0.contains("record 1/4000") && !$0.contains("reading") }
+        #expect(truncate(path, off_t(sample.count)) == 0)
+        try tmux.send("G")
+        try tmux.waitFor(text: "the file shrank from")
+        try tmux.send("q")
+        try tmux.waitFor(text: "EXITED:1")
+    }
+
     @Test func followShowsAppendedRecordsAndWaitsForAHalfWrittenLine() throws {
         let path = temporaryPath("growing.jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }

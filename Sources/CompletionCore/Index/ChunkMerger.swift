@@ -211,12 +211,12 @@ struct ChunkMerger {
         let f = facts[ref]
         let line = lineBase[w] + f.line
         if f.kind == .invalid {
-            var d = f.diagnostic >= 0 ? workers[w].diagnostics[f.diagnostic] : Diagnostic(path: path, line: line, column: 1, message: "unreadable line")
-            d.line = line
+            // No problem text is kept: `LogSnapshot.diagnostic(at:)` reads the line again, so an invalid
+            // line costs its entry and nothing more.
             invalid += 1
             builder.append(start: f.start, length: f.end - f.start, line: line, kind: .invalid, created: .nan, model: 0, fingerprint: 0,
                            prompt: nil, completion: nil, total: nil, reasons: UnsafeBufferPointer(start: nil, count: 0),
-                           assembled: false, diagnostic: d)
+                           assembled: false, diagnostic: nil)
             return
         }
         let m = mapBase[w]
@@ -261,10 +261,11 @@ struct ChunkMerger {
     }
 
     /// Appends a problem found outside JSON Lines reading.
-    mutating func append(_ diagnostic: Diagnostic) {
+    /// - Parameter keep: false when the caller already reported it (a stream's entries hold no text).
+    mutating func append(_ diagnostic: Diagnostic, keep: Bool = true) {
         invalid += 1
         builder.append(start: -1, length: 0, line: diagnostic.line ?? 0, kind: .invalid, created: .nan, model: 0, fingerprint: 0,
                        prompt: nil, completion: nil, total: nil, reasons: UnsafeBufferPointer(start: nil, count: 0),
-                       assembled: false, diagnostic: diagnostic)
+                       assembled: false, diagnostic: keep ? diagnostic : nil)
     }
 }

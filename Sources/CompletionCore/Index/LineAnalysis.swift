@@ -35,6 +35,9 @@ struct LineAnalysis {
         func problem(_ offset: Int, _ message: String) -> Outcome {
             .invalid(Diagnostic(path: path, line: line, column: Diagnostic.column(in: bytes, offset: offset, lineStart: lineStart), message: message))
         }
+        if contentEnd - first > RecordLimits.maxRecordBytes {
+            return problem(first, RecordLimits.tooLong("line", limit: RecordLimits.maxRecordBytes))
+        }
         let value: JSONValue
         do throws(JSONSyntaxError) {
             value = try parser.parseValue()

@@ -62,6 +62,8 @@ public final class LogIndex: @unchecked Sendable {
     private var starts: [Int] = [0]
     private var progress: IndexProgress
     private var pending: PendingLine?
+    /// Set when the file shrank while being indexed: the entries stop at its new end.
+    private var shrink: Diagnostic?
     private var cancelled = false
     private var observers: [Int: @Sendable (IndexProgress) -> Void] = [:]
     private var nextObserver = 0
@@ -102,13 +104,55 @@ public final class LogIndex: @unchecked Sendable {
         return index
     }
 
+    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: each record becomes an
+    /// entry and is dropped, so memory grows by an entry per record (about 55 bytes), not by the input.
+    /// Problems go to `problems` as they are found and are not kept; entries cannot be opened afterwards.
+    /// - Parameters:
+    ///   - path: `-` or the path of a FIFO or device.
+    ///   - problems: called for each problem, in input order.
+    public static func build(streamPath path: String, options: Options = Options(), problems: (Diagnostic) -> Void) -> LogIndex {
+        let index = LogIndex(data: Data(), path: path, options: options)
+        index.indexStream(problems: problems)
+        return index
+    }
+
+    private func indexStream(problems: (Diagnostic) -> Void) {
+        buildLock.lock()
+        defer { buildLock.unlock() }
+        built = true
+        var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+        var invalid = 0
+        func seal() {
+            guard merger.builder.count > 0 else { return }
+            invalid += merger.invalid
+            appendSegment(merger.builder)
+            merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+        }
+        let summary = RecordLoader.loadStream(path: path, sink: { event in
+            switch event {
+            case .record(let r):
+                merger.append(r, start: -1, length: 0, line: r.source.line, assembled: r.stream != nil)
+            case .diagnostic(let d):
+                problems(d)
+                merger.append(d, keep: false)
+            }
+            if merger.builder.count >= 1 << 16 { seal() }
+        })
+        seal()
+        lock.lock()
+        format = summary.format
+        lock.unlock()
+        invalidTotal = invalid
+        publish(pending: nil, scanned: 0, complete: true)
+    }
+
     // MARK: - Reading
 
     /// What is indexed so far. Cheap: it shares the index's storage.
     public func snapshot() -> LogSnapshot {
         lock.lock(); defer { lock.unlock() }
         return LogSnapshot(path: path, format: format, file: file, segments: segments, starts: starts,
-                           strings: strings.all(), progress: progress, pendingLine: pending)
+                           strings: strings.all(), progress: progress, pendingLine: pending, shrink: shrink)
     }
 
     /// The progress so far.
@@ -217,6 +261,7 @@ public final class LogIndex: @unchecked Sendable {
         }
         lock.lock()
         format = lines ? .jsonLines : detected
+        shrink = nil
         lock.unlock()
         resumeOffset = start
         resumeLine = 1
@@ -252,8 +297,9 @@ public final class LogIndex: @unchecked Sendable {
     /// - Parameter firstChunk: true for a build from the start (its first chunk is small).
     private func indexLines(firstChunk: Bool) {
         let bytes = file.bytes
-        let (limit, pendingTail) = readableEnd(bytes)
+        var (limit, pendingTail) = readableEnd(bytes)
         var chunkSize = firstChunk ? options.firstChunkBytes : options.chunkBytes
+        var chunkLines = ScanWorker.maxLinesPerChunk
         // Follow mode grows the last segment instead of adding many small ones, and redoes the entries of
         // the previous end-of-data flush (new chunk lines may join that record).
         var tail: SegmentBuilder?
@@ -276,6 +322,7 @@ public final class LogIndex: @unchecked Sendable {
                     chunkEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
             }
+            chunkEnd = ScanWorker.end(bytes, from: resumeOffset, to: chunkEnd, maxLines: chunkLines)
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
             // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
@@ -284,6 +331,19 @@ public final class LogIndex: @unchecked Sendable {
             // Line 1 starts at 0 even when a byte-order mark makes reading start at 3.
             let firstLineStart = resumeLine == 1 ? 0 : resumeOffset
             let scans = scanInParallel(bytes: bytes, ranges: ranges, firstLineStart: firstLineStart, path: path)
+            // A chunk read past the file's current end saw zeros: read it again up to that end, and say so.
+            let intact = file.intactCount()
+            if intact < chunkEnd {
+                let cut = file.shrinkDiagnostic(intact: intact)
+                lock.lock()
+                shrink = cut
+                lock.unlock()
+                limit = max(resumeOffset, file.wholeLinesEnd(upTo: intact))
+                pendingTail = nil
+                if resumeOffset < limit { continue }
+                publish(pending: nil, scanned: bytes.count, complete: true)
+                break
+            }
             // Ids are compared in the merge; after it the chunk's pages are only needed to open a record.
             defer { if !atEnd { file.release(resumeOffsetBefore..<chunkEnd) } }
             var merger = ChunkMerger(bytes: bytes, path: path, strings: strings, builder: tail ?? SegmentBuilder())
@@ -291,6 +351,7 @@ public final class LogIndex: @unchecked Sendable {
             if !atEnd, outcome.resumeOffset == resumeOffset {
                 // One stream's chunk lines fill the whole chunk: read a bigger one.
                 chunkSize *= 2
+                chunkLines *= 2
                 continue
             }
             invalidTotal += merger.invalid
@@ -310,6 +371,7 @@ public final class LogIndex: @unchecked Sendable {
             if atEnd, !options.follow { resumeOffset = limit }
             publish(pending: atEnd ? pendingTail : nil, scanned: atEnd ? bytes.count : chunkEnd, complete: atEnd)
             chunkSize = options.chunkBytes
+            chunkLines = ScanWorker.maxLinesPerChunk
             // In follow mode the resume point stays at the provisional entries, before the end.
             if atEnd { break }
         }
@@ -326,9 +388,12 @@ public final class LogIndex: @unchecked Sendable {
     /// line order, as for JSON Lines (the loader reports a bad chunk before the stream it interrupts).
     private func loadWhole() {
         var events: [(line: Int, event: LoadEvent)] = []
-        RecordLoader.load(bytes: file.bytes, path: path) { event in
+        var cut: Diagnostic?
+        RecordLoader.load(file: file) { event in
             switch event {
             case .record(let r): events.append((r.source.line, event))
+            // The only problem without a line from a mapped file: it shrank while being read.
+            case .diagnostic(let d) where d.line == nil: cut = d
             case .diagnostic(let d): events.append((d.line ?? 0, event))
             }
         }
@@ -348,6 +413,7 @@ public final class LogIndex: @unchecked Sendable {
         merger.builder.records = records
         invalidTotal = merger.invalid
         lock.lock()
+        shrink = cut
         segments = merger.builder.count > 0 ? [IndexSegment(merger.builder)] : []
         starts = merger.builder.count > 0 ? [0, merger.builder.count] : [0]
         lock.unlock()

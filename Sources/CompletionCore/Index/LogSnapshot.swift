@@ -15,6 +15,8 @@ public struct LogSnapshot: Sendable {
     public let progress: IndexProgress
     /// In follow mode, a last line still being written.
     public let pendingLine: PendingLine?
+    /// Set when the file shrank while it was being indexed: the entries stop at its new end.
+    public let shrink: Diagnostic?
 
     /// The number of entries.
     public var count: Int { starts.last ?? 0 }
@@ -61,8 +63,43 @@ public struct LogSnapshot: Sendable {
             finishReasons: s.reasonIDs(i).map(string),
             choiceCount: s.choices(i),
             isAssembledStream: s.flags[i] & IndexSegment.assembled != 0,
-            diagnostic: s.diagnostics[i]
+            diagnostic: kind(s, i) == .invalid ? diagnostic(s, i) : nil
         )
+    }
+
+    @inline(__always) private func kind(_ s: IndexSegment, _ i: Int) -> IndexedKind { IndexedKind(rawValue: s.kind[i]) ?? .invalid }
+
+    /// The problem of an invalid entry (nil for records): kept for inputs read whole, read again from the
+    /// line for JSON Lines, so the index holds no text per invalid line.
+    public func diagnostic(at position: Int) -> Diagnostic? {
+        let (s, i) = locate(position)
+        return kind(s, i) == .invalid ? diagnostic(s, i) : nil
+    }
+
+    /// - Parameter intact: `file.intactCount()` when the caller has it (asked once for many entries).
+    private func diagnostic(_ s: IndexSegment, _ i: Int, intact: Int? = nil) -> Diagnostic? {
+        if let d = s.diagnostics[i] { return d }
+        let line = s.lineNumber(i)
+        let start = s.start[i]
+        let end = start + s.byteLength(i)
+        guard start >= 0, end <= file.count else { return nil }
+        // Cut since it was indexed: the line now reads as zeros, and the cut is the problem to tell.
+        if (intact ?? file.intactCount()) < end, var d = file.shrinkDiagnostic() {
+            d.line = line
+            d.column = 1
+            return d
+        }
+        let bytes = file.bytes
+        // Columns count from the line's first byte: step back over the white space before the entry.
+        var lineStart = start
+        while lineStart > 0, bytes[lineStart - 1] == 0x20 || bytes[lineStart - 1] == 0x09 || bytes[lineStart - 1] == 0x0D { lineStart -= 1 }
+        if lineStart == 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { lineStart = 0 }
+        switch LineAnalysis.analyze(bytes: bytes, first: start, contentEnd: end, lineStart: lineStart, line: line, path: path) {
+        case .invalid(let d): return d
+        case .object(let o):
+            if case .failure(let d) = o.standalone { return d }
+            return Diagnostic(path: path, line: line, column: 1, message: "unreadable line")
+        }
     }
 
     /// Summaries of every entry, in order (tests and small files).
@@ -98,15 +135,25 @@ public struct LogSnapshot: Sendable {
         guard start >= 0, end <= file.count else {
             return .failure(Diagnostic(path: path, line: line, column: 1, message: "the record is no longer in the file"))
         }
+        // The file may have been cut since it was indexed: bytes past its new end read as zeros.
+        func cut() -> Diagnostic? {
+            guard file.intactCount() < end, var d = file.shrinkDiagnostic() else { return nil }
+            d.line = line
+            d.column = 1
+            return d
+        }
         if s.flags[i] & IndexSegment.assembled != 0 {
             if let record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: line, path: path) {
                 return .success(record)
             }
+            if let d = cut() { return .failure(d) }
             return .failure(Diagnostic(path: path, line: line, column: 1, message: "the stream's chunk lines changed in the file"))
         }
         switch LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: start, line: line, path: path) {
-        case .invalid(let d): return .failure(d)
-        case .object(let o): return o.standalone
+        case .invalid(let d): return .failure(cut() ?? d)
+        case .object(let o):
+            if case .failure(let d) = o.standalone { return .failure(cut() ?? d) }
+            return o.standalone
         }
     }
 
@@ -119,13 +166,31 @@ public struct LogSnapshot: Sendable {
         return file.slice(start..<end)
     }
 
+    /// The file shrank: while it was indexed (`shrink`), or since (records past the new end cannot be opened).
+    public var currentShrink: Diagnostic? { shrink ?? file.shrinkDiagnostic() }
+
     /// Every invalid entry's problem, in file order.
     public var diagnostics: [Diagnostic] {
         var result: [Diagnostic] = []
-        for s in segments where !s.diagnostics.isEmpty {
-            result.append(contentsOf: s.diagnostics.sorted { $0.key < $1.key }.map(\.value))
-        }
+        forEachDiagnostic { result.append($0) }
         return result
+    }
+
+    /// Calls `body` with each invalid entry's problem in file order, made one at a time (a log of millions of
+    /// bad lines is reported without holding their messages).
+    /// - Parameter limit: stop after this many.
+    /// - Returns: the number of invalid entries (all of them, past the limit too).
+    @discardableResult
+    public func forEachDiagnostic(limit: Int = .max, _ body: (Diagnostic) -> Void) -> Int {
+        var found = 0
+        let intact = file.intactCount()
+        for s in segments {
+            for i in 0..<s.count where kind(s, i) == .invalid {
+                found += 1
+                if found <= limit, let d = diagnostic(s, i, intact: intact) { body(d) }
+            }
+        }
+        return found
     }
 
     /// The distinct models seen so far, sorted.

@@ -1,3 +1,4 @@
+import CSafeMap
 import Foundation
 
 /// The bytes of an input, read-only: a memory map of a regular file, or a copy for standard input and FIFOs.
@@ -6,6 +7,15 @@ import Foundation
 /// cache, not private memory. The map is never writable (`PROT_READ`, `MAP_PRIVATE`): the tool must never
 /// change a user's file. A growing file (follow mode) gets a new, longer map; the old one stays valid for
 /// as long as a snapshot refers to it.
+///
+/// A file cut while it is mapped (logrotate's `copytruncate`) would make reading the pages past its new end
+/// raise SIGBUS. The map is registered with `CSafeMap`, whose handler puts zero pages there instead; readers
+/// finish their pass and then ask `intactCount()` how much is still the file's, dropping what lies beyond and
+/// reporting `shrinkDiagnostic`. Guarding the map keeps every fast path over the bytes as it is: the handler
+/// costs nothing until a fault. Reading with `pread` into reused buffers was the other way; over the
+/// 1 GB log of 1.4 million lines (page cache warm) counting lines took 0.11 s through the map and 0.15 s with
+/// 1 MB `pread`s, and every consumer (index, parallel `--json`, records opened on demand) would have had to
+/// own a buffer instead of slicing the map.
 public final class MappedFile: @unchecked Sendable {
     /// The path as given (`-` for standard input).
     public let path: String
@@ -16,12 +26,19 @@ public final class MappedFile: @unchecked Sendable {
     private let owned: UnsafeMutableRawBufferPointer?
     /// The file's device and inode when mapped, to notice a replaced file.
     public let identity: (device: UInt64, inode: UInt64)?
+    /// The open file behind a map (for its current size), or -1.
+    private let descriptor: Int32
+    /// The `CSafeMap` slot guarding the map, or -1.
+    private let guardSlot: Int32
 
     /// The number of bytes.
     public var count: Int { bytes.count }
 
-    private init(path: String, mapped: UnsafeMutableRawPointer?, length: Int, owned: UnsafeMutableRawBufferPointer?, identity: (UInt64, UInt64)?) {
+    private init(path: String, mapped: UnsafeMutableRawPointer?, length: Int, owned: UnsafeMutableRawBufferPointer?, identity: (UInt64, UInt64)?,
+                 descriptor: Int32 = -1) {
         self.path = path
+        self.descriptor = descriptor
+        self.guardSlot = mapped.map { csafemap_register($0, length) } ?? -1
         self.mapped = mapped
         self.mappedLength = length
         self.owned = owned
@@ -36,7 +53,9 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
+        if guardSlot >= 0 { csafemap_unregister(guardSlot) }
         if let mapped { munmap(mapped, mappedLength) }
+        if descriptor >= 0 { close(descriptor) }
         owned?.deallocate()
     }
 
@@ -48,7 +67,7 @@ public final class MappedFile: @unchecked Sendable {
     /// - Throws: a `Diagnostic` naming the file when it cannot be opened or read, worded as `RecordLoader` words it.
     public static func open(path: String, limit: Int? = nil) throws(Diagnostic) -> MappedFile {
         if path == "-" {
-            return copy(of: FileHandle.standardInput.readDataToEndOfFile(), path: path)
+            return try readWhole(descriptor: STDIN_FILENO, path: path)
         }
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -62,7 +81,8 @@ public final class MappedFile: @unchecked Sendable {
             }
             throw Diagnostic(path: path, line: nil, column: nil, message: code == EACCES ? "cannot open: permission denied" : "cannot open: \(String(cString: strerror(code)))")
         }
-        defer { close(fd) }
+        var keepOpen = false
+        defer { if !keepOpen { close(fd) } }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read: \(String(cString: strerror(errno)))")
@@ -72,9 +92,10 @@ public final class MappedFile: @unchecked Sendable {
             throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: it is a directory")
         }
         guard type == S_IFREG else {
-            // FIFOs and devices (process substitution, /dev/stdin) cannot be mapped.
-            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
-            return copy(of: handle.readDataToEndOfFile(), path: path)
+            // FIFOs and devices (process substitution, /dev/stdin) cannot be mapped. (The command line reads
+            // them with `RecordLoader.loadStream` instead, in bounded memory; this is for callers that want
+            // the bytes.)
+            return try readWhole(descriptor: fd, path: path)
         }
         let length = min(Int(info.st_size), limit ?? Int.max)
         let identity = (UInt64(info.st_dev), UInt64(info.st_ino))
@@ -86,7 +107,24 @@ public final class MappedFile: @unchecked Sendable {
         }
         // The index reads the file front to back once, then jumps to single records.
         _ = madvise(base, length, MADV_SEQUENTIAL)
-        return MappedFile(path: path, mapped: base, length: length, owned: nil, identity: identity)
+        keepOpen = true
+        return MappedFile(path: path, mapped: base, length: length, owned: nil, identity: identity, descriptor: fd)
+    }
+
+    /// Reads a descriptor to its end with `read(2)`: a read error is a diagnostic, not a trap.
+    private static func readWhole(descriptor: Int32, path: String) throws(Diagnostic) -> MappedFile {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            data.append(contentsOf: buffer[0..<n])
+        }
+        return copy(of: data, path: path)
     }
 
     /// Bytes already in memory (tests, standard input).
@@ -102,11 +140,63 @@ public final class MappedFile: @unchecked Sendable {
         return file
     }
 
+    /// Puts the guard of maps in front again after other code installed a SIGBUS handler (the terminal's crash
+    /// restore does, and resets it to the default when it closes): reading a cut file must not end the program.
+    public static func restoreTruncationGuard() {
+        _ = csafemap_reinstall()
+    }
+
+    /// True for inputs read as they arrive rather than mapped: standard input (`-`), FIFOs, sockets and
+    /// character devices (`/dev/zero`, `/dev/stdin` on a pipe).
+    public static func isStream(path: String) -> Bool {
+        if path == "-" { return true }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
+    }
+
     /// The current size and identity of the file at `path` (for follow mode), or nil when it cannot be read.
     public static func currentSize(path: String) -> (size: Int, device: UInt64, inode: UInt64)? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return (Int(info.st_size), UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// How many leading bytes are still the file's: `count`, unless the file shrank (or was cut) since it
+    /// was mapped. Bytes past it read as zeros (or as whatever was written after a cut) and must be dropped.
+    public func intactCount() -> Int {
+        guard mapped != nil else { return count }
+        var intact = count
+        var info = stat()
+        if descriptor >= 0, fstat(descriptor, &info) == 0 { intact = min(intact, max(0, Int(info.st_size))) }
+        let cut = csafemap_cut_offset(guardSlot)
+        if cut >= 0 { intact = min(intact, Int(cut)) }
+        return intact
+    }
+
+    /// The problem to report when the file shrank while being read, or nil when every byte is still the file's.
+    /// - Parameter intact: `intactCount()`, when the caller already has it.
+    public func shrinkDiagnostic(intact: Int? = nil) -> Diagnostic? {
+        let now = intact ?? intactCount()
+        guard now < count else { return nil }
+        var info = stat()
+        let size = descriptor >= 0 && fstat(descriptor, &info) == 0 ? Int(info.st_size) : now
+        if size >= count {
+            // Faulted without being shorter now: cut and written again, or a read error of the disk.
+            return Diagnostic(path: path, line: nil, column: nil,
+                              message: "the file could not be read past byte \(now) (it changed while being read); records after byte \(now) were not read")
+        }
+        return Diagnostic(path: path, line: nil, column: nil,
+                          message: "the file shrank from \(count) to \(now) bytes while being read; records after byte \(now) were not read")
+    }
+
+    /// Where reading stops in a file that was cut at `intact`: after the last line feed before it. The line
+    /// the cut went through is not the file's any more; the shrink diagnostic covers it.
+    public func wholeLinesEnd(upTo intact: Int) -> Int {
+        var k = min(max(0, intact), count)
+        while k > 0, bytes[k - 1] != 0x0A { k -= 1 }
+        return k
     }
 
     /// Lets the kernel drop a scanned range's pages from this process (they stay in the page cache and come

@@ -27,6 +27,25 @@ extension RecordLoader {
                                     batchBytes: Int = 4 << 20,
                                     render: @escaping @Sendable (CompletionRecord, inout JSONWriter) -> Void,
                                     output: (RenderedOutput) -> Void) -> LoadSummary {
+        if MappedFile.isStream(path: path) {
+            // A stream is written as it arrives: the records of each read go out before the next read waits.
+            var writer = JSONWriter(capacity: 1 << 16)
+            func flush() {
+                if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
+                writer.bytes.removeAll(keepingCapacity: writer.bytes.count <= 4 << 20)
+            }
+            defer { flush() }
+            return loadStream(path: path, sink: { event in
+                switch event {
+                case .record(let r):
+                    render(r, &writer)
+                    if writer.bytes.count >= 1 << 20 { flush() }
+                case .diagnostic(let d):
+                    flush()
+                    output(.diagnostic(d))
+                }
+            }, pause: flush)
+        }
         let file: MappedFile
         do throws(Diagnostic) {
             file = try MappedFile.open(path: path)
@@ -36,20 +55,21 @@ extension RecordLoader {
             summary.problems = 1
             return summary
         }
-        return loadParallel(bytes: file.bytes, path: path, workers: workers, batchBytes: batchBytes, render: render, output: output)
+        return loadParallel(bytes: file.bytes, path: path, workers: workers, batchBytes: batchBytes, file: file, render: render, output: output)
     }
 
     /// `loadParallel(path:)` over bytes in memory.
+    /// - Parameter file: the map `bytes` come from, to stop where it ends now if it shrinks while being read.
     @discardableResult
     public static func loadParallel(bytes: UnsafeBufferPointer<UInt8>, path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                    batchBytes: Int = 4 << 20,
+                                    batchBytes: Int = 4 << 20, file: MappedFile? = nil,
                                     render: @escaping @Sendable (CompletionRecord, inout JSONWriter) -> Void,
                                     output: (RenderedOutput) -> Void) -> LoadSummary {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         guard InputFormat.detect(bytes, from: start) == .jsonLines else {
             var writer = JSONWriter(capacity: 1 << 16)
-            return load(bytes: bytes, path: path) { event in
+            func sink(_ event: LoadEvent) {
                 switch event {
                 case .record(let r):
                     render(r, &writer)
@@ -62,29 +82,35 @@ extension RecordLoader {
                     writer.bytes.removeAll(keepingCapacity: true)
                     output(.diagnostic(d))
                 }
-            } .withFlush {
-                if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
             }
+            let summary = if let file { load(file: file, sink: sink) } else { load(bytes: bytes, path: path, sink: sink) }
+            if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
+            return summary
         }
         return withoutActuallyEscaping(output) { output in
             var lines = ParallelLines(bytes: bytes, path: path, render: render, output: output)
             var offset = start
             var line = 1
+            // The end of what is read: the map's end, or where the file ends now if it shrank meanwhile.
+            var limit = bytes.count
+            var shrink: Diagnostic?
             let batch = max(1, workers) * max(1, batchBytes)
             // Output buffers go round from batch to batch: fresh multi-megabyte buffers cost the kernel
             // a page clear each time (8% of the time in a profile).
             var spare: [[UInt8]] = []
-            while offset < bytes.count {
-                var end = bytes.count
-                if bytes.count - offset > batch, let base = bytes.baseAddress,
-                   let nl = memchr(base + offset + batch, 0x0A, bytes.count - offset - batch) {
+            while offset < limit {
+                var end = limit
+                if limit - offset > batch, let base = bytes.baseAddress,
+                   let nl = memchr(base + offset + batch, 0x0A, limit - offset - batch) {
                     end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
+                end = ScanWorker.end(bytes, from: offset, to: end, maxLines: ScanWorker.maxLinesPerChunk)
                 let ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
                 let firstLineStart = line == 1 ? 0 : offset
                 // Records carry their line numbers into the output, so each worker needs its first line's
                 // number: count the line ends of every range first (memchr runs at memory speed).
                 let lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                let lineBefore = line
                 var firstLines: [Int] = []
                 for c in lineCounts {
                     firstLines.append(line)
@@ -98,22 +124,29 @@ extension RecordLoader {
                                             firstLine: firstLines[k], path: path, into: &shared.value[k], render: render)
                     }
                 }
+                // A batch read past the file's current end saw zeros: read it again up to that end.
+                if let file {
+                    let intact = file.intactCount()
+                    if intact < end {
+                        shrink = file.shrinkDiagnostic(intact: intact)
+                        limit = max(offset, file.wholeLinesEnd(upTo: intact))
+                        line = lineBefore
+                        spare.append(contentsOf: results.map(\.out.bytes))
+                        continue
+                    }
+                }
                 spare.append(contentsOf: lines.take(results))
                 offset = end
             }
             lines.finish()
             var summary = lines.summary
+            if let shrink {
+                summary.problems += 1
+                output(.diagnostic(shrink))
+            }
             summary.format = InputFormat.jsonLines
             return summary
         }
-    }
-}
-
-private extension LoadSummary {
-    /// Runs `body` after the load that produced this summary (keeps the sequential branch one expression).
-    func withFlush(_ body: () -> Void) -> LoadSummary {
-        body()
-        return self
     }
 }
 

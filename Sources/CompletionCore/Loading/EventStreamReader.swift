@@ -7,9 +7,17 @@
 /// fields (`event:`, `id:`, `retry:`) are ignored as the SSE format says; bare JSON lines are read as data.
 public struct EventStreamReader: Sendable {
     public let path: String
+    /// The longest line kept; a longer one (a data line holding a whole giant event) is reported and skipped.
+    public let maxLineBytes: Int
     private var pending: [UInt8] = []
+    /// The line being read is over the limit (and reported): its bytes are dropped until it ends.
+    private var skippingLine = false
+    /// The last byte fed was a CR: a LF starting the next piece ends no further line.
+    private var afterCR = false
     private var lineNumber = 1
     private var assembler: StreamAssembler
+    /// Bytes of the data lines of the response being assembled.
+    private var responseBytes = 0
     /// True once a `[DONE]` was seen (for the last response).
     public private(set) var sawDone = false
     /// Number of data payloads read so far.
@@ -17,37 +25,89 @@ public struct EventStreamReader: Sendable {
     /// Chunks that carried some text (a final chunk with only the finish reason or usage does not count).
     public private(set) var textChunkCount = 0
 
-    public init(path: String) {
+    public init(path: String, maxLineBytes: Int = RecordLimits.maxRecordBytes) {
         self.path = path
+        self.maxLineBytes = max(1, maxLineBytes)
         self.assembler = StreamAssembler(path: path)
     }
+
+    /// Bytes held for a line not ended yet (at most `maxLineBytes`).
+    var retainedBytes: Int { pending.count }
 
     /// The response being assembled, or nil between responses.
     public var current: CompletionRecord? {
         assembler.finish(sawDone: false)
     }
 
-    /// Reads more bytes; returns what they completed. A line without its line feed waits for the next call.
+    /// Reads more bytes; returns what they completed. A line without its line end waits for the next call.
+    ///
+    /// Lines end with CRLF, LF or CR alone, as the SSE specification allows.
     public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> [LoadEvent] {
         var events: [LoadEvent] = []
         var start = 0
         var i = 0
+        if afterCR, bytes.count > 0, bytes[0] == 0x0A {
+            start = 1
+            i = 1
+        }
+        if bytes.count > 0 { afterCR = false }
         while i < bytes.count {
-            if bytes[i] == 0x0A {
-                if pending.isEmpty {
-                    handleLine(UnsafeBufferPointer(rebasing: bytes[start..<i]), into: &events)
-                } else {
-                    pending.append(contentsOf: bytes[start..<i])
-                    let line = pending
-                    pending.removeAll(keepingCapacity: true)
-                    line.withUnsafeBufferPointer { handleLine($0, into: &events) }
+            let c = bytes[i]
+            if c == 0x0A || c == 0x0D {
+                endLine(UnsafeBufferPointer(rebasing: bytes[start..<i]), into: &events)
+                if c == 0x0D {
+                    if i + 1 < bytes.count {
+                        if bytes[i + 1] == 0x0A { i += 1 }
+                    } else {
+                        afterCR = true
+                    }
                 }
                 start = i + 1
             }
             i += 1
         }
-        if start < bytes.count { pending.append(contentsOf: bytes[start..<bytes.count]) }
+        if start < bytes.count { keep(UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), into: &events) }
         return events
+    }
+
+    /// Keeps the start of a line that has not ended yet, unless it is already over the limit.
+    private mutating func keep(_ piece: UnsafeBufferPointer<UInt8>, into events: inout [LoadEvent]) {
+        guard !skippingLine else { return }
+        if pending.count + piece.count > maxLineBytes {
+            // Said at once, so an endless line costs neither memory nor a silent wait.
+            events.append(.diagnostic(Diagnostic(path: path, line: lineNumber, column: 1, message: RecordLimits.tooLong("line", limit: maxLineBytes))))
+            pending = []
+            skippingLine = true
+            return
+        }
+        pending.append(contentsOf: piece)
+    }
+
+    /// A line ended: read it (with what was kept of its start).
+    private mutating func endLine(_ tail: UnsafeBufferPointer<UInt8>, into events: inout [LoadEvent]) {
+        if skippingLine {
+            skippingLine = false
+            lineNumber += 1
+            return
+        }
+        if pending.isEmpty {
+            if tail.count > maxLineBytes {
+                events.append(.diagnostic(Diagnostic(path: path, line: lineNumber, column: 1, message: RecordLimits.tooLong("line", limit: maxLineBytes))))
+                lineNumber += 1
+                return
+            }
+            handleLine(tail, into: &events)
+            return
+        }
+        keep(tail, into: &events)
+        if skippingLine {
+            skippingLine = false
+            lineNumber += 1
+            return
+        }
+        let line = pending
+        pending.removeAll(keepingCapacity: pending.count <= 1 << 20)
+        line.withUnsafeBufferPointer { handleLine($0, into: &events) }
     }
 
     /// Reads more bytes from an array.
@@ -63,6 +123,8 @@ public struct EventStreamReader: Sendable {
             pending.removeAll()
             line.withUnsafeBufferPointer { handleLine($0, into: &events) }
         }
+        skippingLine = false
+        afterCR = false
         endResponse(done: false, into: &events)
         return events
     }
@@ -70,13 +132,12 @@ public struct EventStreamReader: Sendable {
     private mutating func endResponse(done: Bool, into events: inout [LoadEvent]) {
         if let record = assembler.finish(sawDone: done) { events.append(.record(record)) }
         assembler = StreamAssembler(path: path)
+        responseBytes = 0
     }
 
     private mutating func handleLine(_ raw: UnsafeBufferPointer<UInt8>, into events: inout [LoadEvent]) {
         defer { lineNumber += 1 }
-        var end = raw.count
-        if end > 0, raw[end - 1] == 0x0D { end -= 1 }
-        let line = UnsafeBufferPointer(rebasing: raw[0..<end])
+        let line = raw
         var payloadStart: Int?
         if InputFormat.startsWith(line, at: 0, "data:") {
             payloadStart = line.count > 5 && line[5] == 0x20 ? 6 : 5
@@ -124,6 +185,14 @@ public struct EventStreamReader: Sendable {
             }
             sawDone = false
             if Self.carriesText(chunk) { textChunkCount += 1 }
+            // An endless stream of small chunks must not grow one response without bound either.
+            responseBytes += line.count
+            if responseBytes > maxLineBytes {
+                events.append(.diagnostic(Diagnostic(path: path, line: lineNumber, column: 1,
+                                                     message: RecordLimits.streamTooLong(limit: maxLineBytes))))
+                endResponse(done: false, into: &events)
+                responseBytes = line.count
+            }
             assembler.add(chunk, line: lineNumber)
         } catch {
             events.append(diagnostic(line, at: error.offset, error.message))

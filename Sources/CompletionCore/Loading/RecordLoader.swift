@@ -41,16 +41,53 @@ public enum RecordLoader {
     /// - Returns: counts of records and problems.
     @discardableResult
     public static func load(path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
-        let data: Data
-        do {
-            data = try readInput(path: path)
+        // Standard input and FIFOs are read as they arrive, in bounded memory.
+        if MappedFile.isStream(path: path) { return loadStream(path: path, sink: sink) }
+        let file: MappedFile
+        do throws(Diagnostic) {
+            file = try MappedFile.open(path: path)
         } catch {
             sink(.diagnostic(error))
             var summary = LoadSummary()
             summary.problems = 1
             return summary
         }
-        return load(data: data, path: path, sink: sink)
+        return load(file: file, sink: sink)
+    }
+
+    /// Loads a mapped file, stopping where it ends now if it shrank while being read.
+    ///
+    /// Bytes past a cut read as zeros, which never make a record: the first problem found there is the
+    /// moment to look at the file's size, so the check costs one `fstat` per problem, not per record.
+    /// Records still come through (one held back for stream grouping is handed on after the problem that
+    /// follows it); the problems from the cut on are replaced by one diagnostic saying the file shrank.
+    @discardableResult
+    public static func load(file: MappedFile, sink: (LoadEvent) -> Void) -> LoadSummary {
+        var summary = LoadSummary()
+        var stopped = false
+        let inner = load(bytes: file.bytes, path: file.path) { event in
+            switch event {
+            case .record:
+                summary.records += 1
+                sink(event)
+            case .diagnostic:
+                guard !stopped else { return }
+                if let shrink = file.shrinkDiagnostic() {
+                    stopped = true
+                    summary.problems += 1
+                    sink(.diagnostic(shrink))
+                    return
+                }
+                summary.problems += 1
+                sink(event)
+            }
+        }
+        if !stopped, let shrink = file.shrinkDiagnostic() {
+            summary.problems += 1
+            sink(.diagnostic(shrink))
+        }
+        summary.format = inner.format
+        return summary
     }
 
     /// Loads records from bytes already in memory.
@@ -85,39 +122,6 @@ public enum RecordLoader {
             }
         }
         return (records, diagnostics)
-    }
-
-    /// Reads a file without ever opening it for writing: regular files are memory-mapped.
-    /// - Throws: a `Diagnostic` naming the file when it cannot be read.
-    public static func readInput(path: String) throws(Diagnostic) -> Data {
-        if path == "-" {
-            return FileHandle.standardInput.readDataToEndOfFile()
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: no such file")
-        }
-        if isDirectory.boolValue {
-            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: it is a directory")
-        }
-        do {
-            let url = URL(fileURLWithPath: path)
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let isRegular = (attributes?[.type] as? FileAttributeType) == .typeRegular
-            if isRegular {
-                return try Data(contentsOf: url, options: .alwaysMapped)
-            }
-            // FIFOs and devices (process substitution, /dev/stdin) cannot be mapped.
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw Diagnostic(path: path, line: nil, column: nil, message: "cannot open: permission denied")
-            }
-            defer { try? handle.close() }
-            return handle.readDataToEndOfFile()
-        } catch let d as Diagnostic {
-            throw d
-        } catch {
-            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read: \(error.localizedDescription)")
-        }
     }
 
     /// Loads records from a byte buffer.
@@ -226,7 +230,9 @@ struct LoadContext {
             if contentEnd > i, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
             var first = i
             while first < contentEnd, InputFormat.isSpace(bytes[first]) { first += 1 }
-            if first < contentEnd {
+            if first < contentEnd, contentEnd - first > RecordLimits.maxRecordBytes {
+                report(line: lineNumber, lineStart: lineStart, offset: first, RecordLimits.tooLong("line", limit: RecordLimits.maxRecordBytes))
+            } else if first < contentEnd {
                 var parser = JSONParser(bytes: bytes, range: first..<contentEnd)
                 do throws(JSONSyntaxError) {
                     let value = try parser.parseValue()
@@ -329,6 +335,14 @@ struct LoadContext {
             let valueStart = parser.position
             do throws(JSONSyntaxError) {
                 let value = try parser.parseValue()
+                // Text after a document on its last line (a NUL byte, a stray bracket) makes that line bad, as
+                // it makes a JSON Lines line bad: the document is not also loaded, so the line counts once.
+                // Another document may start on the same line.
+                var q = parser.position
+                while q < n, bytes[q] == 0x20 || bytes[q] == 0x09 || bytes[q] == 0x0D { q += 1 }
+                if q < n, bytes[q] != 0x0A, bytes[q] != UInt8(ascii: "{"), bytes[q] != UInt8(ascii: "[") {
+                    throw JSONSyntaxError(offset: q, message: "unexpected text after the end of the JSON object")
+                }
                 let (line, _) = lineOf(valueStart)
                 if let object = value.objectValue {
                     grouper.add(object, line: line, emit: sink)
@@ -359,13 +373,20 @@ struct LoadContext {
 
 /// Groups consecutive objects of one streamed response (same id, unfinished choices or chunk objects) so that
 /// bare chunk lines and arrays of chunks are assembled, while a log of whole responses stays one record per line.
-struct ChunkGrouper {
+struct ChunkGrouper: Sendable {
     let path: String
     private var pending: [(object: JSONObject, line: Int)] = []
     private var pendingID = ""
+    /// Bytes of the lines pending (when the caller says), to bound a stream of chunk lines read as it arrives.
+    private(set) var pendingBytes = 0
 
     init(path: String) {
         self.path = path
+    }
+
+    mutating func add(_ raw: JSONObject, line: Int, bytes: Int, emit: (LoadEvent) -> Void) {
+        add(raw, line: line, emit: emit)
+        if !pending.isEmpty { pendingBytes += bytes }
     }
 
     mutating func add(_ raw: JSONObject, line: Int, emit: (LoadEvent) -> Void) {
@@ -387,10 +408,14 @@ struct ChunkGrouper {
         }
     }
 
+    /// True when nothing is pending, or only whole responses: no chunk that later lines could complete.
+    var holdsNoChunk: Bool { !pending.contains { Self.looksLikeChunk($0.object) } }
+
     mutating func flush(emit: (LoadEvent) -> Void) {
         defer {
             pending.removeAll(keepingCapacity: true)
             pendingID = ""
+            pendingBytes = 0
         }
         guard !pending.isEmpty else { return }
         if pending.count >= 2, pending.contains(where: { Self.looksLikeChunk($0.object) }) {

@@ -1,16 +1,21 @@
 import Foundation
 
 /// Follows a response as its bytes arrive (an HTTP body, or a pipe on standard input): an event stream is
-/// assembled as it goes, so the response can be shown growing; any other input (a whole JSON body, JSON
-/// Lines) is kept until it ends and then loaded as a file would be.
+/// assembled as it goes, so the response can be shown growing; JSON Lines show record by record as their
+/// lines end, and a whole JSON body when it is complete. Nothing longer than the record limit is kept.
 public struct StreamFeed: Sendable {
     public let path: String
     private var reader: EventStreamReader
+    private var loader: IncrementalLoader
     private var buffered: [UInt8] = []
     private var mode: Mode = .undecided
     /// Responses completed so far, in order.
     public private(set) var records: [CompletionRecord] = []
+    /// The first `maxKeptDiagnostics` problems; `droppedDiagnostics` counts the others, so an endless stream
+    /// of bad lines costs no memory per line.
     public private(set) var diagnostics: [Diagnostic] = []
+    public private(set) var droppedDiagnostics = 0
+    public static let maxKeptDiagnostics = 1000
     /// Seconds (on the caller's clock) when the first byte and the first text arrived.
     public private(set) var firstByteAt: Double?
     public private(set) var firstTextAt: Double?
@@ -20,10 +25,17 @@ public struct StreamFeed: Sendable {
 
     enum Mode: Sendable { case undecided, events, whole }
 
-    public init(path: String) {
+    public init(path: String, maxRecordBytes: Int = RecordLimits.maxRecordBytes) {
         self.path = path
-        self.reader = EventStreamReader(path: path)
+        self.reader = EventStreamReader(path: path, maxLineBytes: maxRecordBytes)
+        self.loader = IncrementalLoader(path: path, maxRecordBytes: maxRecordBytes)
     }
+
+    /// True when the input was found not to hold responses (binary data): reading can stop.
+    public var inputRefused: Bool { mode == .whole && loader.isDone && !finished }
+
+    /// Every problem found, kept or not.
+    public var problemCount: Int { diagnostics.count + droppedDiagnostics }
 
     /// The response in progress (an event stream between chunks), or nil.
     public var current: CompletionRecord? { mode == .events ? reader.current : nil }
@@ -53,17 +65,23 @@ public struct StreamFeed: Sendable {
         lastUpdateAt = now
         if mode == .undecided {
             buffered.append(contentsOf: bytes)
-            guard let first = buffered.first(where: { !InputFormat.isSpace($0) }) else { return }
-            if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
-                mode = .whole
+            guard let first = buffered.first(where: { !InputFormat.isSpace($0) }) else {
+                // White space alone is kept only up to the limit, as a count of nothing.
+                if buffered.count > loader.maxRecordBytes { buffered = [] }
                 return
             }
-            mode = .events
             let pending = buffered
             buffered = []
-            take(reader.feed(pending))
+            // Binary data (`cat /dev/zero | completion-tui -`) goes to the loader too, which refuses it at once.
+            if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first < 0x20 || first == 0x7F {
+                mode = .whole
+                feedLoader(pending)
+            } else {
+                mode = .events
+                take(reader.feed(pending))
+            }
         } else if mode == .whole {
-            buffered.append(contentsOf: bytes)
+            feedLoader(bytes)
         } else {
             take(reader.feed(bytes))
         }
@@ -82,13 +100,13 @@ public struct StreamFeed: Sendable {
             take(reader.finish())
         case .undecided where buffered.allSatisfy(InputFormat.isSpace):
             break  // nothing arrived: nothing to report
-        case .whole, .undecided:
-            let data = buffered
+        case .undecided:
+            feedLoader(buffered)
             buffered = []
+            fallthrough
+        case .whole:
             var events: [LoadEvent] = []
-            data.withUnsafeBufferPointer { buf in
-                _ = RecordLoader.load(bytes: buf, path: path) { events.append($0) }
-            }
+            loader.finish { events.append($0) }
             take(events)
         }
         if firstTextAt == nil, records.contains(where: { $0.choices.contains { !$0.text.isEmpty } }) {
@@ -96,11 +114,19 @@ public struct StreamFeed: Sendable {
         }
     }
 
+    private mutating func feedLoader(_ bytes: [UInt8]) {
+        var events: [LoadEvent] = []
+        bytes.withUnsafeBufferPointer { raw in loader.feed(raw) { events.append($0) } }
+        loader.pause { events.append($0) }
+        take(events)
+    }
+
     private mutating func take(_ events: [LoadEvent]) {
         for event in events {
             switch event {
             case .record(let r): records.append(r)
-            case .diagnostic(let d): diagnostics.append(d)
+            case .diagnostic(let d):
+                if diagnostics.count < Self.maxKeptDiagnostics { diagnostics.append(d) } else { droppedDiagnostics += 1 }
             }
         }
     }

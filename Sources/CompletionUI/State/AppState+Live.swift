@@ -20,7 +20,11 @@ extension AppState {
         if case .started(let run, _) = fact, run > 1 { newRunPending = true }
         showLiveRecords()
         if refused {
-            live?.cancel()
+            // Not responses at all: the run ends here, as a failure, and the source stops reading.
+            let at: Double
+            if case .bytes(_, _, let t) = fact { at = t } else { at = 0 }
+            _ = live?.take(.ended(run: fact.run, at: at, failure: nil, cancelled: false, note: nil))
+            showLiveRecords()
             return [.cancelLive]
         }
         return []

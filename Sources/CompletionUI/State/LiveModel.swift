@@ -98,10 +98,11 @@ public struct LiveModel: Sendable {
             guard runs.indices.contains(run - 1), !runs[run - 1].ended else { return false }
             runs[run - 1].feed.feed(bytes, now: at)
             runs[run - 1].now = at
-            return runs[run - 1].feed.refusesInput
+            return runs[run - 1].feed.inputRefused
         case .ended(let run, let at, let failure, let cancelled, let note):
-            guard runs.indices.contains(run - 1) else { return false }
-            if !runs[run - 1].ended { runs[run - 1].feed.finish(now: at) }
+            // A run stopped here first (Esc, input refused) keeps how it ended.
+            guard runs.indices.contains(run - 1), !runs[run - 1].ended else { return false }
+            runs[run - 1].feed.finish(now: at)
             runs[run - 1].ended = true
             runs[run - 1].now = max(runs[run - 1].now, at)
             runs[run - 1].cancelled = runs[run - 1].cancelled || cancelled
@@ -173,9 +174,4 @@ public struct LiveModel: Sendable {
             return text
         }
     }
-}
-
-extension StreamFeed {
-    // MERGE-FIX: the loading branch adds `inputRefused`; until then nothing is refused.
-    var refusesInput: Bool { false }
 }

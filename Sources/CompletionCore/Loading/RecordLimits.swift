@@ -1,0 +1,36 @@
+import Foundation
+
+/// The size limits that keep memory bounded whatever the input: a record, line or event longer than
+/// `maxRecordBytes` is reported and skipped instead of being read into memory.
+public enum RecordLimits {
+    /// The environment variable that sets `maxRecordBytes` (bytes; suffixes K, M and G are read as powers of 1024).
+    public static let environmentVariable = "COMPLETION_TUI_MAX_RECORD_BYTES"
+    /// 256 MiB unless the environment says otherwise: far above any real response (a 2 MB text is large),
+    /// low enough that a runaway line cannot take the machine's memory.
+    public static let defaultMaxRecordBytes = 256 << 20
+
+    /// The longest line, record or event read, in bytes.
+    public static let maxRecordBytes: Int = parse(ProcessInfo.processInfo.environment[environmentVariable]) ?? defaultMaxRecordBytes
+
+    /// Reads `123`, `64K`, `256M`, `1G`; nil for anything else (the default applies).
+    static func parse(_ text: String?) -> Int? {
+        guard var t = text?.trimmingCharacters(in: .whitespaces).uppercased(), !t.isEmpty else { return nil }
+        var shift = 0
+        if let last = t.last, let s = ["K": 10, "M": 20, "G": 30][String(last)] {
+            shift = s
+            t.removeLast()
+        }
+        guard let n = Int(t), n > 0, n <= (Int.max >> shift) else { return nil }
+        return n << shift
+    }
+
+    /// The message for a line, record or event over the limit.
+    static func tooLong(_ what: String, limit: Int, outcome: String = "it was skipped") -> String {
+        "the \(what) is longer than \(limit) bytes, the limit (\(environmentVariable)); \(outcome)"
+    }
+
+    /// The message for a stream of chunks that grew past the limit and was cut into several responses.
+    static func streamTooLong(limit: Int) -> String {
+        tooLong("response's stream", limit: limit, outcome: "what came before was read as one response")
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The tool running with a pipe on standard input that the test keeps writing to.
+private final class PipedRun: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+    private let lock = NSLock()
+    private var received = Data()
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = CLI.root
+        var env = ProcessInfo.processInfo.environment
+        env["TZ"] = "UTC"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        for handle in [input.fileHandleForReading, input.fileHandleForWriting, output.fileHandleForReading, output.fileHandleForWriting,
+                       errors.fileHandleForReading, errors.fileHandleForWriting] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
+        try process.run()
+        let reader = Thread { [self] in
+            while true {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return }
+                lock.lock(); received.append(chunk); lock.unlock()
+            }
+        }
+        reader.start()
+        // Standard error is drained so that many problems cannot block the tool.
+        Thread { [self] in _ = errors.fileHandleForReading.readDataToEndOfFile() }.start()
+        // A write to a tool that already quit must fail, not kill the test run.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    var stdout: String {
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    func write(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(input.fileHandleForWriting.fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+    }
+
+    /// Waits up to `seconds` for `condition`.
+    func wait(seconds: Double, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return condition()
+    }
+
+    /// The peak resident memory of the tool so far, in bytes (Linux), or nil.
+    var peakResidentBytes: Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+        return kb * 1024
+    }
+
+    func finish(timeout: Double = 30) -> Int32? {
+        try? input.fileHandleForWriting.close()
+        guard wait(seconds: timeout, until: { !process.isRunning }) else {
+            process.terminate()
+            return nil
+        }
+        return process.terminationStatus
+    }
+}
+
+@Suite("command line: standard input is read as it arrives, in bounded memory")
+struct StreamingInputTests {
+    @Test("--json - writes each record as soon as its line is complete")
+    func jsonStreams() throws {
+        let run = try PipedRun(["--json", "-"])
+        #expect(run.write(Array((response + "\n").utf8)))
+        // The input is still open: the record must come out now, not when it ends.
+        #expect(run.wait(seconds: 10) { run.stdout.contains("\"cmpl-1\"") })
+        #expect(run.write(Array((response.replacingOccurrences(of: "cmpl-1", with: "cmpl-2") + "\n").utf8)))
+        #expect(run.wait(seconds: 10) { run.stdout.contains("\"cmpl-2\"") })
+        #expect(run.finish() == 0)
+    }
+
+    #if os(Linux)
+    @Test("an endless line on standard input is skipped without being kept", arguments: [["--json", "-"], ["stats", "-"], ["--print", "-"]])
+    func endlessLineStaysBounded(arguments: [String]) throws {
+        let run = try PipedRun(arguments, environment: ["COMPLETION_TUI_MAX_RECORD_BYTES": "1M"])
+        #expect(run.write(Array((response + "\n{\"id\":\"").utf8)))
+        let piece = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+        var written = 0
+        for _ in 0..<256 where run.write(piece) { written += 1 }  // 256 MB on one line
+        #expect(written == 256)
+        let peak = run.peakResidentBytes ?? 0
+        _ = run.write(Array("\"}\n".utf8))
+        let status = run.finish()
+        #expect(status == 1)
+        // Everything read whole would be past 256 MB; reading as it arrives stays near the tool's own size.
+        #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
+    }
+
+    @Test("--json on a device of zeros stops at once: binary data, exit 2")
+    func zeros() throws {
+        let r = try CLI.run(["--json", "/dev/zero"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("/dev/zero:1:1: error: not a completion response: found binary data"))
+    }
+    #endif
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+private let chunk1 = #"{"id":"c1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"Hel","finish_reason":null}]}"#
+private let chunk2 = #"{"id":"c1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"lo","finish_reason":"stop"}]}"#
+private let record = #"{"id":"r1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"a","finish_reason":"stop"}]}"#
+
+/// Inputs read as they arrive stay within the record limit, and event streams may end lines with CR alone.
+@Suite struct BoundsTests {
+    @Test func eventStreamWithCROnlyLineEndsLoads() {
+        let text = "data: \(chunk1)\r\rdata: \(chunk2)\r\r: comment\rdata: [DONE]\r\r"
+        let (records, diagnostics) = RecordLoader.loadAll(text: text)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(records.count == 1)
+        #expect(records.first?.choices.first?.text == "Hello")
+    }
+
+    @Test func aCRLFSplitBetweenPiecesEndsOneLine() {
+        var reader = EventStreamReader(path: "-")
+        var events = reader.feed(Array("data: \(chunk1)\r".utf8))
+        events += reader.feed(Array("\ndata: {broken\r\n".utf8))
+        events += reader.finish()
+        let lines = events.compactMap { if case .diagnostic(let d) = $0 { d.line } else { nil } }
+        #expect(lines == [2])
+    }
+
+    @Test func anEventLineOverTheLimitIsReportedAtOnceAndSkipped() {
+        var reader = EventStreamReader(path: "-", maxLineBytes: 1000)
+        var events = reader.feed(Array("data: {\"id\":\"x\",\"choices\":[{\"text\":\"".utf8))
+        let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+        for _ in 0..<256 { events += reader.feed(piece) }  // 1 MB of one event, never kept
+        #expect(reader.retainedBytes <= 1000)
+        events += reader.feed(Array("\"}]}\n\ndata: \(chunk1)\n\ndata: \(chunk2)\n\n".utf8))
+        events += reader.finish()
+        let problems = events.compactMap { if case .diagnostic(let d) = $0 { d } else { nil } }
+        #expect(problems.map(\.description) == ["-:1:1: error: the line is longer than 1000 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); it was skipped"])
+        let records = events.compactMap { if case .record(let r) = $0 { r } else { nil } }
+        #expect(records.map { $0.choices.first?.text } == ["Hello"])
+    }
+
+    @Test func jsonLinesArriveOneByOneAsTheirLinesEnd() {
+        var loader = IncrementalLoader(path: "-")
+        var got: [LoadEvent] = []
+        feed(&loader, record + "\n") { got.append($0) }
+        loader.pause { got.append($0) }
+        #expect(got.count == 1, "the first line is a record before more input arrives")
+        feed(&loader, record.replacingOccurrences(of: "r1", with: "r2") + "\n{\"broken\n") { got.append($0) }
+        loader.finish { got.append($0) }
+        #expect(got.count == 3)
+        let lines = got.compactMap { if case .diagnostic(let d) = $0 { d.line } else { nil } }
+        #expect(lines == [3])
+    }
+
+    @Test func aFirstLineArrivingInPiecesIsDetectedOnce() {
+        var loader = IncrementalLoader(path: "-")
+        var got: [LoadEvent] = []
+        let bytes = Array((record + "\n").utf8)
+        for piece in stride(from: 0, to: bytes.count, by: 7).map({ Array(bytes[$0..<min($0 + 7, bytes.count)]) }) {
+            piece.withUnsafeBufferPointer { loader.feed($0) { got.append($0) } }
+            loader.pause { got.append($0) }
+        }
+        #expect(got.count == 1)
+        // A pretty-printed document waits for its end.
+        var document = IncrementalLoader(path: "-")
+        feed(&document, "{\n  \"id\": \"d\",\n") { got.append($0) }
+        feed(&document, "  \"choices\": [{\"index\": 0, \"text\": \"x\", \"finish_reason\": \"stop\"}]\n}\n") { got.append($0) }
+        #expect(got.count == 1)
+        document.finish { got.append($0) }
+        #expect(got.count == 2)
+    }
+
+    @Test func anEndlessLineOnAStreamKeepsAtMostTheLimit() {
+        var loader = IncrementalLoader(path: "-", maxRecordBytes: 64 << 10)
+        var problems: [Diagnostic] = []
+        var records = 0
+        let sink: (LoadEvent) -> Void = { event in
+            switch event {
+            case .record: records += 1
+            case .diagnostic(let d): problems.append(d)
+            }
+        }
+        feed(&loader, record + "\n{\"id\":\"", sink)
+        let piece = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 16)
+        var largest = 0
+        for _ in 0..<512 {  // 32 MB on one line
+            piece.withUnsafeBufferPointer { loader.feed($0, sink: sink) }
+            largest = max(largest, loader.retainedBytes)
+        }
+        #expect(largest <= 64 << 10)
+        feed(&loader, "\"}\n" + record + "\n", sink)
+        loader.finish(sink: sink)
+        #expect(records == 2)
+        #expect(problems.map(\.description) == ["-:2:1: error: the line is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); it was skipped"])
+    }
+
+    @Test func anEndlessStreamOfChunksIsCutAtTheLimit() {
+        // Chunk lines of one id are held until their stream ends; an endless one must not be held whole.
+        let chunk = #"{"id":"s","object":"text_completion","choices":[{"index":0,"text":"a","finish_reason":null}]}"#
+        var loader = IncrementalLoader(path: "-", maxRecordBytes: 64 << 10)
+        var records = 0
+        var problems: [Diagnostic] = []
+        var largest = 0
+        let lines = Array(String(repeating: chunk + "\n", count: 100).utf8)
+        for _ in 0..<100 {  // 10,000 chunk lines, about 1 MB
+            lines.withUnsafeBufferPointer { raw in
+                loader.feed(raw) { event in
+                    switch event {
+                    case .record: records += 1
+                    case .diagnostic(let d): problems.append(d)
+                    }
+                }
+            }
+            largest = max(largest, loader.heldChunkBytes)
+        }
+        #expect(largest <= (64 << 10) + chunk.utf8.count + 1)
+        #expect(records >= 10)
+        #expect(problems.count == records)
+        #expect(problems.first?.message == "the response's stream is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response")
+        // Saved event streams are bounded the same way.
+        var reader = EventStreamReader(path: "-", maxLineBytes: 4096)
+        var events: [LoadEvent] = []
+        for _ in 0..<200 { events += reader.feed(Array("data: \(chunk)\n\n".utf8)) }
+        events += reader.finish()
+        let cut = events.filter { if case .diagnostic = $0 { true } else { false } }.count
+        #expect(cut >= 4)
+        #expect(events.count - cut == cut + 1)
+    }
+
+    @Test func binaryOnAStreamIsRefusedAtOnce() {
+        var loader = IncrementalLoader(path: "/dev/zero")
+        var problems: [Diagnostic] = []
+        [UInt8](repeating: 0, count: 1 << 16).withUnsafeBufferPointer { raw in
+            loader.feed(raw) { if case .diagnostic(let d) = $0 { problems.append(d) } }
+        }
+        #expect(loader.isDone)
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains("found binary data") == true)
+    }
+
+    @Test func manyBadLinesInTheIndexKeepNoProblemText() {
+        let data = Data(String(repeating: "{\n", count: 20000).utf8)
+        let index = LogIndex(data: data, path: "bad.jsonl")
+        index.build()
+        let snapshot = index.snapshot()
+        #expect(snapshot.invalidCount == 20000)
+        #expect(snapshot.segments.allSatisfy { $0.diagnostics.isEmpty })
+        var first: [Diagnostic] = []
+        let total = snapshot.forEachDiagnostic(limit: 2) { first.append($0) }
+        #expect(total == 20000)
+        #expect(first.map(\.line) == [1, 2])
+        // The same words as the loader, read again from the line.
+        let loaded = RecordLoader.loadAll(text: "{\n{\n", path: "bad.jsonl").diagnostics
+        #expect(first.first == loaded.first)
+    }
+
+    @Test(arguments: ["\u{0}", "\u{0}\n", "\u{0}\r\n", " \u{0}\n"])
+    func aLineEndingInNULCountsOnce(ending: String) {
+        // One line: as a single document (the loader) and in the index, one problem and no record.
+        let text = record + ending
+        let (records, diagnostics) = RecordLoader.loadAll(text: text, path: "nul.json")
+        #expect(records.isEmpty)
+        #expect(diagnostics.map(\.description) == ["nul.json:1:\(record.count + (ending.hasPrefix(" ") ? 2 : 1)):\u{20}error: unexpected text after the end of the JSON object"])
+        let index = LogIndex(data: Data(text.utf8), path: "nul.json")
+        index.build()
+        let snapshot = index.snapshot()
+        #expect(snapshot.count == 1)
+        #expect(snapshot.aggregates().records == 0)
+        #expect(snapshot.aggregates().invalid == 1)
+    }
+
+    @Test func aNULEndedLineInALogCountsOnce() {
+        let text = record + "\n" + record.replacingOccurrences(of: "r1", with: "r2") + "\u{0}\n" + record.replacingOccurrences(of: "r1", with: "r3") + "\u{0}"
+        let index = LogIndex(data: Data(text.utf8), path: "nul.jsonl")
+        index.build()
+        let a = index.snapshot().aggregates()
+        #expect(a.records == 1)
+        #expect(a.invalid == 2)
+    }
+
+    @Test func theLiveFeedRefusesBinaryAtOnceAndShowsJSONLinesAsTheyArrive() {
+        var zeros = StreamFeed(path: "-")
+        zeros.feed([UInt8](repeating: 0, count: 1 << 16), now: 0)
+        #expect(zeros.inputRefused)
+        #expect(zeros.diagnostics.count == 1)
+
+        var lines = StreamFeed(path: "-")
+        lines.feed(Array((record + "\n").utf8), now: 0)
+        #expect(lines.records.count == 1, "a JSON Lines record shows before the input ends")
+        for k in 0..<(StreamFeed.maxKeptDiagnostics + 5) { lines.feed(Array("{\"bad\" \(k)\n".utf8), now: 1) }
+        #expect(lines.diagnostics.count == StreamFeed.maxKeptDiagnostics)
+        #expect(lines.problemCount == StreamFeed.maxKeptDiagnostics + 5)
+    }
+
+    @Test func recordLimitReadsSizesWithSuffixes() {
+        #expect(RecordLimits.parse("1024") == 1024)
+        #expect(RecordLimits.parse("64K") == 64 << 10)
+        #expect(RecordLimits.parse("256m") == 256 << 20)
+        #expect(RecordLimits.parse("1G") == 1 << 30)
+        #expect(RecordLimits.parse("nope") == nil)
+        #expect(RecordLimits.parse("-5") == nil)
+    }
+
+    private func feed(_ loader: inout IncrementalLoader, _ text: String, _ sink: (LoadEvent) -> Void) {
+        Array(text.utf8).withUnsafeBufferPointer { loader.feed($0, sink: sink) }
+    }
+}
