@@ -5,11 +5,11 @@
 struct LineAnalysis {
     /// What grouping needs to know of an object line.
     struct ObjectLine {
-        /// The id `ChunkGrouper` groups by: the unwrapped object's `id` as string or number text, or "".
+        /// `GroupFacts.id`.
         var id: String
         /// Batch lines and error objects flush the group and stand alone.
         var breaksGroup: Bool
-        /// `ChunkGrouper.looksLikeChunk` of the unwrapped object.
+        /// `GroupFacts.looksLikeChunk`.
         var looksLikeChunk: Bool
         /// `choices` is missing, not an array, or empty (a lead chunk others may join).
         var choicesEmptyOrMissing: Bool
@@ -56,9 +56,10 @@ struct LineAnalysis {
 
     /// The grouping facts and standalone record of a parsed object, as `ChunkGrouper.add` sees them.
     static func objectLine(_ raw: JSONObject, line: Int, path: String) -> ObjectLine {
-        let object = RecordDecoder.unwrapEnvelope(raw)
         let source = RecordSource(path: path, line: line)
-        let breaks = RecordDecoder.isBatchLine(object) || RecordDecoder.decodeError(object, source: source) != nil
+        let facts = GroupFacts(raw, source: source)
+        let object = facts.object
+        let breaks = facts.breaksGroup
         let standalone: Result<CompletionRecord, Diagnostic>
         do throws(DecodeProblem) {
             // ChunkGrouper decodes group-breaking lines from the raw object and the others from the unwrapped one.
@@ -66,13 +67,8 @@ struct LineAnalysis {
         } catch {
             standalone = .failure(Diagnostic(path: path, line: line, column: 1, message: error.message))
         }
-        return ObjectLine(
-            id: RecordDecoder.stringOrNumber(object["id"]) ?? "",
-            breaksGroup: breaks,
-            looksLikeChunk: ChunkGrouper.looksLikeChunk(object),
-            choicesEmptyOrMissing: object["choices"]?.arrayValue?.isEmpty ?? true,
-            standalone: standalone
-        )
+        return ObjectLine(id: facts.id, breaksGroup: breaks, looksLikeChunk: facts.looksLikeChunk,
+                          choicesEmptyOrMissing: facts.choicesEmptyOrMissing, standalone: standalone)
     }
 
     /// Assembles the lines of one stream group (chunk lines with one id) into a record, as `ChunkGrouper.flush`
@@ -91,11 +87,50 @@ struct LineAnalysis {
     }
 }
 
-/// `ChunkGrouper`'s decisions over lines already read, without their objects: which lines stand alone and
+/// What grouping reads from one object line: the one definition of the facts `LineGrouping` decides on.
+/// `ChunkGrouper` and `LineAnalysis` take them from parsed objects; the summary scanner derives the same
+/// facts from bytes (`LineFacts`), and tests compare the index with the loader on every sample and on
+/// mutated ones.
+struct GroupFacts {
+    /// The object with any envelope (`response.body`, `data`) removed.
+    let object: JSONObject
+    /// The id lines are grouped by: the unwrapped object's `id` as string or number text, or "".
+    let id: String
+    /// Batch lines and error objects flush the group and stand alone.
+    let breaksGroup: Bool
+    /// A chunk: a `*.chunk` object, a delta, no choices at all (usage or metadata chunks), or an unfinished
+    /// choice.
+    let looksLikeChunk: Bool
+    /// `choices` is missing, not an array, or empty (a lead chunk others may join).
+    let choicesEmptyOrMissing: Bool
+
+    init(_ raw: JSONObject, source: RecordSource) {
+        let object = RecordDecoder.unwrapEnvelope(raw)
+        self.object = object
+        id = RecordDecoder.stringOrNumber(object["id"]) ?? ""
+        breaksGroup = RecordDecoder.isBatchLine(object) || RecordDecoder.decodeError(object, source: source) != nil
+        looksLikeChunk = Self.looksLikeChunk(object)
+        choicesEmptyOrMissing = object["choices"]?.arrayValue?.isEmpty ?? true
+    }
+
+    static func looksLikeChunk(_ object: JSONObject) -> Bool {
+        if let name = object["object"]?.stringValue, name.hasSuffix("chunk") { return true }
+        guard let choices = object["choices"]?.arrayValue else { return false }
+        if choices.isEmpty { return true }
+        return choices.contains { choice in
+            guard let c = choice.objectValue else { return false }
+            if c["delta"] != nil { return true }
+            let fr = c.first(["finish_reason", "finishReason"])
+            return fr == nil || fr?.isNull == true || fr?.stringValue == ""
+        }
+    }
+}
+
+/// The grouping rule, over lines or objects named by reference: which stand alone and
 /// which form one assembled stream. Kept in step with `ChunkGrouper.add` and `flush` (tests compare the
 /// index and the parallel loader with the sequential loader on every sample).
-struct LineGrouping<Ref> {
-    enum Decision {
+struct LineGrouping<Ref: Sendable>: Sendable {
+    enum Decision: Sendable {
         case single(Ref)
         case group([Ref])
     }

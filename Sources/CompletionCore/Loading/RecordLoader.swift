@@ -373,10 +373,15 @@ struct LoadContext {
 
 /// Groups consecutive objects of one streamed response (same id, unfinished choices or chunk objects) so that
 /// bare chunk lines and arrays of chunks are assembled, while a log of whole responses stays one record per line.
+///
+/// The rule itself is `LineGrouping`'s, over the facts `GroupFacts` reads from each object; the log index and
+/// the parallel loader use the same two, so all three group alike.
 struct ChunkGrouper: Sendable {
     let path: String
-    private var pending: [(object: JSONObject, line: Int)] = []
-    private var pendingID = ""
+    private var grouping = LineGrouping<Int>()
+    /// The objects `grouping` holds, by reference.
+    private var held: [Int: (object: JSONObject, line: Int, id: String, chunk: Bool, bytes: Int)] = [:]
+    private var nextRef = 0
     /// Bytes of the lines pending (when the caller says), to bound a stream of chunk lines read as it arrives.
     private(set) var pendingBytes = 0
 
@@ -384,48 +389,44 @@ struct ChunkGrouper: Sendable {
         self.path = path
     }
 
-    mutating func add(_ raw: JSONObject, line: Int, bytes: Int, emit: (LoadEvent) -> Void) {
-        add(raw, line: line, emit: emit)
-        if !pending.isEmpty { pendingBytes += bytes }
-    }
-
-    mutating func add(_ raw: JSONObject, line: Int, emit: (LoadEvent) -> Void) {
-        let object = RecordDecoder.unwrapEnvelope(raw)
-        if RecordDecoder.isBatchLine(object) || RecordDecoder.decodeError(object, source: RecordSource(path: path, line: line)) != nil {
-            flush(emit: emit)
-            decodeAndEmit(raw, line: line, emit: emit)
-            return
-        }
-        let id = RecordDecoder.stringOrNumber(object["id"]) ?? ""
-        let joinsLeadChunk = pendingID.isEmpty && pending.count == 1 && (pending[0].object["choices"]?.arrayValue?.isEmpty ?? true)
-        if !pending.isEmpty, id == pendingID || joinsLeadChunk {
-            pending.append((object, line))
-            if pendingID.isEmpty { pendingID = id }
-        } else {
-            flush(emit: emit)
-            pending = [(object, line)]
-            pendingID = id
-        }
-    }
-
     /// True when nothing is pending, or only whole responses: no chunk that later lines could complete.
-    var holdsNoChunk: Bool { !pending.contains { Self.looksLikeChunk($0.object) } }
+    var holdsNoChunk: Bool { !held.values.contains { $0.chunk } }
+
+    mutating func add(_ raw: JSONObject, line: Int, bytes: Int = 0, emit: (LoadEvent) -> Void) {
+        let facts = GroupFacts(raw, source: RecordSource(path: path, line: line))
+        let ref = nextRef
+        nextRef += 1
+        // A group-breaking line is decoded from the raw object (its envelope may be what makes it an error).
+        held[ref] = (facts.breaksGroup ? raw : facts.object, line, facts.id, facts.looksLikeChunk, bytes)
+        pendingBytes += bytes
+        var decisions: [LineGrouping<Int>.Decision] = []
+        let ids = held
+        grouping.add(ref, breaksGroup: facts.breaksGroup, looksLikeChunk: facts.looksLikeChunk,
+                     choicesEmptyOrMissing: facts.choicesEmptyOrMissing, idIsEmpty: facts.id.isEmpty,
+                     sameID: { ids[$0]?.id == ids[$1]?.id }) { decisions.append($0) }
+        for d in decisions { carryOut(d, emit: emit) }
+    }
 
     mutating func flush(emit: (LoadEvent) -> Void) {
-        defer {
-            pending.removeAll(keepingCapacity: true)
-            pendingID = ""
-            pendingBytes = 0
-        }
-        guard !pending.isEmpty else { return }
-        if pending.count >= 2, pending.contains(where: { Self.looksLikeChunk($0.object) }) {
+        var decisions: [LineGrouping<Int>.Decision] = []
+        grouping.flush { decisions.append($0) }
+        for d in decisions { carryOut(d, emit: emit) }
+    }
+
+    private mutating func carryOut(_ decision: LineGrouping<Int>.Decision, emit: (LoadEvent) -> Void) {
+        switch decision {
+        case .single(let ref):
+            guard let entry = held.removeValue(forKey: ref) else { return }
+            pendingBytes -= entry.bytes
+            decodeAndEmit(entry.object, line: entry.line, emit: emit)
+        case .group(let refs):
             var assembler = StreamAssembler(path: path)
-            for (object, line) in pending { assembler.add(object, line: line) }
+            for ref in refs {
+                guard let entry = held.removeValue(forKey: ref) else { continue }
+                pendingBytes -= entry.bytes
+                assembler.add(entry.object, line: entry.line)
+            }
             if let record = assembler.finish(sawDone: false) { emit(.record(record)) }
-            return
-        }
-        for (object, line) in pending {
-            decodeAndEmit(object, line: line, emit: emit)
         }
     }
 
@@ -435,19 +436,6 @@ struct ChunkGrouper: Sendable {
             emit(.record(record))
         } catch {
             emit(.diagnostic(Diagnostic(path: path, line: line, column: 1, message: error.message)))
-        }
-    }
-
-    /// A chunk: a `*.chunk` object, a delta, no choices at all (usage or metadata chunks), or an unfinished choice.
-    static func looksLikeChunk(_ object: JSONObject) -> Bool {
-        if let name = object["object"]?.stringValue, name.hasSuffix("chunk") { return true }
-        guard let choices = object["choices"]?.arrayValue else { return false }
-        if choices.isEmpty { return true }
-        return choices.contains { choice in
-            guard let c = choice.objectValue else { return false }
-            if c["delta"] != nil { return true }
-            let fr = c.first(["finish_reason", "finishReason"])
-            return fr == nil || fr?.isNull == true || fr?.stringValue == ""
         }
     }
 }
