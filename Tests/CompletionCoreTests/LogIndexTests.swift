@@ -646,17 +646,6 @@ struct LogIndexQueryTests {
         #expect(index.snapshot().summaries == Self.index.snapshot().summaries, "the background build differs")
     }
 
-    @Test("progress as an async sequence ends with the complete index")
-    func progressStream() async {
-        let index = LogIndex(data: Data(Self.text.utf8), path: "bg.jsonl", options: LogIndex.Options(firstChunkBytes: 2000, chunkBytes: 20000))
-        let updates = index.progressUpdates()
-        index.buildInBackground()
-        var last: IndexProgress?
-        for await p in updates { last = p }
-        #expect(last?.isComplete == true)
-        #expect(last?.entries == Self.index.snapshot().count)
-    }
-
     @Test("index size stays within 64 bytes per record")
     func bytesPerRecord() {
         let index = LogIndex(data: Data(Self.text.utf8), path: "q.jsonl")

@@ -1,0 +1,259 @@
+import Foundation
+
+/// The scanner's byte cursor: white space, strings (16 bytes at a time), numbers, literals, keys, and
+/// skipping whole values, each validating as it goes. What `SummaryScanner.scan` walks a line with.
+extension SummaryScanner {
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+    @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+
+    @inline(__always)
+    func skipSpace(_ p: inout Int) {
+        while p < end, Self.isSpace(b[p]) { p &+= 1 }
+    }
+
+    /// The first `"` or `\` at or after `p`, or `end`.
+    ///
+    /// 16 bytes at a time while nothing is found (response texts are long), then 8 bytes at a time with the
+    /// SWAR zero-byte test to find the exact byte (Swift has no portable SIMD movemask).
+    @inline(__always)
+    func quoteOrBackslash(from p: Int) -> Int {
+        var i = p
+        let quote = SIMD16<UInt8>(repeating: 0x22)
+        let backslash = SIMD16<UInt8>(repeating: 0x5C)
+        let raw = UnsafeRawPointer(b)
+        while i &+ 16 <= end {
+            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            if any((v .== quote) .| (v .== backslash)) { break }
+            i &+= 16
+        }
+        let low: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while i &+ 8 <= end {
+            let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let q = x ^ 0x2222_2222_2222_2222
+            let s = x ^ 0x5C5C_5C5C_5C5C_5C5C
+            let t = ((q &- low) & ~q | (s &- low) & ~s) & high
+            if t != 0 { return i &+ (t.trailingZeroBitCount &>> 3) }
+            i &+= 8
+        }
+        while i < end {
+            let c = b[i]
+            if c == 0x22 || c == 0x5C { return i }
+            i &+= 1
+        }
+        return end
+    }
+
+    /// Skips a string starting at its opening quote; validates escapes as `JSONParser` does.
+    /// - Returns: the content range and whether it has escapes, or nil on a syntax error.
+    @inline(__always)
+    func string(_ p: inout Int) -> (start: Int, end: Int, escaped: Bool)? {
+        let start = p &+ 1
+        var i = start
+        var escaped = false
+        while true {
+            i = quoteOrBackslash(from: i)
+            guard i < end else { return nil }
+            if b[i] == 0x22 {
+                p = i &+ 1
+                return (start, i, escaped)
+            }
+            escaped = true
+            guard i &+ 1 < end else { return nil }
+            switch b[i &+ 1] {
+            case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:  // " \ / b f n r t
+                i &+= 2
+            case 0x75:  // u
+                guard i &+ 6 <= end else { return nil }
+                for k in 2..<6 {
+                    let h = b[i &+ k]
+                    guard Self.isDigit(h) || (h | 0x20) &- 0x61 < 6 else { return nil }
+                }
+                i &+= 6
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// Skips a number (or `NaN`, `Infinity`, `-Infinity`, which the parser accepts), as `JSONParser` reads it.
+    /// - Returns: whether it is a plain integer literal, or nil on a syntax error.
+    @inline(__always)
+    func number(_ p: inout Int) -> Bool? {
+        var i = p
+        var plain = true
+        if b[i] == 0x4E { return literal(&p, "NaN") ? false : nil }
+        if b[i] == 0x49 { return literal(&p, "Infinity") ? false : nil }
+        if b[i] == 0x2D {
+            i &+= 1
+            if i < end, b[i] == 0x49 {
+                p = i
+                return literal(&p, "Infinity") ? false : nil
+            }
+        }
+        guard i < end, Self.isDigit(b[i]) else { return nil }
+        if b[i] == 0x30 {
+            i &+= 1
+        } else {
+            while i < end, Self.isDigit(b[i]) { i &+= 1 }
+        }
+        if i < end, b[i] == 0x2E {
+            plain = false
+            i &+= 1
+            guard i < end, Self.isDigit(b[i]) else { return nil }
+            while i < end, Self.isDigit(b[i]) { i &+= 1 }
+        }
+        if i < end, b[i] | 0x20 == 0x65 {
+            plain = false
+            i &+= 1
+            if i < end, b[i] == 0x2B || b[i] == 0x2D { i &+= 1 }
+            guard i < end, Self.isDigit(b[i]) else { return nil }
+            while i < end, Self.isDigit(b[i]) { i &+= 1 }
+        }
+        p = i
+        return plain
+    }
+
+    @inline(__always)
+    func literal(_ p: inout Int, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard end &- p >= n, memcmp(b + p, text.utf8Start, n) == 0 else { return false }
+        p &+= n
+        return true
+    }
+
+    /// At a quote: skips a key, the colon and the blanks after it. Where keys carry meaning, keys with
+    /// escapes are refused (the decoder would read `"mod\u0065l"` as `model`); inside values they are fine
+    /// (`top_logprobs` maps are keyed by tokens such as `"\n\n"`).
+    /// - Returns: the key's bytes range, or nil.
+    @inline(__always)
+    func key(_ p: inout Int, escapedAllowed: Bool = false) -> (start: Int, count: Int)? {
+        guard p < end, b[p] == 0x22, let s = string(&p), escapedAllowed || !s.escaped else { return nil }
+        skipSpace(&p)
+        guard p < end, b[p] == 0x3A else { return nil }
+        p &+= 1
+        skipSpace(&p)
+        return (s.start, s.end &- s.start)
+    }
+
+    /// Keys are short: comparing their first 8 bytes as one word (and any rest byte by byte) is cheaper
+    /// than a call to memcmp per candidate.
+    @inline(__always)
+    func isKey(_ k: (start: Int, count: Int), _ name: StaticString) -> Bool {
+        guard k.count == name.utf8CodeUnitCount else { return false }
+        let n = name.utf8Start
+        if k.count >= 8 {
+            let raw = UnsafeRawPointer(b + k.start)
+            guard raw.loadUnaligned(as: UInt64.self) == UnsafeRawPointer(n).loadUnaligned(as: UInt64.self) else { return false }
+            var i = 8
+            while i < k.count {
+                if b[k.start &+ i] != n[i] { return false }
+                i &+= 1
+            }
+            return true
+        }
+        var i = 0
+        while i < k.count {
+            if b[k.start &+ i] != n[i] { return false }
+            i &+= 1
+        }
+        return true
+    }
+
+    /// Skips any value, validating it. Nesting is tracked in a bit stack (object = 1) up to 60 levels.
+    func skipValue(_ p: inout Int) -> Bool {
+        var depth = 0
+        var objects: UInt64 = 0
+        while true {
+            guard p < end else { return false }
+            let c = b[p]
+            switch c {
+            case 0x22:
+                guard string(&p) != nil else { return false }
+            case 0x7B:  // {
+                p &+= 1
+                skipSpace(&p)
+                guard p < end else { return false }
+                if b[p] == 0x7D {
+                    p &+= 1
+                } else {
+                    depth &+= 1
+                    guard depth < 61 else { return false }
+                    objects |= 1 << UInt64(depth)
+                    guard key(&p, escapedAllowed: true) != nil else { return false }
+                    continue
+                }
+            case 0x5B:  // [
+                p &+= 1
+                skipSpace(&p)
+                guard p < end else { return false }
+                if b[p] == 0x5D {
+                    p &+= 1
+                } else {
+                    depth &+= 1
+                    guard depth < 61 else { return false }
+                    objects &= ~(1 << UInt64(depth))
+                    continue
+                }
+            case 0x74: guard literal(&p, "true") else { return false }
+            case 0x66: guard literal(&p, "false") else { return false }
+            case 0x6E: guard literal(&p, "null") else { return false }
+            default:
+                guard number(&p) != nil else { return false }
+            }
+            // After a value: close containers until another value is due.
+            while true {
+                if depth == 0 { return true }
+                skipSpace(&p)
+                guard p < end else { return false }
+                let d = b[p]
+                let inObject = objects & (1 << UInt64(depth)) != 0
+                if d == 0x2C {
+                    p &+= 1
+                    skipSpace(&p)
+                    if inObject { guard key(&p, escapedAllowed: true) != nil else { return false } }
+                    break
+                }
+                guard d == (inObject ? 0x7D : 0x5D) else { return false }
+                p &+= 1
+                depth &-= 1
+            }
+        }
+    }
+
+    /// After a member's value: `,` (then the next key is due) or the closing brace.
+    /// - Returns: true when another member follows, false at `}`, nil on a syntax error.
+    @inline(__always)
+    func nextMember(_ p: inout Int) -> Bool? {
+        skipSpace(&p)
+        guard p < end else { return nil }
+        if b[p] == 0x2C {
+            p &+= 1
+            skipSpace(&p)
+            return true
+        }
+        if b[p] == 0x7D {
+            p &+= 1
+            return false
+        }
+        return nil
+    }
+
+    /// A string value's text: straight from the bytes, or through the parser when it has escapes.
+    func text(_ s: (start: Int, end: Int, escaped: Bool)) -> String {
+        if !s.escaped {
+            return String(decoding: UnsafeBufferPointer(start: b + s.start, count: s.end &- s.start), as: UTF8.self)
+        }
+        var parser = JSONParser(bytes: UnsafeBufferPointer(start: b, count: s.end &+ 1), range: (s.start &- 1)..<(s.end &+ 1))
+        return (try? parser.parseValue())?.stringValue ?? ""
+    }
+
+    /// Interns a string value (through the parser when it has escapes).
+    @inline(__always)
+    func intern(_ s: (start: Int, end: Int, escaped: Bool), _ interner: inout ByteInterner,
+                        hint: inout (UInt32, UInt32, UInt32, UInt32)) -> UInt32 {
+        if !s.escaped { return interner.intern(b + s.start, s.end &- s.start, recent: &hint) }
+        return interner.intern(text(s))
+    }
+}
