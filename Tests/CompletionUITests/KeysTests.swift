@@ -56,6 +56,10 @@ import Testing
         #expect(first.contains("1–19/\(total)"))
         #expect(first.contains("▼ \(total - 19) more"))
         #expect(!first.contains("log: reverse the sort"))
+        // The status bar offers help's keys, not `q quit`, which would only close it.
+        let bar = first.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(bar.contains("Esc close"))
+        #expect(!bar.contains("q quit"))
         state.press(.char(" "))
         #expect(state.mode == .help(scroll: 19))
         #expect(state.screen.contains("20–38/\(total)"))

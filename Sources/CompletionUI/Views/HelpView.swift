@@ -39,7 +39,8 @@ enum HelpView {
             let i = top + row
             guard i < lines.count else { break }
             grid.write(DisplayWidth.pad(lines[i].keys, to: keyWidth), x: inner.x + 1, y: inner.y + row, style: Style(fg: .yellow, bold: true), limit: inner.width - 1)
-            grid.write(lines[i].help, x: inner.x + 1 + keyWidth, y: inner.y + row, limit: inner.width - 1 - keyWidth)
+            let room = inner.width - 1 - keyWidth
+            grid.write(DisplayWidth.truncate(lines[i].help, to: room), x: inner.x + 1 + keyWidth, y: inner.y + row, limit: room)
         }
         let footer = inner.maxY - 1
         guard more else {

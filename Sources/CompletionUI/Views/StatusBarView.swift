@@ -70,6 +70,11 @@ enum StatusBarView {
             grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
             return
         }
+        if case .help = state.mode {
+            // While help is open its own keys apply: q closes it rather than quitting.
+            drawHints(HelpView.pagingHints, x: x, in: rect, into: &grid)
+            return
+        }
         drawHints(hints, x: x, in: rect, into: &grid)
     }
 
@@ -142,6 +147,10 @@ enum StatusBarView {
         x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
         if let m = state.message {
             grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        if case .help = state.mode {
+            drawHints(HelpView.pagingHints, x: x, in: rect, into: &grid)
             return
         }
         drawHints(diffHints, x: x, in: rect, into: &grid)
