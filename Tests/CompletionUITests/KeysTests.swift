@@ -224,6 +224,15 @@ import Testing
         #expect(cursor.count == 1)
     }
 
+    @Test func aPromptHasTheWholeBarEvenWithAFilterAndAPathInIt() throws {
+        var state = try LogFixture.state(width: 60, height: 16)
+        state.pressSettling(.char("T"))
+        state.pressSettling(.char("f"))
+        state.type("model:babbage")
+        let bar = try #require(state.screen.split(separator: "\n").last)
+        #expect(bar.contains("filter: model:babbage"))
+    }
+
     @Test func searchIsCaseInsensitiveUnlessThePatternHasAnUppercaseLetterOutsideAnEscape() throws {
         #expect(try SearchPattern("kettle").ranges(in: "Kettle").count == 1)
         #expect(try SearchPattern("Kettle").ranges(in: "kettle").isEmpty)

@@ -28,28 +28,12 @@ enum StatusBarView {
             drawDiff(state, diff, in: rect, into: &grid)
             return
         }
-        let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
-        let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
-        x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
-        x += grid.write("│ \(position(state)) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
-        if let index = state.index {
-            // Reading progress, follow mode, filter: each only while it applies.
-            var notes: [String] = []
-            if !index.isComplete {
-                let p = index.progress
-                notes.append("reading \(Int((p.fraction * 100).rounded(.down)))%")
-            }
-            if state.pendingFilter != nil { notes.append("filtering…") }
-            if state.following { notes.append(index.pendingLine != nil ? "following (a line is being written)" : "following") }
-            if state.logFilter.isActive { notes.append(state.logFilter.summary) }
-            if !notes.isEmpty {
-                x += grid.write(notes.joined(separator: " · ") + " │ ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.maxX - x)
-            }
-        }
-        if let live = state.live {
-            let style = live.failed ? Style(fg: .red, bold: true, reverse: true) : Style(bold: true, reverse: true)
-            let mark = live.running ? "● " : (live.failed ? "✖ " : "")
-            x += grid.write(mark + VisibleText.escape(live.statusText, .singleLine) + " │ ", x: x, y: rect.y, style: style, limit: rect.maxX - x)
+        switch state.mode {
+        case .searchInput, .filterInput:
+            // While a line is typed it has the whole bar, as less and vim give their command line.
+            x += 1
+        default:
+            x = drawPlace(state, in: rect, into: &grid)
         }
         if case .searchInput(let prompt) = state.mode {
             x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
@@ -76,6 +60,36 @@ enum StatusBarView {
             return
         }
         drawHints(hints, x: x, in: rect, into: &grid)
+    }
+
+    /// The file, the record position, and notes on reading, following, filters and a live run.
+    /// - Returns: the column after them.
+    static func drawPlace(_ state: AppState, in rect: Rect, into grid: inout Grid) -> Int {
+        var x = rect.x
+        let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
+        let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
+        x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
+        x += grid.write("│ \(position(state)) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
+        if let index = state.index {
+            // Reading progress, follow mode, filter: each only while it applies.
+            var notes: [String] = []
+            if !index.isComplete {
+                let p = index.progress
+                notes.append("reading \(Int((p.fraction * 100).rounded(.down)))%")
+            }
+            if state.pendingFilter != nil { notes.append("filtering…") }
+            if state.following { notes.append(index.pendingLine != nil ? "following (a line is being written)" : "following") }
+            if state.logFilter.isActive { notes.append(state.logFilter.summary) }
+            if !notes.isEmpty {
+                x += grid.write(notes.joined(separator: " · ") + " │ ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.maxX - x)
+            }
+        }
+        if let live = state.live {
+            let style = live.failed ? Style(fg: .red, bold: true, reverse: true) : Style(bold: true, reverse: true)
+            let mark = live.running ? "● " : (live.failed ? "✖ " : "")
+            x += grid.write(mark + VisibleText.escape(live.statusText, .singleLine) + " │ ", x: x, y: rect.y, style: style, limit: rect.maxX - x)
+        }
+        return x
     }
 
     /// A prompt's text from `x` to the end of the bar, scrolled so that the cursor stays in view, with `…`
