@@ -12,7 +12,9 @@
 #include <locale.h>
 #include <poll.h>
 #include <langinfo.h>
+#include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <wchar.h>
 #include <curses.h>
 #include <term.h>
@@ -303,6 +306,60 @@ static inline int ct_pending_quit_signal(void) { return (int)*ct_quit_flag(); }
 static inline int ct_has_clipboard_cap(void) {
     char *s = tigetstr("Ms");
     return s != NULL && s != (char *)-1;
+}
+
+/// Runs `command` through `sh -c` with `text` on its standard input and waits for it, as system() does:
+/// SIGINT and SIGQUIT are ignored meanwhile (^C in the pager is the pager's), and the child starts with
+/// default signal actions and nothing blocked. Returns the exit status, or -1 when it could not start.
+static inline int ct_run_with_input(const char *command, const char *text, size_t len) {
+    extern char **environ;
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    int sigs[] = { SIGTSTP, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCONT, SIGTTIN, SIGTTOU, SIGPIPE, SIGWINCH };
+    for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) sigaddset(&defaults, sigs[i]);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char *argv[] = { "sh", "-c", (char *)command, NULL };
+    struct sigaction ignore, oldInt, oldQuit, oldPipe;
+    memset(&ignore, 0, sizeof(ignore));
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &oldInt);
+    sigaction(SIGQUIT, &ignore, &oldQuit);
+    sigaction(SIGPIPE, &ignore, &oldPipe);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    close(fds[0]);
+    int status = 0;
+    if (rc == 0) {
+        // The pager may quit before reading everything: the write then fails with EPIPE, and that is fine.
+        while (len > 0) {
+            ssize_t n = write(fds[1], text, len);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            text += n; len -= (size_t)n;
+        }
+    }
+    close(fds[1]);
+    if (rc == 0) { while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {} }
+    sigaction(SIGINT, &oldInt, NULL);
+    sigaction(SIGQUIT, &oldQuit, NULL);
+    sigaction(SIGPIPE, &oldPipe, NULL);
+    if (rc != 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 }
 
 #endif

@@ -272,6 +272,10 @@ public enum Program {
                     repaint = true
                 case .repaint:
                     repaint = true
+                case .page(let text):
+                    if let failure = terminal.page(text) { _ = state.reduce(.notice(failure, isError: true)) }
+                    if terminal.size != state.size { _ = state.reduce(.resize(terminal.size)) }
+                    repaint = true
                 case .copy(let text):
                     let result = terminal.copy(text)
                     mailbox.post(.copyFinished(message: result.message, ok: result.ok))

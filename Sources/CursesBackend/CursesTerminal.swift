@@ -115,6 +115,23 @@ public final class CursesTerminal: Terminal {
         return stopped
     }
 
+    /// Leaves curses, runs the pager on the text, and takes the terminal back.
+    public func page(_ text: String) -> String? {
+        guard !closed else { return "The terminal is closed" }
+        let env = ProcessInfo.processInfo.environment["PAGER"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        // `less -R` would pass escape sequences on: the text comes already escaped, so plain `less` does.
+        let pager = env ?? "less"
+        endwin()
+        fflush(output)
+        let status = text.withCString { ct_run_with_input(pager, $0, strlen($0)) }
+        takeTerminalBack()
+        switch status {
+        case -1: return "Could not start a shell for the pager"
+        case 126, 127: return "Could not run the pager: set PAGER to one that is installed"
+        default: return nil
+        }
+    }
+
     /// After a stop: the size the terminal has now (no resize signal reaches a stopped job), and a
     /// screen curses redraws whole on the next update, with its modes (raw keys, keypad, hidden cursor,
     /// alternate screen) set again.

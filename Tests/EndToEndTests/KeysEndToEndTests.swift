@@ -115,4 +115,28 @@ struct KeysEndToEndTests {
         try tmux.send("C-l")
         try tmux.waitFor("the garbage gone") { !$0.contains("GARBAGE") && $0.contains("record 1/200") }
     }
+
+    @Test func vSendsTheRecordAsWrittenToThePagerAndComesBack() throws {
+        let out = temporaryPath("paged.txt")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let tmux = try Tmux(width: 100, height: 30, script: "\(shellQuote(try binary())) Samples/log-200.jsonl; sleep 60",
+                            environment: ["PAGER": "cat > \(shellQuote(out))"])
+        defer { tmux.kill() }
+        try tmux.waitFor(text: "record 1/200")
+        try tmux.send("j")
+        try tmux.send("j")
+        try tmux.waitFor(text: "record 3/200")
+        try tmux.send("v")
+        let deadline = Date().addingTimeInterval(10)
+        var paged = ""
+        while Date() < deadline {
+            paged = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if paged.hasSuffix("\n") { break }
+            usleep(50_000)
+        }
+        let log = try String(contentsOfFile: Built.sample("log-200.jsonl"), encoding: .utf8)
+        #expect(paged == String(log.split(separator: "\n")[2]) + "\n")
+        let back = try tmux.waitFor(text: "record 3/200")
+        #expect(back.hasPrefix("┏━ Records"))
+    }
 }

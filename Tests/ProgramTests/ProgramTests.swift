@@ -173,3 +173,15 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
         #expect(terminal.draws.dropFirst(2).contains { $0.clearsScreen })
     }
 }
+
+/// `v`: the record as written goes to the pager, and the screen is written whole afterwards.
+@Suite struct PagerTests {
+    @Test func vPagesTheRecordAndRedrawsEverythingAfter() throws {
+        let held = HeldJobs()
+        let terminal = TestTerminal([.key(.char("v")), .run { held.finishAll() }, .tick, .tick])
+        _ = Program.run(try Samples.loaded("openai-text-completion.json"), terminal: terminal, mailbox: Mailbox(runner: held.runner), options: testOptions)
+        let text = try String(contentsOf: Samples.root.appendingPathComponent("openai-text-completion.json"), encoding: .utf8)
+        #expect(terminal.paged == [text.hasSuffix("\n") ? text : text + "\n"])
+        #expect(terminal.draws.dropFirst().contains { $0.clearsScreen })
+    }
+}

@@ -77,6 +77,14 @@ final class TestTerminal: Terminal, @unchecked Sendable {
         return true
     }
 
+    /// Texts shown in the pager.
+    private(set) var paged: [String] = []
+
+    func page(_ text: String) -> String? {
+        paged.append(text)
+        return nil
+    }
+
     func shutdown() { shutDown += 1 }
 
     var lastScreen: String { frames.last?.text ?? "" }

@@ -21,6 +21,10 @@ public protocol Terminal: AnyObject {
     /// continues it (`fg`). The caller then draws the whole screen again, at `size`, which may have changed.
     /// - Returns: false when nothing stopped the program (no shell with job control started it).
     func suspend() -> Bool
+    /// Shows text in the user's pager (`$PAGER`, else `less`) on the whole terminal and returns when the
+    /// pager ends; the caller then draws the whole screen again, at `size`.
+    /// - Returns: nil when the pager ran, otherwise a line saying why it did not.
+    func page(_ text: String) -> String?
     /// Puts the terminal back as it was. Safe to call more than once.
     func shutdown()
 }

@@ -19,6 +19,7 @@ extension AppState {
             case .comparedSession(let done): finishComparison(done, job: result.id)
             case .selection(let positions): return finishFilter(positions, job: result.id)
             case .aggregates(let a): finishAggregates(a, job: result.id)
+            case .raw(let raw): return finishRaw(raw, job: result.id)
             }
             return []
         case .indexUpdated(let update):
@@ -182,6 +183,8 @@ extension AppState {
         case .copy:
             if let value = copyValue, !value.isEmpty { return [.copy(value)] }
             message = Message(text: "Nothing to copy here", isError: true)
+        case .viewRaw:
+            return viewRaw()
         case .mark:
             toggleMark()
         case .compare:

@@ -32,6 +32,8 @@ public struct AppState: Sendable {
     public internal(set) var logFilter = LogFilter()
     /// The filter job the rows wait for; the rows shown meanwhile are the previous selection.
     public internal(set) var pendingFilter: Int?
+    /// The job reading a record as written for the pager (`v`).
+    var pendingRaw: Int?
     /// The index grew while a filter ran: filter again when it returns.
     var filterIsStale = false
     /// Follow mode: the log is polled and new records appear.

@@ -21,6 +21,8 @@ public enum Command: Hashable, Sendable {
     case startSearch, nextMatch, previousMatch
     case toggleWrap, toggleTokens
     case copy
+    /// Open the focused record as it was written (its line or document) in the pager.
+    case viewRaw
     /// Open the diff view: the marked record with this one, or two choices of this response.
     case compare
     /// Mark (or unmark) the current record as the baseline for `compare`.
@@ -79,6 +81,8 @@ public enum Effect: Hashable, Sendable {
     case suspend
     /// Draw every cell again: the terminal's picture may have been disturbed.
     case repaint
+    /// Show this text in the pager, then draw everything again.
+    case page(String)
     /// Put this text on the clipboard (OSC 52, or a fallback), then report back with `.copyFinished`.
     case copy(String)
     /// Run this off the UI loop, then send back what `run()` returns.

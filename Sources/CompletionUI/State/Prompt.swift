@@ -55,15 +55,15 @@ public struct Prompt: Sendable, Hashable {
         case .deleteToEnd?: p.set(chars[..<cursor], [])
         case .historyPrevious?:
             let next = (historyIndex ?? -1) + 1
-            guard next < history.count else { break }
+            guard let entry = history[safe: history.count - 1 - next] else { break }
             if historyIndex == nil { p.draft = text }
-            p.show(history[history.count - 1 - next], index: next)
+            p.show(entry, index: next)
         case .historyNext?:
             guard let i = historyIndex else { break }
-            if i == 0 {
+            if i <= 0 {
                 p.show(draft, index: nil)
-            } else {
-                p.show(history[history.count - i], index: i - 1)
+            } else if let entry = history[safe: history.count - i] {
+                p.show(entry, index: i - 1)
             }
         case nil:
             guard case .char(let c) = key else { break }
