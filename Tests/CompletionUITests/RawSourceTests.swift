@@ -39,6 +39,12 @@ import Testing
         #expect(RawSource.read(path, line: 1, alone: true, problem: nil) == .success(whole.hasSuffix("\n") ? whole : whole + "\n"))
     }
 
+    @Test func aRecordOfAStreamIsPagedInItsWholeFile() throws {
+        let path = Fixture.root.appendingPathComponent("Samples/stream-two-choices.sse").path
+        let whole = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(RawSource.read(path, line: 1, alone: false, problem: nil) == .success(whole.hasSuffix("\n") ? whole : whole + "\n"))
+    }
+
     @Test func controlCharactersArePagedVisiblyAndStandardInputIsNotKept() {
         #expect(RawSource.page(line: Array("{\"t\":\"\u{1B}[2J\"}".utf8), problem: nil) == "{\"t\":\"␛[2J\"}\n")
         guard case .failure(let why) = RawSource.read("-", line: 1, alone: true, problem: nil) else {

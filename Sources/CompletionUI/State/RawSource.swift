@@ -34,7 +34,8 @@ public enum RawSource {
         return out
     }
 
-    /// A record of a file loaded whole: the whole file when it holds only this record, else its line.
+    /// A record of a file loaded whole: the whole file when it holds only this record or the record is not
+    /// one line of it, else its line.
     /// - Parameters:
     ///   - source: where the record (or problem) starts.
     ///   - alone: true when no other record or problem came from the same file.
@@ -57,7 +58,13 @@ public enum RawSource {
         guard number == line else { return .failure(Unavailable(message: "\(path) has no line \(line) any more")) }
         var end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
         if end > start, data[data.index(before: end)] == 0x0D { end = data.index(before: end) }
-        return .success(page(line: data[start..<end], problem: problem))
+        let line = data[start..<end]
+        // A record that is not one line (a stream, a pretty-printed array) is shown in its whole file.
+        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 }
+        if problem == nil, !(trimmed.first == UInt8(ascii: "{") && trimmed.last == UInt8(ascii: "}")) {
+            return .success(page(String(decoding: data, as: UTF8.self), problem: nil))
+        }
+        return .success(page(line: line, problem: problem))
     }
 }
 
