@@ -12,12 +12,17 @@
 #include <locale.h>
 #include <poll.h>
 #include <langinfo.h>
+#include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <wchar.h>
 #include <curses.h>
 #include <term.h>
@@ -26,6 +31,7 @@
 // everything the backend needs from them goes through these wrappers.
 
 static inline WINDOW *ct_stdscr(void) { return stdscr; }
+static inline WINDOW *ct_curscr(void) { return curscr; }
 static inline int ct_lines(void) { return LINES; }
 static inline int ct_cols(void) { return COLS; }
 static inline int ct_colors(void) { return COLORS; }
@@ -50,6 +56,17 @@ static inline int ct_key_left(void) { return KEY_LEFT; }
 static inline int ct_key_right(void) { return KEY_RIGHT; }
 static inline int ct_key_home(void) { return KEY_HOME; }
 static inline int ct_key_end(void) { return KEY_END; }
+static inline int ct_key_find(void) { return KEY_FIND; }
+static inline int ct_key_select(void) { return KEY_SELECT; }
+static inline int ct_key_beg(void) { return KEY_BEG; }
+static inline int ct_key_a1(void) { return KEY_A1; }
+static inline int ct_key_a3(void) { return KEY_A3; }
+static inline int ct_key_c1(void) { return KEY_C1; }
+static inline int ct_key_c3(void) { return KEY_C3; }
+static inline int ct_key_shome(void) { return KEY_SHOME; }
+static inline int ct_key_send(void) { return KEY_SEND; }
+/// The terminfo name of a key code (`kHOM5`), or NULL.
+static inline const char *ct_key_name(int code) { return keyname(code); }
 static inline int ct_key_ppage(void) { return KEY_PPAGE; }
 static inline int ct_key_npage(void) { return KEY_NPAGE; }
 static inline int ct_key_btab(void) { return KEY_BTAB; }
@@ -214,15 +231,135 @@ static inline void ct_install_quit_signals(void) {
     sigaction(SIGQUIT, &sa, NULL);
 }
 
-/// Keys arrive raw, so ^Z is an ordinary key; ignoring SIGTSTP also keeps curses from installing its
-/// stop handler, which can leave the process suspended forever when its terminal disappears.
+/// Keys arrive raw, so ^Z is an ordinary key that the program turns into `ct_stop_job`; ignoring SIGTSTP
+/// also keeps curses from installing its stop handler, which can leave the process suspended forever when
+/// its terminal disappears.
 static inline void ct_ignore_stop_signals(void) { signal(SIGTSTP, SIG_IGN); }
+
+// Continuing after a stop that the program did not ask for (started with `&` and stopped by the terminal
+// driver, or `kill -STOP`): the handler sets a flag, and the loop puts the terminal modes back and repaints.
+static inline volatile sig_atomic_t *ct_continued_flag(void) {
+    static volatile sig_atomic_t flag = 0;
+    return &flag;
+}
+static inline void ct_continue_handler(int sig) { (void)sig; *ct_continued_flag() = 1; }
+static inline void ct_install_continue_signal(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = ct_continue_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCONT, &sa, NULL);
+}
+/// True once after the process was continued.
+static inline int ct_take_continued(void) {
+    int was = (int)*ct_continued_flag();
+    *ct_continued_flag() = 0;
+    return was;
+}
+
+/// Stops the job with `sig` as ^Z (SIGTSTP) or a background read (SIGTTIN) does in a shell, and returns
+/// once it is continued (`fg`, `bg`): 1 then, 0 when nothing stopped it.
+///
+/// The whole process group stops, as vim does it: a job of several processes (`cat log | completion-tui -`,
+/// a script that runs it) is then reported stopped by the shell. The signal may be taken by any thread,
+/// so this waits for the continue signal before putting the old action back (ignoring it earlier would
+/// discard the stop). Where no shell has job control the group is orphaned and the kernel discards the
+/// signal: the wait ends after a quarter of a second and the program goes on instead of stopping for ever.
+static inline int ct_stop_job(int sig) {
+    *ct_continued_flag() = 0;
+    void (*old)(int) = signal(sig, SIG_DFL);
+    kill(0, sig);
+    for (int i = 0; i < 250 && !*ct_continued_flag(); i++) {
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+    if (old != SIG_ERR) signal(sig, old);
+    int continued = (int)*ct_continued_flag();
+    *ct_continued_flag() = 0;
+    return continued;
+}
+static inline int ct_sigtstp(void) { return SIGTSTP; }
+
+/// Waits until the job is in the foreground of the terminal `fd`, stopping as a background job that
+/// reads does. The loop runs on a thread that blocks SIGTTIN and SIGTTOU, so the terminal driver would
+/// not stop it: reads would fail and drawing would land on the shell's screen. Returns at once where
+/// there is no job control.
+static inline void ct_wait_for_foreground(int fd) {
+    for (int tries = 0; tries < 100; tries++) {
+        pid_t fg = tcgetpgrp(fd);
+        if (fg < 0 || fg == getpgrp()) return;
+        if (!ct_stop_job(SIGTTIN)) return;
+    }
+}
+
+/// The terminal's size in cells from the kernel; 0 when it cannot say.
+static inline int ct_tty_size(int fd, int *rows, int *cols) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return 0;
+    *rows = ws.ws_row; *cols = ws.ws_col;
+    return 1;
+}
 static inline int ct_pending_quit_signal(void) { return (int)*ct_quit_flag(); }
 
 /// Whether the terminal description advertises clipboard writes (the `Ms` extended capability).
 static inline int ct_has_clipboard_cap(void) {
     char *s = tigetstr("Ms");
     return s != NULL && s != (char *)-1;
+}
+
+/// Runs `command` through `sh -c` with `text` on its standard input and waits for it, as system() does:
+/// SIGINT and SIGQUIT are ignored meanwhile (^C in the pager is the pager's), and the child starts with
+/// default signal actions and nothing blocked. Returns the exit status, or -1 when it could not start.
+static inline int ct_run_with_input(const char *command, const char *text, size_t len) {
+    extern char **environ;
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    int sigs[] = { SIGTSTP, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCONT, SIGTTIN, SIGTTOU, SIGPIPE, SIGWINCH };
+    for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) sigaddset(&defaults, sigs[i]);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char *argv[] = { "sh", "-c", (char *)command, NULL };
+    struct sigaction ignore, oldInt, oldQuit, oldPipe;
+    memset(&ignore, 0, sizeof(ignore));
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &oldInt);
+    sigaction(SIGQUIT, &ignore, &oldQuit);
+    sigaction(SIGPIPE, &ignore, &oldPipe);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    close(fds[0]);
+    int status = 0;
+    if (rc == 0) {
+        // The pager may quit before reading everything: the write then fails with EPIPE, and that is fine.
+        while (len > 0) {
+            ssize_t n = write(fds[1], text, len);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            text += n; len -= (size_t)n;
+        }
+    }
+    close(fds[1]);
+    if (rc == 0) { while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {} }
+    sigaction(SIGINT, &oldInt, NULL);
+    sigaction(SIGQUIT, &oldQuit, NULL);
+    sigaction(SIGPIPE, &oldPipe, NULL);
+    if (rc != 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 }
 
 #endif

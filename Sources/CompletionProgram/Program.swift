@@ -47,7 +47,9 @@ public final class LoadedSession: InspectorSession {
 
     public func initialEffects(_ state: inout AppState) -> [Effect] {
         guard let (a, b) = compare else { return [] }
-        return state.compareRecords(a, b)
+        let effects = state.compareRecords(a, b)
+        state.diff?.isHome = true
+        return effects
     }
 }
 
@@ -244,7 +246,8 @@ public enum Program {
         public var state: AppState
     }
 
-    /// Runs until `q` (or a quit effect) or a signal, then restores the terminal.
+    /// Runs until `q` (or a quit effect) or a signal, then restores the terminal. ^Z suspends through the
+    /// terminal and ^L repaints: both end in a frame written whole.
     public static func run(_ session: InspectorSession, terminal: Terminal, mailbox: Mailbox = Mailbox(),
                            options: Options = Options()) -> Outcome {
         defer { session.stop() }
@@ -260,10 +263,24 @@ public enum Program {
             return Outcome(status: 0, state: state)
         }
         loop: while true {
+            var repaint = false
             for effect in pending {
                 switch effect {
                 case .quit:
                     break loop
+                case .suspend:
+                    if !terminal.suspend() {
+                        _ = state.reduce(.notice("Not suspended: no shell with job control started completion-tui", isError: true))
+                    }
+                    // The terminal may have been resized while the program was stopped.
+                    if terminal.size != state.size { _ = state.reduce(.resize(terminal.size)) }
+                    repaint = true
+                case .repaint:
+                    repaint = true
+                case .page(let text):
+                    if let failure = terminal.page(text) { _ = state.reduce(.notice(failure, isError: true)) }
+                    if terminal.size != state.size { _ = state.reduce(.resize(terminal.size)) }
+                    repaint = true
                 case .copy(let text):
                     let result = terminal.copy(text)
                     mailbox.post(.copyFinished(message: result.message, ok: result.ok))
@@ -274,6 +291,11 @@ public enum Program {
                 }
             }
             pending = []
+            if repaint {
+                // Whatever the terminal shows now is not the last frame: write every cell.
+                shown = state.renderFrame()
+                terminal.draw(shown.changes(since: nil))
+            }
             let signal = terminal.pendingQuitSignal
             if signal != 0 {
                 status = 128 + signal

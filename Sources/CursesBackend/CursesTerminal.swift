@@ -45,6 +45,9 @@ public final class CursesTerminal: Terminal {
         // SIGBUS on to the crash restore.
         MappedFile.restoreTruncationGuard()
         ct_ignore_stop_signals()
+        ct_install_continue_signal()
+        // Started in the background (`&`): wait for `fg` before touching the terminal.
+        ct_wait_for_foreground(fileno(input ?? ct_stdin()))
         guard let s = newterm(nil, output, input ?? ct_stdin()) else {
             ct_remove_crash_restore()
             MappedFile.restoreTruncationGuard()
@@ -105,6 +108,49 @@ public final class CursesTerminal: Terminal {
         MappedFile.restoreTruncationGuard()
     }
 
+    /// Leaves curses (the shell's terminal modes and screen come back), stops the job, and on return
+    /// takes the terminal again; the next draw restores every mode curses set.
+    public func suspend() -> Bool {
+        guard !closed else { return false }
+        endwin()
+        fflush(output)
+        let stopped = ct_stop_job(ct_sigtstp()) != 0
+        // Continued with `bg`: wait to be brought to the foreground before drawing.
+        ct_wait_for_foreground(fileno(input ?? ct_stdin()))
+        takeTerminalBack()
+        return stopped
+    }
+
+    /// Leaves curses, runs the pager on the text, and takes the terminal back.
+    public func page(_ text: String) -> String? {
+        guard !closed else { return "The terminal is closed" }
+        let env = ProcessInfo.processInfo.environment["PAGER"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        // `less -R` would pass escape sequences on: the text comes already escaped, so plain `less` does.
+        let pager = env ?? "less"
+        endwin()
+        fflush(output)
+        let status = text.withCString { ct_run_with_input(pager, $0, strlen($0)) }
+        takeTerminalBack()
+        switch status {
+        case -1: return "Could not start a shell for the pager"
+        case 126, 127: return "Could not run the pager: set PAGER to one that is installed"
+        default: return nil
+        }
+    }
+
+    /// After a stop: the size the terminal has now (no resize signal reaches a stopped job), and a
+    /// screen curses redraws whole on the next update, with its modes (raw keys, keypad, hidden cursor,
+    /// alternate screen) set again.
+    private func takeTerminalBack() {
+        var h: Int32 = 0, w: Int32 = 0
+        if ct_tty_size(fileno(output), &h, &w) != 0, Int(h) != size.height || Int(w) != size.width {
+            resizeterm(h, w)
+        }
+        ct_getmaxyx(ct_stdscr(), &h, &w)
+        size = Size(width: Int(w), height: Int(h))
+        clearok(ct_curscr(), true)
+    }
+
     /// The signal that asked to quit (SIGTERM, SIGHUP, SIGINT), or 0; SIGHUP also when the terminal is gone.
     public var pendingQuitSignal: Int32 {
         let s = ct_pending_quit_signal()
@@ -123,13 +169,59 @@ public final class CursesTerminal: Terminal {
             pollInterval = timeoutMilliseconds
             wtimeout(ct_stdscr(), Int32(timeoutMilliseconds))
         }
+        if ct_take_continued() != 0 {
+            // Stopped and continued from outside (started with `&`, then `fg`): the shell may have changed
+            // the terminal's modes meanwhile, and whatever was drawn in the background is garbage.
+            endwin()
+            ct_wait_for_foreground(fileno(input ?? ct_stdin()))
+            takeTerminalBack()
+            return .resize(size)
+        }
+        if let action = pushedBack {
+            pushedBack = nil
+            return action
+        }
         var code: Int32 = 0
         let r = ct_get_wch(&code)
         if r == ERR { return nil }
         if r == ct_key_code_yes() {
             return functionKey(code)
         }
+        if code == 27 { return escapeSequence() }
         return characterKey(code)
+    }
+
+    /// A key read after Esc that is a key of its own (Esc was pressed alone).
+    private var pushedBack: Action?
+
+    /// Reads the rest of a sequence that starts with Esc and curses did not recognise: a known key, Esc
+    /// itself, or nothing (an unknown sequence is swallowed whole, never read as keys).
+    private func escapeSequence() -> Action? {
+        // The rest of a sequence arrives with its start; curses has already waited the Esc delay for it.
+        wtimeout(ct_stdscr(), 30)
+        defer { wtimeout(ct_stdscr(), Int32(pollInterval)) }
+        var sequence = EscapeSequence()
+        var code: Int32 = 0
+        for _ in 0...EscapeSequence.maxLength + 4 {
+            let r = ct_get_wch(&code)
+            if r == ERR { return sequence.isEmpty ? .key(.escape) : nil }
+            if r == ct_key_code_yes() {
+                // Esc, then a key curses knows (Alt with an arrow): both go on as they are.
+                if sequence.isEmpty {
+                    pushedBack = functionKey(code)
+                    return .key(.escape)
+                }
+                return nil
+            }
+            switch sequence.feed(UInt32(bitPattern: code)) {
+            case .more: continue
+            case .done(let key): return key.map(Action.key)
+            case .notASequence:
+                pushedBack = code == 27 ? .key(.escape) : characterKey(code)
+                return .key(.escape)
+            }
+        }
+        return nil
     }
 
     private func characterKey(_ code: Int32) -> Action? {
@@ -155,8 +247,10 @@ public final class CursesTerminal: Terminal {
         case ct_key_right(): return .key(.right)
         case ct_key_ppage(): return .key(.pageUp)
         case ct_key_npage(): return .key(.pageDown)
-        case ct_key_home(): return .key(.home)
-        case ct_key_end(): return .key(.end)
+        case ct_key_home(), ct_key_find(), ct_key_beg(), ct_key_a1(), ct_key_shome(): return .key(.home)
+        case ct_key_end(), ct_key_select(), ct_key_c1(), ct_key_send(): return .key(.end)
+        case ct_key_a3(): return .key(.pageUp)
+        case ct_key_c3(): return .key(.pageDown)
         case ct_key_btab(): return .key(.backTab)
         case ct_key_enter(): return .key(.enter)
         case ct_key_backspace(), ct_key_dc(): return .key(.backspace)
@@ -175,15 +269,33 @@ public final class CursesTerminal: Terminal {
             if state & ct_button1_pressed() != 0 { return .mouse(.click(x: Int(x), y: Int(y))) }
             return nil
         default:
-            return nil
+            return modifiedKey(code)
         }
+    }
+
+    /// Keys with Ctrl, Alt or Shift that the terminal description lists under extended names (`kHOM5` is
+    /// Ctrl-Home): they act as the key without the modifier. Every other key code is ignored.
+    private func modifiedKey(_ code: Int32) -> Action? {
+        guard let cName = ct_key_name(code) else { return nil }
+        let name = String(cString: cName)
+        let keys: [(String, Key)] = [("kHOM", .home), ("kEND", .end), ("kUP", .up), ("kDN", .down), ("kLFT", .left),
+                                     ("kRIT", .right), ("kPRV", .pageUp), ("kNXT", .pageDown)]
+        for (prefix, key) in keys where name.hasPrefix(prefix) && name.dropFirst(prefix.count).allSatisfy(\.isNumber) {
+            return .key(key)
+        }
+        return nil
     }
 
     // MARK: - Drawing
 
     /// Writes the cells it is given (the program computes them against the previous frame), then shows them.
     public func draw(_ changes: GridChanges) {
-        if changes.clearsScreen { werase(ct_stdscr()) }
+        if changes.clearsScreen {
+            // Written whole (first frame, resize, ^L, back from ^Z): curses must not trust its idea of
+            // what the terminal shows, which another program may have written over.
+            werase(ct_stdscr())
+            clearok(ct_curscr(), true)
+        }
         var scalars: [wchar_t] = []
         for change in changes.cells {
             put(change.cell, x: change.x, y: change.y, scratch: &scalars)

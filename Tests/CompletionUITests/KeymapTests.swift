@@ -7,6 +7,7 @@ import Testing
         ("normal", Keymap.bindings, Keymap.normalHints, Keymap.command(for:)),
         ("diff", Keymap.diffBindings, Keymap.diffHints, Keymap.diffCommand(for:)),
         ("aggregates", Keymap.aggregatesBindings, Keymap.aggregatesHints, Keymap.aggregatesCommand(for:)),
+        ("help", Keymap.helpBindings, Keymap.helpHints, Keymap.helpCommand(for:)),
     ] as [(String, [Keymap.Binding], [Command], @Sendable (Key) -> Command?)])
     func everyHintedKeyDoesWhatItsHintSays(mode: String, table: [Keymap.Binding], order: [Command], lookup: @Sendable (Key) -> Command?) {
         let hints = Keymap.hints(table, order: order)

@@ -130,4 +130,58 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
         #expect(terminal.frames[0].text.contains("diff"))
         #expect(!terminal.lastScreen.contains("│ diff"))
     }
+
+    @Test func qQuitsFromTheComparisonTheProgramOpenedOn() throws {
+        let (a, _) = RecordLoader.loadAll(text: #"{"id":"a","choices":[{"index":0,"text":"the fog had lifted","finish_reason":"stop"}]}"#, path: "a.json")
+        let (b, _) = RecordLoader.loadAll(text: #"{"id":"b","choices":[{"index":0,"text":"the fog had gone","finish_reason":"stop"}]}"#, path: "b.json")
+        let session = LoadedSession(records: a + b, diagnostics: [], paths: ["a.json", "b.json"], compare: (0, 1))
+        // After q nothing more is read: the j would move in the inspector if q had only closed the diff.
+        let terminal = TestTerminal([.key(.char("q")), .key(.char("j"))])
+        let outcome = Program.run(session, terminal: terminal, options: testOptions)
+        #expect(outcome.status == 0)
+        #expect(terminal.frames.count == 2)
+        #expect(terminal.lastScreen.contains("│ diff") || terminal.lastScreen.contains(" diff "))
+    }
+}
+
+/// ^Z and ^L: the terminal is handed back and taken again, and what follows is a whole frame.
+@Suite struct SuspendTests {
+    @Test func controlZSuspendsThroughTheTerminalAndRedrawsEverythingOnReturn() throws {
+        let terminal = TestTerminal([.key(.char("j")), .key(.control("z")), .tick])
+        let outcome = Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions)
+        #expect(outcome.status == 0)
+        #expect(terminal.suspended == 1)
+        // After the first frame, the frame after coming back is written whole onto a cleared screen.
+        let back = try #require(terminal.draws.dropFirst().first { $0.clearsScreen })
+        #expect(back.frame.text.contains("record 2/200"))
+        #expect(terminal.painted.text == terminal.lastScreen)
+    }
+
+    @Test func aResizeWhileSuspendedIsSeenOnReturn() throws {
+        let terminal = TestTerminal([.key(.control("z")), .tick])
+        terminal.sizeAfterSuspend = Size(width: 70, height: 20)
+        _ = Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions)
+        let back = try #require(terminal.draws.dropFirst().first { $0.clearsScreen })
+        #expect(back.frame.width == 70 && back.frame.height == 20)
+    }
+
+    @Test func controlLWritesEveryCellAgain() throws {
+        let terminal = TestTerminal([.key(.char("j")), .key(.control("l")), .tick])
+        _ = Program.run(try Samples.loaded("log-200.jsonl"), terminal: terminal, options: testOptions)
+        #expect(terminal.suspended == 0)
+        #expect(!terminal.draws[1].clearsScreen)
+        #expect(terminal.draws.dropFirst(2).contains { $0.clearsScreen })
+    }
+}
+
+/// `v`: the record as written goes to the pager, and the screen is written whole afterwards.
+@Suite struct PagerTests {
+    @Test func vPagesTheRecordAndRedrawsEverythingAfter() throws {
+        let held = HeldJobs()
+        let terminal = TestTerminal([.key(.char("v")), .run { held.finishAll() }, .tick, .tick])
+        _ = Program.run(try Samples.loaded("openai-text-completion.json"), terminal: terminal, mailbox: Mailbox(runner: held.runner), options: testOptions)
+        let text = try String(contentsOf: Samples.root.appendingPathComponent("openai-text-completion.json"), encoding: .utf8)
+        #expect(terminal.paged == [text.hasSuffix("\n") ? text : text + "\n"])
+        #expect(terminal.draws.dropFirst().contains { $0.clearsScreen })
+    }
 }

@@ -27,6 +27,9 @@ final class TestTerminal: Terminal, @unchecked Sendable {
     private(set) var draws: [GridChanges] = []
     private(set) var copied: [String] = []
     private(set) var shutDown = 0
+    /// How many times the program stopped itself (^Z), and the size the terminal has when it comes back.
+    private(set) var suspended = 0
+    var sizeAfterSuspend: Size?
     /// The screen as the cells written so far make it, to check that writing only the changes is enough.
     private(set) var painted: Grid
 
@@ -67,6 +70,20 @@ final class TestTerminal: Terminal, @unchecked Sendable {
     }
 
     var pendingQuitSignal: Int32 { signal }
+
+    func suspend() -> Bool {
+        suspended += 1
+        if let s = sizeAfterSuspend { size = s }
+        return true
+    }
+
+    /// Texts shown in the pager.
+    private(set) var paged: [String] = []
+
+    func page(_ text: String) -> String? {
+        paged.append(text)
+        return nil
+    }
 
     func shutdown() { shutDown += 1 }
 

@@ -40,6 +40,8 @@ public enum Theme {
     public static let warning = Style(fg: .red, bold: true)
     public static let error = Style(fg: .red, bold: true)
     public static let statusBar = Style(reverse: true)
+    /// The cursor of a prompt in the (reversed) status bar: the one cell drawn the other way round.
+    public static let promptCursor = Style(bold: true)
     public static let statusKey = Style(fg: .yellow, bold: true, reverse: true)
     public static let wrapMarker = Style(fg: .blue, dim: true)
     public static let match = Style(fg: .black, bg: .yellow, underline: true)

@@ -17,6 +17,14 @@ public protocol Terminal: AnyObject {
     func copy(_ text: String) -> (message: String, ok: Bool)
     /// A signal that asked the program to end (SIGTERM, SIGHUP, SIGINT), or 0.
     var pendingQuitSignal: Int32 { get }
+    /// Gives the terminal back to the shell and stops the program as ^Z does, returning once the shell
+    /// continues it (`fg`). The caller then draws the whole screen again, at `size`, which may have changed.
+    /// - Returns: false when nothing stopped the program (no shell with job control started it).
+    func suspend() -> Bool
+    /// Shows text in the user's pager (`$PAGER`, else `less`) on the whole terminal and returns when the
+    /// pager ends; the caller then draws the whole screen again, at `size`.
+    /// - Returns: nil when the pager ran, otherwise a line saying why it did not.
+    func page(_ text: String) -> String?
     /// Puts the terminal back as it was. Safe to call more than once.
     func shutdown()
 }

@@ -109,6 +109,10 @@ extension AppState {
         switch command {
         case .quit:
             return [.quit]
+        case .close:
+            // The diff the program opened on is its main view: closing it is quitting.
+            if diff?.isHome == true { return [.quit] }
+            diff = nil
         case .toggleHelp:
             mode = .help(scroll: 0)
         case .back:

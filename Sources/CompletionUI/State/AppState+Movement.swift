@@ -56,8 +56,41 @@ extension AppState {
             focusedToken = min(max(0, focusedToken + direction), max(0, tokens.count - 1))
             ensureTokenVisible()
         } else if !wrap {
-            horizontalScroll = max(0, horizontalScroll + direction * max(4, textWidth / 4))
+            let step = direction * max(4, textWidth / 4)
+            // Right stops with the end of the longest line in view at the right edge (never moving back left).
+            horizontalScroll = direction > 0 ? min(horizontalScroll + step, max(horizontalScroll, lastColumnScroll))
+                                             : max(0, horizontalScroll + step)
         }
+    }
+
+    /// `0` and `$`: the first column or the end of the longest line in view; in the token view, the first
+    /// or last token of the row.
+    mutating func moveToLineEdge(end: Bool) {
+        guard focus == .text else { return }
+        if tokenView, let tokens, tokens.count > 0 {
+            let row = tokenRow(of: focusedToken)
+            let start = tokenRowStarts[row]
+            let next = row + 1 < tokenRowStarts.count ? tokenRowStarts[row + 1] : tokens.count
+            focusedToken = end ? max(start, next - 1) : start
+            ensureTokenVisible()
+        } else if wrap {
+            if end { message = Message(text: "Soft wrap is on: every line fits (w turns it off)", isError: false) }
+        } else {
+            horizontalScroll = end ? lastColumnScroll : 0
+        }
+    }
+
+    /// The sideways scroll that shows the end of the longest unwrapped line in view at the right edge.
+    /// - Complexity: O(visible rows × segment length): only what is on screen is measured.
+    var lastColumnScroll: Int {
+        let rows = max(1, layout.visibleRows(.text))
+        var widest = 0
+        var segment = textPosition.segment
+        while segment < document.segments.count, segment < textPosition.segment + rows {
+            widest = max(widest, DisplayWidth.of(document.text[document.segments[segment].range]))
+            segment += 1
+        }
+        return max(0, widest - textWidth)
     }
 
     private func clampedAdd(_ a: Int, _ b: Int) -> Int {

@@ -19,6 +19,7 @@ extension AppState {
             case .comparedSession(let done): finishComparison(done, job: result.id)
             case .selection(let positions): return finishFilter(positions, job: result.id)
             case .aggregates(let a): finishAggregates(a, job: result.id)
+            case .raw(let raw): return finishRaw(raw, job: result.id)
             }
             return []
         case .indexUpdated(let update):
@@ -44,31 +45,48 @@ extension AppState {
     // MARK: - Keys
 
     mutating func handle(_ key: Key) -> [Effect] {
+        // Suspend and repaint work everywhere, typing included, as in less and vim.
+        switch Keymap.globalBindings.first(where: { $0.keys.contains(key) })?.command {
+        case .suspend?: return [.suspend]
+        case .repaint?: return [.repaint]
+        default: break
+        }
         switch mode {
-        case .searchInput(let query):
-            switch AppState.edit(query, with: key) {
-            case .commit(let text):
+        case .searchInput(let prompt):
+            switch prompt.edit(with: key, history: searchHistory) {
+            case .submit(let text):
                 mode = .normal
+                searchHistory = Prompt.remember(text, in: searchHistory)
                 commitSearch(text)
             case .cancel: mode = .normal
-            case .editing(let text): mode = .searchInput(text)
+            case .editing(let p): mode = .searchInput(p)
             }
             return []
-        case .filterInput(let line):
-            switch AppState.edit(line, with: key) {
-            case .commit(let text):
+        case .filterInput(let prompt):
+            switch prompt.edit(with: key, history: filterHistory) {
+            case .submit(let text):
                 mode = .normal
-                return changeFilter { $0.query = text.trimmingCharacters(in: .whitespaces) }
+                let line = text.trimmingCharacters(in: .whitespaces)
+                filterHistory = Prompt.remember(line, in: filterHistory)
+                return changeFilter { $0.query = line }
             case .cancel: mode = .normal
-            case .editing(let text): mode = .filterInput(text)
+            case .editing(let p): mode = .filterInput(p)
             }
             return []
         case .help(let scroll):
-            switch key {
-            case .down, .char("j"): mode = .help(scroll: min(scroll + 1, max(0, (diff == nil ? Keymap.helpLines : Keymap.diffHelpLines).count - 1)))
-            case .up, .char("k"): mode = .help(scroll: max(0, scroll - 1))
-            case .control("c"): return [.quit]
-            default: mode = .normal
+            let count = (diff == nil ? Keymap.helpLines : Keymap.diffHelpLines).count
+            let page = max(1, HelpView.visibleLines(screen: size, diff: diff != nil))
+            let last = max(0, count - page)
+            switch Keymap.helpCommand(for: key) {
+            case .quit?: return [.quit]
+            case .close?: mode = .normal
+            case .moveDown(let n)?: mode = .help(scroll: min(last, scroll + n))
+            case .moveUp(let n)?: mode = .help(scroll: max(0, min(last, scroll) - n))
+            case .pageDown?: mode = .help(scroll: min(last, scroll + page))
+            case .pageUp?: mode = .help(scroll: max(0, min(last, scroll) - page))
+            case .top?: mode = .help(scroll: 0)
+            case .bottom?: mode = .help(scroll: last)
+            default: break
             }
             return []
         case .normal:
@@ -86,31 +104,16 @@ extension AppState {
         }
     }
 
-    enum PromptEdit { case commit(String), cancel, editing(String) }
-
-    /// A key typed into a one-line prompt (search, filter): Enter commits, Esc/^C or Backspace on an empty
-    /// line cancels, ^U clears.
-    static func edit(_ text: String, with key: Key) -> PromptEdit {
-        var text = text
-        switch key {
-        case .enter: return .commit(text)
-        case .escape, .control("c"): return .cancel
-        case .backspace:
-            if text.isEmpty { return .cancel }
-            text.removeLast()
-        case .control("u"): text = ""
-        case .char(let c): text.append(c)
-        default: break
-        }
-        return .editing(text)
-    }
-
     // MARK: - Commands
 
     mutating func run(_ command: Command) -> [Effect] {
         switch command {
-        case .quit:
+        case .quit, .close:
             return [.quit]
+        case .suspend:
+            return [.suspend]
+        case .repaint:
+            return [.repaint]
         case .toggleHelp:
             mode = mode == .normal ? .help(scroll: 0) : .normal
         case .focusNext, .focusPrevious:
@@ -126,6 +129,10 @@ extension AppState {
             moveSideways(-1)
         case .moveRight:
             moveSideways(1)
+        case .lineStart:
+            moveToLineEdge(end: false)
+        case .lineEnd:
+            moveToLineEdge(end: true)
         case .pageUp:
             move(by: -max(1, pageRows - 1))
         case .pageDown:
@@ -153,7 +160,7 @@ extension AppState {
         case .nextRecord:
             changeEntry(to: selectedEntry + 1)
         case .startSearch:
-            mode = .searchInput("")
+            mode = .searchInput(Prompt())
         case .nextMatch:
             stepMatch(1)
         case .previousMatch:
@@ -176,12 +183,14 @@ extension AppState {
         case .copy:
             if let value = copyValue, !value.isEmpty { return [.copy(value)] }
             message = Message(text: "Nothing to copy here", isError: true)
+        case .viewRaw:
+            return viewRaw()
         case .mark:
             toggleMark()
         case .compare:
             return compareFromInspector()
         case .filter:
-            if requiresLog("Filters work") { mode = .filterInput(logFilter.query) }
+            if requiresLog("Filters work") { mode = .filterInput(Prompt(logFilter.query)) }
         case .toggleTruncated: return changeFilter { $0.truncated.toggle() }
         case .toggleContentFiltered: return changeFilter { $0.contentFiltered.toggle() }
         case .toggleErrors: return changeFilter { $0.errors.toggle() }
@@ -199,8 +208,10 @@ extension AppState {
             message = Message(text: following ? "Following: new records appear at the end (F stops)" : "Stopped following", isError: false)
             if following { changeEntry(to: entries.count - 1) }
             return [.follow(following)]
-        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice, .nextJump:
-            // Diff view commands; the inspector's keymap does not bind them.
+        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice, .nextJump,
+             .cursorLeft, .cursorRight, .cursorStart, .cursorEnd, .deleteBackward, .deleteWordBackward, .deleteToStart,
+             .deleteToEnd, .historyPrevious, .historyNext, .submit:
+            // Commands of the diff view, the aggregates view and prompts; the inspector's keymap does not bind them.
             break
         }
         return []

@@ -7,9 +7,9 @@ public struct AppState: Sendable {
     public enum Mode: Sendable, Hashable {
         case normal
         case help(scroll: Int)
-        case searchInput(String)
+        case searchInput(Prompt)
         /// Typing a filter line for an indexed log.
-        case filterInput(String)
+        case filterInput(Prompt)
     }
 
     /// A line in the status bar that replaces the key hints until the next key.
@@ -32,6 +32,8 @@ public struct AppState: Sendable {
     public internal(set) var logFilter = LogFilter()
     /// The filter job the rows wait for; the rows shown meanwhile are the previous selection.
     public internal(set) var pendingFilter: Int?
+    /// The job reading a record as written for the pager (`v`).
+    var pendingRaw: Int?
     /// The index grew while a filter ran: filter again when it returns.
     var filterIsStale = false
     /// Follow mode: the log is polled and new records appear.
@@ -64,6 +66,9 @@ public struct AppState: Sendable {
     public var tokenTopRow = 0
     public var message: Message?
     public var search: Search?
+    /// What was entered at the search and filter prompts, oldest first (↑ brings them back).
+    public internal(set) var searchHistory: [String] = []
+    public internal(set) var filterHistory: [String] = []
     /// The diff view, when open: it takes the whole screen and its own keys until Esc.
     public var diff: DiffPanel?
     /// The record marked with `m` as the baseline of a record diff; it stays on that record through sorts

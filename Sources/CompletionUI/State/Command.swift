@@ -2,10 +2,18 @@
 /// carries them out.
 public enum Command: Hashable, Sendable {
     case quit
+    /// Close the view on top (help, aggregates, a diff opened from the inspector); quit from the main view.
+    case close
+    /// Stop the program as the shell's job control does (^Z), giving the terminal back until `fg`.
+    case suspend
+    /// Draw the whole screen again (^L), whatever the terminal shows now.
+    case repaint
     case toggleHelp
     case focusNext, focusPrevious
     case moveUp(count: Int), moveDown(count: Int)
     case moveLeft, moveRight
+    /// The start or the end of the lines in view (`0`, `$`): the first or last column, or token of the row.
+    case lineStart, lineEnd
     case pageUp, pageDown
     case top, bottom
     case open, back
@@ -13,6 +21,8 @@ public enum Command: Hashable, Sendable {
     case startSearch, nextMatch, previousMatch
     case toggleWrap, toggleTokens
     case copy
+    /// Open the focused record as it was written (its line or document) in the pager.
+    case viewRaw
     /// Open the diff view: the marked record with this one, or two choices of this response.
     case compare
     /// Mark (or unmark) the current record as the baseline for `compare`.
@@ -34,6 +44,11 @@ public enum Command: Hashable, Sendable {
     case toggleDiffLayout, toggleWhitespace
     /// Compare the next choice of the new (or old) side.
     case nextNewChoice, nextOldChoice
+    // Prompts (search, filter) only.
+    case cursorLeft, cursorRight, cursorStart, cursorEnd
+    case deleteBackward, deleteWordBackward, deleteToStart, deleteToEnd
+    case historyPrevious, historyNext
+    case submit
     // Aggregates view only.
     /// Move to the next line that jumps somewhere (a fingerprint change).
     case nextJump
@@ -62,6 +77,12 @@ public enum Action: Hashable, Sendable {
 /// Work the reducer asks the run loop to do outside the pure state update.
 public enum Effect: Hashable, Sendable {
     case quit
+    /// Give the terminal back and stop until the shell continues the program, then draw everything again.
+    case suspend
+    /// Draw every cell again: the terminal's picture may have been disturbed.
+    case repaint
+    /// Show this text in the pager, then draw everything again.
+    case page(String)
     /// Put this text on the clipboard (OSC 52, or a fallback), then report back with `.copyFinished`.
     case copy(String)
     /// Run this off the UI loop, then send back what `run()` returns.

@@ -29,6 +29,8 @@ public struct DiffPanel: Sendable {
     /// 64 KB compares in a few milliseconds in a release build.
     public static let backgroundBytes = 64 << 10
     public var unified = false
+    /// True for the diff the program opened on (two files given): `q` quits from it instead of closing it.
+    public var isHome = false
     /// First display row in view.
     public var top = 0
     /// The change block last jumped to with `n`/`N`.

@@ -33,18 +33,26 @@ public enum Keymap {
 
     /// What the status bar suggests in each mode, most useful first (as many as fit are shown).
     public static let normalHints: [Command] = [.quit, .toggleHelp, .focusNext, .startSearch, .previousRecord, .nextRecord, .toggleTokens, .toggleWrap, .copy]
-    public static let diffHints: [Command] = [.quit, .toggleHelp, .back, .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace]
+    public static let diffHints: [Command] = [.close, .toggleHelp, .back, .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace]
     public static let aggregatesHints: [Command] = [.back, .moveDown(count: 1), .moveUp(count: 1), .nextJump, .open]
+    public static let helpHints: [Command] = [.close, .pageDown, .top, .bottom]
 
-    /// A lookup table from a list of bindings: the first binding of a key wins.
+    /// A lookup table from a list of bindings: the first binding of a key wins, and the keys that work
+    /// everywhere come first.
     static func table(_ bindings: [Binding]) -> [Key: Command] {
         var t: [Key: Command] = [:]
-        for b in bindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
+        for b in globalBindings + bindings { for k in b.keys where t[k] == nil { t[k] = b.command } }
         return t
     }
 
+    /// Keys that do the same in every mode, prompts and overlays included, as in less and vim.
+    public static let globalBindings: [Binding] = [
+        Binding(keys: [.control("z")], command: .suspend, help: "suspend to the shell (fg comes back)"),
+        Binding(keys: [.control("l")], command: .repaint, help: "repaint the screen"),
+    ]
+
     public static let bindings: [Binding] = [
-        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
+        Binding(keys: [.char("q"), .char("Q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
         Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help", hint: "help"),
         Binding(keys: [.tab], command: .focusNext, help: "focus the next pane", hint: "pane"),
         Binding(keys: [.backTab], command: .focusPrevious, help: "focus the previous pane"),
@@ -52,12 +60,14 @@ public enum Keymap {
         Binding(keys: [.down, .char("j")], command: .moveDown(count: 1), help: "move down / next token row"),
         Binding(keys: [.left, .char("h")], command: .moveLeft, help: "scroll left / previous token"),
         Binding(keys: [.right, .char("l")], command: .moveRight, help: "scroll right / next token"),
+        Binding(keys: [.char("0")], command: .lineStart, help: "start of the lines / first token of the row"),
+        Binding(keys: [.char("$")], command: .lineEnd, help: "end of the longest line in view / last token of the row"),
         Binding(keys: [.pageUp, .control("b")], command: .pageUp, help: "page up"),
         Binding(keys: [.pageDown, .control("f"), .char(" ")], command: .pageDown, help: "page down"),
         Binding(keys: [.char("g"), .home], command: .top, help: "go to the top"),
         Binding(keys: [.char("G"), .end], command: .bottom, help: "go to the bottom"),
         Binding(keys: [.enter], command: .open, help: "open: records → choices → text"),
-        Binding(keys: [.escape], command: .back, help: "back: close help, search, token view, or focus the list"),
+        Binding(keys: [.escape], command: .back, help: "back: clear search, leave token view, focus the list"),
         Binding(keys: [.char("[")], command: .previousRecord, help: "previous record", hint: "record"),
         Binding(keys: [.char("]")], command: .nextRecord, help: "next record", hint: "record"),
         Binding(keys: [.char("/")], command: .startSearch, help: "search (regex) through texts and fields", hint: "search"),
@@ -66,6 +76,7 @@ public enum Keymap {
         Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap", hint: "wrap"),
         Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)", hint: "tokens"),
         Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)", hint: "copy"),
+        Binding(keys: [.char("v")], command: .viewRaw, help: "the record as written (its line or file) in $PAGER"),
         Binding(keys: [.char("m")], command: .mark, help: "mark this record (or unmark it) to diff with another"),
         Binding(keys: [.char("d")], command: .compare, help: "diff the marked record with this one, or two choices"),
         Binding(keys: [.char("f")], command: .filter, help: "log: filter (model: fp: finish: kind: tokens: after: regex)"),
@@ -82,7 +93,8 @@ public enum Keymap {
 
     /// The bindings of the diff view, listed in help after the inspector's.
     public static let diffBindings: [Binding] = [
-        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
+        Binding(keys: [.char("q")], command: .close, help: "diff: close it (quit when the program opened on it)", hint: "close"),
+        Binding(keys: [.char("Q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
         Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help", hint: "help"),
         Binding(keys: [.escape], command: .back, help: "diff: back to the inspector", hint: "back"),
         Binding(keys: [.char("n")], command: .nextChange, help: "diff: next change", hint: "change"),
@@ -103,7 +115,7 @@ public enum Keymap {
 
     /// The bindings of the aggregates view.
     public static let aggregatesBindings: [Binding] = [
-        Binding(keys: [.escape, .char("a")], command: .back, help: "aggregates: back to the records", hint: "back"),
+        Binding(keys: [.escape, .char("q"), .char("a")], command: .back, help: "aggregates: back to the records", hint: "back"),
         Binding(keys: [.char("k"), .up], command: .moveUp(count: 1), help: "aggregates: move up", hint: "move"),
         Binding(keys: [.char("j"), .down], command: .moveDown(count: 1), help: "aggregates: move down", hint: "move"),
         Binding(keys: [.pageUp, .control("b")], command: .pageUp, help: "aggregates: page up"),
@@ -112,7 +124,7 @@ public enum Keymap {
         Binding(keys: [.char("G"), .end], command: .bottom, help: "aggregates: bottom"),
         Binding(keys: [.char("n")], command: .nextJump, help: "aggregates: next fingerprint change", hint: "next change"),
         Binding(keys: [.enter], command: .open, help: "aggregates: jump to the first record after a change", hint: "jump to it"),
-        Binding(keys: [.char("q"), .control("c")], command: .quit, help: "quit"),
+        Binding(keys: [.char("Q"), .control("c")], command: .quit, help: "quit"),
     ]
 
     private static let aggregatesTable = table(aggregatesBindings)
@@ -120,10 +132,52 @@ public enum Keymap {
     /// The command a key runs in the aggregates view, if any.
     public static func aggregatesCommand(for key: Key) -> Command? { aggregatesTable[key] }
 
+    /// The keys of the help screen: it pages like a pager and closes like every other overlay.
+    public static let helpBindings: [Binding] = [
+        Binding(keys: [.escape, .char("q"), .char("?"), .function(1)], command: .close, help: "help: close it", hint: "close"),
+        Binding(keys: [.down, .char("j")], command: .moveDown(count: 1), help: "help: scroll down"),
+        Binding(keys: [.up, .char("k")], command: .moveUp(count: 1), help: "help: scroll up"),
+        Binding(keys: [.char(" "), .pageDown, .control("f")], command: .pageDown, help: "help: next page", hint: "more"),
+        Binding(keys: [.pageUp, .char("b"), .control("b")], command: .pageUp, help: "help: previous page"),
+        Binding(keys: [.char("g"), .home], command: .top, help: "help: first page", hint: "top"),
+        Binding(keys: [.char("G"), .end], command: .bottom, help: "help: last page", hint: "end"),
+        Binding(keys: [.char("Q"), .control("c")], command: .quit, help: "quit"),
+    ]
+
+    private static let helpTable = table(helpBindings)
+
+    /// The command a key runs while help is shown, if any.
+    public static func helpCommand(for key: Key) -> Command? { helpTable[key] }
+
+    /// The keys of the search and filter prompts: readline's, with a history of what was entered before.
+    public static let promptBindings: [Binding] = [
+        Binding(keys: [.enter], command: .submit, help: "prompt: run it"),
+        Binding(keys: [.escape, .control("c")], command: .back, help: "prompt: cancel (so does Backspace on an empty line)"),
+        Binding(keys: [.left, .control("b")], command: .cursorLeft, help: "prompt: cursor left"),
+        Binding(keys: [.right, .control("f")], command: .cursorRight, help: "prompt: cursor right"),
+        Binding(keys: [.control("a"), .home], command: .cursorStart, help: "prompt: start of the line"),
+        Binding(keys: [.control("e"), .end], command: .cursorEnd, help: "prompt: end of the line"),
+        Binding(keys: [.backspace, .control("h")], command: .deleteBackward, help: "prompt: delete the character before the cursor"),
+        Binding(keys: [.control("w")], command: .deleteWordBackward, help: "prompt: delete the word before the cursor"),
+        Binding(keys: [.control("u")], command: .deleteToStart, help: "prompt: delete to the start of the line"),
+        Binding(keys: [.control("k")], command: .deleteToEnd, help: "prompt: delete to the end of the line"),
+        Binding(keys: [.up, .control("p")], command: .historyPrevious, help: "prompt: earlier entry of the history"),
+        Binding(keys: [.down, .control("n")], command: .historyNext, help: "prompt: later entry of the history"),
+    ]
+
+    private static let promptTable = table(promptBindings)
+
+    /// The command a key runs in a prompt; nil for a key that is typed as text.
+    public static func promptCommand(for key: Key) -> Command? { promptTable[key] }
+
+    /// Help lines of bindings: keys and what they do, one binding per line.
+    static func lines(_ bindings: [Binding]) -> [(keys: String, help: String)] {
+        bindings.map { (keys: $0.keys.map(\.name).joined(separator: " "), help: $0.help) }
+    }
+
     /// Help lines of the diff view, where its own keys apply.
     public static var diffHelpLines: [(keys: String, help: String)] {
-        diffBindings.map { (keys: $0.keys.map(\.name).joined(separator: " "), help: $0.help) }
-            + [(keys: "mouse", help: "the wheel scrolls both sides")]
+        lines(diffBindings + globalBindings) + [(keys: "mouse", help: "the wheel scrolls both sides")]
     }
 
     /// The command a key runs in the diff view, if any.
@@ -136,7 +190,7 @@ public enum Keymap {
 
     /// Help lines: keys and what they do, one binding per line.
     public static var helpLines: [(keys: String, help: String)] {
-        bindings.map { (keys: $0.keys.map(\.name).joined(separator: " "), help: $0.help) }
-            + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls")]
+        lines(bindings + globalBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls")]
+            + lines(promptBindings) + lines(aggregatesBindings.filter { $0.command != .quit })
     }
 }

@@ -11,8 +11,27 @@ public final class SearchPattern: @unchecked Sendable {
     public init(_ source: String) throws {
         self.source = source
         var options: NSRegularExpression.Options = []
-        if !source.contains(where: { $0.isUppercase }) { options.insert(.caseInsensitive) }
+        if !Self.hasUppercaseLiteral(source) { options.insert(.caseInsensitive) }
         regex = try NSRegularExpression(pattern: source, options: options)
+    }
+
+    /// True when the user typed a capital letter to match: letters of escapes (`\S`, `\W`, `\D`) and of
+    /// property names (`\p{Lu}`) do not count, as in ripgrep's smart case.
+    /// - Complexity: O(pattern length).
+    static func hasUppercaseLiteral(_ pattern: String) -> Bool {
+        var chars = pattern.makeIterator()
+        while let c = chars.next() {
+            if c == "\\" {
+                guard let escaped = chars.next() else { return false }
+                // `\p{...}`, `\P{...}`, `\N{...}`, `\pL`: skip the name.
+                if "pPN".contains(escaped), let open = chars.next(), open == "{" {
+                    while let n = chars.next(), n != "}" {}
+                }
+                continue
+            }
+            if c.isUppercase { return true }
+        }
+        return false
     }
 
     /// Ranges of non-empty matches in a text.

@@ -28,6 +28,44 @@ enum StatusBarView {
             drawDiff(state, diff, in: rect, into: &grid)
             return
         }
+        switch state.mode {
+        case .searchInput, .filterInput:
+            // While a line is typed it has the whole bar, as less and vim give their command line.
+            x += 1
+        default:
+            x = drawPlace(state, in: rect, into: &grid)
+        }
+        if case .searchInput(let prompt) = state.mode {
+            x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
+            drawPrompt(prompt, x: x, in: rect, into: &grid)
+            return
+        }
+        if case .filterInput(let prompt) = state.mode {
+            x += grid.write("filter: ", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
+            x = drawPrompt(prompt, x: x, in: rect, into: &grid)
+            if prompt.text.isEmpty { grid.write("  model: fp: finish: kind: tokens:>N after:DATE regex · Enter applies, empty clears", x: x, y: rect.y, style: Style(dim: true, reverse: true), limit: rect.maxX - x) }
+            return
+        }
+        if state.aggregates != nil {
+            drawHints(aggregatesHints, x: x, in: rect, into: &grid)
+            return
+        }
+        if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
+            grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        if case .help = state.mode {
+            // While help is open its own keys apply: q closes it rather than quitting.
+            drawHints(HelpView.pagingHints, x: x, in: rect, into: &grid)
+            return
+        }
+        drawHints(hints, x: x, in: rect, into: &grid)
+    }
+
+    /// The file, the record position, and notes on reading, following, filters and a live run.
+    /// - Returns: the column after them.
+    static func drawPlace(_ state: AppState, in rect: Rect, into grid: inout Grid) -> Int {
+        var x = rect.x
         let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
         let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
         x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
@@ -51,28 +89,44 @@ enum StatusBarView {
             let mark = live.running ? "● " : (live.failed ? "✖ " : "")
             x += grid.write(mark + VisibleText.escape(live.statusText, .singleLine) + " │ ", x: x, y: rect.y, style: style, limit: rect.maxX - x)
         }
-        if case .searchInput(let query) = state.mode {
-            x += grid.write("/", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
-            x += grid.write(VisibleText.escape(query, .singleLine), x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
-            grid.write("█", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
-            return
+        return x
+    }
+
+    /// A prompt's text from `x` to the end of the bar, scrolled so that the cursor stays in view, with `…`
+    /// where text is out of view on either side. The cursor is the cell drawn unreversed.
+    /// - Returns: the column after the last cell drawn.
+    @discardableResult
+    static func drawPrompt(_ prompt: Prompt, x start: Int, in rect: Rect, into grid: inout Grid) -> Int {
+        // Each character as it is shown (controls escaped) with its width; the cursor cell after the end is a space.
+        var cells: [(text: String, width: Int)] = prompt.text.map { c in
+            let shown = VisibleText.escape(String(c), .singleLine)
+            return (text: shown, width: DisplayWidth.of(shown))
         }
-        if case .filterInput(let line) = state.mode {
-            x += grid.write("filter: ", x: x, y: rect.y, style: Theme.statusKey, limit: rect.maxX - x)
-            x += grid.write(VisibleText.escape(line, .singleLine), x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
-            x += grid.write("█", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
-            if line.isEmpty { grid.write("  model: fp: finish: kind: tokens:>N after:DATE regex · Enter applies, empty clears", x: x, y: rect.y, style: Style(dim: true, reverse: true), limit: rect.maxX - x) }
-            return
+        cells.append((text: " ", width: 1))
+        let cursor = min(max(0, prompt.cursor), cells.count - 1)
+        let room = rect.maxX - start
+        guard room >= 3 else { return start }
+        // The first character shown: as far left as lets the cursor cell fit, keeping a column for `…`s.
+        var first = 0
+        var used = cells[first...cursor].reduce(0) { $0 + $1.width }
+        while first < cursor, used > room - (first > 0 ? 2 : 1) {
+            used -= cells[first].width
+            first += 1
         }
-        if state.aggregates != nil {
-            drawHints(aggregatesHints, x: x, in: rect, into: &grid)
-            return
+        var x = start
+        if first > 0 { x += grid.write("…", x: x, y: rect.y, style: Theme.statusBar) }
+        var rest = cells[first...].reduce(0) { $0 + $1.width }
+        for i in first..<cells.count {
+            let w = cells[i].width
+            // When the rest does not fit, keep the last column for `…`.
+            guard x + rest <= rect.maxX || x + w <= rect.maxX - 1 else {
+                grid.write("…", x: x, y: rect.y, style: Theme.statusBar)
+                return rect.maxX
+            }
+            rest -= w
+            x += grid.write(cells[i].text, x: x, y: rect.y, style: i == cursor ? Theme.promptCursor : Theme.statusBar, limit: rect.maxX - x)
         }
-        if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
-            grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
-            return
-        }
-        drawHints(hints, x: x, in: rect, into: &grid)
+        return x
     }
 
     /// Key hints from `x` on, as many as fit whole.
@@ -107,6 +161,10 @@ enum StatusBarView {
         x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
         if let m = state.message {
             grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            return
+        }
+        if case .help = state.mode {
+            drawHints(HelpView.pagingHints, x: x, in: rect, into: &grid)
             return
         }
         drawHints(diffHints, x: x, in: rect, into: &grid)
