@@ -11,13 +11,30 @@ import Foundation
 /// error, an escaped key, a duplicate key, an envelope, a batch line, an error object, nesting deeper than
 /// 60) it returns false and the caller reads the line with the full decoder, which is the reference.
 struct SummaryScanner {
+    /// What an `object` name or a first choice says the record is.
+    enum NameKind: Sendable { case neither, text, chat }
+
+    /// The top-level keys a line has, to notice a repeated one (the decoder takes the last; the scanner
+    /// leaves such lines to it).
+    struct TopLevelKeys: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let id = TopLevelKeys(rawValue: 1 << 0)
+        static let object = TopLevelKeys(rawValue: 1 << 1)
+        static let created = TopLevelKeys(rawValue: 1 << 2)
+        static let model = TopLevelKeys(rawValue: 1 << 3)
+        static let fingerprint = TopLevelKeys(rawValue: 1 << 4)
+        static let camelFingerprint = TopLevelKeys(rawValue: 1 << 5)
+        static let choices = TopLevelKeys(rawValue: 1 << 6)
+        static let usage = TopLevelKeys(rawValue: 1 << 7)
+    }
+
     let b: UnsafePointer<UInt8>
     private(set) var end: Int = 0
     private var modelHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     private var fingerprintHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     private var reasonHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     /// The last few `object` values seen and what they mean, since a log repeats them line after line.
-    private var objectCache: [(bytes: [UInt8], kind: UInt8, chunk: Bool)] = []  // kind: 0 neither, 1 text, 2 chat
+    private var objectCache: [(bytes: [UInt8], kind: NameKind, chunk: Bool)] = []
     private var objectCacheNext = 0
 
     /// The current line's finish reasons: the first, how many choices so far, and whether they differ (only
@@ -58,9 +75,9 @@ struct SummaryScanner {
         skipSpace(&p)
         guard p < end else { return false }
 
-        var seen: UInt32 = 0
+        var seen: TopLevelKeys = []
         var objectName: (start: Int, end: Int, escaped: Bool)?
-        var choicesKind: UInt8 = 0  // from the first choice: 0 nothing, 2 chat
+        var choicesKind = NameKind.neither  // from the first choice: chat or nothing
         var choicesIsArray = false
         var choiceElements = 0
         var anyChunkChoice = false
@@ -75,10 +92,10 @@ struct SummaryScanner {
         } else {
             members: while true {
                 guard let k = key(&p) else { return false }
-                var bit: UInt32 = 0
+                var bit: TopLevelKeys = []
                 switch k.count {
                 case 2 where isKey(k, "id"):
-                    bit = 1 << 0
+                    bit = .id
                     let c = b[p]
                     if c == 0x22 {
                         guard let s = string(&p) else { return false }
@@ -103,7 +120,7 @@ struct SummaryScanner {
                         facts.idLength = 0
                     }
                 case 6 where isKey(k, "object"):
-                    bit = 1 << 1
+                    bit = .object
                     if b[p] == 0x22 {
                         guard let s = string(&p) else { return false }
                         objectName = s
@@ -111,10 +128,10 @@ struct SummaryScanner {
                         guard skipValue(&p) else { return false }
                     }
                 case 7 where isKey(k, "created"):
-                    bit = 1 << 2
+                    bit = .created
                     guard created(&p, &facts) else { return false }
                 case 5 where isKey(k, "model"):
-                    bit = 1 << 3
+                    bit = .model
                     if b[p] == 0x22 {
                         guard let s = string(&p) else { return false }
                         facts.model = intern(s, &interner, hint: &modelHint)
@@ -123,7 +140,7 @@ struct SummaryScanner {
                     }
                 case 18 where isKey(k, "system_fingerprint"), 17 where isKey(k, "systemFingerprint"):
                     let snake = k.count == 18
-                    bit = snake ? 1 << 4 : 1 << 5
+                    bit = snake ? .fingerprint : .camelFingerprint
                     var value: UInt32 = 0
                     if b[p] == 0x22 {
                         guard let s = string(&p) else { return false }
@@ -133,7 +150,7 @@ struct SummaryScanner {
                     }
                     if snake { snakeFingerprint = value } else { camelFingerprint = value }
                 case 7 where isKey(k, "choices"):
-                    bit = 1 << 6
+                    bit = .choices
                     if b[p] == 0x5B {
                         choicesIsArray = true
                         guard choices(&p, &facts, &choiceElements, &choicesKind, &anyChunkChoice, &interner, &reasons) else { return false }
@@ -141,7 +158,7 @@ struct SummaryScanner {
                         guard skipValue(&p) else { return false }
                     }
                 case 5 where isKey(k, "usage"):
-                    bit = 1 << 7
+                    bit = .usage
                     if b[p] == 0x7B {
                         guard usage(&p, &facts) else { return false }
                     } else {
@@ -153,10 +170,10 @@ struct SummaryScanner {
                 default:
                     guard skipValue(&p) else { return false }
                 }
-                if bit != 0 {
+                if !bit.isEmpty {
                     // A repeated key: the decoder takes the last one; leave that to it.
-                    guard seen & bit == 0 else { return false }
-                    seen |= bit
+                    guard seen.isDisjoint(with: bit) else { return false }
+                    seen.formUnion(bit)
                 }
                 guard let more = nextMember(&p) else { return false }
                 if !more { break members }
@@ -167,7 +184,7 @@ struct SummaryScanner {
 
         // Everything is known: fill in what depends on several keys.
         facts.fingerprint = snakeFingerprint ?? camelFingerprint ?? 0
-        if seen & 1 == 0 { facts.idLength = 0; facts.flags &= ~LineFacts.idIsString }
+        if !seen.contains(.id) { facts.idLength = 0; facts.flags &= ~LineFacts.idIsString }
         if !choicesIsArray {
             facts.choiceCount = 0
             facts.flags |= LineFacts.choicesEmptyOrMissing
@@ -175,14 +192,14 @@ struct SummaryScanner {
             facts.flags |= LineFacts.choicesEmptyOrMissing
             anyChunkChoice = true  // `choices: []` is a chunk (usage or metadata)
         }
-        var nameKind: UInt8 = 0
+        var nameKind = NameKind.neither
         if let name = objectName {
             let (kind, chunk) = classify(name)
             nameKind = kind
             if chunk { anyChunkChoice = true }
         }
         if anyChunkChoice { facts.flags |= LineFacts.looksLikeChunk }
-        facts.kind = nameKind == 2 || (nameKind == 0 && choicesKind == 2) ? .chatCompletion : .textCompletion
+        facts.kind = nameKind == .chat || (nameKind == .neither && choicesKind == .chat) ? .chatCompletion : .textCompletion
         // Reasons: one shared value inline, several different ones in the pool.
         if reasonsMixed {
             facts.reason = UInt32(reasonsMark)
@@ -223,7 +240,7 @@ struct SummaryScanner {
 
     /// The kind an `object` value names (1 text, 2 chat, 0 neither) and whether it names a chunk, as
     /// `RecordDecoder.kind` and `ChunkGrouper.looksLikeChunk` read it.
-    private mutating func classify(_ s: (start: Int, end: Int, escaped: Bool)) -> (UInt8, Bool) {
+    private mutating func classify(_ s: (start: Int, end: Int, escaped: Bool)) -> (NameKind, Bool) {
         let n = s.end &- s.start
         if !s.escaped {
             for entry in objectCache where entry.bytes.count == n {
@@ -238,7 +255,7 @@ struct SummaryScanner {
         }
         let name = text(s)
         let lower = name.lowercased()
-        let kind: UInt8 = lower.contains("chat") ? 2 : (lower.hasPrefix("text") || lower.contains("completion")) ? 1 : 0
+        let kind: NameKind = lower.contains("chat") ? .chat : (lower.hasPrefix("text") || lower.contains("completion")) ? .text : .neither
         let chunk = name.hasSuffix("chunk")
         if !s.escaped {
             let entry = (Array(UnsafeBufferPointer(start: b + s.start, count: n)), kind, chunk)
@@ -278,7 +295,7 @@ struct SummaryScanner {
 
     /// `choices`: counts object elements, collects their finish reasons, and notes chunk shapes and the kind
     /// the first element implies.
-    private mutating func choices(_ p: inout Int, _ facts: inout LineFacts, _ elements: inout Int, _ kind: inout UInt8, _ anyChunk: inout Bool,
+    private mutating func choices(_ p: inout Int, _ facts: inout LineFacts, _ elements: inout Int, _ kind: inout NameKind, _ anyChunk: inout Bool,
                                   _ interner: inout ByteInterner, _ reasons: inout [UInt32]) -> Bool {
         p &+= 1  // [
         skipSpace(&p)
@@ -314,7 +331,7 @@ struct SummaryScanner {
         }
     }
 
-    private mutating func choice(_ p: inout Int, first: Bool, _ kind: inout UInt8, _ anyChunk: inout Bool,
+    private mutating func choice(_ p: inout Int, first: Bool, _ kind: inout NameKind, _ anyChunk: inout Bool,
                                  _ interner: inout ByteInterner, _ reasons: inout [UInt32]) -> Bool {
         p &+= 1  // {
         skipSpace(&p)
@@ -356,7 +373,7 @@ struct SummaryScanner {
                     }
                 case 7 where isKey(k, "message"):
                     bit = 8
-                    if first { kind = 2 }
+                    if first { kind = .chat }
                     guard skipValue(&p) else { return false }
                 default:
                     guard skipValue(&p) else { return false }
@@ -376,7 +393,7 @@ struct SummaryScanner {
     }
 
     /// A first choice's `delta` object: chat when it has `role` or `tool_calls`.
-    private func delta(_ p: inout Int, _ kind: inout UInt8) -> Bool {
+    private func delta(_ p: inout Int, _ kind: inout NameKind) -> Bool {
         p &+= 1  // {
         skipSpace(&p)
         guard p < end else { return false }
@@ -386,7 +403,7 @@ struct SummaryScanner {
         }
         while true {
             guard let k = key(&p) else { return false }
-            if isKey(k, "role") || isKey(k, "tool_calls") { kind = 2 }
+            if isKey(k, "role") || isKey(k, "tool_calls") { kind = .chat }
             guard skipValue(&p) else { return false }
             guard let more = nextMember(&p) else { return false }
             if !more { return true }
