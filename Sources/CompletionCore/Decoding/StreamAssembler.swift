@@ -123,9 +123,10 @@ private struct ChoiceBuilder: Sendable {
                 case "function_call":
                     if let fc = entry.value.objectValue { mergeMessageFunctionCall(fc) }
                 default:
+                    // Every other key (reasoning_content, reasoning, reasoning_details, annotations, audio,
+                    // channel, keys not invented yet) is assembled from its pieces, not kept from the first.
                     var m = message ?? JSONObject()
-                    if let existing = m[entry.key], !existing.isNull { break }
-                    m.set(entry.key, entry.value)
+                    m.set(entry.key, DeltaMerge.merge(m[entry.key], entry.value, key: entry.key))
                     message = m
                 }
             }
