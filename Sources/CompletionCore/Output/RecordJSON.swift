@@ -2,7 +2,7 @@
 ///
 /// Keys, always present and in this order: `kind`, `id`, `object`, `model`, `created` (Unix seconds;
 /// fractional where the source had milliseconds or a float), `created_iso`, `system_fingerprint`, `usage`,
-/// `choices` (`{index, text, finish_reason, logprobs}`), `extra`, `error` (`{message, type, code}`),
+/// `choices` (`{index, text, reasoning, finish_reason, logprobs}`), `extra`, `error` (`{message, type, code}`),
 /// `source` (`{path, line}`). Absent values are null.
 public enum RecordJSON {
     /// The record as a JSON value.
@@ -50,6 +50,8 @@ public enum RecordJSON {
             w.append(String(c.index))
             w.append(",\"text\":")
             w.writeString(c.text)
+            w.append(",\"reasoning\":")
+            writeOptional(c.reasoning, &w)
             w.append(",\"finish_reason\":")
             writeOptional(c.finishReason, &w)
             w.append(",\"logprobs\":")
@@ -133,6 +135,7 @@ public enum RecordJSON {
         .object(JSONObject(pairs: [
             ("index", .number(JSONNumber(c.index))),
             ("text", .string(c.text)),
+            ("reasoning", string(c.reasoning)),
             ("finish_reason", string(c.finishReason)),
             ("logprobs", c.logprobs.map(logprobs) ?? .null),
         ]))

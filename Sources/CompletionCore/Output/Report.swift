@@ -55,6 +55,14 @@ public struct Report {
         }
         for choice in record.choices {
             out += "\n" + choiceHeader(choice) + "\n"
+            // The reasoning comes first, as the model wrote it, marked apart from the answer.
+            if let reasoning = choice.reasoning, !reasoning.isEmpty {
+                out += "  reasoning\n"
+                for line in VisibleText.escape(reasoning).split(separator: "\n", omittingEmptySubsequences: false) {
+                    out += "  ┆ " + line + "\n"
+                }
+                out += "  answer\n"
+            }
             let text = VisibleText.escape(choice.text)
             if text.isEmpty {
                 out += "  (empty text)\n"
@@ -65,7 +73,8 @@ public struct Report {
             }
             if let refusal = choice.refusal { out += "  refusal: \(safe(refusal))\n" }
             for call in choice.toolCalls { out += "  tool call: \(safe(JSONWriter.compact(call)))\n" }
-            for entry in choice.message ?? JSONObject() where !["role", "refusal", "tool_calls", "toolCalls", "content"].contains(entry.key) {
+            let shown = ["role", "refusal", "tool_calls", "toolCalls", "content"] + (choice.reasoningKey.map { [$0] } ?? [])
+            for entry in choice.message ?? JSONObject() where !shown.contains(entry.key) {
                 out += "  message.\(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n"
             }
             for entry in choice.extra { out += "  \(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n" }
