@@ -166,7 +166,11 @@ public final class RecordContent: Sendable {
         section("record", r.extra)
         for choice in r.choices {
             section("choice \(choice.index)", choice.extra)
-            if let message = choice.message, !message.isEmpty {
+            // The reasoning text is in the text pane; the raw key it came from is not repeated here.
+            if var message = choice.message, let key = choice.reasoningKey {
+                message.entries.removeAll { $0.key == key }
+                section("choice \(choice.index) message", message)
+            } else if let message = choice.message, !message.isEmpty {
                 section("choice \(choice.index) message", message)
             }
         }

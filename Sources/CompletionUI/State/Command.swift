@@ -12,6 +12,8 @@ public enum Command: Hashable, Sendable {
     case previousRecord, nextRecord
     case startSearch, nextMatch, previousMatch
     case toggleWrap, toggleTokens
+    /// Fold or unfold the reasoning above the answer in the text pane.
+    case toggleReasoning
     case copy
     /// Open the diff view: the marked record with this one, or two choices of this response.
     case compare

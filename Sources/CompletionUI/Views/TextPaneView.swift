@@ -25,19 +25,27 @@ enum TextPaneView {
         let textStyle = isError ? Theme.error : Style.plain
         // The current search match, when it is in this text.
         var current: (offset: Int, length: Int)?
-        if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition,
-           case .text(let choice, let offset, let length) = s.matches[c].place, choice == state.selectedChoice {
-            current = (offset, length)
+        if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition {
+            switch s.matches[c].place {
+            case .text(let choice, let offset, let length) where choice == state.selectedChoice:
+                current = (doc.answerOffset + offset, length)
+            case .reasoning(let choice, let offset, let length) where choice == state.selectedChoice:
+                if let r = doc.reasoningRange { current = (r.lowerBound + offset, length) }
+            default:
+                break
+            }
         }
         var segment = state.textPosition.segment
         var rowIndex = state.textPosition.row
         var y = inner.y
         while y < inner.maxY, segment < doc.segments.count {
             let rows = doc.rows(of: segment, width: width, wrap: state.wrap)
-            let matches = matchRanges(state.search?.pattern, doc: doc, segment: segment)
+            let part = doc.part(ofSegment: segment)
+            let matches = part == .heading ? [] : matchRanges(state.search?.pattern, doc: doc, segment: segment)
+            let style = part == .heading ? Theme.label : part == .reasoning ? Theme.reasoning : textStyle
             while rowIndex < rows.count, y < inner.maxY {
                 let row = rows[rowIndex]
-                drawRow(doc, row: row, y: y, inner: inner, state: state, style: textStyle, matches: matches, current: current, into: &grid)
+                drawRow(doc, row: row, y: y, inner: inner, state: state, style: style, matches: matches, current: current, into: &grid)
                 y += 1
                 rowIndex += 1
             }
