@@ -1180,3 +1180,28 @@ extension SampleTests {
         #expect(!text.contains("message.reasoning_content"))
     }
 }
+
+@Suite("reasoning in a diff")
+struct ReasoningDiffTests {
+    private func record(reasoning: String, text: String = "Same answer.") throws -> CompletionRecord {
+        let json = #"{"id":"x","object":"chat.completion","created":1700000000,"model":"deepseek-reasoner","choices":[{"index":0,"message":{"role":"assistant","content":"\#(text)","reasoning_content":"\#(reasoning)"},"finish_reason":"stop"}]}"#
+        return try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+    }
+
+    @Test("two answers alike with different reasoning differ, and the field says how")
+    func differentReasoningIsAChange() throws {
+        let c = RecordComparison(old: try record(reasoning: "Think about the sky. It is blue."), new: try record(reasoning: "Think about the sky. It is grey."))
+        #expect(!c.isEqual)
+        let field = try #require(c.fields.first { $0.name == "choice 0 reasoning" })
+        #expect(field.changed)
+        #expect(field.old == "32 characters: Think about the sky. It is blue.")
+        #expect(DiffReport(color: false).render(c, oldLabel: "a", newLabel: "b").contains("! choice 0 reasoning"))
+    }
+
+    @Test("the same reasoning is no change even when its summary is cut")
+    func sameReasoningIsEqual() throws {
+        let long = String(repeating: "step by step ", count: 10)
+        let c = RecordComparison(old: try record(reasoning: long), new: try record(reasoning: long))
+        #expect(c.isEqual)
+    }
+}
