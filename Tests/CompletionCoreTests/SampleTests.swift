@@ -1205,3 +1205,26 @@ struct ReasoningDiffTests {
         #expect(c.isEqual)
     }
 }
+
+@Suite("report details from real recordings")
+struct ReportDetailTests {
+    @Test("--print lines up an error's nested fields with message, type and code")
+    func nestedErrorFieldsAligned() throws {
+        let json = #"{"error":{"message":"The response was filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#
+        let r = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let text = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(text.contains("\n  message     The response was filtered\n"))
+        #expect(text.contains("\n  code        \"content_filter\"\n"))
+        #expect(text.contains("\n  status      400\n"))
+        #expect(text.contains("\n  innererror  {\"code\":\"ResponsibleAIPolicyViolation\"}\n"))
+    }
+
+    @Test("--print shows created 0 as not set, not as 1970")
+    func createdZeroNotSet() throws {
+        let json = #"{"id":"cmpl-1","object":"text_completion","created":0,"model":"m","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let r = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let text = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(text.contains("created             0 (not set)\n"))
+        #expect(!text.contains("1970"))
+    }
+}

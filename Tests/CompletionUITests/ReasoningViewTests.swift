@@ -1,3 +1,4 @@
+import Foundation
 import CompletionCore
 import CompletionUI
 import Testing
@@ -92,5 +93,18 @@ import Testing
     @Test func snapshotOfAReasoningStream() throws {
         let state = try Fixture.state("stream-openrouter-reasoning.sse")
         Snapshot.assert(state.frame, named: "reasoning-openrouter-100x30")
+    }
+}
+
+@Suite struct CreatedNotSetTests {
+    @Test func createdZeroReadsNotSetInTheHeaderAndTheList() throws {
+        let json = #"{"id":"cmpl-1","object":"text_completion","created":0,"model":"m","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let zero = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let other = try RecordDecoder.decode(JSONParser.parse(json.replacingOccurrences(of: #""created":0"#, with: #""created":1700000000"#)), source: RecordSource(path: "t", line: 2))
+        let state = Fixture.state(records: [zero, other], width: 120, height: 40)
+        let screen = state.screen
+        #expect(screen.contains("created      0 (not set)"))
+        #expect(!screen.contains("1970"))
+        #expect(screen.contains("▶ 1 0 (not set)    m"))
     }
 }
