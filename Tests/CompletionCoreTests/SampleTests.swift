@@ -56,6 +56,7 @@ private enum Samples {
         "stream-deepseek-reasoner.sse",
         "stream-groq-reasoning.sse",
         "stream-openai.sse",
+        "stream-openrouter-error.sse",
         "stream-openrouter-reasoning.sse",
         "stream-orq-envelope.sse",
         "stream-two-choices.sse",
@@ -1226,5 +1227,45 @@ struct ReportDetailTests {
         let text = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
         #expect(text.contains("created             0 (not set)\n"))
         #expect(!text.contains("1970"))
+    }
+}
+
+@Suite("an error object inside a response")
+struct InBodyErrorTests {
+    @Test("stream-openrouter-error.sse: the error chunk makes an error record that keeps the partial answer")
+    func openRouterMidStreamError() throws {
+        let r = try records("stream-openrouter-error.sse", count: 1)[0]
+        #expect(r.kind == .error)
+        #expect(r.error?.message == "Provider disconnected unexpectedly")
+        #expect(r.error?.code == .string("server_error"))
+        #expect(r.extra.keys == ["provider"])
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false))
+        let c = try #require(r.choices.first)
+        #expect(c.text == "There once was a cat from Peru")
+        #expect(c.reasoning == "Okay, the user wants a limerick about a cat.")
+        #expect(c.finishReason == "error")
+        let json = RecordJSON.value(r)
+        #expect(json["kind"] == .string("error"))
+        #expect(json["error"]?["message"] == .string("Provider disconnected unexpectedly"))
+        #expect(json["choices"]?.arrayValue?.first?["text"] == .string("There once was a cat from Peru"))
+    }
+
+    @Test("a whole response with an error beside its choices is an error record, and the log index says so too")
+    func wholeResponseWithError() throws {
+        let ok = #"{"id":"gen-1","object":"chat.completion","created":1752080000,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Fine."},"finish_reason":"stop"}]}"#
+        let cut = #"{"id":"gen-2","object":"chat.completion","created":1752080001,"model":"m","error":{"code":"server_error","message":"Token limit reached"},"choices":[{"index":0,"message":{"role":"assistant","content":"Half an ans"},"finish_reason":"error"}]}"#
+        let text = ok + "\n" + cut + "\n"
+        let loaded = RecordLoader.loadAll(text: text, path: "t.jsonl")
+        try #require(loaded.records.count == 2)
+        #expect(loaded.records.map(\.kind) == [.chatCompletion, .error])
+        #expect(loaded.records[1].error?.message == "Token limit reached")
+        #expect(loaded.records[1].choices.first?.text == "Half an ans")
+        #expect(loaded.records[1].extra.isEmpty)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("in-body-error-\(UInt32.random(in: 0...UInt32.max)).jsonl")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let snapshot = try LogIndex.build(path: url.path).snapshot()
+        #expect(snapshot.select(.errors) == [1])
+        #expect(snapshot.aggregates().errors == 1)
     }
 }

@@ -108,3 +108,16 @@ import Testing
         #expect(screen.contains("▶ 1 0 (not set)    m"))
     }
 }
+
+@Suite struct InBodyErrorViewTests {
+    @Test func aStreamThatFailedPartWayShowsTheErrorAndKeepsItsText() throws {
+        let state = try Fixture.state("stream-openrouter-error.sse", width: 120, height: 40)
+        let screen = state.screen
+        #expect(screen.contains("✖ API error"))
+        #expect(screen.contains("Provider disconnected unexpectedly"))
+        #expect(screen.contains("┏━ Text "))
+        #expect(!screen.contains("Error message"))
+        #expect(screen.contains("There once was a cat from Peru"))
+        #expect(screen.contains("▾ reasoning · 44 chars"))
+    }
+}

@@ -100,6 +100,13 @@ public enum RecordDecoder {
         )
     }
 
+    /// True for a value that reports an error: anything but null and `false`.
+    static func isErrorValue(_ value: JSONValue) -> Bool {
+        if value.isNull { return false }
+        if case .bool(false) = value { return false }
+        return true
+    }
+
     static func apiError(from value: JSONValue) -> APIError {
         switch value {
         case .object(let o):
@@ -133,8 +140,11 @@ public enum RecordDecoder {
                 choices.append(decodeChoice(c, position: position))
             }
         }
+        // An error object beside the choices (OpenRouter ends a failed stream with one) makes this an error
+        // record that keeps its choices, so the partial answer stays readable next to what went wrong.
+        let inBodyError = object["error"].flatMap { isErrorValue($0) ? apiError(from: $0) : nil }
         var extra = JSONObject()
-        for entry in object where !knownTopLevel.contains(entry.key) {
+        for entry in object where !knownTopLevel.contains(entry.key) && !(entry.key == "error" && inBodyError != nil) {
             extra.append(entry.key, entry.value)
         }
         // A `choices` value that is not an array of objects is kept raw, not dropped.
@@ -147,7 +157,7 @@ public enum RecordDecoder {
             usage = nil
         }
         return CompletionRecord(
-            kind: kind(objectName: objectName, choices: rawChoices),
+            kind: inBodyError == nil ? kind(objectName: objectName, choices: rawChoices) : .error,
             id: stringOrNumber(object["id"]),
             object: objectName,
             model: object["model"]?.stringValue,
@@ -155,6 +165,7 @@ public enum RecordDecoder {
             systemFingerprint: object.first(["system_fingerprint", "systemFingerprint"])?.stringValue,
             choices: choices,
             usage: usage,
+            error: inBodyError,
             extra: extra,
             source: source
         )

@@ -17,6 +17,9 @@ public struct StreamAssembler: Sendable {
     private var order: [Int] = []
     private var builders: [Int: ChoiceBuilder] = [:]
     private var kindHint: RecordKind?
+    /// An error object that came inside a chunk with choices (OpenRouter's mid-stream error): the assembled
+    /// record is an error record that keeps its choices.
+    private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
 
@@ -44,7 +47,9 @@ public struct StreamAssembler: Sendable {
         }
         if let u = chunk["usage"].flatMap(RecordDecoder.decodeUsage) { takeUsage(u) }
         if let u = chunk["x_groq"]?["usage"].flatMap(RecordDecoder.decodeUsage) { takeUsage(u) }
+        if let e = chunk["error"], RecordDecoder.isErrorValue(e) { error = RecordDecoder.apiError(from: e) }
         for entry in chunk where !RecordDecoder.knownTopLevel.contains(entry.key) {
+            if entry.key == "error", RecordDecoder.isErrorValue(entry.value) { continue }
             if let existing = extra[entry.key], !existing.isNull { continue }
             extra.set(entry.key, entry.value)
         }
@@ -75,7 +80,7 @@ public struct StreamAssembler: Sendable {
         guard let firstLine else { return nil }
         let choices = order.compactMap { builders[$0]?.build() }
         return CompletionRecord(
-            kind: kindHint ?? .textCompletion,
+            kind: error == nil ? kindHint ?? .textCompletion : .error,
             id: id,
             object: object,
             model: model,
@@ -83,6 +88,7 @@ public struct StreamAssembler: Sendable {
             systemFingerprint: fingerprint,
             choices: choices,
             usage: usage,
+            error: error,
             extra: extra,
             source: RecordSource(path: path, line: firstLine),
             stream: StreamInfo(chunkCount: chunkCount, sawDone: sawDone)

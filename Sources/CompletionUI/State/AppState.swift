@@ -231,7 +231,7 @@ public struct AppState: Sendable {
             else if !choice.toolCalls.isEmpty { raw = choice.toolCalls.map { JSONWriter.pretty($0) }.joined(separator: "\n") }
         }
         var reasoning: TextDocument.Reasoning?
-        if currentRecord?.kind == .error, let e = currentRecord?.error {
+        if currentRecord?.kind == .error, choice == nil, let e = currentRecord?.error {
             raw = e.message ?? ""
         } else if let text = choice?.reasoning, !text.isEmpty {
             reasoning = TextDocument.Reasoning(

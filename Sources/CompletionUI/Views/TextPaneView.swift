@@ -5,7 +5,8 @@ enum TextPaneView {
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         let doc = state.document
         let record = state.currentRecord
-        let isError = record?.kind == .error
+        // An error record shows its message here, unless it kept choices (a stream that failed part way).
+        let isError = record?.kind == .error && state.currentChoice == nil
         var title = isError ? "Error message" : "Text"
         if let r = record, r.choices.count > 1 { title += " · choice \(state.selectedChoice + 1)/\(r.choices.count)" }
         var right = state.wrap ? "wrap" : "no wrap"
