@@ -504,10 +504,10 @@ struct SampleTests {
         #expect(r.extra.isEmpty)
     }
 
-    @Test("tgi.json: an empty id, a flat array of logprobs, eos_token")
+    @Test("tgi.json: an empty id is null, a flat array of logprobs, eos_token")
     func tgi() throws {
         let r = try records("tgi.json", count: 1)[0]
-        expectHeader(r, kind: .textCompletion, id: "", object: "text_completion", model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        expectHeader(r, kind: .textCompletion, id: nil, object: "text_completion", model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
                      created: 1_719_497_321, raw: number("1719497321"), fingerprint: "2.0.4-native", line: 1)
         try #require(r.choices.count == 1)
         let c = r.choices[0]
@@ -1267,5 +1267,29 @@ struct InBodyErrorTests {
         let snapshot = try LogIndex.build(path: url.path).snapshot()
         #expect(snapshot.select(.errors) == [1])
         #expect(snapshot.aggregates().errors == 1)
+    }
+}
+
+@Suite("empty ids and fingerprints")
+struct EmptyIdentityTests {
+    @Test("an empty id or fingerprint is null whole, streamed and in the log index alike")
+    func emptyIsNullEverywhere() throws {
+        let whole = #"{"id":"","object":"text_completion","created":1719497321,"model":"m","system_fingerprint":"","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let chunk = #"data: {"id":"","object":"text_completion","created":1719497321,"model":"m","system_fingerprint":"","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let fromWhole = try #require(RecordLoader.loadAll(text: whole, path: "w.json").records.first)
+        let fromStream = try #require(RecordLoader.loadAll(text: chunk + "\n\ndata: [DONE]\n\n", path: "s.sse").records.first)
+        for r in [fromWhole, fromStream] {
+            #expect(r.id == nil)
+            #expect(r.systemFingerprint == nil)
+            let json = RecordJSON.value(r)
+            #expect(json["id"] == .null)
+            #expect(json["system_fingerprint"] == .null)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("empty-fp-\(UInt32.random(in: 0...UInt32.max)).jsonl")
+        try Data((whole + "\n" + whole + "\n").utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let snapshot = try LogIndex.build(path: url.path).snapshot()
+        #expect(snapshot.summary(at: 0).systemFingerprint == nil)
+        #expect(snapshot.select(.fingerprint(nil)) == [0, 1])
     }
 }

@@ -90,7 +90,7 @@ public enum RecordDecoder {
         }
         return CompletionRecord(
             kind: .error,
-            id: object["id"]?.stringValue,
+            id: nonEmpty(object["id"]?.stringValue),
             object: object["object"]?.stringValue,
             model: object["model"]?.stringValue,
             created: object["created"].flatMap(Timestamp.init(parsing:)),
@@ -158,17 +158,24 @@ public enum RecordDecoder {
         }
         return CompletionRecord(
             kind: inBodyError == nil ? kind(objectName: objectName, choices: rawChoices) : .error,
-            id: stringOrNumber(object["id"]),
+            id: nonEmpty(stringOrNumber(object["id"])),
             object: objectName,
             model: object["model"]?.stringValue,
             created: object["created"].flatMap(Timestamp.init(parsing:)),
-            systemFingerprint: object.first(["system_fingerprint", "systemFingerprint"])?.stringValue,
+            systemFingerprint: nonEmpty(object.first(["system_fingerprint", "systemFingerprint"])?.stringValue),
             choices: choices,
             usage: usage,
             error: inBodyError,
             extra: extra,
             source: source
         )
+    }
+
+    /// An empty id or fingerprint (TGI's `""`, Azure's lead chunk) says nothing: null, as a stream whose
+    /// chunks all had `""` gives, so every layout of one response reads the same.
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
     }
 
     /// Ids are strings; a number id is shown as written.
