@@ -1293,3 +1293,32 @@ struct EmptyIdentityTests {
         #expect(snapshot.select(.fingerprint(nil)) == [0, 1])
     }
 }
+
+@Suite("a choice without text")
+struct AbsentTextTests {
+    @Test("a choice with no text and no message is text null in --json; an empty text stays \"\"")
+    func absentTextIsNull() throws {
+        let json = #"{"id":"cmpl-f","object":"text_completion","created":1716893456,"model":"m","choices":[{"index":0,"text":"","finish_reason":"stop"},{"index":1,"finish_reason":"content_filter","content_filter_results":{"hate":{"filtered":true,"severity":"high"}}}]}"#
+        let r = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let choices = try #require(RecordJSON.value(r)["choices"]?.arrayValue)
+        #expect(choices.map { $0["text"] } == [.string(""), .null])
+        var w = JSONWriter()
+        RecordJSON.writeLine(r, to: &w)
+        #expect(String(decoding: w.bytes, as: UTF8.self).contains(#""index":1,"text":null,"#))
+        let report = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(report.contains("(empty text)"))
+        #expect(report.contains("(no text)"))
+    }
+
+    @Test("a streamed choice that only ever carried filter results is text null, as the whole response gives")
+    func absentTextStreamed() throws {
+        let events = [
+            #"data: {"id":"cmpl-s","object":"text_completion","created":1716893456,"model":"m","choices":[{"index":0,"text":"Hi","finish_reason":null}]}"#,
+            #"data: {"id":"cmpl-s","object":"text_completion","created":1716893456,"model":"m","choices":[{"index":1,"finish_reason":"content_filter","content_filter_offsets":{"check_offset":0,"start_offset":0,"end_offset":2}}]}"#,
+            "data: [DONE]",
+        ]
+        let r = try #require(RecordLoader.loadAll(text: events.joined(separator: "\n\n") + "\n\n", path: "t.sse").records.first)
+        #expect(r.choices.map(\.textAbsent) == [false, true])
+        #expect(RecordJSON.value(r)["choices"]?.arrayValue?.map { $0["text"] } == [.string("Hi"), .null])
+    }
+}

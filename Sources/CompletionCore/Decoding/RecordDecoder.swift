@@ -211,6 +211,7 @@ public enum RecordDecoder {
             for entry in message where entry.key != "content" || c["text"] != nil { rest.append(entry.key, entry.value) }
             choice.message = rest
         }
+        choice.textAbsent = c["text"]?.stringValue == nil && (c["message"] ?? c["delta"])?.objectValue == nil
         choice.finishReason = c.first(["finish_reason", "finishReason"])?.stringValue
         if let lp = c["logprobs"] {
             choice.logprobs = Logprobs.normalise(lp)

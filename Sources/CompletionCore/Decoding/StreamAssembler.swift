@@ -100,6 +100,8 @@ public struct StreamAssembler: Sendable {
 private struct ChoiceBuilder: Sendable {
     let index: Int
     var text = ""
+    /// A piece of text, or a message or delta, arrived in some chunk.
+    var sawText = false
     var finishReason: String?
     var sawEmptyFinish = false
     var logprobTokens: [TokenLogprob] = []
@@ -115,8 +117,9 @@ private struct ChoiceBuilder: Sendable {
     }
 
     mutating func add(_ c: JSONObject) {
-        if let t = c["text"]?.stringValue { text += t }
+        if let t = c["text"]?.stringValue { text += t; sawText = true }
         if let holder = (c["delta"] ?? c["message"])?.objectValue {
+            sawText = true
             if c["text"] == nil, let content = holder["content"] { text += RecordDecoder.contentText(content) }
             for entry in holder where entry.key != "content" {
                 switch entry.key {
@@ -198,7 +201,7 @@ private struct ChoiceBuilder: Sendable {
             msg = msg ?? JSONObject()
             msg?.set("tool_calls", .array(toolOrder.compactMap { tools[$0].map(JSONValue.object) }))
         }
-        return Choice(
+        var choice = Choice(
             index: index,
             text: text,
             finishReason: finishReason ?? (sawEmptyFinish ? "" : nil),
@@ -206,5 +209,7 @@ private struct ChoiceBuilder: Sendable {
             message: msg,
             extra: extra
         )
+        choice.textAbsent = !sawText
+        return choice
     }
 }

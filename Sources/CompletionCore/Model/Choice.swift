@@ -11,6 +11,9 @@ public struct Choice: Sendable, Hashable {
     public var message: JSONObject?
     /// Choice keys that are not part of the model (`stop_reason`, `seed`, `content_filter_results`, ...), in order.
     public var extra: JSONObject
+    /// True when the choice carried no text at all: no `text` string and no message or delta (Azure's
+    /// filter-only choices). `text` is then `""` for display, and `--json` writes null.
+    public var textAbsent = false
 
     public init(index: Int, text: String = "", finishReason: String? = nil, logprobs: Logprobs? = nil, message: JSONObject? = nil, extra: JSONObject = JSONObject()) {
         self.index = index

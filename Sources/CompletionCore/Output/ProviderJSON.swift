@@ -54,7 +54,9 @@ public enum ProviderJSON {
     static func choice(_ c: Choice, chat: Bool) -> JSONValue {
         var o = JSONObject()
         o.append("index", .number(JSONNumber(c.index)))
-        if chat {
+        if c.textAbsent && c.message == nil {
+            // A choice that carried no text is written without one, so it reopens the same.
+        } else if chat {
             var message = JSONObject()
             message.append("role", .string(c.role ?? "assistant"))
             message.append("content", .string(c.text))

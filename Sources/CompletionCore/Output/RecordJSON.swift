@@ -49,7 +49,7 @@ public enum RecordJSON {
             w.append("{\"index\":")
             w.append(String(c.index))
             w.append(",\"text\":")
-            w.writeString(c.text)
+            if c.textAbsent { w.append("null") } else { w.writeString(c.text) }
             w.append(",\"reasoning\":")
             writeOptional(c.reasoning, &w)
             w.append(",\"finish_reason\":")
@@ -134,7 +134,7 @@ public enum RecordJSON {
     static func choice(_ c: Choice) -> JSONValue {
         .object(JSONObject(pairs: [
             ("index", .number(JSONNumber(c.index))),
-            ("text", .string(c.text)),
+            ("text", c.textAbsent ? .null : .string(c.text)),
             ("reasoning", string(c.reasoning)),
             ("finish_reason", string(c.finishReason)),
             ("logprobs", c.logprobs.map(logprobs) ?? .null),

@@ -76,7 +76,7 @@ public struct Report {
             }
             let text = VisibleText.escape(choice.text)
             if text.isEmpty {
-                out += "  (empty text)\n"
+                out += choice.textAbsent ? "  (no text)\n" : "  (empty text)\n"
             } else {
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                     out += "  │ " + line + "\n"

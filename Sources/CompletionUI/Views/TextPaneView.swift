@@ -18,7 +18,7 @@ enum TextPaneView {
         let inner = PaneChrome.frame(state, .text, rect, title: title, right: right, into: &grid)
         guard inner.width > 1, inner.height > 0 else { return }
         if doc.text.isEmpty {
-            let note = state.entries.isEmpty ? "nothing loaded" : (state.currentChoice == nil ? "no text" : "(empty text)")
+            let note = state.entries.isEmpty ? "nothing loaded" : (state.currentChoice == nil || state.currentChoice?.textAbsent == true ? "no text" : "(empty text)")
             grid.write(note, x: inner.x + 1, y: inner.y, style: Theme.dimmed, limit: inner.width - 1)
             return
         }
