@@ -121,3 +121,26 @@ import Testing
         #expect(screen.contains("▾ reasoning · 44 chars"))
     }
 }
+
+@Suite struct ReasoningLayoutTests {
+    @Test func lineBreaksAroundTheReasoningTakeNoRows() throws {
+        let state = try Fixture.state("stream-groq-reasoning.sse", width: 120, height: 40)
+        let lines = state.screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let heading = try #require(lines.firstIndex { $0.contains("▾ reasoning · 97 chars") })
+        #expect(lines[heading + 1].contains("Okay, the user asks for the capital of Australia."))
+        let end = try #require(lines.firstIndex { $0.contains("but it is Canberra.") })
+        #expect(lines[end + 1].contains("── answer"))
+    }
+
+    @Test func searchInReasoningAfterABlankFirstLineLandsOnTheWord() throws {
+        var state = try Fixture.state("stream-groq-reasoning.sse", width: 120, height: 40)
+        state.press(.char("/"))
+        state.type("Sydney")
+        state.press(.enter)
+        let frame = state.frame
+        let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let row = try #require(lines.firstIndex { $0.contains("Sydney") })
+        let x = lines[row].distance(from: lines[row].startIndex, to: try #require(lines[row].range(of: "Sydney")).lowerBound)
+        #expect(frame[x, row].style == Theme.currentMatch)
+    }
+}

@@ -235,12 +235,18 @@ public struct AppState: Sendable {
             raw = e.message ?? ""
         } else if let text = choice?.reasoning, !text.isEmpty {
             reasoning = TextDocument.Reasoning(
-                text: text,
+                text: AppState.shownReasoning(text),
                 heading: AppState.reasoningHeading(text, folded: reasoningFolded, usage: currentRecord?.usage),
                 answerHeading: raw.isEmpty ? "── answer (empty)" : "── answer",
                 folded: reasoningFolded)
         }
         document = TextDocument(answer: raw, reasoning: reasoning)
+    }
+
+    /// The reasoning as the text pane shows (and search reads) it: without the blank lines models put
+    /// around it (Qwen through Groq starts and ends it with a line break), which would only waste rows.
+    static func shownReasoning(_ text: String) -> String {
+        text.trimmingCharacters(in: .newlines)
     }
 
     /// `▾ reasoning · 606 chars · 84 of 96 completion tokens`: its size and what usage counted for it; folded,

@@ -86,7 +86,7 @@ public struct Search: Sendable {
                 for (c, choice) in record.choices.enumerated() {
                     // The reasoning is above the answer on screen, so its matches come first.
                     if let reasoning = choice.reasoning, !reasoning.isEmpty {
-                        let text = VisibleText.escape(reasoning, VisibleText.Options(keepNewlines: true, tabWidth: 4))
+                        let text = VisibleText.escape(AppState.shownReasoning(reasoning), VisibleText.Options(keepNewlines: true, tabWidth: 4))
                         for r in pattern.ranges(in: text, limit: limit) {
                             let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
                             let length = text.utf8.distance(from: r.lowerBound, to: r.upperBound)
