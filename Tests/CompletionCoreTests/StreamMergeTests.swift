@@ -90,4 +90,24 @@ struct StreamMergeTests {
         #expect(c.reasoning == "Hmm, yes.")
         #expect(c.text == "Yes.")
     }
+
+    @Test("joined keys keep the place they first appeared in, and a piece of another type is merged as usual")
+    func joinedKeysKeepTheirOrder() throws {
+        let c = try assemble([
+            #"{"role":"assistant","reasoning":"a","x_meta":"p"}"#,
+            #"{"reasoning":null,"x_meta":{"k":1}}"#,
+            #"{"reasoning":"b","annotations":[]}"#,
+        ])
+        #expect(c.message?.keys == ["role", "reasoning", "x_meta", "annotations"])
+        #expect(c.message?["reasoning"] == .string("ab"))
+        #expect(c.message?["x_meta"]?["k"] == .number(JSONNumber(text: "1")))
+    }
+
+    @Test("a long reasoning in many pieces is joined whole", .timeLimit(.minutes(1)))
+    func manyPieces() throws {
+        let pieces = (0..<20_000).map { #"{"reasoning_content":" w\#($0)"}"# }
+        let c = try assemble(pieces)
+        #expect(c.reasoning?.hasPrefix(" w0 w1 w2") == true)
+        #expect(c.reasoning?.hasSuffix(" w19999") == true)
+    }
 }

@@ -20,6 +20,11 @@ public enum DeltaMerge {
     /// no reader can use, and keeping the first would label the answer as analysis.
     static let latestKeys: Set<String> = ["channel"]
 
+    /// True when string pieces of `key` are joined (every key but the identity and latest-value ones).
+    public static func joinsStrings(_ key: String) -> Bool {
+        !identityKeys.contains(key) && !latestKeys.contains(key)
+    }
+
     /// The value of `key` after adding a piece to what came before.
     /// - Parameters:
     ///   - old: the value assembled so far (nil before the first piece).

@@ -111,6 +111,10 @@ private struct ChoiceBuilder: Sendable {
     var toolOrder: [Int] = []
     var tools: [Int: JSONObject] = [:]
     var extra = JSONObject()
+    /// String pieces of message keys, joined in place: joining through the message's JSON values would copy
+    /// the whole text for every piece (a long reasoning arrives in tens of thousands). `message` holds a
+    /// null in the key's place until the choice is built.
+    var joined: [String: String] = [:]
 
     init(index: Int) {
         self.index = index
@@ -135,7 +139,21 @@ private struct ChoiceBuilder: Sendable {
                     // Every other key (reasoning_content, reasoning, reasoning_details, annotations, audio,
                     // channel, keys not invented yet) is assembled from its pieces, not kept from the first.
                     var m = message ?? JSONObject()
-                    m.set(entry.key, DeltaMerge.merge(m[entry.key], entry.value, key: entry.key))
+                    let key = entry.key
+                    if joined[key] != nil {
+                        if case .string(let piece) = entry.value {
+                            joined[key, default: ""] += piece
+                        } else if !entry.value.isNull {
+                            // The value changed type: it is merged like any other from here on.
+                            m.set(key, .string(joined.removeValue(forKey: key) ?? ""))
+                            m.set(key, DeltaMerge.merge(m[key], entry.value, key: key))
+                        }
+                    } else if case .string(let piece) = entry.value, DeltaMerge.joinsStrings(key), m[key]?.isNull ?? true {
+                        m.set(key, .null)
+                        joined[key] = piece
+                    } else {
+                        m.set(key, DeltaMerge.merge(m[key], entry.value, key: key))
+                    }
                     message = m
                 }
             }
@@ -193,6 +211,7 @@ private struct ChoiceBuilder: Sendable {
 
     func build() -> Choice {
         var msg = message
+        for (key, text) in joined { msg?.set(key, .string(text)) }
         if let refusal {
             msg = msg ?? JSONObject()
             msg?.set("refusal", .string(refusal))
