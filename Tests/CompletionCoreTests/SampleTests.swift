@@ -1322,3 +1322,14 @@ struct AbsentTextTests {
         #expect(RecordJSON.value(r)["choices"]?.arrayValue?.map { $0["text"] } == [.string("Hi"), .null])
     }
 }
+
+@Suite("filtering a log by text")
+struct ReasoningFilterTests {
+    @Test("the text filter looks through the reasoning as well as the answer")
+    func filterFindsReasoning() throws {
+        let r = try records("deepseek-reasoner.json", count: 1)[0]
+        #expect(try TextQuery("greet them back").matches(r))
+        #expect(try TextQuery("How can I help").matches(r))
+        #expect(try !TextQuery("no such words").matches(r))
+    }
+}
