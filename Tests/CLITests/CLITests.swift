@@ -33,7 +33,8 @@ struct CLITests {
         #expect((object["source"] as? [String: Any])?["line"] as? Int == 1)
         #expect(object["error"] is NSNull)
         let choice = try #require((object["choices"] as? [[String: Any]])?.first)
-        #expect(Set(choice.keys) == ["index", "text", "finish_reason", "logprobs"])
+        #expect(Set(choice.keys) == ["index", "text", "reasoning", "finish_reason", "logprobs"])
+        #expect(choice["reasoning"] is NSNull)
     }
 
     @Test("--json keeps control characters as JSON escapes")

@@ -143,9 +143,14 @@ struct DecoderTests {
         #expect(empty.usage != nil && empty.usage?.promptTokens == nil)
     }
 
-    @Test("ids in every form are kept as written", arguments: ["cmpl-BG6hnYTp9dBvq5eMvXG5q8rJgWH1c", "chatcmpl-abc", "cmpl-123", "", "gen-123", "8f3317dd3c3a39ef-YYZ", "5f2a8c1e-6d0b-4e6f-9a1c-3b7d2e4f8a90"])
+    @Test("ids in every form are kept as written", arguments: ["cmpl-BG6hnYTp9dBvq5eMvXG5q8rJgWH1c", "chatcmpl-abc", "cmpl-123", "gen-123", "8f3317dd3c3a39ef-YYZ", "5f2a8c1e-6d0b-4e6f-9a1c-3b7d2e4f8a90"])
     func ids(id: String) throws {
         #expect(try decodeOne(#"{"id":"\#(id)","choices":[]}"#).id == id)
+    }
+
+    @Test("an empty id (TGI, Azure) is null, as the same response streamed gives")
+    func emptyID() throws {
+        #expect(try decodeOne(#"{"id":"","choices":[]}"#).id == nil)
     }
 
     @Test("a value that is not an object is a decode problem")

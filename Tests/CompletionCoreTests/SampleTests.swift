@@ -31,6 +31,7 @@ private enum Samples {
         "chunks-bare.jsonl",
         "created-milliseconds.json",
         "deepseek-fim.json",
+        "deepseek-reasoner.json",
         "fireworks.json",
         "groq-chat.json",
         "http-429-rate-limit.json",
@@ -52,10 +53,15 @@ private enum Samples {
         "orq-router-float-created.json",
         "stream-azure.sse",
         "stream-chat-tools.sse",
+        "stream-deepseek-reasoner.sse",
+        "stream-groq-reasoning.sse",
         "stream-openai.sse",
+        "stream-openrouter-error.sse",
+        "stream-openrouter-reasoning.sse",
         "stream-orq-envelope.sse",
         "stream-two-choices.sse",
         "stream-vllm-error.sse",
+        "stream-xai-reasoning.sse",
         "tgi.json",
         "together.json",
         "unicode-control.json",
@@ -498,10 +504,10 @@ struct SampleTests {
         #expect(r.extra.isEmpty)
     }
 
-    @Test("tgi.json: an empty id, a flat array of logprobs, eos_token")
+    @Test("tgi.json: an empty id is null, a flat array of logprobs, eos_token")
     func tgi() throws {
         let r = try records("tgi.json", count: 1)[0]
-        expectHeader(r, kind: .textCompletion, id: "", object: "text_completion", model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        expectHeader(r, kind: .textCompletion, id: nil, object: "text_completion", model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
                      created: 1_719_497_321, raw: number("1719497321"), fingerprint: "2.0.4-native", line: 1)
         try #require(r.choices.count == 1)
         let c = r.choices[0]
@@ -1059,5 +1065,271 @@ struct SampleTests {
         #expect(e.type == "BadRequestError")
         #expect(e.code == number("400"))
         #expect(error.stream == nil)
+    }
+}
+
+// MARK: - Reasoning streams (issue: every delta key assembled, not only text and content)
+
+extension SampleTests {
+    @Test("stream-deepseek-reasoner.sse: 55 reasoning_content pieces make the reasoning, content the answer")
+    func streamDeepSeekReasoner() throws {
+        let r = try records("stream-deepseek-reasoner.sse", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "4c0b3f1e-7a52-4d5b-9e0f-2b8e6c1d9a47", object: "chat.completion.chunk",
+                     model: "deepseek-reasoner", created: 1_739_097_227, raw: number("1739097227"), fingerprint: "fp_7e73fd9a08_prod0225", line: 3)
+        #expect(r.stream == StreamInfo(chunkCount: 56, sawDone: true))
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.reasoning == #"Okay, the user is asking how many r's are in "strawberry". Let me spell it out: s-t-r-a-w-b-e-r-r-y. The r's are at positions 3, 8 and 9. So that's three r's. I should double-check: s, t, r (1), a, w, b, e, r (2), r (3), y. Yes, three."#)
+        #expect(c.reasoning?.count == 235)
+        #expect(c.text == #"There are **3** r's in "strawberry"."#)
+        #expect(c.role == "assistant")
+        #expect(c.finishReason == "stop")
+        expectUsage(r.usage, prompt: 16, completion: 96, total: 112,
+                    other: ["prompt_tokens_details", "completion_tokens_details", "prompt_cache_hit_tokens", "prompt_cache_miss_tokens"])
+        #expect(r.usage?.completionDetails?["reasoning_tokens"] == number("84"))
+    }
+
+    @Test("stream-xai-reasoning.sse: reasoning_content joined, the role repeated in every delta kept once")
+    func streamXAIReasoning() throws {
+        let r = try records("stream-xai-reasoning.sse", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "d3b1a6c2-59e4-4f0a-8e7b-1c2d3e4f5a6b", object: "chat.completion.chunk",
+                     model: "grok-3-mini", created: 1_751_027_130, raw: number("1751027130"), fingerprint: "fp_3a7881249c", line: 1)
+        let c = try #require(r.choices.first)
+        #expect(c.reasoning?.hasPrefix("First, the user said: ") == true)
+        #expect(c.reasoning?.hasSuffix("so 303. No need for tools.") == true)
+        #expect(c.reasoning?.count == 146)
+        #expect(c.text == "101 multiplied by 3 is 303.")
+        #expect(c.role == "assistant")
+        #expect(c.message?["role"] == .string("assistant"))
+        #expect(c.finishReason == "stop")
+        // Cumulative usage in every chunk: the last one stands.
+        expectUsage(r.usage, prompt: 14, completion: 6, total: 50,
+                    other: ["prompt_tokens_details", "completion_tokens_details", "num_sources_used"])
+    }
+
+    @Test("stream-openrouter-reasoning.sse: reasoning, reasoning_details merged by index, five url citations")
+    func streamOpenRouterReasoning() throws {
+        let r = try records("stream-openrouter-reasoning.sse", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "gen-1748531104-Q7uVxKc3pLrTg9WbN2yE", object: "chat.completion.chunk",
+                     model: "openai/gpt-oss-120b:online", created: 1_748_531_104, raw: number("1748531104"), fingerprint: nil, line: 5)
+        #expect(r.extra["provider"] == .string("Groq"))
+        let c = try #require(r.choices.first)
+        let reasoning = "The user wants this week's Swift release news. The search results mention Swift 6.1 and the new concurrency defaults. I should summarize and cite the sources."
+        #expect(c.reasoning == reasoning)
+        #expect(c.text == "Swift 6.1 shipped with better diagnostics and concurrency improvements [1][2].")
+        #expect(c.finishReason == "stop")
+        #expect(c.extra["native_finish_reason"] == .string("stop"))
+        // One detail item, its text streamed over 25 chunks; the identity keys are not joined.
+        let details = try #require(c.message?["reasoning_details"]?.arrayValue)
+        #expect(details.count == 1)
+        #expect(details.first?["text"] == .string(reasoning))
+        #expect(details.first?["format"] == .string("unknown"))
+        #expect(details.first?["type"] == .string("reasoning.text"))
+        #expect(details.first?["index"] == number("0"))
+        let annotations = try #require(c.message?["annotations"]?.arrayValue)
+        #expect(annotations.compactMap { $0["url_citation"]?["url"]?.stringValue } == [
+            "https://www.swift.org/blog/swift-6.1-released/",
+            "https://forums.swift.org/t/swift-6-1-release-notes/78000",
+            "https://github.com/swiftlang/swift/blob/main/CHANGELOG.md",
+            "https://www.swift.org/documentation/concurrency/",
+            "https://developer.apple.com/xcode/whats-new/",
+        ])
+        #expect(c.role == "assistant")
+        expectUsage(r.usage, prompt: 2113, completion: 87, total: 2200,
+                    other: ["cost", "is_byok", "prompt_tokens_details", "cost_details", "completion_tokens_details"])
+    }
+
+    @Test("stream-groq-reasoning.sse: Groq's parsed reasoning deltas joined, usage from x_groq")
+    func streamGroqReasoning() throws {
+        let r = try records("stream-groq-reasoning.sse", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "chatcmpl-8b0e5d2f-3c41-4a9e-b7d6-0f1e2a3b4c5d", object: "chat.completion.chunk",
+                     model: "qwen/qwen3-32b", created: 1_746_032_210, raw: number("1746032210"), fingerprint: "fp_5cf921caa2", line: 1)
+        let c = try #require(r.choices.first)
+        #expect(c.reasoning == "\nOkay, the user asks for the capital of Australia. Many people guess Sydney, but it is Canberra.\n")
+        #expect(c.text == "The capital of Australia is Canberra.")
+        #expect(c.finishReason == "stop")
+        expectUsage(r.usage, prompt: 17, completion: 41, total: 58,
+                    other: ["queue_time", "prompt_time", "completion_time", "total_time"])
+    }
+
+    @Test("deepseek-reasoner.json: a whole response's reasoning_content is the choice's reasoning")
+    func deepSeekReasonerWhole() throws {
+        let r = try records("deepseek-reasoner.json", count: 1)[0]
+        expectHeader(r, kind: .chatCompletion, id: "931809f8-3d1c-44d9-b124-2a7c1e5d0b9f", object: "chat.completion",
+                     model: "deepseek-reasoner", created: 1_739_092_483, raw: number("1739092483"), fingerprint: "fp_7e73fd9a08", line: 1)
+        let c = try #require(r.choices.first)
+        #expect(c.reasoning == "The user just said hello. I should greet them back and offer help, keeping it short and friendly.")
+        #expect(c.text == "Hello! How can I help you today?")
+    }
+
+    @Test("the --json choice carries the reasoning, and null where a choice has none")
+    func reasoningInJSON() throws {
+        let r = try records("stream-deepseek-reasoner.sse", count: 1)[0]
+        let choice = try #require(RecordJSON.value(r)["choices"]?.arrayValue?.first)
+        #expect(choice.objectValue?.keys == ["index", "text", "reasoning", "finish_reason", "logprobs"])
+        #expect(choice["reasoning"]?.stringValue?.hasPrefix("Okay, the user is asking") == true)
+        let plain = try records("openai-text-completion.json", count: 1)[0]
+        #expect(RecordJSON.value(plain)["choices"]?.arrayValue?.first?["reasoning"] == .null)
+    }
+
+    @Test("--print shows the reasoning above the answer, not again as a raw message key")
+    func reasoningInReport() throws {
+        let r = try records("stream-xai-reasoning.sse", count: 1)[0]
+        let text = Report(now: 1_751_027_130, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(text.contains("  reasoning\n  ┆ First, the user said: \"What is 101 multiplied by 3?\""))
+        #expect(text.contains("  answer\n  │ 101 multiplied by 3 is 303."))
+        #expect(!text.contains("message.reasoning_content"))
+    }
+}
+
+@Suite("reasoning in a diff")
+struct ReasoningDiffTests {
+    private func record(reasoning: String, text: String = "Same answer.") throws -> CompletionRecord {
+        let json = #"{"id":"x","object":"chat.completion","created":1700000000,"model":"deepseek-reasoner","choices":[{"index":0,"message":{"role":"assistant","content":"\#(text)","reasoning_content":"\#(reasoning)"},"finish_reason":"stop"}]}"#
+        return try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+    }
+
+    @Test("two answers alike with different reasoning differ, and the field says how")
+    func differentReasoningIsAChange() throws {
+        let c = RecordComparison(old: try record(reasoning: "Think about the sky. It is blue."), new: try record(reasoning: "Think about the sky. It is grey."))
+        #expect(!c.isEqual)
+        let field = try #require(c.fields.first { $0.name == "choice 0 reasoning" })
+        #expect(field.changed)
+        #expect(field.old == "32 characters: Think about the sky. It is blue.")
+        #expect(DiffReport(color: false).render(c, oldLabel: "a", newLabel: "b").contains("! choice 0 reasoning"))
+    }
+
+    @Test("the same reasoning is no change even when its summary is cut")
+    func sameReasoningIsEqual() throws {
+        let long = String(repeating: "step by step ", count: 10)
+        let c = RecordComparison(old: try record(reasoning: long), new: try record(reasoning: long))
+        #expect(c.isEqual)
+    }
+}
+
+@Suite("report details from real recordings")
+struct ReportDetailTests {
+    @Test("--print lines up an error's nested fields with message, type and code")
+    func nestedErrorFieldsAligned() throws {
+        let json = #"{"error":{"message":"The response was filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#
+        let r = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let text = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(text.contains("\n  message     The response was filtered\n"))
+        #expect(text.contains("\n  code        \"content_filter\"\n"))
+        #expect(text.contains("\n  status      400\n"))
+        #expect(text.contains("\n  innererror  {\"code\":\"ResponsibleAIPolicyViolation\"}\n"))
+    }
+
+    @Test("--print shows created 0 as not set, not as 1970")
+    func createdZeroNotSet() throws {
+        let json = #"{"id":"cmpl-1","object":"text_completion","created":0,"model":"m","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let r = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let text = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(text.contains("created             0 (not set)\n"))
+        #expect(!text.contains("1970"))
+    }
+}
+
+@Suite("an error object inside a response")
+struct InBodyErrorTests {
+    @Test("stream-openrouter-error.sse: the error chunk makes an error record that keeps the partial answer")
+    func openRouterMidStreamError() throws {
+        let r = try records("stream-openrouter-error.sse", count: 1)[0]
+        #expect(r.kind == .error)
+        #expect(r.error?.message == "Provider disconnected unexpectedly")
+        #expect(r.error?.code == .string("server_error"))
+        #expect(r.extra.keys == ["provider"])
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false))
+        let c = try #require(r.choices.first)
+        #expect(c.text == "There once was a cat from Peru")
+        #expect(c.reasoning == "Okay, the user wants a limerick about a cat.")
+        #expect(c.finishReason == "error")
+        let json = RecordJSON.value(r)
+        #expect(json["kind"] == .string("error"))
+        #expect(json["error"]?["message"] == .string("Provider disconnected unexpectedly"))
+        #expect(json["choices"]?.arrayValue?.first?["text"] == .string("There once was a cat from Peru"))
+    }
+
+    @Test("a whole response with an error beside its choices is an error record, and the log index says so too")
+    func wholeResponseWithError() throws {
+        let ok = #"{"id":"gen-1","object":"chat.completion","created":1752080000,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Fine."},"finish_reason":"stop"}]}"#
+        let cut = #"{"id":"gen-2","object":"chat.completion","created":1752080001,"model":"m","error":{"code":"server_error","message":"Token limit reached"},"choices":[{"index":0,"message":{"role":"assistant","content":"Half an ans"},"finish_reason":"error"}]}"#
+        let text = ok + "\n" + cut + "\n"
+        let loaded = RecordLoader.loadAll(text: text, path: "t.jsonl")
+        try #require(loaded.records.count == 2)
+        #expect(loaded.records.map(\.kind) == [.chatCompletion, .error])
+        #expect(loaded.records[1].error?.message == "Token limit reached")
+        #expect(loaded.records[1].choices.first?.text == "Half an ans")
+        #expect(loaded.records[1].extra.isEmpty)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("in-body-error-\(UInt32.random(in: 0...UInt32.max)).jsonl")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let snapshot = try LogIndex.build(path: url.path).snapshot()
+        #expect(snapshot.select(.errors) == [1])
+        #expect(snapshot.aggregates().errors == 1)
+    }
+}
+
+@Suite("empty ids and fingerprints")
+struct EmptyIdentityTests {
+    @Test("an empty id or fingerprint is null whole, streamed and in the log index alike")
+    func emptyIsNullEverywhere() throws {
+        let whole = #"{"id":"","object":"text_completion","created":1719497321,"model":"m","system_fingerprint":"","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let chunk = #"data: {"id":"","object":"text_completion","created":1719497321,"model":"m","system_fingerprint":"","choices":[{"index":0,"text":"hi","finish_reason":"stop"}]}"#
+        let fromWhole = try #require(RecordLoader.loadAll(text: whole, path: "w.json").records.first)
+        let fromStream = try #require(RecordLoader.loadAll(text: chunk + "\n\ndata: [DONE]\n\n", path: "s.sse").records.first)
+        for r in [fromWhole, fromStream] {
+            #expect(r.id == nil)
+            #expect(r.systemFingerprint == nil)
+            let json = RecordJSON.value(r)
+            #expect(json["id"] == .null)
+            #expect(json["system_fingerprint"] == .null)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("empty-fp-\(UInt32.random(in: 0...UInt32.max)).jsonl")
+        try Data((whole + "\n" + whole + "\n").utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let snapshot = try LogIndex.build(path: url.path).snapshot()
+        #expect(snapshot.summary(at: 0).systemFingerprint == nil)
+        #expect(snapshot.select(.fingerprint(nil)) == [0, 1])
+    }
+}
+
+@Suite("a choice without text")
+struct AbsentTextTests {
+    @Test("a choice with no text and no message is text null in --json; an empty text stays \"\"")
+    func absentTextIsNull() throws {
+        let json = #"{"id":"cmpl-f","object":"text_completion","created":1716893456,"model":"m","choices":[{"index":0,"text":"","finish_reason":"stop"},{"index":1,"finish_reason":"content_filter","content_filter_results":{"hate":{"filtered":true,"severity":"high"}}}]}"#
+        let r = try RecordDecoder.decode(JSONParser.parse(json), source: RecordSource(path: "t", line: 1))
+        let choices = try #require(RecordJSON.value(r)["choices"]?.arrayValue)
+        #expect(choices.map { $0["text"] } == [.string(""), .null])
+        var w = JSONWriter()
+        RecordJSON.writeLine(r, to: &w)
+        #expect(String(decoding: w.bytes, as: UTF8.self).contains(#""index":1,"text":null,"#))
+        let report = Report(now: 0, timeZone: TimeZone(identifier: "UTC") ?? .current).render(r)
+        #expect(report.contains("(empty text)"))
+        #expect(report.contains("(no text)"))
+    }
+
+    @Test("a streamed choice that only ever carried filter results is text null, as the whole response gives")
+    func absentTextStreamed() throws {
+        let events = [
+            #"data: {"id":"cmpl-s","object":"text_completion","created":1716893456,"model":"m","choices":[{"index":0,"text":"Hi","finish_reason":null}]}"#,
+            #"data: {"id":"cmpl-s","object":"text_completion","created":1716893456,"model":"m","choices":[{"index":1,"finish_reason":"content_filter","content_filter_offsets":{"check_offset":0,"start_offset":0,"end_offset":2}}]}"#,
+            "data: [DONE]",
+        ]
+        let r = try #require(RecordLoader.loadAll(text: events.joined(separator: "\n\n") + "\n\n", path: "t.sse").records.first)
+        #expect(r.choices.map(\.textAbsent) == [false, true])
+        #expect(RecordJSON.value(r)["choices"]?.arrayValue?.map { $0["text"] } == [.string("Hi"), .null])
+    }
+}
+
+@Suite("filtering a log by text")
+struct ReasoningFilterTests {
+    @Test("the text filter looks through the reasoning as well as the answer")
+    func filterFindsReasoning() throws {
+        let r = try records("deepseek-reasoner.json", count: 1)[0]
+        #expect(try TextQuery("greet them back").matches(r))
+        #expect(try TextQuery("How can I help").matches(r))
+        #expect(try !TextQuery("no such words").matches(r))
     }
 }

@@ -90,7 +90,7 @@ public enum RecordDecoder {
         }
         return CompletionRecord(
             kind: .error,
-            id: object["id"]?.stringValue,
+            id: nonEmpty(object["id"]?.stringValue),
             object: object["object"]?.stringValue,
             model: object["model"]?.stringValue,
             created: object["created"].flatMap(Timestamp.init(parsing:)),
@@ -98,6 +98,13 @@ public enum RecordDecoder {
             extra: extra,
             source: source
         )
+    }
+
+    /// True for a value that reports an error: anything but null and `false`.
+    static func isErrorValue(_ value: JSONValue) -> Bool {
+        if value.isNull { return false }
+        if case .bool(false) = value { return false }
+        return true
     }
 
     static func apiError(from value: JSONValue) -> APIError {
@@ -133,8 +140,11 @@ public enum RecordDecoder {
                 choices.append(decodeChoice(c, position: position))
             }
         }
+        // An error object beside the choices (OpenRouter ends a failed stream with one) makes this an error
+        // record that keeps its choices, so the partial answer stays readable next to what went wrong.
+        let inBodyError = object["error"].flatMap { isErrorValue($0) ? apiError(from: $0) : nil }
         var extra = JSONObject()
-        for entry in object where !knownTopLevel.contains(entry.key) {
+        for entry in object where !knownTopLevel.contains(entry.key) && !(entry.key == "error" && inBodyError != nil) {
             extra.append(entry.key, entry.value)
         }
         // A `choices` value that is not an array of objects is kept raw, not dropped.
@@ -147,17 +157,25 @@ public enum RecordDecoder {
             usage = nil
         }
         return CompletionRecord(
-            kind: kind(objectName: objectName, choices: rawChoices),
-            id: stringOrNumber(object["id"]),
+            kind: inBodyError == nil ? kind(objectName: objectName, choices: rawChoices) : .error,
+            id: nonEmpty(stringOrNumber(object["id"])),
             object: objectName,
             model: object["model"]?.stringValue,
             created: object["created"].flatMap(Timestamp.init(parsing:)),
-            systemFingerprint: object.first(["system_fingerprint", "systemFingerprint"])?.stringValue,
+            systemFingerprint: nonEmpty(object.first(["system_fingerprint", "systemFingerprint"])?.stringValue),
             choices: choices,
             usage: usage,
+            error: inBodyError,
             extra: extra,
             source: source
         )
+    }
+
+    /// An empty id or fingerprint (TGI's `""`, Azure's lead chunk) says nothing: null, as a stream whose
+    /// chunks all had `""` gives, so every layout of one response reads the same.
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
     }
 
     /// Ids are strings; a number id is shown as written.
@@ -193,6 +211,7 @@ public enum RecordDecoder {
             for entry in message where entry.key != "content" || c["text"] != nil { rest.append(entry.key, entry.value) }
             choice.message = rest
         }
+        choice.textAbsent = c["text"]?.stringValue == nil && (c["message"] ?? c["delta"])?.objectValue == nil
         choice.finishReason = c.first(["finish_reason", "finishReason"])?.stringValue
         if let lp = c["logprobs"] {
             choice.logprobs = Logprobs.normalise(lp)

@@ -17,6 +17,9 @@ public struct StreamAssembler: Sendable {
     private var order: [Int] = []
     private var builders: [Int: ChoiceBuilder] = [:]
     private var kindHint: RecordKind?
+    /// An error object that came inside a chunk with choices (OpenRouter's mid-stream error): the assembled
+    /// record is an error record that keeps its choices.
+    private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
 
@@ -44,7 +47,9 @@ public struct StreamAssembler: Sendable {
         }
         if let u = chunk["usage"].flatMap(RecordDecoder.decodeUsage) { takeUsage(u) }
         if let u = chunk["x_groq"]?["usage"].flatMap(RecordDecoder.decodeUsage) { takeUsage(u) }
+        if let e = chunk["error"], RecordDecoder.isErrorValue(e) { error = RecordDecoder.apiError(from: e) }
         for entry in chunk where !RecordDecoder.knownTopLevel.contains(entry.key) {
+            if entry.key == "error", RecordDecoder.isErrorValue(entry.value) { continue }
             if let existing = extra[entry.key], !existing.isNull { continue }
             extra.set(entry.key, entry.value)
         }
@@ -75,7 +80,7 @@ public struct StreamAssembler: Sendable {
         guard let firstLine else { return nil }
         let choices = order.compactMap { builders[$0]?.build() }
         return CompletionRecord(
-            kind: kindHint ?? .textCompletion,
+            kind: error == nil ? kindHint ?? .textCompletion : .error,
             id: id,
             object: object,
             model: model,
@@ -83,6 +88,7 @@ public struct StreamAssembler: Sendable {
             systemFingerprint: fingerprint,
             choices: choices,
             usage: usage,
+            error: error,
             extra: extra,
             source: RecordSource(path: path, line: firstLine),
             stream: StreamInfo(chunkCount: chunkCount, sawDone: sawDone)
@@ -94,6 +100,8 @@ public struct StreamAssembler: Sendable {
 private struct ChoiceBuilder: Sendable {
     let index: Int
     var text = ""
+    /// A piece of text, or a message or delta, arrived in some chunk.
+    var sawText = false
     var finishReason: String?
     var sawEmptyFinish = false
     var logprobTokens: [TokenLogprob] = []
@@ -103,14 +111,19 @@ private struct ChoiceBuilder: Sendable {
     var toolOrder: [Int] = []
     var tools: [Int: JSONObject] = [:]
     var extra = JSONObject()
+    /// String pieces of message keys, joined in place: joining through the message's JSON values would copy
+    /// the whole text for every piece (a long reasoning arrives in tens of thousands). `message` holds a
+    /// null in the key's place until the choice is built.
+    var joined: [String: String] = [:]
 
     init(index: Int) {
         self.index = index
     }
 
     mutating func add(_ c: JSONObject) {
-        if let t = c["text"]?.stringValue { text += t }
+        if let t = c["text"]?.stringValue { text += t; sawText = true }
         if let holder = (c["delta"] ?? c["message"])?.objectValue {
+            sawText = true
             if c["text"] == nil, let content = holder["content"] { text += RecordDecoder.contentText(content) }
             for entry in holder where entry.key != "content" {
                 switch entry.key {
@@ -123,9 +136,24 @@ private struct ChoiceBuilder: Sendable {
                 case "function_call":
                     if let fc = entry.value.objectValue { mergeMessageFunctionCall(fc) }
                 default:
+                    // Every other key (reasoning_content, reasoning, reasoning_details, annotations, audio,
+                    // channel, keys not invented yet) is assembled from its pieces, not kept from the first.
                     var m = message ?? JSONObject()
-                    if let existing = m[entry.key], !existing.isNull { break }
-                    m.set(entry.key, entry.value)
+                    let key = entry.key
+                    if joined[key] != nil {
+                        if case .string(let piece) = entry.value {
+                            joined[key, default: ""] += piece
+                        } else if !entry.value.isNull {
+                            // The value changed type: it is merged like any other from here on.
+                            m.set(key, .string(joined.removeValue(forKey: key) ?? ""))
+                            m.set(key, DeltaMerge.merge(m[key], entry.value, key: key))
+                        }
+                    } else if case .string(let piece) = entry.value, DeltaMerge.joinsStrings(key), m[key]?.isNull ?? true {
+                        m.set(key, .null)
+                        joined[key] = piece
+                    } else {
+                        m.set(key, DeltaMerge.merge(m[key], entry.value, key: key))
+                    }
                     message = m
                 }
             }
@@ -183,6 +211,7 @@ private struct ChoiceBuilder: Sendable {
 
     func build() -> Choice {
         var msg = message
+        for (key, text) in joined { msg?.set(key, .string(text)) }
         if let refusal {
             msg = msg ?? JSONObject()
             msg?.set("refusal", .string(refusal))
@@ -191,7 +220,7 @@ private struct ChoiceBuilder: Sendable {
             msg = msg ?? JSONObject()
             msg?.set("tool_calls", .array(toolOrder.compactMap { tools[$0].map(JSONValue.object) }))
         }
-        return Choice(
+        var choice = Choice(
             index: index,
             text: text,
             finishReason: finishReason ?? (sawEmptyFinish ? "" : nil),
@@ -199,5 +228,7 @@ private struct ChoiceBuilder: Sendable {
             message: msg,
             extra: extra
         )
+        choice.textAbsent = !sawText
+        return choice
     }
 }

@@ -11,17 +11,21 @@ public struct FieldComparison: Sendable, Hashable {
     /// True when the field takes part in deciding whether the records are the same (id and created do not:
     /// two runs of one request always differ there).
     public var decisive: Bool
+    /// Whether the compared values differ, when `old` and `new` are only summaries of them (a reasoning
+    /// text is shown by its length and first words but compared whole).
+    public var differs: Bool?
 
-    public init(name: String, old: String?, new: String?, delta: String? = nil, decisive: Bool = true) {
+    public init(name: String, old: String?, new: String?, delta: String? = nil, decisive: Bool = true, differs: Bool? = nil) {
         self.name = name
         self.old = old
         self.new = new
         self.delta = delta
         self.decisive = decisive
+        self.differs = differs
     }
 
     /// True when the two values differ.
-    public var changed: Bool { old != new }
+    public var changed: Bool { differs ?? (old != new) }
 }
 
 /// Two choices' texts compared.
@@ -91,6 +95,13 @@ public struct RecordComparison: Sendable, Hashable {
             let nc = ni.flatMap { i in new.choices.first { $0.index == i } }
             let label = oi == ni || oi == nil || ni == nil ? "choice \(oi ?? ni ?? 0)" : "choice \(oi ?? 0)↔\(ni ?? 0)"
             fields.append(FieldComparison(name: "\(label) finish_reason", old: oc?.finishReason ?? (oc == nil ? nil : "null"), new: nc?.finishReason ?? (nc == nil ? nil : "null")))
+            let oldReasoning = oc?.reasoning, newReasoning = nc?.reasoning
+            if oldReasoning != nil || newReasoning != nil {
+                fields.append(FieldComparison(
+                    name: "\(label) reasoning", old: RecordComparison.summary(oldReasoning), new: RecordComparison.summary(newReasoning),
+                    delta: RecordComparison.countDelta(oldReasoning?.count, newReasoning?.count).map { "\($0) characters" },
+                    differs: oldReasoning != newReasoning))
+            }
             choices.append(ChoiceComparison(oldIndex: oc?.index, newIndex: nc?.index,
                                             text: TextComparison(old: oc?.text ?? "", new: nc?.text ?? "", options: options)))
         }
@@ -100,6 +111,14 @@ public struct RecordComparison: Sendable, Hashable {
         }
         self.fields = fields
         self.choices = choices
+    }
+
+    /// A reasoning text as a field value: its length and first words on one line.
+    static func summary(_ text: String?) -> String? {
+        guard let text else { return nil }
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        let head = flat.count > 48 ? String(flat.prefix(48)) + "…" : flat
+        return "\(text.count) characters" + (head.isEmpty ? "" : ": " + head)
     }
 
     static func unionKeys(_ a: JSONObject, _ b: JSONObject) -> [String] {

@@ -72,10 +72,11 @@ public struct TextQuery: @unchecked Sendable {
         regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
     }
 
-    /// True when a record's choice texts, refusals or error message match.
+    /// True when a record's choice texts, reasonings, refusals or error message match.
     public func matches(_ record: CompletionRecord) -> Bool {
         for choice in record.choices {
             if matches(choice.text) { return true }
+            if let reasoning = choice.reasoning, matches(reasoning) { return true }
             if let refusal = choice.refusal, matches(refusal) { return true }
         }
         if let message = record.error?.message, matches(message) { return true }

@@ -144,7 +144,8 @@ struct SummaryScanner {
                     var value: UInt32 = 0
                     if b[p] == 0x22 {
                         guard let s = string(&p) else { return false }
-                        value = intern(s, &interner, hint: &fingerprintHint)
+                        // An empty fingerprint is null, as the decoder reads it.
+                        value = s.end == s.start ? 0 : intern(s, &interner, hint: &fingerprintHint)
                     } else {
                         guard skipValue(&p) else { return false }
                     }

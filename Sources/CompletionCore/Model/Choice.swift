@@ -11,6 +11,9 @@ public struct Choice: Sendable, Hashable {
     public var message: JSONObject?
     /// Choice keys that are not part of the model (`stop_reason`, `seed`, `content_filter_results`, ...), in order.
     public var extra: JSONObject
+    /// True when the choice carried no text at all: no `text` string and no message or delta (Azure's
+    /// filter-only choices). `text` is then `""` for display, and `--json` writes null.
+    public var textAbsent = false
 
     public init(index: Int, text: String = "", finishReason: String? = nil, logprobs: Logprobs? = nil, message: JSONObject? = nil, extra: JSONObject = JSONObject()) {
         self.index = index
@@ -29,6 +32,42 @@ public struct Choice: Sendable, Hashable {
 
     /// The role of a chat choice's message, if any.
     public var role: String? { message?["role"]?.stringValue }
+
+    /// Message keys that hold a model's reasoning as one text, in the order they are preferred: DeepSeek, xAI,
+    /// GLM and vLLM write `reasoning_content`; OpenRouter, Groq and newer vLLM write `reasoning`.
+    public static let reasoningKeys = ["reasoning_content", "reasoning"]
+
+    /// The reasoning (thinking) text of a chat choice, or nil when the message carries none.
+    ///
+    /// The first of `reasoningKeys` with a non-empty text; else the texts of OpenRouter's
+    /// `reasoning_details` (`reasoning.text` items' `text`, `reasoning.summary` items' `summary`) joined;
+    /// else `""` when a reasoning key was sent empty (DeepSeek's first delta). Computed from `message`, so
+    /// the raw keys stay as written and everything that handles the message (redaction, `--save`) covers it.
+    public var reasoning: String? {
+        guard let message else { return nil }
+        var sawEmpty = false
+        for key in Choice.reasoningKeys {
+            if let s = message[key]?.stringValue {
+                if !s.isEmpty { return s }
+                sawEmpty = true
+            }
+        }
+        if let details = message["reasoning_details"]?.arrayValue {
+            let pieces = details.compactMap { item -> String? in
+                item["text"]?.stringValue ?? item["summary"]?.stringValue
+            }
+            if !pieces.isEmpty { return pieces.joined() }
+        }
+        return sawEmpty ? "" : nil
+    }
+
+    /// The message key the reasoning text was read from (nil when it came from `reasoning_details` or
+    /// there is none), so views that show the reasoning can leave that key out of the raw message.
+    public var reasoningKey: String? {
+        guard let message else { return nil }
+        return Choice.reasoningKeys.first { message[$0]?.stringValue?.isEmpty == false }
+            ?? Choice.reasoningKeys.first { message[$0]?.stringValue != nil }
+    }
 }
 
 /// Token counts and whatever else the provider reports under `usage`.

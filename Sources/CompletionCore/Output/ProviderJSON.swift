@@ -3,15 +3,9 @@
 public enum ProviderJSON {
     /// The response object. Streamed `*.chunk` objects become their whole-response names.
     public static func value(_ r: CompletionRecord) -> JSONValue {
-        if r.kind == .error, let e = r.error {
-            var error = JSONObject()
-            error.append("message", e.message.map(JSONValue.string) ?? .null)
-            error.append("type", e.type.map(JSONValue.string) ?? .null)
-            error.append("param", e.param ?? .null)
-            error.append("code", e.code ?? .null)
-            error.entries.append(contentsOf: e.extra.entries)
+        if r.kind == .error, let e = r.error, r.choices.isEmpty {
             var o = JSONObject()
-            o.append("error", .object(error))
+            o.append("error", errorObject(e))
             o.entries.append(contentsOf: r.extra.entries)
             return .object(o)
         }
@@ -21,7 +15,10 @@ public enum ProviderJSON {
         if let created = r.created { o.append("created", created.raw) }
         if let model = r.model { o.append("model", .string(model)) }
         if let fingerprint = r.systemFingerprint { o.append("system_fingerprint", .string(fingerprint)) }
-        o.append("choices", .array(r.choices.map { choice($0, chat: r.kind == .chatCompletion) }))
+        // An error record with choices keeps the shape of its response: chat when its object or choices say so.
+        let chat = r.kind == .chatCompletion
+            || (r.kind == .error && (r.object?.lowercased().contains("chat") == true || r.choices.contains { $0.message != nil }))
+        o.append("choices", .array(r.choices.map { choice($0, chat: chat) }))
         if let u = r.usage {
             var usage = JSONObject()
             if let p = u.promptTokens { usage.append("prompt_tokens", .number(JSONNumber(p))) }
@@ -30,8 +27,19 @@ public enum ProviderJSON {
             usage.entries.append(contentsOf: u.other.entries)
             o.append("usage", .object(usage))
         }
+        if let e = r.error { o.append("error", errorObject(e)) }
         for entry in r.extra where !o.contains(entry.key) { o.append(entry.key, entry.value) }
         return .object(o)
+    }
+
+    static func errorObject(_ e: APIError) -> JSONValue {
+        var error = JSONObject()
+        error.append("message", e.message.map(JSONValue.string) ?? .null)
+        error.append("type", e.type.map(JSONValue.string) ?? .null)
+        error.append("param", e.param ?? .null)
+        error.append("code", e.code ?? .null)
+        error.entries.append(contentsOf: e.extra.entries)
+        return .object(error)
     }
 
     static func wholeObjectName(_ r: CompletionRecord) -> String {
@@ -46,7 +54,9 @@ public enum ProviderJSON {
     static func choice(_ c: Choice, chat: Bool) -> JSONValue {
         var o = JSONObject()
         o.append("index", .number(JSONNumber(c.index)))
-        if chat {
+        if c.textAbsent && c.message == nil {
+            // A choice that carried no text is written without one, so it reopens the same.
+        } else if chat {
             var message = JSONObject()
             message.append("role", .string(c.role ?? "assistant"))
             message.append("content", .string(c.text))

@@ -2,7 +2,7 @@
 ///
 /// Keys, always present and in this order: `kind`, `id`, `object`, `model`, `created` (Unix seconds;
 /// fractional where the source had milliseconds or a float), `created_iso`, `system_fingerprint`, `usage`,
-/// `choices` (`{index, text, finish_reason, logprobs}`), `extra`, `error` (`{message, type, code}`),
+/// `choices` (`{index, text, reasoning, finish_reason, logprobs}`), `extra`, `error` (`{message, type, code}`),
 /// `source` (`{path, line}`). Absent values are null.
 public enum RecordJSON {
     /// The record as a JSON value.
@@ -49,7 +49,9 @@ public enum RecordJSON {
             w.append("{\"index\":")
             w.append(String(c.index))
             w.append(",\"text\":")
-            w.writeString(c.text)
+            if c.textAbsent { w.append("null") } else { w.writeString(c.text) }
+            w.append(",\"reasoning\":")
+            writeOptional(c.reasoning, &w)
             w.append(",\"finish_reason\":")
             writeOptional(c.finishReason, &w)
             w.append(",\"logprobs\":")
@@ -132,7 +134,8 @@ public enum RecordJSON {
     static func choice(_ c: Choice) -> JSONValue {
         .object(JSONObject(pairs: [
             ("index", .number(JSONNumber(c.index))),
-            ("text", .string(c.text)),
+            ("text", c.textAbsent ? .null : .string(c.text)),
+            ("reasoning", string(c.reasoning)),
             ("finish_reason", string(c.finishReason)),
             ("logprobs", c.logprobs.map(logprobs) ?? .null),
         ]))

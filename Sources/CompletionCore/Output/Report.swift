@@ -27,7 +27,10 @@ public struct Report {
         if record.kind != .error || record.systemFingerprint != nil { field("system_fingerprint", record.systemFingerprint) }
         if let created = record.created {
             let pad = String(repeating: " ", count: 20)
-            if let seconds = created.seconds, let iso = created.iso8601 {
+            if created.seconds == 0 {
+                // Azure's lead chunk and placeholder servers write 0: no time, not 1970.
+                out += "created".padding(toLength: 20, withPad: " ", startingAt: 0) + "0 (not set)\n"
+            } else if let seconds = created.seconds, let iso = created.iso8601 {
                 out += "created".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(iso) (UTC)\n"
                 out += pad + "\(TimeText.local(seconds, timeZone: timeZone)) (local)\n"
                 out += pad + TimeText.relativeAge(of: seconds, now: now) + "\n"
@@ -43,11 +46,19 @@ public struct Report {
         }
         if let error = record.error {
             out += "\nerror\n"
-            out += "  message  \(safe(error.message ?? "—"))\n"
-            out += "  type     \(safe(error.type ?? "—"))\n"
-            out += "  code     \(safe(error.code.map(JSONWriter.compact) ?? "—"))\n"
-            if let param = error.param, !param.isNull { out += "  param    \(safe(JSONWriter.compact(param)))\n" }
-            for entry in error.extra { out += "  \(safe(entry.key))  \(safe(JSONWriter.compact(entry.value)))\n" }
+            var rows: [(String, String)] = [
+                ("message", error.message ?? "—"),
+                ("type", error.type ?? "—"),
+                ("code", error.code.map(JSONWriter.compact) ?? "—"),
+            ]
+            if let param = error.param, !param.isNull { rows.append(("param", JSONWriter.compact(param))) }
+            for entry in error.extra { rows.append((entry.key, JSONWriter.compact(entry.value))) }
+            // Nested fields (`status`, `innererror`) line up with the others, however long their names.
+            let names = rows.map { safe($0.0) }
+            let width = names.map { DisplayWidth.of($0) }.max() ?? 0
+            for (name, row) in zip(names, rows) {
+                out += "  " + name + String(repeating: " ", count: width - DisplayWidth.of(name) + 2) + safe(row.1) + "\n"
+            }
         }
         if let usage = record.usage {
             out += "\nusage\n"
@@ -55,9 +66,17 @@ public struct Report {
         }
         for choice in record.choices {
             out += "\n" + choiceHeader(choice) + "\n"
+            // The reasoning comes first, as the model wrote it, marked apart from the answer.
+            if let reasoning = choice.reasoning, !reasoning.isEmpty {
+                out += "  reasoning\n"
+                for line in VisibleText.escape(reasoning).split(separator: "\n", omittingEmptySubsequences: false) {
+                    out += "  ┆ " + line + "\n"
+                }
+                out += "  answer\n"
+            }
             let text = VisibleText.escape(choice.text)
             if text.isEmpty {
-                out += "  (empty text)\n"
+                out += choice.textAbsent ? "  (no text)\n" : "  (empty text)\n"
             } else {
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                     out += "  │ " + line + "\n"
@@ -65,7 +84,8 @@ public struct Report {
             }
             if let refusal = choice.refusal { out += "  refusal: \(safe(refusal))\n" }
             for call in choice.toolCalls { out += "  tool call: \(safe(JSONWriter.compact(call)))\n" }
-            for entry in choice.message ?? JSONObject() where !["role", "refusal", "tool_calls", "toolCalls", "content"].contains(entry.key) {
+            let shown = ["role", "refusal", "tool_calls", "toolCalls", "content"] + (choice.reasoningKey.map { [$0] } ?? [])
+            for entry in choice.message ?? JSONObject() where !shown.contains(entry.key) {
                 out += "  message.\(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n"
             }
             for entry in choice.extra { out += "  \(safe(entry.key)): \(safe(JSONWriter.compact(entry.value)))\n" }

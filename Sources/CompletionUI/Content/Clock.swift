@@ -13,7 +13,10 @@ public struct Clock: Sendable, Hashable {
 
     /// Compact local time for list rows, `2023-11-14 23:13:20`, computed arithmetically (a formatter per
     /// row would dominate the records pane for big logs).
+    /// `created: 0` (Azure's lead chunk, placeholder servers) is no time at all: it reads `0 (not set)`,
+    /// not a date in 1970.
     public func shortLocal(_ seconds: Double) -> String {
+        if seconds == 0 { return "0 (not set)" }
         guard seconds.isFinite, abs(seconds) < 1e13 else { return "?" }
         let date = Date(timeIntervalSince1970: seconds)
         let offset = Double(timeZone.secondsFromGMT(for: date))

@@ -64,14 +64,16 @@ public final class RecordContent: Sendable {
         out.append(r.systemFingerprint.map { field("fingerprint", $0) } ?? missing("fingerprint"))
         out.append(field("source", r.source.description, Theme.dimmed))
         if let created = r.created {
-            if let seconds = created.seconds {
+            if created.seconds == 0 {
+                out.append(field("created", "0 (not set)", Theme.dimmed))
+            } else if let seconds = created.seconds {
                 out.append(field("created", created.iso8601 ?? "?"))
                 out.append(field("local", TimeText.local(seconds, timeZone: clock.timeZone), indent: 2))
                 out.append(field("age", TimeText.relativeAge(of: seconds, now: clock.now.timeIntervalSince1970), indent: 2))
             } else {
                 out.append([Span(DisplayWidth.pad("created", to: labelWidth), Theme.label), Span("unreadable time", Theme.warning)])
             }
-            out.append(field("raw", created.rawText, Theme.number, indent: 2))
+            if created.seconds != 0 { out.append(field("raw", created.rawText, Theme.number, indent: 2)) }
         } else {
             out.append(missing("created"))
         }
@@ -166,7 +168,11 @@ public final class RecordContent: Sendable {
         section("record", r.extra)
         for choice in r.choices {
             section("choice \(choice.index)", choice.extra)
-            if let message = choice.message, !message.isEmpty {
+            // The reasoning text is in the text pane; the raw key it came from is not repeated here.
+            if var message = choice.message, let key = choice.reasoningKey {
+                message.entries.removeAll { $0.key == key }
+                section("choice \(choice.index) message", message)
+            } else if let message = choice.message, !message.isEmpty {
                 section("choice \(choice.index) message", message)
             }
         }

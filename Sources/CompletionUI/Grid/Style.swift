@@ -31,6 +31,8 @@ public struct Style: Sendable, Hashable {
 public enum Theme {
     public static let label = Style(fg: .cyan)
     public static let dimmed = Style(dim: true)
+    /// A model's reasoning in the text pane: set back from the answer, still readable.
+    public static let reasoning = Style(dim: true)
     public static let title = Style(bold: true)
     public static let focusedTitle = Style(fg: .black, bg: .cyan, bold: true, reverse: false)
     public static let border = Style(dim: true)

@@ -170,6 +170,18 @@ extension AppState {
             textPosition.row = 0
             horizontalScroll = 0
             message = Message(text: wrap ? "Soft wrap on" : "Soft wrap off: ← → scroll sideways", isError: false)
+        case .toggleReasoning:
+            guard let reasoning = currentChoice?.reasoning, !reasoning.isEmpty else {
+                message = Message(text: "No reasoning in this choice", isError: true)
+                return []
+            }
+            reasoningFolded.toggle()
+            rebuildDocument()
+            textPosition = TextPosition()
+            horizontalScroll = 0
+            tokenView = false
+            focus = .text
+            message = Message(text: reasoningFolded ? "Reasoning folded" : "Reasoning shown", isError: false)
         case .toggleTokens:
             if tokens == nil {
                 tokenView = false

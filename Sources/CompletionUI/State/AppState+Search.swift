@@ -88,11 +88,22 @@ extension AppState {
             let rows = layout.visibleRows(pane)
             lineScroll[pane] = line
             scrollLines(pane, by: -min(rows / 3, line))
-        case .text(let choice, let offset, _):
+        case .text(let choice, let offset, _), .reasoning(let choice, let offset, _):
             if choice != selectedChoice { selectChoice(choice) }
             ensureChoiceVisible()
             focus = .text
             tokenView = false
+            // The match's offset is in the escaped answer or reasoning; the document holds both.
+            var base = document.answerOffset
+            if case .reasoning = match.place {
+                // A match in folded reasoning unfolds it: a search never jumps to text it cannot show.
+                if document.reasoningRange == nil, reasoningFolded {
+                    reasoningFolded = false
+                    rebuildDocument()
+                }
+                base = document.reasoningRange?.lowerBound ?? 0
+            }
+            let offset = base + offset
             let rows = layout.visibleRows(.text)
             let position = document.position(ofOffset: offset, width: textWidth, wrap: wrap)
             textPosition = document.move(position, by: -min(2, rows / 3), width: textWidth, wrap: wrap)

@@ -61,6 +61,8 @@ public struct AppState: Sendable {
     public var textPosition = TextPosition()
     public var horizontalScroll = 0
     public var wrap = true
+    /// The reasoning above an answer is folded to its heading line (kept from record to record, like wrap).
+    public var reasoningFolded = false
     public var tokenView = false
     public var focusedToken = 0
     public var tokenTopRow = 0
@@ -209,16 +211,7 @@ public struct AppState: Sendable {
         let count = currentRecord?.choices.count ?? 0
         selectedChoice = count == 0 ? 0 : min(max(0, index), count - 1)
         let choice = currentChoice
-        var raw = choice?.text ?? ""
-        if raw.isEmpty, let choice {
-            // A choice with no text still says something: a refusal, tool calls, or an empty string.
-            if let refusal = choice.refusal { raw = "refusal: " + refusal }
-            else if !choice.toolCalls.isEmpty { raw = choice.toolCalls.map { JSONWriter.pretty($0) }.joined(separator: "\n") }
-        }
-        if currentRecord?.kind == .error, let e = currentRecord?.error {
-            raw = e.message ?? ""
-        }
-        document = TextDocument(raw: raw)
+        rebuildDocument()
         textPosition = TextPosition()
         horizontalScroll = 0
         if let lp = choice?.logprobs, !lp.tokens.isEmpty {
@@ -230,6 +223,55 @@ public struct AppState: Sendable {
         tokenTopRow = 0
         tokenRowWidth = -1
         refreshTokenRows()
+    }
+
+    /// Rebuilds the text pane's document from the selected choice: its reasoning (folded or not) above
+    /// its answer, or an error record's message.
+    mutating func rebuildDocument() {
+        let choice = currentChoice
+        var raw = choice?.text ?? ""
+        if raw.isEmpty, let choice {
+            // A choice with no text still says something: a refusal, tool calls, or an empty string.
+            if let refusal = choice.refusal { raw = "refusal: " + refusal }
+            else if !choice.toolCalls.isEmpty { raw = choice.toolCalls.map { JSONWriter.pretty($0) }.joined(separator: "\n") }
+        }
+        var reasoning: TextDocument.Reasoning?
+        if currentRecord?.kind == .error, choice == nil, let e = currentRecord?.error {
+            raw = e.message ?? ""
+        } else if let text = choice?.reasoning, !text.isEmpty {
+            reasoning = TextDocument.Reasoning(
+                text: AppState.shownReasoning(text),
+                heading: AppState.reasoningHeading(text, folded: reasoningFolded, usage: currentRecord?.usage),
+                answerHeading: raw.isEmpty ? "── answer (empty)" : "── answer",
+                folded: reasoningFolded)
+        }
+        document = TextDocument(answer: raw, reasoning: reasoning)
+    }
+
+    /// The reasoning as the text pane shows (and search reads) it: without the blank lines models put
+    /// around it (Qwen through Groq starts and ends it with a line break), which would only waste rows.
+    static func shownReasoning(_ text: String) -> String {
+        text.trimmingCharacters(in: .newlines)
+    }
+
+    /// `▾ reasoning · 606 chars · 84 of 96 completion tokens`: its size and what usage counted for it; folded,
+    /// the key that shows it again.
+    static func reasoningHeading(_ text: String, folded: Bool, usage: Usage?) -> String {
+        var parts = [(folded ? "▸" : "▾") + " reasoning", "\(text.count) chars"]
+        if let tokens = usage?.completionDetails?["reasoning_tokens"]?.intValue {
+            // Most providers count reasoning inside completion_tokens; xAI counts it beside them.
+            if let completion = usage?.completionTokens {
+                parts.append(tokens <= completion ? "\(tokens) of \(completion) completion tokens"
+                                                  : "\(tokens) reasoning + \(completion) completion tokens")
+            } else {
+                parts.append("\(tokens) reasoning tokens")
+            }
+        }
+        if folded {
+            let key = Keymap.bindings.first { $0.command == .toggleReasoning }?.keys.first?.name ?? "R"
+            parts.append("\(key) shows")
+        }
+        return parts.joined(separator: " · ")
     }
 
     /// Width of the text pane's content.

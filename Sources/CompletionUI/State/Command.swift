@@ -20,6 +20,8 @@ public enum Command: Hashable, Sendable {
     case previousRecord, nextRecord
     case startSearch, nextMatch, previousMatch
     case toggleWrap, toggleTokens
+    /// Fold or unfold the reasoning above the answer in the text pane.
+    case toggleReasoning
     case copy
     /// Open the focused record as it was written (its line or document) in the pager.
     case viewRaw

@@ -53,6 +53,8 @@ public struct SearchMatch: Sendable, Hashable {
         case line(PaneID, Int)
         /// UTF-8 offset and length in the choice's escaped text (what the text pane shows).
         case text(choice: Int, offset: Int, length: Int)
+        /// UTF-8 offset and length in the choice's escaped reasoning (shown above its text).
+        case reasoning(choice: Int, offset: Int, length: Int)
     }
 
     /// The record the match is in: it stays that record's when a sort or filter moves its row.
@@ -101,6 +103,15 @@ public struct Search: Sendable {
             }
             if let record {
                 for (c, choice) in record.choices.enumerated() {
+                    // The reasoning is above the answer on screen, so its matches come first.
+                    if let reasoning = choice.reasoning, !reasoning.isEmpty {
+                        let text = VisibleText.escape(AppState.shownReasoning(reasoning), VisibleText.Options(keepNewlines: true, tabWidth: 4))
+                        for r in pattern.ranges(in: text, limit: limit) {
+                            let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
+                            let length = text.utf8.distance(from: r.lowerBound, to: r.upperBound)
+                            if !add(SearchMatch(position: position, place: .reasoning(choice: c, offset: offset, length: length))) { break outer }
+                        }
+                    }
                     let text = VisibleText.escape(choice.text, VisibleText.Options(keepNewlines: true, tabWidth: 4))
                     for r in pattern.ranges(in: text, limit: limit) {
                         let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)

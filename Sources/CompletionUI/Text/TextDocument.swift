@@ -24,15 +24,87 @@ public final class TextDocument: Sendable {
 
     public static let maxSegmentBytes = 4096
 
+    /// A choice's reasoning, shown above its answer under a heading line.
+    public struct Reasoning: Sendable, Hashable {
+        /// The reasoning as the model wrote it (escaped when the document is built).
+        public var text: String
+        /// The heading line above it (`▾ reasoning · …`).
+        public var heading: String
+        /// The line between the reasoning and the answer.
+        public var answerHeading: String
+        /// Folded: only the heading is shown.
+        public var folded: Bool
+
+        public init(text: String, heading: String, answerHeading: String, folded: Bool) {
+            self.text = text
+            self.heading = heading
+            self.answerHeading = answerHeading
+            self.folded = folded
+        }
+    }
+
     /// The escaped text (newlines kept, tabs expanded, every other control drawn visibly).
     public let text: String
     public let segments: [Segment]
+    /// UTF-8 offset in `text` where the answer (the choice's own text) starts; 0 without reasoning.
+    public let answerOffset: Int
+    /// UTF-8 range in `text` of the escaped reasoning, when it is shown (not folded).
+    public let reasoningRange: Range<Int>?
+    /// UTF-8 ranges in `text` of the heading lines, which are not part of the response.
+    public let headingRanges: [Range<Int>]
 
-    public init(raw: String) {
-        var escaped = VisibleText.escape(raw, VisibleText.Options(keepNewlines: true, tabWidth: 4))
+    /// A document of one text.
+    public convenience init(raw: String) {
+        self.init(answer: raw, reasoning: nil)
+    }
+
+    /// A document of an answer with, when given, its reasoning above it.
+    ///
+    /// Each part is escaped on its own and the parts are joined at line ends, so offsets of a search in
+    /// the escaped reasoning or answer map to the document by adding `reasoningRange.lowerBound` or
+    /// `answerOffset` (a line end always ends a grapheme, so no character spans two parts).
+    public init(answer raw: String, reasoning: Reasoning?) {
+        let options = VisibleText.Options(keepNewlines: true, tabWidth: 4)
+        var escaped = ""
+        var headings: [Range<Int>] = []
+        var reasoningRange: Range<Int>?
+        if let reasoning {
+            func heading(_ line: String) {
+                let start = escaped.utf8.count
+                escaped += VisibleText.escape(line, .singleLine)
+                headings.append(start..<escaped.utf8.count)
+                escaped += "\n"
+            }
+            heading(reasoning.heading)
+            if !reasoning.folded {
+                let start = escaped.utf8.count
+                escaped += VisibleText.escape(reasoning.text, options)
+                reasoningRange = start..<escaped.utf8.count
+                escaped += "\n"
+            }
+            heading(reasoning.answerHeading)
+        }
+        answerOffset = escaped.utf8.count
+        escaped += VisibleText.escape(raw, options)
         escaped.makeContiguousUTF8()
         text = escaped
         segments = TextDocument.cut(escaped)
+        self.reasoningRange = reasoningRange
+        headingRanges = headings
+    }
+
+    /// What a segment holds, for its style.
+    public enum Part: Sendable, Hashable {
+        case heading, reasoning, answer
+    }
+
+    /// The part a segment belongs to.
+    public func part(ofSegment index: Int) -> Part {
+        guard index >= 0, index < segments.count else { return .answer }
+        let offset = segments[index].offset
+        if offset >= answerOffset { return .answer }
+        if let r = reasoningRange, r.contains(offset) || (r.isEmpty && offset == r.lowerBound) { return .reasoning }
+        return headingRanges.contains { $0.contains(offset) || ($0.isEmpty && offset == $0.lowerBound) } ? .heading : .reasoning
     }
 
     /// Cuts at newlines, and long lines at character boundaries near `maxSegmentBytes`.

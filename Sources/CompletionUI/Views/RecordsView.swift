@@ -73,7 +73,8 @@ enum RecordsView {
             cell("unreadable", c.model + (c.fingerprint > 0 ? c.fingerprint + 1 : 0) + c.tokens + 1 + c.finish + 1, Theme.warning)
             cell(e.preview, inner.maxX - x, Theme.warning)
         } else {
-            if c.time > 0 { cell(c.time < 19 ? String(e.time.dropFirst(5)) : e.time, c.time, Theme.dimmed) }
+            // The narrow column drops the year of a date; `—`, `?` and `0 (not set)` are shown whole.
+            if c.time > 0 { cell(c.time < 19 && e.time.count == 19 ? String(e.time.dropFirst(5)) : e.time, c.time, Theme.dimmed) }
             cell(e.model, c.model)
             if c.fingerprint > 0 { cell(e.fingerprint, c.fingerprint, Theme.dimmed) }
             cell(e.tokens, c.tokens, Theme.number, right: true)

@@ -5,7 +5,8 @@ enum TextPaneView {
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         let doc = state.document
         let record = state.currentRecord
-        let isError = record?.kind == .error
+        // An error record shows its message here, unless it kept choices (a stream that failed part way).
+        let isError = record?.kind == .error && state.currentChoice == nil
         var title = isError ? "Error message" : "Text"
         if let r = record, r.choices.count > 1 { title += " · choice \(state.selectedChoice + 1)/\(r.choices.count)" }
         var right = state.wrap ? "wrap" : "no wrap"
@@ -17,7 +18,7 @@ enum TextPaneView {
         let inner = PaneChrome.frame(state, .text, rect, title: title, right: right, into: &grid)
         guard inner.width > 1, inner.height > 0 else { return }
         if doc.text.isEmpty {
-            let note = state.entries.isEmpty ? "nothing loaded" : (state.currentChoice == nil ? "no text" : "(empty text)")
+            let note = state.entries.isEmpty ? "nothing loaded" : (state.currentChoice == nil || state.currentChoice?.textAbsent == true ? "no text" : "(empty text)")
             grid.write(note, x: inner.x + 1, y: inner.y, style: Theme.dimmed, limit: inner.width - 1)
             return
         }
@@ -25,19 +26,27 @@ enum TextPaneView {
         let textStyle = isError ? Theme.error : Style.plain
         // The current search match, when it is in this text.
         var current: (offset: Int, length: Int)?
-        if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition,
-           case .text(let choice, let offset, let length) = s.matches[c].place, choice == state.selectedChoice {
-            current = (offset, length)
+        if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition {
+            switch s.matches[c].place {
+            case .text(let choice, let offset, let length) where choice == state.selectedChoice:
+                current = (doc.answerOffset + offset, length)
+            case .reasoning(let choice, let offset, let length) where choice == state.selectedChoice:
+                if let r = doc.reasoningRange { current = (r.lowerBound + offset, length) }
+            default:
+                break
+            }
         }
         var segment = state.textPosition.segment
         var rowIndex = state.textPosition.row
         var y = inner.y
         while y < inner.maxY, segment < doc.segments.count {
             let rows = doc.rows(of: segment, width: width, wrap: state.wrap)
-            let matches = matchRanges(state.search?.pattern, doc: doc, segment: segment)
+            let part = doc.part(ofSegment: segment)
+            let matches = part == .heading ? [] : matchRanges(state.search?.pattern, doc: doc, segment: segment)
+            let style = part == .heading ? Theme.label : part == .reasoning ? Theme.reasoning : textStyle
             while rowIndex < rows.count, y < inner.maxY {
                 let row = rows[rowIndex]
-                drawRow(doc, row: row, y: y, inner: inner, state: state, style: textStyle, matches: matches, current: current, into: &grid)
+                drawRow(doc, row: row, y: y, inner: inner, state: state, style: style, matches: matches, current: current, into: &grid)
                 y += 1
                 rowIndex += 1
             }
