@@ -663,3 +663,17 @@ private final class LockedProgress: @unchecked Sendable {
     var all: [IndexProgress] { lock.lock(); defer { lock.unlock() }; return values }
     var snapshotCounts: [Int] { lock.lock(); defer { lock.unlock() }; return counts }
 }
+
+@Suite("log index: problems read again on demand")
+struct LogIndexProblemColumnTests {
+    @Test("an unreadable line that starts with white space is placed where the decoder places it")
+    func indentedInvalidLine() {
+        let text = #"{"id":"a","choices":[{"index":0,"text":"x","finish_reason":"stop"}]}"# + "\n  \tis\":-4.0}\n"
+        expectAgreement(Data(text.utf8), path: "indent.jsonl")
+        let index = LogIndex(data: Data(text.utf8), path: "indent.jsonl")
+        index.build()
+        guard case .failure(let d) = index.snapshot().record(at: 1) else { Issue.record("line 2 should be unreadable"); return }
+        #expect(d.line == 2)
+        #expect(d.column == 4)
+    }
+}

@@ -77,6 +77,16 @@ public struct LogSnapshot: Sendable {
     }
 
     /// - Parameter intact: `file.intactCount()` when the caller has it (asked once for many entries).
+    /// The first byte of the line an entry starts on: columns count from it, so step back over the white
+    /// space before the entry (and a byte-order mark on the first line).
+    private func lineStart(before start: Int) -> Int {
+        let bytes = file.bytes
+        var lineStart = min(start, bytes.count)
+        while lineStart > 0, bytes[lineStart - 1] == 0x20 || bytes[lineStart - 1] == 0x09 || bytes[lineStart - 1] == 0x0D { lineStart -= 1 }
+        if lineStart == 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { lineStart = 0 }
+        return lineStart
+    }
+
     private func diagnostic(_ s: IndexSegment, _ i: Int, intact: Int? = nil) -> Diagnostic? {
         if let d = s.diagnostics[i] { return d }
         let line = s.lineNumber(i)
@@ -90,11 +100,7 @@ public struct LogSnapshot: Sendable {
             return d
         }
         let bytes = file.bytes
-        // Columns count from the line's first byte: step back over the white space before the entry.
-        var lineStart = start
-        while lineStart > 0, bytes[lineStart - 1] == 0x20 || bytes[lineStart - 1] == 0x09 || bytes[lineStart - 1] == 0x0D { lineStart -= 1 }
-        if lineStart == 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { lineStart = 0 }
-        switch LineAnalysis.analyze(bytes: bytes, first: start, contentEnd: end, lineStart: lineStart, line: line, path: path) {
+        switch LineAnalysis.analyze(bytes: bytes, first: start, contentEnd: end, lineStart: lineStart(before: start), line: line, path: path) {
         case .invalid(let d): return d
         case .object(let o):
             if case .failure(let d) = o.standalone { return d }
@@ -149,7 +155,7 @@ public struct LogSnapshot: Sendable {
             if let d = cut() { return .failure(d) }
             return .failure(Diagnostic(path: path, line: line, column: 1, message: "the stream's chunk lines changed in the file"))
         }
-        switch LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: start, line: line, path: path) {
+        switch LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: lineStart(before: start), line: line, path: path) {
         case .invalid(let d): return .failure(cut() ?? d)
         case .object(let o):
             if case .failure(let d) = o.standalone { return .failure(cut() ?? d) }
