@@ -74,7 +74,14 @@ struct KeysEndToEndTests {
             return (lines.first.map { $0.hasPrefix("┏") && $0.hasSuffix("┓") && $0.count == 80 } ?? false) && screen.contains("record 2/200")
         }
         #expect(!back.contains("PROMPT$"))
-        #expect(try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag}") == "1 1 0")
+        // The modes may be set a moment after the frame is on screen: wait for them (up to 5 s).
+        var modes = ""
+        for _ in 0..<100 {
+            modes = try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag}")
+            if modes == "1 1 0" { break }
+            usleep(50_000)
+        }
+        #expect(modes == "1 1 0")
         try tmux.send("j")
         try tmux.waitFor(text: "record 3/200")
         try tmux.send("q")

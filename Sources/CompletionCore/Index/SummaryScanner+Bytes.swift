@@ -256,4 +256,30 @@ extension SummaryScanner {
         if !s.escaped { return interner.intern(b + s.start, s.end &- s.start, recent: &hint) }
         return interner.intern(text(s))
     }
+
+    /// A number's value as the index keeps it.
+    enum NumberValue {
+        /// A non-negative integer of few enough digits to read straight from the bytes.
+        case plain(Int)
+        /// Anything else, as written, for the full reader's rules.
+        case text(String)
+    }
+
+    /// True when a value starting with this byte is a number (or NaN / Infinity, which the full reader judges).
+    @inline(__always) static func startsNumber(_ c: UInt8) -> Bool { c == 0x2D || isDigit(c) || c == 0x4E || c == 0x49 }
+
+    /// Reads a number at `p`. Plain integers of at most `maxDigits` digits cannot overflow and are read here.
+    /// - Returns: nil on a syntax error.
+    @inline(__always)
+    func numberValue(_ p: inout Int, maxDigits: Int) -> NumberValue? {
+        let s = p
+        guard let plain = number(&p) else { return nil }
+        let n = p &- s
+        if plain, b[s] != 0x2D, n <= maxDigits {
+            var v = 0
+            for i in s..<p { v = v &* 10 &+ Int(b[i] &- 0x30) }
+            return .plain(v)
+        }
+        return .text(String(decoding: UnsafeBufferPointer(start: b + s, count: n), as: UTF8.self))
+    }
 }

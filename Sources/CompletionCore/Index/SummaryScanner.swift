@@ -29,27 +29,27 @@ struct SummaryScanner {
     }
 
     let b: UnsafePointer<UInt8>
-    private(set) var end: Int = 0
-    private var modelHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-    private var fingerprintHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-    private var reasonHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    var end: Int = 0
+    var modelHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    var fingerprintHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    var reasonHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     /// The last few `object` values seen and what they mean, since a log repeats them line after line.
-    private var objectCache: [(bytes: [UInt8], kind: NameKind, chunk: Bool)] = []
-    private var objectCacheNext = 0
+    var objectCache: [(bytes: [UInt8], kind: NameKind, chunk: Bool)] = []
+    var objectCacheNext = 0
 
     /// The current line's finish reasons: the first, how many choices so far, and whether they differ (only
     /// then do they go to the pool: most lines have one choice, or choices that agree).
-    private var firstReason: UInt32 = 0
-    private var reasonCount = 0
-    private var reasonsMixed = false
-    private var reasonsMark = 0
+    var firstReason: UInt32 = 0
+    var reasonCount = 0
+    var reasonsMixed = false
+    var reasonsMark = 0
 
     init(base: UnsafePointer<UInt8>) {
         b = base
     }
 
     @inline(__always)
-    private mutating func addReason(_ r: UInt32, _ pool: inout [UInt32]) {
+    mutating func addReason(_ r: UInt32, _ pool: inout [UInt32]) {
         if reasonCount == 0 {
             firstReason = r
         } else if !reasonsMixed, r != firstReason {
@@ -213,7 +213,7 @@ struct SummaryScanner {
 
     /// Hashes the raw id and notes whether it is ASCII (8 bytes at a time).
     @inline(__always)
-    private func hashID(_ f: inout LineFacts) {
+    func hashID(_ f: inout LineFacts) {
         let raw = UnsafeRawPointer(b + f.idStart)
         let n = f.idLength
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
@@ -241,7 +241,7 @@ struct SummaryScanner {
 
     /// The kind an `object` value names (1 text, 2 chat, 0 neither) and whether it names a chunk, as
     /// `RecordDecoder.kind` and `ChunkGrouper.looksLikeChunk` read it.
-    private mutating func classify(_ s: (start: Int, end: Int, escaped: Bool)) -> (NameKind, Bool) {
+    mutating func classify(_ s: (start: Int, end: Int, escaped: Bool)) -> (NameKind, Bool) {
         let n = s.end &- s.start
         if !s.escaped {
             for entry in objectCache where entry.bytes.count == n {
@@ -264,224 +264,5 @@ struct SummaryScanner {
             objectCacheNext = (objectCacheNext &+ 1) & 3
         }
         return (kind, chunk)
-    }
-
-    /// `created`: the seconds `Timestamp(parsing:)` gives. Plain integers below 10^12 are seconds as they are;
-    /// anything else goes through `Timestamp` itself.
-    private func created(_ p: inout Int, _ facts: inout LineFacts) -> Bool {
-        let c = b[p]
-        if c == 0x22 {
-            guard let s = string(&p) else { return false }
-            facts.created = Timestamp(parsing: .string(text(s)))?.seconds ?? .nan
-            return true
-        }
-        if c == 0x2D || Self.isDigit(c) || c == 0x4E || c == 0x49 {
-            let s = p
-            guard let plain = number(&p) else { return false }
-            let n = p &- s
-            if plain, b[s] != 0x2D, n <= 12 {
-                var v = 0
-                for i in s..<p { v = v &* 10 &+ Int(b[i] &- 0x30) }
-                facts.created = Double(v)
-            } else {
-                let textValue = String(decoding: UnsafeBufferPointer(start: b + s, count: n), as: UTF8.self)
-                facts.created = Timestamp(parsing: .number(JSONNumber(text: textValue)))?.seconds ?? .nan
-            }
-            return true
-        }
-        // null, booleans, objects and arrays name no instant.
-        facts.created = .nan
-        return skipValue(&p)
-    }
-
-    /// `choices`: counts object elements, collects their finish reasons, and notes chunk shapes and the kind
-    /// the first element implies.
-    private mutating func choices(_ p: inout Int, _ facts: inout LineFacts, _ elements: inout Int, _ kind: inout NameKind, _ anyChunk: inout Bool,
-                                  _ interner: inout ByteInterner, _ reasons: inout [UInt32]) -> Bool {
-        p &+= 1  // [
-        skipSpace(&p)
-        guard p < end else { return false }
-        var count = 0
-        var position = 0
-        if b[p] == 0x5D {
-            p &+= 1
-            facts.choiceCount = 0
-            return true
-        }
-        while true {
-            guard p < end else { return false }
-            if b[p] == 0x7B {
-                guard choice(&p, first: position == 0, &kind, &anyChunk, &interner, &reasons) else { return false }
-                count &+= 1
-            } else {
-                guard skipValue(&p) else { return false }
-            }
-            position &+= 1
-            elements = position
-            skipSpace(&p)
-            guard p < end else { return false }
-            if b[p] == 0x2C {
-                p &+= 1
-                skipSpace(&p)
-                continue
-            }
-            guard b[p] == 0x5D else { return false }
-            p &+= 1
-            facts.choiceCount = count
-            return true
-        }
-    }
-
-    private mutating func choice(_ p: inout Int, first: Bool, _ kind: inout NameKind, _ anyChunk: inout Bool,
-                                 _ interner: inout ByteInterner, _ reasons: inout [UInt32]) -> Bool {
-        p &+= 1  // {
-        skipSpace(&p)
-        guard p < end else { return false }
-        var seen: UInt32 = 0
-        // Finish reason per spelling: 0 absent, 1 null, 2 string, 3 other type.
-        var snake: (state: UInt8, id: UInt32, empty: Bool) = (0, 0, false)
-        var camel: (state: UInt8, id: UInt32, empty: Bool) = (0, 0, false)
-        var hasDelta = false
-        if b[p] == 0x7D {
-            p &+= 1
-        } else {
-            while true {
-                guard let k = key(&p) else { return false }
-                var bit: UInt32 = 0
-                switch k.count {
-                case 13 where isKey(k, "finish_reason"), 12 where isKey(k, "finishReason"):
-                    let isSnake = k.count == 13
-                    bit = isSnake ? 1 : 2
-                    var r: (state: UInt8, id: UInt32, empty: Bool) = (3, 0, false)
-                    let c = b[p]
-                    if c == 0x22 {
-                        guard let s = string(&p) else { return false }
-                        r = (2, intern(s, &interner, hint: &reasonHint), s.end == s.start)
-                    } else if c == 0x6E {
-                        guard literal(&p, "null") else { return false }
-                        r = (1, 0, false)
-                    } else {
-                        guard skipValue(&p) else { return false }
-                    }
-                    if isSnake { snake = r } else { camel = r }
-                case 5 where isKey(k, "delta"):
-                    bit = 4
-                    hasDelta = true
-                    if first, b[p] == 0x7B {
-                        guard delta(&p, &kind) else { return false }
-                    } else {
-                        guard skipValue(&p) else { return false }
-                    }
-                case 7 where isKey(k, "message"):
-                    bit = 8
-                    if first { kind = .chat }
-                    guard skipValue(&p) else { return false }
-                default:
-                    guard skipValue(&p) else { return false }
-                }
-                if bit != 0 {
-                    guard seen & bit == 0 else { return false }
-                    seen |= bit
-                }
-                guard let more = nextMember(&p) else { return false }
-                if !more { break }
-            }
-        }
-        let reason = snake.state != 0 ? snake : camel
-        addReason(reason.state == 2 ? reason.id : 0, &reasons)
-        if hasDelta || reason.state == 0 || reason.state == 1 || (reason.state == 2 && reason.empty) { anyChunk = true }
-        return true
-    }
-
-    /// A first choice's `delta` object: chat when it has `role` or `tool_calls`.
-    private func delta(_ p: inout Int, _ kind: inout NameKind) -> Bool {
-        p &+= 1  // {
-        skipSpace(&p)
-        guard p < end else { return false }
-        if b[p] == 0x7D {
-            p &+= 1
-            return true
-        }
-        while true {
-            guard let k = key(&p) else { return false }
-            if isKey(k, "role") || isKey(k, "tool_calls") { kind = .chat }
-            guard skipValue(&p) else { return false }
-            guard let more = nextMember(&p) else { return false }
-            if !more { return true }
-        }
-    }
-
-    /// `usage`: the three counts, as `RecordDecoder.count` reads them (integral numbers, numeric strings).
-    private func usage(_ p: inout Int, _ facts: inout LineFacts) -> Bool {
-        p &+= 1  // {
-        skipSpace(&p)
-        guard p < end else { return false }
-        if b[p] == 0x7D {
-            p &+= 1
-            return true
-        }
-        var seen: UInt32 = 0
-        // snake/camel × prompt, completion, total (a tuple: no allocation per line)
-        var counts: (Int, Int, Int, Int, Int, Int) = (.min, .min, .min, .min, .min, .min)
-        while true {
-            guard let k = key(&p) else { return false }
-            var slot = -1
-            switch k.count {
-            case 13 where isKey(k, "prompt_tokens"): slot = 0
-            case 12 where isKey(k, "promptTokens"): slot = 1
-            case 17 where isKey(k, "completion_tokens"): slot = 2
-            case 16 where isKey(k, "completionTokens"): slot = 3
-            case 12 where isKey(k, "total_tokens"): slot = 4
-            case 11 where isKey(k, "totalTokens"): slot = 5
-            default: break
-            }
-            if slot >= 0 {
-                let bit: UInt32 = 1 << UInt32(slot)
-                guard seen & bit == 0 else { return false }
-                seen |= bit
-                guard let v = count(&p) else { return false }
-                switch slot {
-                case 0: counts.0 = v
-                case 1: counts.1 = v
-                case 2: counts.2 = v
-                case 3: counts.3 = v
-                case 4: counts.4 = v
-                default: counts.5 = v
-                }
-            } else {
-                guard skipValue(&p) else { return false }
-            }
-            guard let more = nextMember(&p) else { return false }
-            if !more { break }
-        }
-        // `first([snake, camel])`: the snake_case key wins whenever it is present, even with a null value.
-        facts.prompt = seen & 1 != 0 ? counts.0 : counts.1
-        facts.completion = seen & 4 != 0 ? counts.2 : counts.3
-        facts.total = seen & 16 != 0 ? counts.4 : counts.5
-        return true
-    }
-
-    /// One count value: `Int.min` for values that are not counts.
-    /// - Returns: nil on a syntax error.
-    private func count(_ p: inout Int) -> Int? {
-        let c = b[p]
-        if c == 0x22 {
-            guard let s = string(&p) else { return nil }
-            return RecordDecoder.count(.string(text(s))) ?? .min
-        }
-        if c == 0x2D || Self.isDigit(c) || c == 0x4E || c == 0x49 {
-            let s = p
-            guard let plain = number(&p) else { return nil }
-            let n = p &- s
-            if plain, b[s] != 0x2D, n <= 18 {
-                var v = 0
-                for i in s..<p { v = v &* 10 &+ Int(b[i] &- 0x30) }
-                return v
-            }
-            let textValue = String(decoding: UnsafeBufferPointer(start: b + s, count: n), as: UTF8.self)
-            return RecordDecoder.count(.number(JSONNumber(text: textValue))) ?? .min
-        }
-        guard skipValue(&p) else { return nil }
-        return .min
     }
 }
