@@ -136,6 +136,9 @@ extension RecordLoader {
                     }
                 }
                 spare.append(contentsOf: lines.take(results))
+                // Written out: the batch's pages leave this process (they stay in the page cache), so resident
+                // memory shows the batches, not the file (1.1 GB for a 1 GB log before).
+                file?.release(offset..<end)
                 offset = end
             }
             lines.finish()
