@@ -7,11 +7,20 @@ public final class RecordContent: Sendable {
     public let header: [StyledLine]
     public let usage: [StyledLine]
     public let extras: [StyledLine]
+    /// The Response pane folded to one line on a short terminal (nil: its first line is shown).
+    let summaryParts: SummaryParts?
 
-    public init(header: [StyledLine], usage: [StyledLine], extras: [StyledLine]) {
+    init(header: [StyledLine], usage: [StyledLine], extras: [StyledLine], summary: SummaryParts? = nil) {
         self.header = header
         self.usage = usage
         self.extras = extras
+        self.summaryParts = summary
+    }
+
+    /// The folded Response pane's line for `width` columns: time and tokens stay whole, and model and
+    /// fingerprint are cut (ending in `…`) to make room for them.
+    public func summary(width: Int) -> StyledLine {
+        summaryParts?.line(width: width) ?? header.first ?? []
     }
 
     public static let empty = RecordContent(header: [], usage: [], extras: [])
@@ -39,7 +48,34 @@ public final class RecordContent: Sendable {
 
     /// Builds the panes of a record.
     public static func of(_ record: CompletionRecord, clock: Clock) -> RecordContent {
-        RecordContent(header: headerLines(record, clock: clock), usage: usageLines(record.usage), extras: extrasLines(record))
+        RecordContent(header: headerLines(record, clock: clock), usage: usageLines(record.usage), extras: extrasLines(record),
+                      summary: summaryParts(record))
+    }
+
+    /// `model · fingerprint · time · tokens` for the folded Response pane, each value escaped.
+    static func summaryParts(_ r: CompletionRecord) -> SummaryParts {
+        func value(_ text: String?) -> Span {
+            text.map { Span(VisibleText.escape($0, .singleLine), Theme.value) } ?? Span("—", Theme.dimmed)
+        }
+        let time: Span
+        if let created = r.created {
+            time = created.seconds == 0 ? Span("0 (not set)", Theme.dimmed)
+                                        : created.iso8601.map { Span($0, Theme.value) } ?? Span("unreadable time", Theme.warning)
+        } else {
+            time = Span("—", Theme.dimmed)
+        }
+        var tokens = Span("no usage", Theme.dimmed)
+        var breakdown: Span?
+        if let u = r.usage {
+            if let t = u.totalTokens {
+                tokens = Span("\(t) tok", Theme.number)
+            } else if let p = u.promptTokens, let c = u.completionTokens {
+                tokens = Span(TokenArithmetic.exactSumText(p, c) + " tok", Theme.number)
+            }
+            if let p = u.promptTokens, let c = u.completionTokens { breakdown = Span(" (\(p)+\(c))", Theme.dimmed) }
+        }
+        return SummaryParts(prefix: r.kind == .error ? [Span("✖ API error", Theme.error), SummaryParts.dot] : [],
+                            model: value(r.model), fingerprint: value(r.systemFingerprint), time: time, tokens: tokens, breakdown: breakdown)
     }
 
     /// Builds the panes of a load problem: the message where the header would be.
@@ -178,5 +214,36 @@ public final class RecordContent: Sendable {
         }
         if out.isEmpty { out.append([Span("no provider extras", Theme.dimmed)]) }
         return out
+    }
+}
+
+/// The values of the folded Response pane.
+struct SummaryParts: Sendable {
+    static let dot = Span(" · ", Theme.dimmed)
+    var prefix: StyledLine
+    var model: Span
+    var fingerprint: Span
+    var time: Span
+    var tokens: Span
+    var breakdown: Span?
+
+    func line(width: Int) -> StyledLine {
+        let dot = SummaryParts.dot
+        func w(_ spans: [Span]) -> Int { spans.reduce(0) { $0 + DisplayWidth.of($1.text) } }
+        let full = prefix + [model, dot, fingerprint, dot, time, dot, tokens] + (breakdown.map { [$0] } ?? [])
+        if w(full) <= width { return full }
+        // Without the prompt + completion breakdown, then with model and fingerprint cut.
+        let fixed = w(prefix + [dot, dot, time, dot, tokens])
+        let room = width - fixed
+        let modelWidth = DisplayWidth.of(model.text), fpWidth = DisplayWidth.of(fingerprint.text)
+        if modelWidth + fpWidth <= room {
+            return prefix + [model, dot, fingerprint, dot, time, dot, tokens]
+        }
+        var fpShare = min(fpWidth, max(6, room / 3))
+        var modelShare = max(6, room - fpShare)
+        if modelWidth < modelShare { modelShare = modelWidth; fpShare = max(fpShare, room - modelWidth) }
+        let cutModel = Span(DisplayWidth.truncate(model.text, to: modelShare), model.style)
+        let cutFP = Span(DisplayWidth.truncate(fingerprint.text, to: fpShare), fingerprint.style)
+        return prefix + [cutModel, dot, cutFP, dot, time, dot, tokens]
     }
 }

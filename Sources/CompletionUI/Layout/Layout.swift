@@ -5,6 +5,13 @@ public struct Layout: Sendable, Hashable {
     public var tooSmall: Bool
     public var panes: [PaneID: Rect]
     public var status: Rect
+    /// True when the Response pane is too short for its fields and shows one summary line instead
+    /// (model · fingerprint · time · tokens), so the text keeps its rows on a short terminal.
+    public var headerFolded = false
+
+    /// Below this many rows for the detail panes, a narrow layout folds the Response pane to one line and
+    /// leaves out Usage and Extras (their tokens are in the summary), so the text stays visible.
+    public static let compactDetailHeight = 16
 
     /// The smallest terminal the panes can be drawn in; anything smaller shows a notice.
     public static let minimumSize = Size(width: 40, height: 10)
@@ -45,8 +52,15 @@ public struct Layout: Sendable, Hashable {
             // When the left column has room to spare, extras go under the choices and the text gets the
             // whole right column; otherwise extras share the right column with the text.
             let extrasLeft = spare >= 5
-            let left = Layout.stack(extrasLeft ? wants + [(.extras, detailHeight, 3)] : wants,
+            var left = Layout.stack(extrasLeft ? wants + [(.extras, detailHeight, 3)] : wants,
                                     flex: extrasLeft ? .extras : .choices, height: detailHeight)
+            // A Response pane too short for id, object, model and fingerprint folds to its summary line;
+            // the rows it gives up go to the pane below it.
+            if let h = left.first(where: { $0.0 == .header })?.1, h >= 3, h - 2 < min(4, headerLines), left.count > 1 {
+                headerFolded = true
+                left[0].1 = 3
+                left[1].1 += h - 3
+            }
             var y = top
             for (pane, h) in left where h >= 3 {
                 panes[pane] = Rect(x: 0, y: y, width: leftWidth, height: h)
@@ -60,6 +74,22 @@ public struct Layout: Sendable, Hashable {
                 panes[.text] = Rect(x: leftWidth, y: top, width: rightWidth, height: textH)
                 panes[.extras] = Rect(x: leftWidth, y: top + textH, width: rightWidth, height: extrasH)
             }
+        } else if detailHeight < Layout.compactDetailHeight {
+            // A short narrow terminal: the summary line, the choices when there are several and room, and the text.
+            var y = top
+            var left = detailHeight
+            if left >= 3 + 3 {
+                headerFolded = true
+                panes[.header] = Rect(x: 0, y: y, width: size.width, height: 3)
+                y += 3
+                left -= 3
+            }
+            if choiceCount > 1, left >= 3 + 4 {
+                panes[.choices] = Rect(x: 0, y: y, width: size.width, height: 3)
+                y += 3
+                left -= 3
+            }
+            if left >= 3 { panes[.text] = Rect(x: 0, y: y, width: size.width, height: left) }
         } else {
             let stack = Layout.stack(
                 [(.header, min(headerLines + 2, 6), 3), (.usage, min(usageLines + 2, 5), 3), (.choices, min(choiceCount + 2, 4), 3),

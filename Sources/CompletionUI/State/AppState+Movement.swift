@@ -122,8 +122,14 @@ extension AppState {
         choicesTop = max(0, choicesTop)
     }
 
+    /// The lines a header, usage or extras pane shows: the summary line alone when the Response pane is folded.
+    public func shownLines(_ pane: PaneID) -> [StyledLine] {
+        guard pane == .header, layout.headerFolded else { return content.lines(pane) }
+        return [content.summary(width: max(1, (layout.rect(.header)?.width ?? 3) - 3))]
+    }
+
     mutating func scrollLines(_ pane: PaneID, by delta: Int) {
-        let count = content.lines(pane).count
+        let count = shownLines(pane).count
         let maxTop = max(0, count - layout.visibleRows(pane))
         lineScroll[pane] = min(max(0, clampedAdd(lineScroll[pane] ?? 0, delta)), maxTop)
     }

@@ -4,6 +4,22 @@ extension AppState {
     /// Applies an action: the only way the state changes. Returns the effects the run loop must carry out.
     @discardableResult
     public mutating func reduce(_ action: Action) -> [Effect] {
+        let effects = apply(action)
+        settleFocus()
+        return effects
+    }
+
+    /// Keeps the focus on a pane that is drawn: a resize, a record with fewer choices or a key that opens a
+    /// pane the short layout leaves out moves it to the text (else the first pane shown).
+    mutating func settleFocus() {
+        // A terminal too small for any pane draws none: the focus waits for the panes to come back.
+        guard !layout.tooSmall, !layout.panes.isEmpty else { return }
+        let order = focusOrder
+        guard !order.contains(focus) else { return }
+        focus = order.contains(.text) ? .text : order[0]
+    }
+
+    private mutating func apply(_ action: Action) -> [Effect] {
         switch action {
         case .resize(let newSize):
             size = newSize
@@ -143,8 +159,10 @@ extension AppState {
             moveToBottom()
         case .open:
             switch focus {
-            case .records: focus = (currentRecord?.choices.count ?? 0) > 1 ? .choices : .text
-            case .choices: focus = .text
+            case .records:
+                let wanted: PaneID = (currentRecord?.choices.count ?? 0) > 1 ? .choices : .text
+                if focusOrder.contains(wanted) { focus = wanted } else if focusOrder.contains(.text) { focus = .text }
+            case .choices: if focusOrder.contains(.text) { focus = .text }
             default: break
             }
         case .back:

@@ -3,8 +3,8 @@ import CompletionCore
 /// The header, usage and extras panes: prepared lines, scrolled, with search matches highlighted.
 enum LinesView {
     static func draw(_ state: AppState, pane: PaneID, in rect: Rect, into grid: inout Grid) {
-        let lines = state.content.lines(pane)
-        let top = state.lineScroll[pane] ?? 0
+        let lines = state.shownLines(pane)
+        let top = min(state.lineScroll[pane] ?? 0, max(0, lines.count - 1))
         let visible = max(0, rect.height - 2)
         var title = pane.title
         if pane == .usage, state.currentRecord?.usage?.totalMismatch == true { title += " ⚠" }

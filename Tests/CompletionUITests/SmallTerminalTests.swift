@@ -1,0 +1,62 @@
+import CompletionCore
+import CompletionUI
+import Testing
+
+/// Short terminals: the Response pane folds to one summary line so the text stays on screen, and the focus
+/// only goes to panes that are drawn.
+@Suite struct SmallTerminalTests {
+    @Test func aLogAt60x16ShowsTheTextUnderAOneLineSummary() throws {
+        let state = try Fixture.state("log-200.jsonl", width: 60, height: 16)
+        let screen = state.screen
+        #expect(screen.contains("Text"))
+        #expect(screen.contains("1. Cut off caffeine after 2 p.m."))
+        // Time and tokens whole; model and fingerprint cut to make room, with an ellipsis.
+        #expect(screen.contains("meta-llama/Lla… · vllm-0… · 2025-03-10T08:24:28Z · 44 tok"))
+        #expect(state.layout.rect(.text) != nil)
+    }
+
+    @Test func theSummaryKeepsModelFingerprintAndTimeAt60x15() throws {
+        var state = try Fixture.state("log-200.jsonl", width: 60, height: 15)
+        state.press(.char("j"))
+        let screen = state.screen
+        #expect(screen.contains("gpt-3.5-turbo-… · fp_447… · 2025-03-10T09:03:36Z · 42 tok"))
+        #expect(screen.contains("It is earthy and bitter"))
+    }
+
+    @Test func tabAndEnterOnlyFocusPanesThatAreDrawn() throws {
+        var state = try Fixture.state("log-200.jsonl", width: 60, height: 16)
+        let drawn = Set(state.layout.panes.keys)
+        for _ in 0..<8 {
+            state.press(.tab)
+            #expect(drawn.contains(state.focus))
+        }
+        state.focusPane(.records)
+        state.press(.enter)
+        #expect(state.focus == .text)
+        #expect(drawn.contains(.text))
+    }
+
+    @Test func shrinkingTheTerminalMovesTheFocusOffAPaneThatIsNoLongerDrawn() throws {
+        var state = try Fixture.state("log-200.jsonl")
+        state.focusPane(.usage)
+        #expect(state.focus == .usage)
+        state.reduce(.resize(Size(width: 60, height: 16)))
+        #expect(state.layout.rect(.usage) == nil)
+        #expect(state.focus == .text)
+    }
+
+    @Test func aWideButShortTerminalFoldsTheResponsePaneInsteadOfShowingOnlyTheId() throws {
+        let state = try Fixture.state("log-200.jsonl", width: 100, height: 14)
+        let screen = state.screen
+        #expect(screen.contains("2025-03-10T08:24:28Z"))
+        #expect(screen.contains("meta-llama/"))
+    }
+
+    @Test func snapshotsAt60x16And60x15() throws {
+        let state = try Fixture.state("log-200.jsonl", width: 60, height: 16)
+        Snapshot.assert(state.frame, named: "log-60x16")
+        var short = try Fixture.state("log-200.jsonl", width: 60, height: 15)
+        short.press(.enter)
+        Snapshot.assert(short.frame, named: "log-enter-60x15")
+    }
+}
