@@ -177,3 +177,15 @@ extension Grid {
         return used
     }
 }
+
+extension Grid {
+    /// Writes a styled line within `limit` columns and, when it does not fit, ends it with `…` so a cut
+    /// value never looks whole; returns the columns used.
+    @discardableResult
+    public mutating func writeCut(_ line: StyledLine, x: Int, y: Int, limit: Int, marker: Style = Theme.wrapMarker) -> Int {
+        guard limit > 0 else { return 0 }
+        let used = write(line, x: x, y: y, limit: limit)
+        if DisplayWidth.of(line.plainText) > limit { write("…", x: x + limit - 1, y: y, style: marker) }
+        return used
+    }
+}

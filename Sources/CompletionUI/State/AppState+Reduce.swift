@@ -106,7 +106,14 @@ extension AppState {
             }
             return []
         case .normal:
+            // The popup shows the message the key replaces, so it is read before it is cleared.
+            let shownMessage = message ?? localeWarning.map { Message(text: $0, isError: true) }
             message = nil
+            if valuesPopup != nil { return handleValuesPopup(key) }
+            if aggregates == nil, (diff != nil ? Keymap.diffCommand(for: key) : Keymap.command(for: key)) == .showValues {
+                valuesPopup = ValuesPopup(lines: wholeValues(message: shownMessage))
+                return []
+            }
             if live?.running == true, diff == nil, aggregates == nil, key == .escape || key == .control("c") {
                 return cancelLive()
             }
@@ -238,6 +245,8 @@ extension AppState {
             message = Message(text: following ? "Following: new records appear at the end (F stops)" : "Stopped following", isError: false)
             if following { changeEntry(to: entries.count - 1) }
             return [.follow(following)]
+        case .showValues:
+            valuesPopup = ValuesPopup(lines: wholeValues(message: message))
         case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice, .nextJump,
              .cursorLeft, .cursorRight, .cursorStart, .cursorEnd, .deleteBackward, .deleteWordBackward, .deleteToStart,
              .deleteToEnd, .historyPrevious, .historyNext, .submit:

@@ -67,6 +67,8 @@ public struct AppState: Sendable {
     public var focusedToken = 0
     public var tokenTopRow = 0
     public var message: Message?
+    /// The whole-values popup (`i`), while it is open.
+    public var valuesPopup: ValuesPopup?
     public var search: Search?
     /// What was entered at the search and filter prompts, oldest first (↑ brings them back).
     public internal(set) var searchHistory: [String] = []

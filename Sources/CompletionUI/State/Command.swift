@@ -23,6 +23,8 @@ public enum Command: Hashable, Sendable {
     /// Fold or unfold the reasoning above the answer in the text pane.
     case toggleReasoning
     case copy
+    /// Shows the values the panes cut (ending in `…`) whole, and the last message, in a popup.
+    case showValues
     /// Open the focused record as it was written (its line or document) in the pager.
     case viewRaw
     /// Open the diff view: the marked record with this one, or two choices of this response.

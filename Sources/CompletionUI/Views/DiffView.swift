@@ -15,12 +15,12 @@ enum DiffView {
         let title = "Compare " + VisibleText.escape(session.oldLabel, .singleLine) + " → " + VisibleText.escape(session.newLabel, .singleLine)
         let inner = rect.inner
         let hidden = max(0, lines.count - inner.height)
-        grid.box(rect, title: title, focused: false, rightTitle: hidden > 0 ? "+\(hidden) more" : "")
+        grid.box(rect, title: title, focused: false, rightTitle: hidden > 0 ? "+\(hidden) more · i shows" : "")
         // The summary (last line) always shows; metadata lines give way when the header is short.
         var shown = Array(lines.prefix(max(0, inner.height - 1)))
         if let last = lines.last, inner.height > 0 { shown.append(last) }
         for (i, line) in shown.prefix(inner.height).enumerated() {
-            grid.write(line, x: inner.x + 1, y: inner.y + i, limit: inner.width - 1)
+            grid.writeCut(line, x: inner.x + 1, y: inner.y + i, limit: inner.width - 1)
         }
     }
 

@@ -17,7 +17,8 @@ enum RecordsView {
         let model = min(32, max(8, width / 6))
         let fingerprint = width >= 110 ? min(22, width / 8) : 0
         let tokens = 6
-        let finish = 10
+        // `content_filter` and `function_call` need 16 with the badge's padding; narrower terminals cut them.
+        let finish = width >= 120 ? 16 : 10
         return Columns(index: index, time: time, model: model, fingerprint: fingerprint, tokens: tokens, finish: finish)
     }
 

@@ -24,6 +24,7 @@ public enum Screen {
         if let diff = state.diff {
             DiffView.draw(state, diff, into: &grid)
             StatusBarView.draw(state, in: layout.status, into: &grid)
+            if let popup = state.valuesPopup { ValuesPopupView.draw(popup, into: &grid) }
             if case .help(let scroll) = state.mode { HelpView.draw(scroll: scroll, diff: true, into: &grid) }
             return
         }
@@ -40,6 +41,7 @@ public enum Screen {
             }
         }
         StatusBarView.draw(state, in: layout.status, into: &grid)
+        if let popup = state.valuesPopup { ValuesPopupView.draw(popup, into: &grid) }
         if case .help(let scroll) = state.mode { HelpView.draw(scroll: scroll, into: &grid) }
     }
 }

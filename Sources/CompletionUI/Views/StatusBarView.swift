@@ -51,7 +51,8 @@ enum StatusBarView {
             return
         }
         if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
-            grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            grid.write(DisplayWidth.truncate(VisibleText.escape(m.text, .singleLine), to: rect.maxX - x), x: x, y: rect.y,
+                       style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
             return
         }
         if case .help = state.mode {
@@ -160,7 +161,8 @@ enum StatusBarView {
         if diff.ignoreWhitespace { position += " · -w" }
         x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
         if let m = state.message {
-            grid.write(m.text, x: x, y: rect.y, style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
+            grid.write(DisplayWidth.truncate(VisibleText.escape(m.text, .singleLine), to: rect.maxX - x), x: x, y: rect.y,
+                       style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
             return
         }
         if case .help = state.mode {
