@@ -63,6 +63,22 @@ struct InspectorEndToEndTests {
         try expectRestored(tmux, status: 0)
     }
 
+    @Test func at60x16TheTextIsDrawnUnderAOneLineSummaryAndTabReachesIt() throws {
+        let tmux = try session("Samples/log-200.jsonl", width: 60, height: 16)
+        defer { tmux.kill() }
+        let screen = try tmux.waitFor(text: "1. Cut off caffeine after 2 p.m.")
+        #expect(screen.contains("2025-03-10T08:24:28Z · 44 tok"))
+        // Records, Response, Text: the third Tab is back on the records, so the text was the second stop.
+        try tmux.send("Tab", "Tab")
+        try tmux.waitFor("the text pane focused") { $0.contains("┏━ Text") }
+        try tmux.send("i")
+        try tmux.waitFor(text: "Samples/log-200.jsonl:1")
+        try tmux.send("Escape")
+        try tmux.waitFor("the popup closed") { !$0.contains("Whole values") }
+        try tmux.send("q")
+        try expectRestored(tmux, status: 0)
+    }
+
     @Test func controlCharactersCannotSetTheTitleOrClearTheScreen() throws {
         let tmux = try session("Samples/unicode-control.json")
         defer { tmux.kill() }
