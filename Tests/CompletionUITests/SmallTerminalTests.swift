@@ -52,6 +52,12 @@ import Testing
         #expect(screen.contains("meta-llama/"))
     }
 
+    @Test func anErrorSummarySaysWhichError() throws {
+        let state = try Fixture.state("openai-error.json", width: 60, height: 16)
+        #expect(state.screen.contains("✖ invalid_request_error · —"))
+        #expect(state.screen.contains("Incorrect API key provided"))
+    }
+
     @Test func snapshotsAt60x16And60x15() throws {
         let state = try Fixture.state("log-200.jsonl", width: 60, height: 16)
         Snapshot.assert(state.frame, named: "log-60x16")

@@ -74,7 +74,10 @@ public final class RecordContent: Sendable {
             }
             if let p = u.promptTokens, let c = u.completionTokens { breakdown = Span(" (\(p)+\(c))", Theme.dimmed) }
         }
-        return SummaryParts(prefix: r.kind == .error ? [Span("✖ API error", Theme.error), SummaryParts.dot] : [],
+        // An error says which: its type or code, escaped, as the full pane's fields do.
+        let errorName = r.error.flatMap { $0.type ?? $0.code.map { $0.stringValue ?? JSONWriter.compact($0) } }
+        let errorText = "✖ " + (errorName.map { VisibleText.escape($0, .singleLine) } ?? "API error")
+        return SummaryParts(prefix: r.kind == .error ? [Span(errorText, Theme.error), SummaryParts.dot] : [],
                             model: value(r.model), fingerprint: value(r.systemFingerprint), time: time, tokens: tokens, breakdown: breakdown)
     }
 
