@@ -53,6 +53,14 @@ import Testing
         #expect(state.screen.contains("gpt-4o-2024-08-06"))
     }
 
+    @Test func aClickClosesThePopupWithoutActingOnThePaneUnderIt() {
+        var state = Self.log(width: 80, height: 24)
+        state.press(.char("i"))
+        state.reduce(.mouse(.click(x: 5, y: 3)))
+        #expect(!state.screen.contains("Whole values"))
+        #expect(state.selectedEntry == 0)
+    }
+
     @Test func theKeyIsInHelp() {
         #expect(Keymap.helpLines.contains { $0.keys == "i" && $0.help.contains("whole") })
     }

@@ -5,6 +5,12 @@ extension AppState {
     // MARK: - Mouse
 
     mutating func handle(_ event: MouseEvent) -> [Effect] {
+        // Over the whole-values popup the wheel scrolls it and a click closes it, as for help.
+        if valuesPopup != nil, mode == .normal {
+            if case .wheel(_, _, let delta) = event { return handleValuesPopup(delta < 0 ? .up : .down) }
+            valuesPopup = nil
+            return []
+        }
         switch mode {
         case .help:
             mode = .normal
