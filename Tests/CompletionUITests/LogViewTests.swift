@@ -77,6 +77,35 @@ extension AppState {
         #expect(!state.logFilter.isActive)
     }
 
+    @Test func theListFiltersAndZoneKeyShareOneZone() throws {
+        let newYork = try #require(TimeZone(identifier: "America/New_York"))
+        var state = AppState(index: try LogFixture.index(), size: Size(width: 120, height: 32),
+                             clock: Clock(now: Fixture.clock.now, timeZone: newYork))
+        let loaded = try LogFixture.records()
+        // Record 1 was created at 2025-03-10T08:24:28Z: 04:24:28 in New York, and the list says which zone.
+        #expect(state.clock.zoneLabel != "UTC")
+        #expect(state.screen.contains("time \(state.clock.zoneLabel)"))
+        #expect(state.screen.contains("03-10 04:24:28"))
+        // A time typed in a filter is read in the zone the list shows.
+        state.press(.char("f"))
+        state.type("before:2025-03-10T05:00")
+        state.pressSettling(.enter)
+        let beforeLocal = loaded.filter { ($0.created?.seconds ?? .infinity) <= 1_741_597_200 }
+        #expect(!beforeLocal.isEmpty)
+        #expect(state.shownRecords.map(\.id) == beforeLocal.map(\.id))
+        // `z` shows UTC, and the same filter now means 05:00 UTC.
+        state.pressSettling(.char("z"))
+        #expect(state.clock.showsUTC)
+        let beforeUTC = loaded.filter { ($0.created?.seconds ?? .infinity) <= 1_741_582_800 }
+        #expect(state.shownRecords.map(\.id) == beforeUTC.map(\.id))
+        state.pressSettling(.char("x"))
+        #expect(state.screen.contains("time UTC"))
+        #expect(state.screen.contains("03-10 08:24:28"))
+        // And back to local time.
+        state.pressSettling(.char("z"))
+        #expect(state.screen.contains("03-10 04:24:28"))
+    }
+
     @Test func theFilterLineCombinesTerms() throws {
         var state = try LogFixture.state()
         let loaded = try LogFixture.records()

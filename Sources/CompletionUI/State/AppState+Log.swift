@@ -98,7 +98,7 @@ extension AppState {
         }
         let filter: RecordFilter?
         do {
-            filter = try logFilter.compiled()
+            filter = try logFilter.compiled(timeZone: clock.displayZone)
         } catch {
             message = Message(text: "Filter: \(error.description)", isError: true)
             return []

@@ -22,6 +22,8 @@ public enum Command: Hashable, Sendable {
     case toggleWrap, toggleTokens
     /// Fold or unfold the reasoning above the answer in the text pane.
     case toggleReasoning
+    /// Show times (and read the times typed in filters) in UTC or in local time.
+    case toggleTimeZone
     case copy
     /// Open the focused record as it was written (its line or document) in the pager.
     case viewRaw
