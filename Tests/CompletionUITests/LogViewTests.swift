@@ -237,3 +237,14 @@ extension AppState {
         #expect(all.count > early)
     }
 }
+
+@Suite struct RecordsListLabelTests {
+    @Test func batchOutputRowsLeadWithTheirCustomID() throws {
+        let state = try Fixture.state("batch-output.jsonl", width: 120, height: 30)
+        #expect(state.screen.contains("request-1 · Positive"))
+    }
+
+    @Test func helpExplainsTheFinishColumnsPlus() throws {
+        #expect(Keymap.helpLines.contains { $0.keys == "length+" && $0.help.contains("other choices") })
+    }
+}

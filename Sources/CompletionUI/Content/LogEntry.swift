@@ -38,6 +38,11 @@ public struct LogEntry: Sendable, Hashable {
             if preview.isEmpty, let calls = r.choices.first?.toolCalls, !calls.isEmpty { preview = "\(calls.count) tool call(s)" }
         }
         preview = previewText(preview)
+        // Batch output: the request's custom_id is how a user finds a line of it, so it leads the preview.
+        if let customID = r.extra["batch"]?.objectValue?["custom_id"] {
+            let id = customID.stringValue ?? JSONWriter.compact(customID)
+            preview = VisibleText.escape(String(id.prefix(previewLimit)), .singleLine) + " · " + preview
+        }
         return LogEntry(
             item: .record(index), created: created, time: time,
             model: VisibleText.escape(r.model ?? "—", .singleLine),

@@ -192,7 +192,8 @@ public enum Keymap {
 
     /// Help lines: keys and what they do, one binding per line.
     public static var helpLines: [(keys: String, help: String)] {
-        lines(bindings + globalBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls")]
+        lines(bindings + globalBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls"),
+                                            (keys: "length+", help: "records: the first choice's finish; + other choices differ")]
             + lines(promptBindings) + lines(aggregatesBindings.filter { $0.command != .quit })
     }
 }
