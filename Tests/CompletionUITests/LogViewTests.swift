@@ -248,3 +248,23 @@ extension AppState {
         #expect(Keymap.helpLines.contains { $0.keys == "length+" && $0.help.contains("other choices") })
     }
 }
+
+@Suite struct IndexFocusTests {
+    @Test func aSingleResponseIndexedInTheBackgroundKeepsTheFocusOnADrawnPane() throws {
+        let text = (1...120).map { "line \($0) of a long answer" }.joined(separator: "\n")
+        let body = try JSONEncoder().encode(text)
+        let json = #"{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"#
+            + String(decoding: body, as: UTF8.self) + #","finish_reason":"stop"}]}"# + "\n"
+        let index = LogIndex(data: Data(json.utf8), path: "big.json")
+        // The first frame comes before the index is read: the records pane is shown, "reading…".
+        var state = AppState(index: index.snapshot(), size: Size(width: 100, height: 30), clock: Fixture.clock)
+        #expect(state.focus == .records)
+        index.build()
+        state.settle(state.reduce(.indexUpdated(IndexUpdate(snapshot: index.snapshot(), firstChanged: 0))))
+        // One record: no records pane, so the focus moves to a pane that is drawn and keys work at once.
+        #expect(!state.showsRecords)
+        #expect(state.focusOrder.contains(state.focus))
+        state.press(.char("G"))
+        #expect(state.screen.contains("line 120 of a long answer"))
+    }
+}
