@@ -1,3 +1,4 @@
+import CompletionCore
 import Foundation
 
 /// The current time and time zone the views render against: injected so snapshots do not depend on when or
@@ -23,12 +24,14 @@ public struct Clock: Sendable, Hashable {
     /// The zone times are shown and typed in.
     public var displayZone: TimeZone { showsUTC ? Clock.utc : timeZone }
 
-    /// A short name of the zone times are shown in: `UTC`, or the local zone's abbreviation (`EST`, `GMT+2`).
+    /// A short name of the zone times are shown in: `UTC`, or the local zone's city (`New_York`). Not an
+    /// abbreviation or offset of today: rows from before a daylight-saving change have another one.
     public var zoneLabel: String {
         if showsUTC || timeZone.secondsFromGMT(for: now) == 0 && ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Universal", "Zulu"].contains(timeZone.identifier) {
             return "UTC"
         }
-        return timeZone.abbreviation(for: now) ?? "local"
+        let city = timeZone.identifier.split(separator: "/").last.map(String.init) ?? ""
+        return city.isEmpty || city == "localtime" ? "local" : VisibleText.escape(city, .singleLine)
     }
 
     /// Compact time in the display zone for list rows, `2023-11-14 23:13:20`, computed arithmetically (a

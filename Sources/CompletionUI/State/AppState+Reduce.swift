@@ -172,7 +172,7 @@ extension AppState {
             message = Message(text: wrap ? "Soft wrap on" : "Soft wrap off: ← → scroll sideways", isError: false)
         case .toggleTimeZone:
             clock.showsUTC.toggle()
-            message = Message(text: clock.showsUTC ? "Times in UTC" : "Times in local time (\(clock.zoneLabel))", isError: false)
+            message = Message(text: clock.showsUTC ? "Times in UTC" : "Times in local time (\(VisibleText.escape(clock.timeZone.identifier, .singleLine)))", isError: false)
             // A typed `after:`/`before:` time means the zone shown, so the filter is read again.
             if index != nil, !logFilter.query.isEmpty { return refilter() }
         case .toggleReasoning:
