@@ -31,7 +31,9 @@ struct CompletionTUICommand: AsyncParsableCommand {
             }
         } catch {
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
+            if code == .success, message == helpMessage() { message = rootHelp(message) }
+            if code == .success, message.hasPrefix("#!/bin/bash") { message = bashCompletion(message) }
             if code == .success {
                 if !message.isEmpty { Swift.print(message) }
                 Foundation.exit(0)
@@ -41,6 +43,37 @@ struct CompletionTUICommand: AsyncParsableCommand {
             }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+}
+
+extension CompletionTUICommand {
+    /// The root help with the default command's usage and options: `completion-tui FILE --json` is how the
+    /// tool is used most, and ArgumentParser's root help lists only subcommands.
+    static func rootHelp(_ message: String) -> String {
+        let open = Open.helpMessage()
+        guard let arguments = open.range(of: "ARGUMENTS:"),
+              let usage = message.range(of: "USAGE: completion-tui <subcommand>"),
+              let subcommands = message.range(of: "SUBCOMMANDS:") else { return message }
+        // The default command's arguments and options (--version and --help among them) take the place of
+        // the root's options.
+        return String(message[..<usage.lowerBound])
+            + "USAGE: completion-tui [<paths> ...] [--json] [--print] [--follow]\n       completion-tui <subcommand>\n\n"
+            + open[arguments.lowerBound...].trimmingCharacters(in: .newlines)
+                .replacingOccurrences(of: "\n  -h, --help", with: "\n  --version               Show the version.\n  -h, --help") + "\n\n"
+            + String(message[subcommands.lowerBound...])
+    }
+
+    /// The bash completion script, completing the default command's flags and file names where a
+    /// subcommand could also go (ArgumentParser's script offers only subcommand names there).
+    static func bashCompletion(_ script: String) -> String {
+        let offer = "        COMPREPLY+=($(compgen -W 'open diff request stats help' -- \"${cur}\"))\n"
+        guard script.contains(offer) else { return script }
+        return script.replacingOccurrences(of: offer, with: offer + """
+                # Or the default command: its flags and file names.
+                unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
+                "_completion-tui_open"
+
+        """)
     }
 }
 

@@ -18,7 +18,7 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The baseline file ('-' for standard input).", completion: .file())
     var old: String
 
-    @Argument(help: "The file to compare with; omit it to compare two choices of the first file.", completion: .file())
+    @Argument(help: "The file to compare with; omit it to compare two records (--record) or two choices (--choice) of the first file.", completion: .file())
     var new: String?
 
     @Option(name: .long, help: ArgumentHelp("Choices to compare: I compares choice I of both; I:J compares choice I of the old with choice J of the new.", valueName: "I[:J]"))
@@ -38,8 +38,9 @@ struct DiffCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if new == nil && choice == nil {
-            throw ValidationError("give a second file, or --choice I:J to compare two choices of one response.")
+        // One file is enough when --choice or --record says what of it to compare.
+        if new == nil && choice == nil && record == nil {
+            throw ValidationError("give a second file, --record I:J to compare two records of a log, or --choice I:J to compare two choices of one response.")
         }
         if old == "-" && new == "-" {
             throw ValidationError("standard input ('-') can be read only once.")

@@ -133,6 +133,50 @@ struct CLITests {
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
+    @Test("--help lists the default command's --json, --print and --follow and its file arguments")
+    func helpListsTheDefaultCommand() throws {
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        for flag in ["--json", "--print", "-f, --follow", "<paths>", "--version", "SUBCOMMANDS:"] {
+            #expect(help.stdout.contains(flag), "help lists \(flag)")
+        }
+        #expect(help.stdout.contains("USAGE: completion-tui [<paths> ...] [--json] [--print] [--follow]"))
+    }
+
+    @Test("bash completion completes file names and the default command's flags where a subcommand could go")
+    func bashCompletesTheDefaultCommand() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/bash") else { return }
+        let script = try CLI.run(["--generate-completion-script", "bash"])
+        #expect(script.status == 0)
+        let path = try CLI.temporaryFile(Data(script.stdout.utf8), name: "completion.bash")
+        let driver = """
+        source '\(path)'
+        try() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+                _completion-tui completion-tui "${COMP_WORDS[$COMP_CWORD]}" "${COMP_WORDS[$COMP_CWORD-1]}"; echo "${COMPREPLY[*]}"; }
+        try completion-tui Samples/log-2
+        try completion-tui --js
+        try completion-tui Samples/log-200.jsonl --fo
+        try completion-tui di
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", driver]
+        process.currentDirectoryURL = CLI.root
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count >= 4)
+        guard lines.count >= 4 else { return }
+        #expect(lines[0].contains("Samples/log-200.jsonl"))
+        #expect(lines[1].contains("--json"))
+        #expect(lines[2].contains("--follow"))
+        #expect(lines[3].contains("diff"))
+    }
+
     @Test("the input file is never modified")
     func inputUntouched() throws {
         let path = try CLI.temporaryFile(Data((response + "\n{broken\n").utf8), name: "log.jsonl")

@@ -32,6 +32,24 @@ struct DiffCommandTests {
         #expect(r.stdout.contains("@@ choice 0 ↔ choice 1:"))
     }
 
+    @Test("two records of one log with --record I:J, as the README shows: no second file needed")
+    func recordsOfOneLog() throws {
+        let r = try CLI.run(["diff", "Samples/log-200.jsonl", "--record", "1:2"])
+        #expect(r.status == 1, "the two records differ")
+        #expect(r.stdout.contains("Samples/log-200.jsonl:1"))
+        #expect(r.stdout.contains("Samples/log-200.jsonl:2"))
+        #expect(!r.stderr.contains("second file"))
+    }
+
+    @Test("usage errors exit 2, not ArgumentParser's 64")
+    func usageErrorsExitTwo() throws {
+        let missing = try CLI.run(["diff", "Samples/ollama.json"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("--record"))
+        #expect(try CLI.run(["diff", "Samples/ollama.json", "--record", "x"]).status == 2)
+        #expect(try CLI.run(["diff", "Samples/ollama.json", "Samples/ollama.json", "--no-such-option"]).status == 2)
+    }
+
     @Test("errors exit 2: a missing file, a missing choice, a missing record")
     func errors() throws {
         #expect(try CLI.run(["diff", "nope.json", "Samples/ollama.json"]).status == 2)

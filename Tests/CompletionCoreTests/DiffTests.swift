@@ -138,6 +138,30 @@ struct TextComparisonTests {
         #expect(rest.map(\.text) == ["Birds sing.", "The end."])
     }
 
+    @Test("changes apart only by white space are one change, so -w does not change the count where no white space differs")
+    func oneCountWithOrWithoutWhitespace() {
+        let old = "The quick brown fox jumps.\nSame line.", new = "The slow red dog jumps.\nSame line."
+        let plain = TextComparison(old: old, new: new)
+        let ignoring = TextComparison(old: old, new: new, options: ComparisonOptions(ignoreWhitespace: true))
+        #expect(plain.summary == "1 change, +3 −3 words")
+        #expect(ignoring.summary == plain.summary)
+        // Changes apart by a word, or on different lines, stay separate.
+        #expect(TextComparison(old: "a b c", new: "x b y").changeCount == 2)
+        #expect(TextComparison(old: "a\nb", new: "x\ny").changeCount == 2)
+    }
+
+    @Test("a lone carriage return is a character of its line, not a line break (CRLF still is one)")
+    func loneCarriageReturn() throws {
+        let c = TextComparison(old: "one\rtwo three\r\nend", new: "one\rtwo four\r\nend")
+        guard case .change(let old, let new) = c.blocks.first else {
+            Issue.record("expected a changed first block, got \(c.blocks)")
+            return
+        }
+        #expect(old.map(\.text) == ["one\rtwo three"])
+        #expect(new.map(\.text) == ["one\rtwo four"])
+        #expect(c.summary == "1 change, +1 −1 words")
+    }
+
     @Test("equal texts have no changes")
     func equalTexts() {
         let c = TextComparison(old: "same\ntext", new: "same\ntext")

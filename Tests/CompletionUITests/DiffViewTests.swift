@@ -114,23 +114,53 @@ enum DiffFixture {
     }
 }
 
+@Suite struct DiffRenderingTests {
+    @Test func wrappedRowsDoNotBeginWithTheSpaceTheyBrokeAt() throws {
+        for width in 60...100 {
+            for unified in [false, true] {
+                var state = try DiffFixture.long(width: width, height: 24)
+                if unified { state.press(.char("u")) }
+                let rows = try #require(state.diff?.rows)
+                for row in rows {
+                    for half in [row.left, row.right].compactMap({ $0 }) where half.oldNumber == nil && half.newNumber == nil {
+                        let text = half.runs.map(\.text).joined()
+                        #expect(!text.hasPrefix(" "), "width \(width)\(unified ? " unified" : ""): a continuation row begins with a space: '\(text)'")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aCarriageReturnIsShownAsInTheTextPaneNotAsALineBreak() throws {
+        let a = try DiffFixture.record(DiffFixture.response(model: "m", fingerprint: "fp", created: 1_751_000_000, text: "one\rtwo three", finish: "stop", prompt: 1, completion: 3), path: "a.json")
+        let b = try DiffFixture.record(DiffFixture.response(model: "m", fingerprint: "fp", created: 1_751_000_001, text: "one\rtwo four", finish: "stop", prompt: 1, completion: 3), path: "b.json")
+        var state = Fixture.state(records: [a, b], width: 100, height: 30)
+        state.compareRecords(0, 1)
+        let screen = state.screen
+        #expect(screen.contains("one␍two three"))
+        #expect(screen.contains("one␍two four"))
+        #expect(screen.contains("1 change, +1 −1 words"))
+        #expect(screen.contains("1 changed block · n: next"))
+    }
+}
+
 @Suite struct DiffReducerTests {
     @Test func nAndShiftNStepThroughChangesAndWrap() throws {
         var state = try DiffFixture.long()
         let diff = try #require(state.diff)
         let count = diff.changeStarts.count
         #expect(count == 4)
-        #expect(state.screen.contains("4 changes · n: next"))
+        #expect(state.screen.contains("4 changed blocks · n: next"))
         state.press(.char("n"))
         #expect(state.diff?.currentChange == 0)
-        #expect(state.screen.contains("change 1/4"))
+        #expect(state.screen.contains("block 1/4"))
         state.press(.char("n"), .char("n"))
         #expect(state.diff?.currentChange == 2)
-        #expect(state.screen.contains("change 3/4"))
+        #expect(state.screen.contains("block 3/4"))
         let start = diff.changeStarts[2]
         #expect(state.diff?.top == start - 2)
         state.press(.char("N"))
-        #expect(state.screen.contains("change 2/4"))
+        #expect(state.screen.contains("block 2/4"))
         state.press(.char("N"), .char("N"))
         #expect(state.diff?.currentChange == 3)
         #expect(state.screen.contains("Wrapped to the last change"))
@@ -153,7 +183,7 @@ enum DiffFixture {
         #expect(state.diff?.unified == true)
         #expect(state.diff?.currentChange == 1)
         #expect(state.screen.contains("Unified"))
-        #expect(state.screen.contains("change 2/4"))
+        #expect(state.screen.contains("block 2/4"))
         #expect(state.diff?.rows.count != sideRows)
         state.press(.char("u"))
         #expect(state.diff?.unified == false)
@@ -163,10 +193,16 @@ enum DiffFixture {
     @Test func wTogglesWhiteSpaceAndRecomputes() throws {
         var state = try DiffFixture.pair()
         let before = try #require(state.diff?.text?.changeCount)
+        let beforeBlocks = try #require(state.diff?.text?.blocks)
         state.press(.char("w"))
         #expect(state.diff?.ignoreWhitespace == true)
-        let after = try #require(state.diff?.text?.changeCount)
-        #expect(after < before)
+        // The line that differs only in white space is no longer marked.
+        let changedLines = (state.diff?.text?.blocks ?? []).flatMap { block -> [DiffLine] in
+            if case .change(let o, let n) = block { return (o + n).filter(\.hasChanges) }
+            return []
+        }
+        #expect(!changedLines.contains { $0.text.hasPrefix("Tabs") })
+        #expect(state.diff?.text?.blocks != beforeBlocks)
         #expect(state.screen.contains("white space ignored"))
         #expect(state.screen.contains("-w"))
         state.press(.char("w"))
@@ -308,7 +344,7 @@ enum DiffFixture {
         state.reduce(.key(.char("n")))
         screen = Screen.render(state).text
         #expect(screen.contains("CHANGED"))
-        #expect(screen.contains("change 1/5"))
+        #expect(screen.contains("block 1/5"))
     }
 
     @Test func aStaleResultIsDropped() throws {

@@ -77,6 +77,35 @@ extension AppState {
         #expect(!state.logFilter.isActive)
     }
 
+    @Test func theListFiltersAndZoneKeyShareOneZone() throws {
+        let newYork = try #require(TimeZone(identifier: "America/New_York"))
+        var state = AppState(index: try LogFixture.index(), size: Size(width: 120, height: 32),
+                             clock: Clock(now: Fixture.clock.now, timeZone: newYork))
+        let loaded = try LogFixture.records()
+        // Record 1 was created at 2025-03-10T08:24:28Z: 04:24:28 in New York, and the list says which zone.
+        #expect(state.clock.zoneLabel != "UTC")
+        #expect(state.screen.contains("time \(state.clock.zoneLabel)"))
+        #expect(state.screen.contains("03-10 04:24:28"))
+        // A time typed in a filter is read in the zone the list shows.
+        state.press(.char("f"))
+        state.type("before:2025-03-10T05:00")
+        state.pressSettling(.enter)
+        let beforeLocal = loaded.filter { ($0.created?.seconds ?? .infinity) <= 1_741_597_200 }
+        #expect(!beforeLocal.isEmpty)
+        #expect(state.shownRecords.map(\.id) == beforeLocal.map(\.id))
+        // `z` shows UTC, and the same filter now means 05:00 UTC.
+        state.pressSettling(.char("z"))
+        #expect(state.clock.showsUTC)
+        let beforeUTC = loaded.filter { ($0.created?.seconds ?? .infinity) <= 1_741_582_800 }
+        #expect(state.shownRecords.map(\.id) == beforeUTC.map(\.id))
+        state.pressSettling(.char("x"))
+        #expect(state.screen.contains("time UTC"))
+        #expect(state.screen.contains("03-10 08:24:28"))
+        // And back to local time.
+        state.pressSettling(.char("z"))
+        #expect(state.screen.contains("03-10 04:24:28"))
+    }
+
     @Test func theFilterLineCombinesTerms() throws {
         var state = try LogFixture.state()
         let loaded = try LogFixture.records()
@@ -206,5 +235,36 @@ extension AppState {
         let all = try LogFixture.records().filter { $0.choices.contains { $0.finishReason == "length" } }
         #expect(state.entries.count == all.count)
         #expect(all.count > early)
+    }
+}
+
+@Suite struct RecordsListLabelTests {
+    @Test func batchOutputRowsLeadWithTheirCustomID() throws {
+        let state = try Fixture.state("batch-output.jsonl", width: 120, height: 30)
+        #expect(state.screen.contains("request-1 · Positive"))
+    }
+
+    @Test func helpExplainsTheFinishColumnsPlus() throws {
+        #expect(Keymap.helpLines.contains { $0.keys == "length+" && $0.help.contains("other choices") })
+    }
+}
+
+@Suite struct IndexFocusTests {
+    @Test func aSingleResponseIndexedInTheBackgroundKeepsTheFocusOnADrawnPane() throws {
+        let text = (1...120).map { "line \($0) of a long answer" }.joined(separator: "\n")
+        let body = try JSONEncoder().encode(text)
+        let json = #"{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"#
+            + String(decoding: body, as: UTF8.self) + #","finish_reason":"stop"}]}"# + "\n"
+        let index = LogIndex(data: Data(json.utf8), path: "big.json")
+        // The first frame comes before the index is read: the records pane is shown, "reading…".
+        var state = AppState(index: index.snapshot(), size: Size(width: 100, height: 30), clock: Fixture.clock)
+        #expect(state.focus == .records)
+        index.build()
+        state.settle(state.reduce(.indexUpdated(IndexUpdate(snapshot: index.snapshot(), firstChanged: 0))))
+        // One record: no records pane, so the focus moves to a pane that is drawn and keys work at once.
+        #expect(!state.showsRecords)
+        #expect(state.focusOrder.contains(state.focus))
+        state.press(.char("G"))
+        #expect(state.screen.contains("line 120 of a long answer"))
     }
 }

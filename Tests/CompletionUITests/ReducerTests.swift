@@ -225,6 +225,20 @@ import Testing
         #expect(screen.contains("0%"))
     }
 
+    @Test func aPositiveLogprobIsFlaggedInvalidNotShownAsACertainty() throws {
+        let lp = Logprobs(shape: .legacy, tokens: [
+            TokenLogprob(token: "x", logprob: 0.672, top: [TopLogprob(token: "x", logprob: 0.672), TopLogprob(token: "y", logprob: -1.5)]),
+        ])
+        var state = Fixture.state(records: [record(text: "x", logprobs: lp)])
+        state.press(.char("t"))
+        let screen = state.screen
+        #expect(screen.contains("p invalid"))
+        #expect(screen.contains("logprob 0.672 > 0"))
+        #expect(screen.contains("'x'      invalid "))
+        #expect(!screen.contains("100%"))
+        #expect(screen.contains("22.3%"), "a valid alternative keeps its probability")
+    }
+
     @Test func tWithoutLogprobsExplainsWhy() throws {
         var state = try Fixture.state("unicode-control.json")
         state.press(.char("t"))

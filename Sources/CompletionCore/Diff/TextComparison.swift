@@ -13,7 +13,9 @@ public enum WordTokenizer {
     enum Class: UInt8 { case word, space, newline, single }
 
     static func classify(_ c: Character) -> Class {
-        if c == "\n" || c == "\r\n" || c == "\r" { return .newline }
+        // A lone carriage return is not a line break (the lines are cut at LF): it is a control character,
+        // shown as `␍` like in the Text pane.
+        if c == "\n" || c == "\r\n" { return .newline }
         if c.isWhitespace { return .space }
         if let scalar = c.unicodeScalars.first {
             if isIdeograph(scalar) { return .single }
@@ -81,9 +83,9 @@ struct TokenRun {
             if byte < 0x80, next == end || buf[next] < 0x80 {
                 switch byte {
                 case 0x0A: cls = .newline
-                case 0x0D:
+                case 0x0D where next < end && buf[next] == 0x0A:
                     cls = .newline
-                    if next < end, buf[next] == 0x0A { next += 1 }
+                    next += 1
                 case 0x20, 0x09, 0x0B, 0x0C: cls = .space
                 case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F: cls = .word
                 case 0x27 where current == .word && next < end && WordTokenizer.isASCIIWordByte(buf[next]): cls = .word
@@ -364,14 +366,23 @@ struct WordDiff {
         // Display only (the counts come from the script): a changed phrase reads as one run.
         WordDiff.spreadOverSpaces(oldTokens, &oldChanged)
         WordDiff.spreadOverSpaces(newTokens, &newChanged)
+        // Changes apart only by white space within a line are one change, as they are shown as one run: so
+        // the count does not depend on whether the spaces between them were compared (`-w`).
+        var joinsPrevious = false
         for span in marks.spans {
-            if case .change(let ro, let rn) = span {
+            switch span {
+            case .change(let ro, let rn):
                 let removedWords = ro.filter { !WordDiff.isSpace(oldTokens.classes[oldKeys[$0]]) }.count
                 let addedWords = rn.filter { !WordDiff.isSpace(newTokens.classes[newKeys[$0]]) }.count
                 // A change of white space only counts when white space is compared.
-                if removedWords + addedWords > 0 || !options.ignoreWhitespace { changeCount += 1 }
+                if removedWords + addedWords > 0 || !options.ignoreWhitespace {
+                    if !joinsPrevious { changeCount += 1 }
+                    joinsPrevious = true
+                }
                 wordsRemoved += removedWords
                 wordsAdded += addedWords
+            case .equal(let ro, _):
+                joinsPrevious = joinsPrevious && ro.allSatisfy { oldTokens.classes[oldKeys[$0]] == .space }
             }
         }
         old = o.lines.isEmpty ? [] : WordDiff.lines(oldTokens, oldChanged, o.buffer, first: o.lines.lowerBound)

@@ -10,18 +10,22 @@ public struct FilterQueryError: Error, Sendable, Hashable, CustomStringConvertib
 /// - `model:NAME`, `fp:NAME` (or `fingerprint:`), `finish:REASON` (`finish:none` for a missing one)
 /// - `kind:completion`, `kind:chat`, `kind:error`, `kind:invalid`
 /// - `tokens:RANGE` (total), `prompt:RANGE`, `completion:RANGE`, with RANGE `N`, `A..B`, `>N`, `<N`, `A..`, `..B`
-/// - `after:TIME`, `before:TIME` with TIME `2024-05-01`, `2024-05-01T12:00`, or seconds since the epoch
+/// - `after:TIME`, `before:TIME` with TIME `2024-05-01`, `2024-05-01T12:00` (in the zone the list shows,
+///   passed as `timeZone`), `2024-05-01T12:00Z` or `…+02:00` (the zone named), or seconds since the epoch
 /// - `-TERM` negates a term; any other word is a regular expression over the texts (several words are
 ///   matched as one pattern, spaces included); `text:PATTERN` says so explicitly.
 public enum FilterQuery {
-    public static func parse(_ line: String) throws(FilterQueryError) -> RecordFilter? {
+    /// - Parameters:
+    ///   - line: The terms typed.
+    ///   - timeZone: The zone of times typed without one: the zone the records list shows them in.
+    public static func parse(_ line: String, timeZone: TimeZone = TimeZone(secondsFromGMT: 0) ?? .current) throws(FilterQueryError) -> RecordFilter? {
         var terms: [RecordFilter] = []
         var words: [String] = []
         for raw in line.split(separator: " ", omittingEmptySubsequences: true) {
             var word = String(raw)
             let negated = word.hasPrefix("-") && word.count > 1 && word.contains(":")
             if negated { word.removeFirst() }
-            guard let colon = word.firstIndex(of: ":"), let term = try term(String(word[..<colon]).lowercased(), String(word[word.index(after: colon)...])) else {
+            guard let colon = word.firstIndex(of: ":"), let term = try term(String(word[..<colon]).lowercased(), String(word[word.index(after: colon)...]), timeZone: timeZone) else {
                 words.append(String(raw))
                 continue
             }
@@ -48,7 +52,7 @@ public enum FilterQuery {
     }
 
     /// A `key:value` term, or nil when the key is not a filter key (the word is then text to look for).
-    static func term(_ key: String, _ value: String) throws(FilterQueryError) -> RecordFilter? {
+    static func term(_ key: String, _ value: String, timeZone: TimeZone) throws(FilterQueryError) -> RecordFilter? {
         func optional(_ v: String) -> String? { v == "none" || v.isEmpty ? nil : v }
         switch key {
         case "model": return .model(optional(value))
@@ -65,8 +69,8 @@ public enum FilterQuery {
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))
         case "completion": return .completionTokens(try range(value, key))
-        case "after": return .created(try time(value, key)...Double.greatestFiniteMagnitude)
-        case "before": return .created(-Double.greatestFiniteMagnitude...(try time(value, key)))
+        case "after": return .created(try time(value, key, timeZone)...Double.greatestFiniteMagnitude)
+        case "before": return .created(-Double.greatestFiniteMagnitude...(try time(value, key, timeZone)))
         case "text":
             do { return .text(try TextQuery(value, isRegex: true, caseInsensitive: !value.contains { $0.isUppercase })) } catch {
                 throw FilterQueryError(description: "not a valid regular expression: \(VisibleText.escape(value, .singleLine))")
@@ -90,16 +94,16 @@ public enum FilterQuery {
         throw bad
     }
 
-    static func time(_ v: String, _ key: String) throws(FilterQueryError) -> Double {
+    static func time(_ v: String, _ key: String, _ timeZone: TimeZone) throws(FilterQueryError) -> Double {
         if let seconds = Double(v), seconds.isFinite { return seconds }
-        let formats = ["yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"]
+        let formats = ["yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-ddXXXXX", "yyyy-MM-dd'T'HH:mmXXXXX", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"]
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
+        f.timeZone = timeZone
         for format in formats {
             f.dateFormat = format
             if let d = f.date(from: v) { return d.timeIntervalSince1970 }
         }
-        throw FilterQueryError(description: "\(key): expects a date like 2024-05-01 or 2024-05-01T12:00 (UTC), or seconds, not '\(VisibleText.escape(v, .singleLine))'")
+        throw FilterQueryError(description: "\(key): expects a date like 2024-05-01 or 2024-05-01T12:00 (in the zone the list shows; end with Z for UTC), or seconds, not '\(VisibleText.escape(v, .singleLine))'")
     }
 }

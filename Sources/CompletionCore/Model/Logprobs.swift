@@ -43,8 +43,11 @@ public struct TokenLogprob: Sendable, Hashable {
         self.top = top
     }
 
-    /// The probability in 0...1, with sentinel values (≤ -9999) read as 0.
-    public var probability: Double? { logprob.map(Logprobs.probability(ofLogprob:)) }
+    /// The probability in 0...1, with sentinel values (≤ -9999) read as 0; nil when absent or invalid.
+    public var probability: Double? { logprob.flatMap { Logprobs.isInvalid($0) ? nil : Logprobs.probability(ofLogprob: $0) } }
+
+    /// True when the logprob is not a log of a probability (above 0, or NaN).
+    public var isInvalid: Bool { logprob.map(Logprobs.isInvalid) ?? false }
 }
 
 /// One alternative token at a position.
@@ -57,7 +60,11 @@ public struct TopLogprob: Sendable, Hashable {
         self.logprob = logprob
     }
 
-    public var probability: Double? { logprob.map(Logprobs.probability(ofLogprob:)) }
+    /// The probability in 0...1; nil when absent or invalid.
+    public var probability: Double? { logprob.flatMap { Logprobs.isInvalid($0) ? nil : Logprobs.probability(ofLogprob: $0) } }
+
+    /// True when the logprob is not a log of a probability (above 0, or NaN).
+    public var isInvalid: Bool { logprob.map(Logprobs.isInvalid) ?? false }
 }
 
 extension Logprobs {
@@ -68,6 +75,12 @@ extension Logprobs {
     /// True when the value is a sentinel for probability zero.
     public static func isSentinel(_ logprob: Double) -> Bool {
         logprob <= sentinelThreshold || !logprob.isFinite
+    }
+
+    /// True for a value no probability has as its log: above 0 (beyond float rounding of 0) or NaN. Such a
+    /// value is shown as invalid rather than clamped to 100%.
+    public static func isInvalid(_ logprob: Double) -> Bool {
+        logprob.isNaN || logprob > 1e-6
     }
 
     /// exp(logprob), with sentinels and -inf read as 0 and NaN as 0.

@@ -79,10 +79,10 @@ public struct AggregatesContent: Sendable {
         count(a.choices, "choice")
         if let first = a.first, let last = a.last {
             line.append(Span(" · ", Theme.dimmed))
-            line.append(Span(clock.shortLocal(first), Theme.value))
+            line.append(Span(clock.short(first), Theme.value))
             if last != first {
                 line.append(Span(" … ", Theme.dimmed))
-                line.append(Span(clock.shortLocal(last), Theme.value))
+                line.append(Span(clock.short(last), Theme.value))
             }
         }
         return line
@@ -112,8 +112,8 @@ public struct AggregatesContent: Sendable {
         let prompt = Column("PROMPT", groups.map { TokenArithmetic.sumText($0.promptTokens) })
         let completion = Column("COMPLETION", groups.map { TokenArithmetic.sumText($0.completionTokens) })
         let total = Column("TOTAL", groups.map { TokenArithmetic.sumText($0.totalTokens) })
-        let first = Column("FIRST", groups.map { $0.first.map(clock.shortLocal) ?? "—" })
-        let last = Column("LAST", groups.map { $0.last.map(clock.shortLocal) ?? "—" })
+        let first = Column("FIRST", groups.map { $0.first.map(clock.short) ?? "—" })
+        let last = Column("LAST", groups.map { $0.last.map(clock.short) ?? "—" })
 
         // Columns in display order, and the order to drop them in when the pane is narrow.
         var shown: [Column] = [records, prompt, completion, total]
@@ -158,7 +158,7 @@ public struct AggregatesContent: Sendable {
                 var line: StyledLine = [Span("  → ", Theme.dimmed),
                                         Span(name(c.fingerprint), c.fingerprint == nil ? Theme.dimmed : Theme.value)]
                 line.append(k == 0 ? Span("  from", Theme.dimmed) : Span("  changed", Theme.warning))
-                line.append(Span(" " + (c.created.map(clock.shortLocal) ?? "—"), c.created == nil ? Theme.dimmed : Theme.value))
+                line.append(Span(" " + (c.created.map(clock.short) ?? "—"), c.created == nil ? Theme.dimmed : Theme.value))
                 line.append(Span("  (", Theme.dimmed))
                 line.append(Span(String(c.records), Theme.number))
                 line.append(Span(" " + plural(c.records, "record") + ")", Theme.dimmed))

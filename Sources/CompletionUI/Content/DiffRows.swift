@@ -147,7 +147,8 @@ enum DiffRows {
                 end += 1
                 if chars[end - 1].character == " " { lastBreak = end }
             }
-            if end < chars.count, chars[end].character != " ", lastBreak > start { end = lastBreak }
+            let breaksAtSpace = end < chars.count && chars[end].character == " "
+            if end < chars.count, !breaksAtSpace, lastBreak > start { end = lastBreak }
             var runs: [DiffSegment] = []
             for k in start..<end {
                 if let last = runs.last, last.changed == chars[k].changed {
@@ -158,6 +159,8 @@ enum DiffRows {
             }
             pieces.append(Piece(first: pieces.isEmpty, runs: runs))
             start = end
+            // A row that broke just before a space does not begin the next with it (as the Text pane wraps).
+            if breaksAtSpace { start += 1 }
         }
         return pieces
     }
@@ -182,7 +185,8 @@ extension DiffRows {
         let width = max(1, width)
         while start < bytes.count {
             var end = min(bytes.count, start + width)
-            if end < bytes.count, bytes[end] != 0x20, let space = bytes[start..<end].lastIndex(of: 0x20), space + 1 > start {
+            let breaksAtSpace = end < bytes.count && bytes[end] == 0x20
+            if end < bytes.count, !breaksAtSpace, let space = bytes[start..<end].lastIndex(of: 0x20), space + 1 > start {
                 end = space + 1
             }
             var runs: [DiffSegment] = []
@@ -195,6 +199,7 @@ extension DiffRows {
             }
             pieces.append(Piece(first: pieces.isEmpty, runs: runs))
             start = end
+            if breaksAtSpace { start += 1 }
         }
         return pieces
     }

@@ -8,6 +8,9 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     public var item: Item
+    /// The creation time in seconds when it is readable; the list formats it in the zone it shows.
+    public var created: Double?
+    /// What the time column shows when there is no readable time (`—`, `?`).
     public var time: String
     public var model: String
     public var fingerprint: String
@@ -19,8 +22,12 @@ public struct LogEntry: Sendable, Hashable {
 
     static let previewLimit = 160
 
+    /// The time column's text in the zone `clock` shows.
+    public func time(in clock: Clock) -> String { created.map(clock.short) ?? time }
+
     static func of(record r: CompletionRecord, index: Int, clock: Clock) -> LogEntry {
-        let time = r.created?.seconds.map(clock.shortLocal) ?? (r.created == nil ? "—" : "?")
+        let created = r.created?.seconds.flatMap { $0.isFinite ? $0 : nil }
+        let time = created.map(clock.short) ?? (r.created == nil ? "—" : "?")
         let tokens = r.usage?.totalTokens.map(String.init) ?? r.usage?.completionTokens.map(String.init) ?? "—"
         var preview: String
         if r.kind == .error {
@@ -31,15 +38,20 @@ public struct LogEntry: Sendable, Hashable {
             if preview.isEmpty, let calls = r.choices.first?.toolCalls, !calls.isEmpty { preview = "\(calls.count) tool call(s)" }
         }
         preview = previewText(preview)
+        // Batch output: the request's custom_id is how a user finds a line of it, so it leads the preview.
+        if let customID = r.extra["batch"]?.objectValue?["custom_id"] {
+            let id = customID.stringValue ?? JSONWriter.compact(customID)
+            preview = VisibleText.escape(String(id.prefix(previewLimit)), .singleLine) + " · " + preview
+        }
         return LogEntry(
-            item: .record(index), time: time,
+            item: .record(index), created: created, time: time,
             model: VisibleText.escape(r.model ?? "—", .singleLine),
             fingerprint: VisibleText.escape(r.systemFingerprint ?? "—", .singleLine),
             tokens: tokens, finishReasons: r.finishReasons, preview: preview, isError: r.kind == .error)
     }
 
     static func of(problem d: Diagnostic, index: Int) -> LogEntry {
-        LogEntry(item: .problem(index), time: "", model: "", fingerprint: "", tokens: "", finishReasons: [],
+        LogEntry(item: .problem(index), created: nil, time: "", model: "", fingerprint: "", tokens: "", finishReasons: [],
                  preview: previewText(d.description), isError: true)
     }
 

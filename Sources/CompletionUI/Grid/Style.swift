@@ -41,6 +41,8 @@ public enum Theme {
     public static let selectionUnfocused = Style(underline: true)
     public static let warning = Style(fg: .red, bold: true)
     public static let error = Style(fg: .red, bold: true)
+    /// A token whose logprob is no log of a probability (above 0): not a band, flagged.
+    public static let invalidLogprob = Style(fg: .magenta, bold: true, dim: false, underline: true)
     public static let statusBar = Style(reverse: true)
     /// The cursor of a prompt in the (reversed) status bar: the one cell drawn the other way round.
     public static let promptCursor = Style(bold: true)

@@ -52,6 +52,9 @@ extension AppState {
         if !hadRows && !entries.isEmpty && focus == .text && showsRecords {
             focus = .records
         }
+        // A file that turns out to hold one record loses the records pane shown while it was read: the
+        // focus must not stay on a pane that is no longer drawn, where keys would do nothing.
+        if !focusOrder.contains(focus) { focus = showsRecords ? .records : .text }
         if following && wasAtEnd && !logFilter.isActive {
             selectEntry(entries.count - 1)
         } else if let p = previousPosition, !reset {
@@ -98,7 +101,7 @@ extension AppState {
         }
         let filter: RecordFilter?
         do {
-            filter = try logFilter.compiled()
+            filter = try logFilter.compiled(timeZone: clock.displayZone)
         } catch {
             message = Message(text: "Filter: \(error.description)", isError: true)
             return []

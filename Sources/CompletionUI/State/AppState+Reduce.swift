@@ -195,6 +195,11 @@ extension AppState {
             textPosition.row = 0
             horizontalScroll = 0
             message = Message(text: wrap ? "Soft wrap on" : "Soft wrap off: ← → scroll sideways", isError: false)
+        case .toggleTimeZone:
+            clock.showsUTC.toggle()
+            message = Message(text: clock.showsUTC ? "Times in UTC" : "Times in local time (\(VisibleText.escape(clock.timeZone.identifier, .singleLine)))", isError: false)
+            // A typed `after:`/`before:` time means the zone shown, so the filter is read again.
+            if index != nil, !logFilter.query.isEmpty { return refilter() }
         case .toggleReasoning:
             guard let reasoning = currentChoice?.reasoning, !reasoning.isEmpty else {
                 message = Message(text: "No reasoning in this choice", isError: true)

@@ -22,6 +22,8 @@ public enum Command: Hashable, Sendable {
     case toggleWrap, toggleTokens
     /// Fold or unfold the reasoning above the answer in the text pane.
     case toggleReasoning
+    /// Show times (and read the times typed in filters) in UTC or in local time.
+    case toggleTimeZone
     case copy
     /// Shows the values the panes cut (ending in `…`) whole, and the last message, in a popup.
     case showValues

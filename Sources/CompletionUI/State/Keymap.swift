@@ -76,6 +76,7 @@ public enum Keymap {
         Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap", hint: "wrap"),
         Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)", hint: "tokens"),
         Binding(keys: [.char("R")], command: .toggleReasoning, help: "fold or show the reasoning above the answer"),
+        Binding(keys: [.char("z")], command: .toggleTimeZone, help: "times in UTC or local time, filters too"),
         Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)", hint: "copy"),
         Binding(keys: [.char("i")], command: .showValues, help: "show cut values whole (path:line, times, finish, message)"),
         Binding(keys: [.char("v")], command: .viewRaw, help: "the record as written (its line or file) in $PAGER"),
@@ -99,8 +100,8 @@ public enum Keymap {
         Binding(keys: [.char("Q"), .control("c")], command: .quit, help: "quit", hint: "quit"),
         Binding(keys: [.char("?"), .function(1)], command: .toggleHelp, help: "show or hide this help", hint: "help"),
         Binding(keys: [.escape], command: .back, help: "diff: back to the inspector", hint: "back"),
-        Binding(keys: [.char("n")], command: .nextChange, help: "diff: next change", hint: "change"),
-        Binding(keys: [.char("N")], command: .previousChange, help: "diff: previous change", hint: "change"),
+        Binding(keys: [.char("n")], command: .nextChange, help: "diff: next changed block", hint: "block"),
+        Binding(keys: [.char("N")], command: .previousChange, help: "diff: previous changed block", hint: "block"),
         Binding(keys: [.char("u")], command: .toggleDiffLayout, help: "diff: side by side / unified", hint: "layout"),
         Binding(keys: [.char("w")], command: .toggleWhitespace, help: "diff: ignore white space or not", hint: "whitespace"),
         Binding(keys: [.char("i")], command: .showValues, help: "diff: show the header and message whole"),
@@ -193,7 +194,8 @@ public enum Keymap {
 
     /// Help lines: keys and what they do, one binding per line.
     public static var helpLines: [(keys: String, help: String)] {
-        lines(bindings + globalBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls")]
+        lines(bindings + globalBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls"),
+                                            (keys: "length+", help: "records: the first choice's finish; + other choices differ")]
             + lines(promptBindings) + lines(aggregatesBindings.filter { $0.command != .quit })
     }
 }

@@ -17,9 +17,10 @@ public struct LogFilter: Sendable, Hashable {
     public var isActive: Bool { !query.isEmpty || truncated || contentFiltered || errors || sort != nil }
 
     /// The filter to run (nil: every entry). Throws when the query cannot be read.
-    public func compiled() throws(FilterQueryError) -> RecordFilter? {
+    /// - Parameter timeZone: The zone of times typed without one (the zone the records list shows).
+    public func compiled(timeZone: TimeZone) throws(FilterQueryError) -> RecordFilter? {
         var parts: [RecordFilter] = []
-        if let q = try FilterQuery.parse(query) { parts.append(q) }
+        if let q = try FilterQuery.parse(query, timeZone: timeZone) { parts.append(q) }
         if truncated { parts.append(.truncated) }
         if contentFiltered { parts.append(.contentFiltered) }
         if errors { parts.append(.errors) }

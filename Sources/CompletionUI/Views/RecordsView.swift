@@ -34,7 +34,8 @@ enum RecordsView {
         let c = columns(width: inner.width, count: state.index?.count ?? state.entries.count)
         // Column header.
         var header: [(String, Int, Bool)] = [("#", c.index, true)]
-        if c.time > 0 { header.append(("time", c.time, false)) }
+        // The zone of the times below: local unless `z` switched to UTC; filters read typed times in it too.
+        if c.time > 0 { header.append(("time " + state.clock.zoneLabel, c.time, false)) }
         header.append(("model", c.model, false))
         if c.fingerprint > 0 { header.append(("fingerprint", c.fingerprint, false)) }
         header.append(("tokens", c.tokens, true))
@@ -50,14 +51,14 @@ enum RecordsView {
         for row in 0..<visible {
             let i = state.entriesTop + row
             guard i < state.entries.count else { break }
-            drawRow(state.entries[i], index: state.entries.position(of: i).value, selected: i == state.selectedEntry, focused: state.focus == .records,
+            drawRow(state.entries[i], index: state.entries.position(of: i).value, clock: state.clock, selected: i == state.selectedEntry, focused: state.focus == .records,
                     columns: c, y: inner.y + 1 + row, inner: inner, search: state.search, into: &grid)
             // The record marked with `m` as a diff baseline.
             if let mark = state.markedPosition, state.entries.position(of: i) == mark { grid.write("m", x: inner.x + 1, y: inner.y + 1 + row, style: Style(fg: .magenta, bold: true, underline: true)) }
         }
     }
 
-    static func drawRow(_ e: LogEntry, index: Int, selected: Bool, focused: Bool, columns c: Columns, y: Int, inner: Rect, search: Search?, into grid: inout Grid) {
+    static func drawRow(_ e: LogEntry, index: Int, clock: Clock, selected: Bool, focused: Bool, columns c: Columns, y: Int, inner: Rect, search: Search?, into grid: inout Grid) {
         let marker: Span = e.isProblem ? Span("⚠", Theme.warning) : (e.isError ? Span("✖", Theme.error) : Span(selected ? "▶" : " ", Theme.label))
         grid.write(marker.text, x: inner.x, y: y, style: marker.style)
         var x = inner.x + 2
@@ -75,7 +76,8 @@ enum RecordsView {
             cell(e.preview, inner.maxX - x, Theme.warning)
         } else {
             // The narrow column drops the year of a date; `—`, `?` and `0 (not set)` are shown whole.
-            if c.time > 0 { cell(c.time < 19 && e.time.count == 19 ? String(e.time.dropFirst(5)) : e.time, c.time, Theme.dimmed) }
+            let time = e.time(in: clock)
+            if c.time > 0 { cell(c.time < 19 && time.count == 19 ? String(time.dropFirst(5)) : time, c.time, Theme.dimmed) }
             cell(e.model, c.model)
             if c.fingerprint > 0 { cell(e.fingerprint, c.fingerprint, Theme.dimmed) }
             cell(e.tokens, c.tokens, Theme.number, right: true)

@@ -152,12 +152,13 @@ enum StatusBarView {
         return n == 0 ? "no records" : (n == 1 ? "1 record" : "record \(state.selectedEntry + 1)/\(n)")
     }
 
-    /// In the diff view: what is compared, the change position, then a message or the diff keys.
+    /// In the diff view: what is compared, the position among changed blocks (what `n`/`N` step through; the
+    /// header counts the word changes inside them), then a message or the diff keys.
     static func drawDiff(_ state: AppState, _ diff: DiffPanel, in rect: Rect, into grid: inout Grid) {
         var x = rect.x
         x += grid.write(" diff ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: rect.width)
         let n = diff.changeStarts.count
-        var position = diff.isComparing ? "comparing…" : n == 0 ? "no changes" : (diff.currentChange.map { "change \($0 + 1)/\(n)" } ?? "\(n) \(n == 1 ? "change" : "changes") · n: next")
+        var position = diff.isComparing ? "comparing…" : n == 0 ? "no changes" : (diff.currentChange.map { "block \($0 + 1)/\(n)" } ?? "\(n) changed \(n == 1 ? "block" : "blocks") · n: next")
         if diff.ignoreWhitespace { position += " · -w" }
         x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
         if let m = state.message {

@@ -18,7 +18,8 @@ enum TokenView {
             var x = area.x
             for i in start..<end {
                 guard x < area.maxX else { break }
-                var style = ProbabilityBand(tokens.tokens[i].probability).style
+                // A positive logprob is no probability: flagged, not shaded as a sure token.
+                var style = tokens.tokens[i].isInvalid ? Theme.invalidLogprob : ProbabilityBand(tokens.tokens[i].probability).style
                 if i == state.focusedToken { style = Style(bold: true, reverse: true) }
                 x += grid.write(tokens.texts[i], x: x, y: area.y + r, style: style, limit: area.maxX - x)
             }
@@ -42,8 +43,14 @@ enum TokenView {
         guard area.height > 0, state.focusedToken < tokens.count else { return }
         let t = tokens.tokens[state.focusedToken]
         let shown = quoted(t.token)
-        var head = "─ \(shown)  p \(percentText(t.probability))"
-        if let lp = t.logprob { head += "  logprob \(Logprobs.isSentinel(lp) ? "impossible (\(lp))" : String(format: "%.4f", lp))" }
+        var head = "─ \(shown)  p \(t.isInvalid ? "invalid" : percentText(t.probability))"
+        if let lp = t.logprob {
+            if t.isInvalid {
+                head += "  logprob \(lp) > 0"
+            } else {
+                head += "  logprob \(Logprobs.isSentinel(lp) ? "impossible (\(lp))" : String(format: "%.4f", lp))"
+            }
+        }
         head += " "
         grid.write(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: Theme.border)
         grid.write(head, x: area.x, y: area.y, style: Theme.title, limit: area.width)
@@ -62,8 +69,9 @@ enum TokenView {
             x += grid.write(DisplayWidth.pad(quoted(alt.token), to: tokenWidth), x: x, y: y, style: chosen ? Style(bold: true) : .plain, limit: area.maxX - x)
             x += 1
             let p = alt.probability
-            x += grid.write(DisplayWidth.pad(percentText(p), to: 7), x: x, y: y, style: ProbabilityBand(p).style, limit: area.maxX - x)
-            let filled = Int(((p ?? 0) * Double(barWidth)).rounded())
+            x += grid.write(DisplayWidth.pad(alt.isInvalid ? "invalid " : percentText(p), to: alt.isInvalid ? 8 : 7), x: x, y: y,
+                            style: alt.isInvalid ? Theme.invalidLogprob : ProbabilityBand(p).style, limit: area.maxX - x)
+            let filled = min(barWidth, max(0, Int(((p ?? 0) * Double(barWidth)).rounded())))
             grid.write(String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled), x: x, y: y, style: Style(fg: .cyan), limit: area.maxX - x)
         }
     }
