@@ -129,15 +129,13 @@ public struct CompletionClient: Sendable {
     /// saved or logged, is free of the key and the base URL's password.
     /// - Parameters:
     ///   - request: what to send.
-    ///   - onUpdate: called with the feed after each piece of the body arrives.
     ///   - onBytes: called with each piece of the body as it is read, redacted, and the time it arrived
     ///     (`now()`'s clock): a live display feeds these to a feed of its own.
     /// - Returns: what arrived and how it ended. Never throws: failures are part of the result.
-    public func send(_ request: CompletionRequest, onUpdate: @escaping @Sendable (StreamFeed, StreamTiming) -> Void = { _, _ in },
-                     onBytes: @escaping @Sendable ([UInt8], Double) -> Void = { _, _ in }) async -> LiveResult {
-        guard let limit = configuration.timeout, limit > 0, limit.isFinite else { return await exchange(request, onUpdate: onUpdate, onBytes: onBytes) }
+    public func send(_ request: CompletionRequest, onBytes: @escaping @Sendable ([UInt8], Double) -> Void = { _, _ in }) async -> LiveResult {
+        guard let limit = configuration.timeout, limit > 0, limit.isFinite else { return await exchange(request, onBytes: onBytes) }
         let expired = Flag()
-        let work = Task { await exchange(request, onUpdate: onUpdate, onBytes: onBytes) }
+        let work = Task { await exchange(request, onBytes: onBytes) }
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(min(limit, 1e9) * 1e9))
             if !Task.isCancelled {
@@ -157,8 +155,7 @@ public struct CompletionClient: Sendable {
         return result
     }
 
-    private func exchange(_ request: CompletionRequest, onUpdate: @Sendable (StreamFeed, StreamTiming) -> Void,
-                          onBytes: @escaping @Sendable ([UInt8], Double) -> Void) async -> LiveResult {
+    private func exchange(_ request: CompletionRequest, onBytes: @escaping @Sendable ([UInt8], Double) -> Void) async -> LiveResult {
         let start = Self.now()
         let endpoint = CompletionRequest.endpoint(baseURL: configuration.baseURL)
         // Records are labelled with where they came from; the endpoint holds no secret (the key is a header).
@@ -209,7 +206,6 @@ public struct CompletionClient: Sendable {
                     let piece = redactor.feed(Array(buffer.readableBytesView)), at = Self.now()
                     feed.feed(piece, now: at)
                     if !piece.isEmpty { onBytes(piece, at) }
-                    onUpdate(feed, StreamTiming(start: start, now: Self.now(), feed: feed))
                 }
             }
         } catch is CancellationError {
@@ -236,7 +232,6 @@ public struct CompletionClient: Sendable {
             failure = .streamCut
         }
         let timing = StreamTiming(start: start, now: Self.now(), feed: feed)
-        onUpdate(feed, timing)
         return LiveResult(feed: feed, failure: failure, status: status, timing: timing)
     }
 

@@ -5,13 +5,16 @@ import Testing
 import TestSupport
 
 /// Collects the feed states seen during a request, from the client's task.
+/// The texts a live display would show, fed the bytes the client hands on as they arrive.
 final class UpdateLog: @unchecked Sendable {
     private let lock = NSLock()
+    private var feed = StreamFeed(path: "live")
     private var texts: [String] = []
 
-    func add(_ feed: StreamFeed) {
-        let text = feed.visibleRecords.last?.choices.map(\.text).joined(separator: "|") ?? ""
+    func add(_ bytes: [UInt8], at time: Double) {
         lock.lock()
+        feed.feed(bytes, now: time)
+        let text = feed.visibleRecords.last?.choices.map(\.text).joined(separator: "|") ?? ""
         if texts.last != text { texts.append(text) }
         lock.unlock()
     }
@@ -39,7 +42,7 @@ struct LiveTests {
         let server = try ReplayServer(script: try streamingScript("stream-openai.sse"))
         defer { server.stop() }
         let updates = UpdateLog()
-        let result = await client(server).send(request) { feed, _ in updates.add(feed) }
+        let result = await client(server).send(request) { bytes, at in updates.add(bytes, at: at) }
         #expect(result.failure == nil)
         #expect(result.status == 200)
         let expected = RecordLoader.loadAll(path: samplePath("stream-openai.sse")).records

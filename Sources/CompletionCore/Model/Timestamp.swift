@@ -64,12 +64,18 @@ public struct Timestamp: Sendable, Hashable {
     /// Milliseconds are rounded from the seconds value (1731672130.52 gives `.520`, not a truncated `.519`).
     public var iso8601: String? {
         guard let seconds, seconds.isFinite, abs(seconds) < 1e14 else { return nil }
-        let totalMillis = (seconds * 1000).rounded()
-        let whole = (totalMillis / 1000).rounded(.down)
-        let millis = Int(totalMillis - whole * 1000)
-        let base = Timestamp.utcText(seconds: Int(whole))
+        let (whole, millis) = Timestamp.splitMilliseconds(seconds)
+        let base = Timestamp.utcText(seconds: whole)
         guard isFractional else { return base + "Z" }
         return base + "." + String(millis).leftPadded(to: 3) + "Z"
+    }
+
+    /// Whole seconds and milliseconds, the milliseconds rounded (1731672130.52 gives 520, not 519).
+    /// - Parameter seconds: finite, within ±1e14.
+    static func splitMilliseconds(_ seconds: Double) -> (whole: Int, millis: Int) {
+        let totalMillis = (seconds * 1000).rounded()
+        let whole = (totalMillis / 1000).rounded(.down)
+        return (Int(whole), Int(totalMillis - whole * 1000))
     }
 
     /// `YYYY-MM-DDTHH:MM:SS` in UTC on the proleptic Gregorian calendar (ISO 8601's), for any year:
@@ -91,7 +97,7 @@ public struct Timestamp: Sendable, Hashable {
 
     /// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard Hinnant's
     /// `civil_from_days`.
-    static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -27,10 +27,8 @@ public enum TimeText {
         let date = Date(timeIntervalSince1970: seconds)
         let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
         let offset = timeZone.secondsFromGMT(for: date)
-        let totalMillis = (seconds * 1000).rounded()
-        let whole = (totalMillis / 1000).rounded(.down)
-        let millis = Int(totalMillis - whole * 1000)
-        let text = Timestamp.utcText(seconds: Int(whole) + offset).replacingOccurrences(of: "T", with: " ")
+        let (whole, millis) = Timestamp.splitMilliseconds(seconds)
+        let text = Timestamp.utcText(seconds: whole + offset).replacingOccurrences(of: "T", with: " ")
         let fraction = seconds == seconds.rounded() ? "" : "." + String(millis).leftPadded(to: 3)
         return text + fraction + " " + zone
     }

@@ -39,6 +39,9 @@ public struct LiveRun: Sendable {
     public var cancelled = false
     public var failure: String?
     public var note: String?
+    /// The run's records as shown (labelled and redacted), made again only when this run changes: a
+    /// run's bytes must not cost the redaction of every earlier run.
+    fileprivate(set) var shown: [CompletionRecord] = []
 
     init(path: String, at: Double) {
         feed = StreamFeed(path: path)
@@ -88,6 +91,7 @@ public struct LiveModel: Sendable {
 
     /// Takes a fact. Returns true when the source must stop reading (the input is not responses at all).
     mutating func take(_ fact: LiveFact) -> Bool {
+        defer { refreshShown(run: fact.run) }
         switch fact {
         case .started(let run, let at):
             guard run == runs.count + 1 else { return false }
@@ -118,6 +122,17 @@ public struct LiveModel: Sendable {
         runs[last].feed.finish(now: runs[last].now)
         runs[last].ended = true
         runs[last].cancelled = true
+        refreshShown(run: last + 1)
+    }
+
+    /// Labels (request mode) and redacts one run's records.
+    private mutating func refreshShown(run: Int) {
+        guard runs.indices.contains(run - 1) else { return }
+        runs[run - 1].shown = runs[run - 1].feed.visibleRecords.enumerated().map { i, record in
+            var r = redaction.map { $0.redact(record) } ?? record
+            if source == .requests { r.source = RecordSource(path: "run \(run)", line: i + 1) }
+            return r
+        }
     }
 
     /// True while bytes are still expected.
@@ -134,15 +149,7 @@ public struct LiveModel: Sendable {
     public var canRerun: Bool { source == .requests }
 
     /// Every run's records, labelled by run in request mode, redacted.
-    public var records: [CompletionRecord] {
-        runs.enumerated().flatMap { index, run in
-            run.feed.visibleRecords.enumerated().map { i, record in
-                var r = redaction.map { $0.redact(record) } ?? record
-                if source == .requests { r.source = RecordSource(path: "run \(index + 1)", line: i + 1) }
-                return r
-            }
-        }
-    }
+    public var records: [CompletionRecord] { runs.flatMap(\.shown) }
 
     /// The problems of finished runs (a run's problems show once it ends, like a file's).
     public var diagnostics: [Diagnostic] {

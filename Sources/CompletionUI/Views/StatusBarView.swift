@@ -50,17 +50,21 @@ enum StatusBarView {
             drawHints(aggregatesHints, x: x, in: rect, into: &grid)
             return
         }
-        if let m = state.message ?? state.localeWarning.map({ AppState.Message(text: $0, isError: true) }) {
+        drawMessageOrHints(state.message ?? state.localeWarning.map { AppState.Message(text: $0, isError: true) }, state, hints, x: x, in: rect, into: &grid)
+    }
+
+    /// The rest of the bar: a message when there is one, else the keys that apply (help's own while help is
+    /// open: there `q` closes it rather than quitting).
+    static func drawMessageOrHints(_ message: AppState.Message?, _ state: AppState, _ hints: [(keys: String, label: String)],
+                                   x: Int, in rect: Rect, into grid: inout Grid) {
+        if let m = message {
             grid.write(DisplayWidth.truncate(VisibleText.escape(m.text, .singleLine), to: rect.maxX - x), x: x, y: rect.y,
                        style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
-            return
-        }
-        if case .help = state.mode {
-            // While help is open its own keys apply: q closes it rather than quitting.
+        } else if case .help = state.mode {
             drawHints(HelpView.pagingHints, x: x, in: rect, into: &grid)
-            return
+        } else {
+            drawHints(hints, x: x, in: rect, into: &grid)
         }
-        drawHints(hints, x: x, in: rect, into: &grid)
     }
 
     /// The file, the record position, and notes on reading, following, filters and a live run.
@@ -161,15 +165,6 @@ enum StatusBarView {
         var position = diff.isComparing ? "comparing…" : n == 0 ? "no changes" : (diff.currentChange.map { "block \($0 + 1)/\(n)" } ?? "\(n) changed \(n == 1 ? "block" : "blocks") · n: next")
         if diff.ignoreWhitespace { position += " · -w" }
         x += grid.write("│ \(position) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
-        if let m = state.message {
-            grid.write(DisplayWidth.truncate(VisibleText.escape(m.text, .singleLine), to: rect.maxX - x), x: x, y: rect.y,
-                       style: m.isError ? Style(fg: .red, bold: true, reverse: true) : Theme.statusBar, limit: rect.maxX - x)
-            return
-        }
-        if case .help = state.mode {
-            drawHints(HelpView.pagingHints, x: x, in: rect, into: &grid)
-            return
-        }
-        drawHints(diffHints, x: x, in: rect, into: &grid)
+        drawMessageOrHints(state.message, state, diffHints, x: x, in: rect, into: &grid)
     }
 }
