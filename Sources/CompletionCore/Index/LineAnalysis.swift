@@ -31,27 +31,16 @@ struct LineAnalysis {
     ///   - line: the 1-based line number.
     ///   - path: the path for diagnostics and sources.
     static func analyze(bytes: UnsafeBufferPointer<UInt8>, first: Int, contentEnd: Int, lineStart: Int, line: Int, path: String) -> Outcome {
-        var parser = JSONParser(bytes: bytes, range: first..<contentEnd)
         func problem(_ offset: Int, _ message: String) -> Outcome {
             .invalid(Diagnostic(path: path, line: line, column: Diagnostic.column(in: bytes, offset: offset, lineStart: lineStart), message: message))
         }
         if contentEnd - first > RecordLimits.maxRecordBytes {
             return problem(first, RecordLimits.tooLong("line", limit: RecordLimits.maxRecordBytes))
         }
-        let value: JSONValue
-        do throws(JSONSyntaxError) {
-            value = try parser.parseValue()
-        } catch {
-            return problem(error.offset, error.message)
+        switch JSONLine.object(in: bytes, first: first, contentEnd: contentEnd) {
+        case .success(let raw): return .object(objectLine(raw, line: line, path: path))
+        case .failure(let p): return problem(p.offset, p.message)
         }
-        parser.skipWhitespace()
-        if !parser.isAtEnd {
-            return problem(parser.position, "unexpected text after the end of the JSON object")
-        }
-        guard let raw = value.objectValue else {
-            return problem(first, "expected a JSON object for a response, found \(value.typeName)")
-        }
-        return .object(objectLine(raw, line: line, path: path))
     }
 
     /// The grouping facts and standalone record of a parsed object, as `ChunkGrouper.add` sees them.

@@ -257,31 +257,23 @@ public struct IncrementalLoader: Sendable {
         var first = 0
         while first < contentEnd, InputFormat.isSpace(raw[first]) { first += 1 }
         guard first < contentEnd else { return }
-        var parser = JSONParser(bytes: raw, range: first..<contentEnd)
         let line = lineNumber
         func problem(_ offset: Int, _ message: String) {
             emit([.diagnostic(Diagnostic(path: path, line: line, column: Diagnostic.column(in: raw, offset: offset, lineStart: 0), message: message))], sink)
         }
-        do throws(JSONSyntaxError) {
-            let value = try parser.parseValue()
-            parser.skipWhitespace()
-            if !parser.isAtEnd {
-                problem(parser.position, "unexpected text after the end of the JSON object")
-            } else if let object = value.objectValue {
-                var out: [LoadEvent] = []
-                grouper.add(object, line: line, bytes: raw.count) { out.append($0) }
-                emit(out, sink)
-                // Chunk lines of one endless stream would all be held for assembly: past the limit, what is
-                // held is read as one response and said so.
-                if grouper.pendingBytes > maxRecordBytes {
-                    problem(0, RecordLimits.streamTooLong(limit: maxRecordBytes))
-                    flushGroup(sink)
-                }
-            } else {
-                problem(first, "expected a JSON object for a response, found \(value.typeName)")
+        switch JSONLine.object(in: raw, first: first, contentEnd: contentEnd) {
+        case .success(let object):
+            var out: [LoadEvent] = []
+            grouper.add(object, line: line, bytes: raw.count) { out.append($0) }
+            emit(out, sink)
+            // Chunk lines of one endless stream would all be held for assembly: past the limit, what is
+            // held is read as one response and said so.
+            if grouper.pendingBytes > maxRecordBytes {
+                problem(0, RecordLimits.streamTooLong(limit: maxRecordBytes))
+                flushGroup(sink)
             }
-        } catch {
-            problem(error.offset, error.message)
+        case .failure(let p):
+            problem(p.offset, p.message)
         }
     }
 

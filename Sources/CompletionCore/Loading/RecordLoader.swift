@@ -233,19 +233,9 @@ struct LoadContext {
             if first < contentEnd, contentEnd - first > RecordLimits.maxRecordBytes {
                 report(line: lineNumber, lineStart: lineStart, offset: first, RecordLimits.tooLong("line", limit: RecordLimits.maxRecordBytes))
             } else if first < contentEnd {
-                var parser = JSONParser(bytes: bytes, range: first..<contentEnd)
-                do throws(JSONSyntaxError) {
-                    let value = try parser.parseValue()
-                    parser.skipWhitespace()
-                    if !parser.isAtEnd {
-                        report(line: lineNumber, lineStart: lineStart, offset: parser.position, "unexpected text after the end of the JSON object")
-                    } else if let object = value.objectValue {
-                        grouper.add(object, line: lineNumber, emit: sink)
-                    } else {
-                        report(line: lineNumber, lineStart: lineStart, offset: first, "expected a JSON object for a response, found \(value.typeName)")
-                    }
-                } catch {
-                    report(line: lineNumber, lineStart: lineStart, offset: error.offset, error.message)
+                switch JSONLine.object(in: bytes, first: first, contentEnd: contentEnd) {
+                case .success(let object): grouper.add(object, line: lineNumber, emit: sink)
+                case .failure(let problem): report(line: lineNumber, lineStart: lineStart, offset: problem.offset, problem.message)
                 }
             }
             lineNumber += 1
