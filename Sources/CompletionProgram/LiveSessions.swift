@@ -27,6 +27,8 @@ public final class StdinSession: InspectorSession, @unchecked Sendable {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while true {
+                // Read no faster than the screen takes it in: memory stays bounded whatever the writer does.
+                mailbox.waitForLiveRoom { self.lock.withLock { self.stopped } }
                 let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 lock.lock()

@@ -141,10 +141,18 @@ public final class Mailbox: @unchecked Sendable {
     /// Where background jobs run: on a concurrent queue, or wherever a test says.
     public typealias JobRunner = @Sendable (_ job: BackgroundJob, _ done: @escaping @Sendable (Action) -> Void) -> Void
 
-    private let lock = NSLock()
+    /// Guards the fields below; also what a live source waits on for room.
+    private let lock = NSCondition()
     private var actions: [Action] = []
     private var running = 0
+    /// Bytes of live runs posted and not taken yet.
+    private var liveBytes = 0
     private let runner: JobRunner
+
+    /// How many bytes of a live source may wait for the UI loop. A source faster than the loop (a pipe
+    /// from `yes`) would otherwise pile up bytes without bound: it waits instead, as a pipe makes its
+    /// writer wait.
+    public static let liveBytesLimit = 1 << 20
 
     /// Jobs run on a concurrent queue of their own.
     public static let concurrentJobs: JobRunner = {
@@ -158,6 +166,7 @@ public final class Mailbox: @unchecked Sendable {
 
     public func post(_ action: Action) {
         lock.lock(); defer { lock.unlock() }
+        if case .live(.bytes(_, let bytes, _)) = action { liveBytes += bytes.count }
         for i in actions.indices.reversed() {
             if let merged = Self.merge(actions[i], action) {
                 actions[i] = merged
@@ -206,7 +215,18 @@ public final class Mailbox: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let out = actions
         actions = []
+        liveBytes = 0
+        lock.broadcast()
         return out
+    }
+
+    /// Waits while `liveBytesLimit` bytes of live runs wait for the UI loop (or until `stop` says to
+    /// give up). Called by a live source before it reads more.
+    public func waitForLiveRoom(stop: () -> Bool = { false }) {
+        lock.lock(); defer { lock.unlock() }
+        while liveBytes >= Self.liveBytesLimit, !stop() {
+            _ = lock.wait(until: Date().addingTimeInterval(0.25))
+        }
     }
 }
 

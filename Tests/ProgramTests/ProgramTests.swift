@@ -184,4 +184,19 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
         #expect(terminal.paged == [text.hasSuffix("\n") ? text : text + "\n"])
         #expect(terminal.draws.dropFirst().contains { $0.clearsScreen })
     }
+
+    @Test func aLiveSourceWaitsWhileTheLoopHasNotTakenItsBytes() throws {
+        let mailbox = Mailbox(runner: { _, _ in })
+        mailbox.post(.live(.bytes(run: 1, [UInt8](repeating: 0x61, count: Mailbox.liveBytesLimit), at: 1)))
+        let returned = DispatchSemaphore(value: 0)
+        Thread { mailbox.waitForLiveRoom(); returned.signal() }.start()
+        // Held while the bytes wait for the loop…
+        #expect(returned.wait(timeout: .now() + 0.5) == .timedOut)
+        // …and let go once the loop takes them.
+        #expect(mailbox.take().count == 1)
+        #expect(returned.wait(timeout: .now() + 5) == .success)
+        // Below the limit it does not wait at all.
+        mailbox.post(.live(.bytes(run: 1, [0x61], at: 2)))
+        mailbox.waitForLiveRoom()
+    }
 }
