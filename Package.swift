@@ -12,12 +12,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // Core: the response model, tolerant JSON, format detection, loading and reports. Foundation only,
-        // and a little C that keeps a memory map readable when its file is cut under it (SIGBUS).
-        .target(name: "CompletionCore", dependencies: ["CSafeMap"]),
+        // Core: the response model, tolerant JSON, format detection, loading and reports. Foundation, a
+        // little C that keeps a memory map readable when its file is cut under it (SIGBUS), and the readers
+        // of other tools' logs: SQLite (llm's logs.db), ZIP and zstd (Inspect AI's .eval archives).
+        .target(
+            name: "CompletionCore",
+            dependencies: [
+                "CSafeMap", "CSQLite", "CZstd",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .target(name: "CSafeMap"),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
 
         // Live requests: HTTP with AsyncHTTPClient, streamed into the core's event-stream reader.
         .target(

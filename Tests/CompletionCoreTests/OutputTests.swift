@@ -6,6 +6,10 @@ let samplesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 
 func allSamplePaths() throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: samplesDirectory.path).sorted().map { samplesDirectory.appendingPathComponent($0).path }
+        .filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
 }
 
 @Suite("output forms")

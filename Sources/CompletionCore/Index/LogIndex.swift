@@ -104,7 +104,8 @@ public final class LogIndex: @unchecked Sendable {
         return index
     }
 
-    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: each record becomes an
+    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`, or another tool's log
+    /// (see `Containers`) record by record: each record becomes an
     /// entry and is dropped, so memory grows by an entry per record (about 55 bytes), not by the input.
     /// Problems go to `problems` as they are found and are not kept; entries cannot be opened afterwards.
     /// - Parameters:
@@ -128,7 +129,7 @@ public final class LogIndex: @unchecked Sendable {
             appendSegment(merger.builder)
             merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         }
-        let summary = RecordLoader.loadStream(path: path, sink: { event in
+        func take(_ event: LoadEvent) {
             switch event {
             case .record(let r):
                 merger.append(r, start: -1, length: 0, line: r.source.line, assembled: r.stream != nil)
@@ -137,7 +138,9 @@ public final class LogIndex: @unchecked Sendable {
                 merger.append(d, keep: false)
             }
             if merger.builder.count >= 1 << 16 { seal() }
-        })
+        }
+        let summary = MappedFile.isStream(path: path) ? RecordLoader.loadStream(path: path, sink: take)
+                                                      : RecordLoader.load(path: path, sink: take)
         seal()
         lock.lock()
         format = summary.format

@@ -6,12 +6,15 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     /// 1-based column in characters (Unicode scalars), or nil with `line`.
     public var column: Int?
     public var message: String
+    /// For a problem inside a container (a database row, an archive entry, a span): where it is.
+    public var place: ContainerPlace?
 
-    public init(path: String, line: Int?, column: Int?, message: String) {
+    public init(path: String, line: Int?, column: Int?, message: String, place: ContainerPlace? = nil) {
         self.path = path
         self.line = line
         self.column = column
         self.message = message
+        self.place = place
     }
 
     /// The compiler-style message line. The path and the message (which may quote a key name from the
@@ -19,6 +22,9 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         let path = VisibleText.escape(path, .singleLine)
         let message = VisibleText.escape(message, .singleLine)
+        let place = place.map { VisibleText.escape($0.description, .singleLine) }
+        if let line, let place { return "\(path):\(line): \(place): error: \(message)" }
+        if let place { return "\(path): \(place): error: \(message)" }
         if let line {
             return "\(path):\(line):\(column ?? 1): error: \(message)"
         }

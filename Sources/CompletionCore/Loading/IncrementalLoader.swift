@@ -175,6 +175,10 @@ public struct IncrementalLoader: Sendable {
         case .json?, .jsonArray?:
             mode = .whole
             buffer = pending
+        case .sqlite?, .zipArchive?:
+            summary.problems += 1
+            sink(.diagnostic(Diagnostic(path: path, line: nil, column: nil, message: decided?.needsFileMessage ?? "")))
+            mode = .done
         }
     }
 

@@ -8,6 +8,10 @@ public enum InputFormat: String, Sendable, Hashable {
     case jsonLines
     /// A saved server-sent-event stream (`data:` lines).
     case serverSentEvents
+    /// A SQLite database (simonw/llm's `logs.db`).
+    case sqlite
+    /// A ZIP archive (an Inspect AI `.eval` log).
+    case zipArchive
 
     /// Detects the layout from the first bytes of the input.
     /// - Returns: nil when the input does not look like any of them (binary, or text that is not JSON).
@@ -29,6 +33,11 @@ public enum InputFormat: String, Sendable, Hashable {
             return .json
         default:
             if hasSSEPrefix(bytes, at: i) { return .serverSentEvents }
+            if start == 0 || start == 3 {
+                let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+                if SQLiteFile.hasMagic(rest) { return .sqlite }
+                if rest.count >= 4, rest[0] == 0x50, rest[1] == 0x4B, rest[2] == 0x03, rest[3] == 0x04 { return .zipArchive }
+            }
             return nil
         }
     }
@@ -47,6 +56,15 @@ public enum InputFormat: String, Sendable, Hashable {
             k += 1
         }
         return true
+    }
+
+    /// Said when a container that is read in place (a database, an archive) arrives on a stream instead.
+    var needsFileMessage: String? {
+        switch self {
+        case .sqlite: return "a SQLite database is read from a file, not from standard input or a pipe: give its path"
+        case .zipArchive: return "a ZIP archive is read from a file, not from standard input or a pipe: give its path"
+        default: return nil
+        }
     }
 
     @inline(__always)

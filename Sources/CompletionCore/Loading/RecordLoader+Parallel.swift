@@ -55,6 +55,10 @@ extension RecordLoader {
             summary.problems = 1
             return summary
         }
+        // Other tools' logs are read record by record: their records are not lines.
+        if Containers.isContainer(prefix: UnsafeBufferPointer(rebasing: file.bytes.prefix(Containers.sniffBytes))) {
+            return loadParallel(bytes: file.bytes, path: path, workers: 1, batchBytes: batchBytes, file: file, sequential: true, render: render, output: output)
+        }
         return loadParallel(bytes: file.bytes, path: path, workers: workers, batchBytes: batchBytes, file: file, render: render, output: output)
     }
 
@@ -62,12 +66,12 @@ extension RecordLoader {
     /// - Parameter file: the map `bytes` come from, to stop where it ends now if it shrinks while being read.
     @discardableResult
     public static func loadParallel(bytes: UnsafeBufferPointer<UInt8>, path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                    batchBytes: Int = 4 << 20, file: MappedFile? = nil,
+                                    batchBytes: Int = 4 << 20, file: MappedFile? = nil, sequential: Bool = false,
                                     render: @escaping @Sendable (CompletionRecord, inout JSONWriter) -> Void,
                                     output: (RenderedOutput) -> Void) -> LoadSummary {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        guard InputFormat.detect(bytes, from: start) == .jsonLines else {
+        guard !sequential, InputFormat.detect(bytes, from: start) == .jsonLines else {
             var writer = JSONWriter(capacity: 1 << 16)
             func sink(_ event: LoadEvent) {
                 switch event {

@@ -63,6 +63,8 @@ public enum RecordLoader {
     /// follows it); the problems from the cut on are replaced by one diagnostic saying the file shrank.
     @discardableResult
     public static func load(file: MappedFile, sink: (LoadEvent) -> Void) -> LoadSummary {
+        // Containers of other tools' logs are recognised by their first bytes, never by their name.
+        if SQLiteFile.hasMagic(file.bytes) { return LLMLogs.load(path: file.path, sink: sink) }
         var summary = LoadSummary()
         var stopped = false
         let inner = load(bytes: file.bytes, path: file.path) { event in
@@ -162,6 +164,8 @@ public enum RecordLoader {
         case .serverSentEvents: context.loadEvents(from: start)
         case .jsonArray: context.loadArray(from: start)
         case .json: context.loadDocuments(from: start)
+        case .sqlite, .zipArchive:
+            counting(.diagnostic(Diagnostic(path: path, line: nil, column: nil, message: format.needsFileMessage ?? "")))
         }
         return summary
     }

@@ -16,17 +16,58 @@ public struct RecordKind: RawRepresentable, Sendable, Hashable, CustomStringConv
     public var description: String { rawValue }
 }
 
-/// Where a record came from: the file (or `-` for standard input) and the 1-based line its text starts on.
+/// Where a record sits inside a container file that holds many in another form than lines of JSON.
+public enum ContainerPlace: Sendable, Hashable, CustomStringConvertible {
+    /// A row of a SQLite table (llm's `logs.db`), by its rowid.
+    case row(table: String, row: Int64)
+    /// An entry of an archive or a member of a log document (an Inspect AI sample: `samples/1_epoch_1.json`).
+    case entry(String)
+    /// A span of an OpenTelemetry trace, by its span id (the line is the record source's line).
+    case span(String)
+
+    public var description: String {
+        switch self {
+        case .row(let table, let row): return "\(table) row \(row)"
+        case .entry(let name): return name
+        case .span(let id): return "span \(id)"
+        }
+    }
+}
+
+/// Where a record came from: the file (or `-` for standard input) and the 1-based line its text starts on,
+/// and for a record inside a container (a database row, an archive entry, a span) its place there.
 public struct RecordSource: Sendable, Hashable, CustomStringConvertible {
     public var path: String
+    /// The line the record starts on; for rows and archive entries, the record's 1-based ordinal, which
+    /// keeps records in file order.
     public var line: Int
+    public var place: ContainerPlace?
 
-    public init(path: String, line: Int) {
+    public init(path: String, line: Int, place: ContainerPlace? = nil) {
         self.path = path
         self.line = line
+        self.place = place
     }
 
-    public var description: String { "\(path):\(line)" }
+    public var description: String {
+        switch place {
+        case nil: return "\(path):\(line)"
+        case .span?: return "\(path):\(line) \(place?.description ?? "")"
+        case let other?: return "\(path) \(other)"
+        }
+    }
+}
+
+/// One message of the prompt that produced a response.
+public struct PromptMessage: Sendable, Hashable {
+    /// `system`, `user`, `assistant`, `tool`, as the source wrote it.
+    public var role: String
+    public var text: String
+
+    public init(role: String, text: String) {
+        self.role = role
+        self.text = text
+    }
 }
 
 /// One completion response, normalised from whatever shape its provider wrote, with nothing dropped:
@@ -47,6 +88,9 @@ public struct CompletionRecord: Sendable, Hashable {
     public var source: RecordSource
     /// How the record was assembled from a stream, when it was.
     public var stream: StreamInfo?
+    /// The prompt a log kept beside the response (llm's system prompt and prompt, an eval sample's input,
+    /// a span's input messages), in order; empty for a response saved on its own.
+    public var prompt: [PromptMessage] = []
 
     public init(
         kind: RecordKind,

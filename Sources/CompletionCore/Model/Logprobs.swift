@@ -5,7 +5,7 @@ import Foundation
 /// Shapes accepted: the legacy four arrays (`tokens`, `token_logprobs`, `top_logprobs`, `text_offset`,
 /// or their camelCase spellings) with null entries; chat-style `{"content": [...]}` (with `prob`/`top_probs`
 /// probabilities too); a flat array of floats (TGI); a single float per chunk (Together's SDK); `{}`;
-/// and vLLM's `packed_top_logprobs`.
+/// vLLM's `packed_top_logprobs`; and simonw/llm's `[{text, top_logprobs: [{token: logprob}]}]`.
 public struct Logprobs: Sendable, Hashable {
     /// Which shape the provider wrote.
     public enum Shape: String, Sendable, Hashable {
@@ -101,6 +101,7 @@ extension Logprobs {
         case .number(let n):
             return Logprobs(shape: .flat, tokens: [TokenLogprob(token: nil, logprob: n.double)])
         case .array(let items):
+            if let llm = llmTokens(items) { return Logprobs(shape: .legacy, tokens: llm) }
             let tokens = items.map { TokenLogprob(token: nil, logprob: $0.doubleValue) }
             return Logprobs(shape: .flat, tokens: tokens)
         case .object(let object):
@@ -154,6 +155,21 @@ extension Logprobs {
             }
             let bytes = entry["bytes"]?.arrayValue?.compactMap(\.intValue)
             return TokenLogprob(token: entry["token"]?.stringValue, logprob: logprobOf(entry), textOffset: nil, bytes: bytes, top: alternatives)
+        }
+    }
+
+    /// simonw/llm's form: `[{"text": token, "top_logprobs": [{token: logprob, …}]}]`, one item per token;
+    /// the sampled token's logprob is its entry among the alternatives when it is there.
+    private static func llmTokens(_ items: [JSONValue]) -> [TokenLogprob]? {
+        guard let first = items.first?.objectValue, first["text"] != nil, first["top_logprobs"] != nil else { return nil }
+        return items.map { item in
+            let entry = item.objectValue ?? JSONObject()
+            let token = entry["text"]?.stringValue
+            let top = (entry["top_logprobs"]?.arrayValue ?? []).flatMap { map -> [TopLogprob] in
+                (map.objectValue?.entries ?? []).map { TopLogprob(token: $0.key, logprob: $0.value.doubleValue) }
+            }
+            let sampled = top.first { $0.token == token }?.logprob
+            return TokenLogprob(token: token, logprob: sampled, top: top)
         }
     }
 

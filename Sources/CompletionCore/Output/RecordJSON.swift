@@ -2,8 +2,10 @@
 ///
 /// Keys, always present and in this order: `kind`, `id`, `object`, `model`, `created` (Unix seconds;
 /// fractional where the source had milliseconds or a float), `created_iso`, `system_fingerprint`, `usage`,
-/// `choices` (`{index, text, reasoning, finish_reason, logprobs}`), `extra`, `error` (`{message, type, code}`),
-/// `source` (`{path, line}`). Absent values are null.
+/// `choices` (`{index, text, reasoning, finish_reason, logprobs}`), `prompt` (`[{role, text}]`, what a log
+/// kept of the request; empty for a saved response), `extra`, `error` (`{message, type, code}`),
+/// `source` (`{path, line}`; `{path, table, row}` for a database row, `{path, entry}` for an archive
+/// entry, `{path, line, span_id}` for a span). Absent values are null.
 public enum RecordJSON {
     /// The record as a JSON value.
     public static func value(_ record: CompletionRecord) -> JSONValue {
@@ -18,12 +20,10 @@ public enum RecordJSON {
         o.append("system_fingerprint", string(record.systemFingerprint))
         o.append("usage", record.usage.map(usage) ?? .null)
         o.append("choices", .array(record.choices.map(choice)))
+        o.append("prompt", prompt(record.prompt))
         o.append("extra", .object(record.extra))
         o.append("error", record.error.map(error) ?? .null)
-        o.append("source", .object(JSONObject(pairs: [
-            ("path", .string(record.source.path)),
-            ("line", .number(JSONNumber(record.source.line))),
-        ])))
+        o.append("source", source(record.source))
         return .object(o)
     }
 
@@ -58,15 +58,39 @@ public enum RecordJSON {
             if let l = c.logprobs { writeLogprobs(l, &w) } else { w.append("null") }
             w.append("}")
         }
-        w.append("],\"extra\":")
+        w.append("],\"prompt\":")
+        w.write(prompt(record.prompt))
+        w.append(",\"extra\":")
         w.write(.object(record.extra))
         w.append(",\"error\":")
         if let e = record.error { w.write(error(e)) } else { w.append("null") }
-        w.append(",\"source\":{\"path\":")
-        w.writeString(record.source.path)
-        w.append(",\"line\":")
-        w.append(String(record.source.line))
-        w.append("}}\n")
+        w.append(",\"source\":")
+        w.write(source(record.source))
+        w.append("}\n")
+    }
+
+    /// `[{role, text}]`: the prompt a log kept beside the response; empty for a response saved alone.
+    static func prompt(_ messages: [PromptMessage]) -> JSONValue {
+        .array(messages.map { .object(JSONObject(pairs: [("role", .string($0.role)), ("text", .string($0.text))])) })
+    }
+
+    /// `{path, line}`; `{path, table, row}` for a database row; `{path, entry}` for an archive entry or a
+    /// member of a log document; `{path, line, span_id}` for a trace span.
+    static func source(_ s: RecordSource) -> JSONValue {
+        var o = JSONObject(pairs: [("path", .string(s.path))])
+        switch s.place {
+        case nil:
+            o.append("line", .number(JSONNumber(s.line)))
+        case .row(let table, let row)?:
+            o.append("table", .string(table))
+            o.append("row", .number(JSONNumber(text: String(row))))
+        case .entry(let name)?:
+            o.append("entry", .string(name))
+        case .span(let id)?:
+            o.append("line", .number(JSONNumber(s.line)))
+            o.append("span_id", .string(id))
+        }
+        return .object(o)
     }
 
     private static func writeOptional(_ s: String?, _ w: inout JSONWriter) {

@@ -64,6 +64,16 @@ public struct Report {
             out += "\nusage\n"
             out += usageTable(usage)
         }
+        if !record.prompt.isEmpty {
+            // What a log kept of the request: the system prompt and the prompt, before what answered them.
+            out += "\nprompt\n"
+            for message in record.prompt {
+                out += "  " + safe(message.role) + "\n"
+                for line in VisibleText.escape(message.text).split(separator: "\n", omittingEmptySubsequences: false) {
+                    out += "  ┊ " + line + "\n"
+                }
+            }
+        }
         for choice in record.choices {
             out += "\n" + choiceHeader(choice) + "\n"
             // The reasoning comes first, as the model wrote it, marked apart from the answer.

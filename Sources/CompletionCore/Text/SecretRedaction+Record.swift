@@ -41,6 +41,7 @@ extension SecretRedaction {
             r.error = e
         }
         r.extra = redact(r.extra)
+        r.prompt = r.prompt.map { PromptMessage(role: redact($0.role), text: redact($0.text)) }
         return r
     }
 

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Files that hold records in another form than one response per line or document: other tools' logs,
+/// read whole into records (a database, an archive, a trace batch or an eval log document). They are
+/// recognised from their first bytes, never from their name.
+public enum Containers {
+    /// How many bytes are looked at to recognise a container.
+    static let sniffBytes = 64 << 10
+
+    /// True when `path` is a regular file holding such a container. Reads only the file's first bytes.
+    public static func isContainer(path: String) -> Bool {
+        guard !MappedFile.isStream(path: path), let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: sniffBytes), !head.isEmpty else { return false }
+        return head.withUnsafeBytes { raw in isContainer(prefix: raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// True when the first bytes of a file show a container.
+    static func isContainer(prefix: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        if prefix.count >= 3, prefix[0] == 0xEF, prefix[1] == 0xBB, prefix[2] == 0xBF { start = 3 }
+        switch InputFormat.detect(prefix, from: start) {
+        case .sqlite?, .zipArchive?: return true
+        case .json?, .jsonLines?: return JSONContainer.recognise(prefix: prefix, from: start) != nil
+        default: return false
+        }
+    }
+}
+
+/// JSON documents that hold many records: an OpenTelemetry OTLP trace batch, an Inspect AI eval log.
+enum JSONContainer {
+    case otlpTraces
+    case inspectLog
+
+    /// Recognises the container from the first key of the first object.
+    static func recognise(prefix: UnsafeBufferPointer<UInt8>, from start: Int) -> JSONContainer? {
+        var i = start
+        let n = prefix.count
+        while i < n, InputFormat.isSpace(prefix[i]) { i += 1 }
+        guard i < n, prefix[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
+        while i < n, InputFormat.isSpace(prefix[i]) { i += 1 }
+        guard i < n, prefix[i] == UInt8(ascii: "\"") else { return nil }
+        var j = i + 1
+        while j < n, prefix[j] != UInt8(ascii: "\"") { j += 1 }
+        guard j < n else { return nil }
+        let key = String(decoding: UnsafeBufferPointer(rebasing: prefix[(i + 1)..<j]), as: UTF8.self)
+        return recognise(firstKey: key)
+    }
+
+    static func recognise(firstKey key: String) -> JSONContainer? {
+        switch key {
+        case "resourceSpans", "resource_spans": return .otlpTraces
+        default: return nil
+        }
+    }
+}
