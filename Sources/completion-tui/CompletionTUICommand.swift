@@ -240,10 +240,7 @@ struct Open: ParsableCommand {
     private func openInspector(_ inputs: [String]) -> Int32 {
         if inputs == ["-"] { return openLive() }
         // A FIFO or device cannot be mapped for the index: it is loaded as it arrives, like several files.
-        // Other tools' logs (a database, an archive, traces) are read whole, as several files are.
-        if inputs.count == 1, !MappedFile.isStream(path: inputs[0]), !Containers.isContainer(path: inputs[0]) {
-            return openIndexed(inputs[0])
-        }
+        if inputs.count == 1, !MappedFile.isStream(path: inputs[0]) { return openIndexed(inputs[0]) }
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()

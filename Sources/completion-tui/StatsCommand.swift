@@ -32,9 +32,8 @@ struct StatsCommand: ParsableCommand {
         var parts: [LogAggregates] = []
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
         for path in paths {
-            if MappedFile.isStream(path: path) || Containers.isContainer(path: path) {
-                // Standard input and FIFOs are summarised as they arrive, other tools' logs record by record;
-                // problems are written as they are found.
+            if MappedFile.isStream(path: path) {
+                // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
                 let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
                 let aggregates = index.snapshot().aggregates()
                 parts.append(aggregates)

@@ -12,25 +12,25 @@ import Foundation
 /// unknown top-level keys are kept under `extra.response_json`.
 enum LLMLogs {
     /// Loads every response and turn. Problems name the table and row; the other rows still load.
-    static func load(path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
-        withoutActuallyEscaping(sink) { sink in loadEscaping(path: path, sink: sink) }
+    /// - Parameter planned: told how many rows there are, before the first record.
+    static func load(path: String, planned: (Int) -> Void = { _ in }, sink: (LoadEvent) -> Void) -> LoadSummary {
+        withoutActuallyEscaping(sink) { sink in
+            withoutActuallyEscaping(planned) { planned in loadEscaping(path: path, planned: planned, sink: sink) }
+        }
     }
 
-    private static func loadEscaping(path: String, sink: @escaping (LoadEvent) -> Void) -> LoadSummary {
+    /// Rows read per query: the first screen needs only the first page.
+    static let pageRows = 256
+
+    private static func loadEscaping(path: String, planned: @escaping (Int) -> Void, sink: @escaping (LoadEvent) -> Void) -> LoadSummary {
         var summary = LoadSummary()
+        summary.format = .sqlite
         func problem(_ d: Diagnostic) {
             summary.problems += 1
             sink(.diagnostic(d))
         }
-        let db: SQLiteFile
         do throws(Diagnostic) {
-            db = try SQLiteFile(path: path)
-        } catch {
-            problem(error)
-            return summary
-        }
-        var rows: [(time: String, record: CompletionRecord)] = []
-        do throws(Diagnostic) {
+            let db = try SQLiteFile(path: path)
             let tables = try db.tableNames()
             guard tables.contains("responses") || tables.contains("turns") else {
                 let list = tables.sorted().prefix(8).joined(separator: ", ")
@@ -38,31 +38,107 @@ enum LLMLogs {
                                    message: "a SQLite database, but not llm's logs.db: it has no `responses` or `turns` table" + (list.isEmpty ? "" : " (tables: \(list))")))
                 return summary
             }
-            if tables.contains("responses") {
-                try readResponses(db, report: problem) { rows.append($0) }
-            }
-            if tables.contains("turns") {
-                try TurnReader(db: db, tables: tables, report: problem).read { rows.append($0) }
+            // The order first (one small query over the time column of both tables), then the rows a
+            // page at a time in that order: records are handed on as they are read.
+            let plan = try self.plan(db, tables: tables)
+            planned(plan.count)
+            var n = 0
+            var i = 0
+            while i < plan.count {
+                let page = plan[i..<min(plan.count, i + pageRows)]
+                i = page.endIndex
+                let records = try read(db, tables: tables, places: Array(page), report: problem)
+                for place in page {
+                    n += 1
+                    guard var record = records[place] else { continue }
+                    record.source.line = n
+                    summary.records += 1
+                    sink(.record(record))
+                }
             }
         } catch {
             problem(error)
         }
-        // Time order across both generations; ties keep table order.
-        let ordered = rows.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
-        for (n, item) in ordered.enumerated() {
-            var record = item.element.record
-            record.source.line = n + 1
-            summary.records += 1
-            sink(.record(record))
-        }
-        summary.format = .sqlite
         return summary
+    }
+
+    /// Every row of both generations, in time order (`datetime_utc`, then table, then rowid).
+    static func plan(_ db: SQLiteFile, tables: Set<String>) throws(Diagnostic) -> [ContainerPlace] {
+        var selects: [String] = []
+        for table in ["responses", "turns"] where tables.contains(table) {
+            let time = try db.columns(of: table).contains("datetime_utc") ? "datetime_utc" : "NULL"
+            selects.append("SELECT '\(table)', rowid, \(time) FROM \(table)")
+        }
+        var plan: [ContainerPlace] = []
+        try db.query(selects.joined(separator: " UNION ALL ") + " ORDER BY 3, 1, 2") { row in
+            plan.append(.row(table: row.text(0) ?? "", row: row.int(1) ?? 0))
+            return true
+        }
+        return plan
+    }
+
+    /// The records of some rows, by place; rows that could not be read are reported and left out.
+    static func read(_ db: SQLiteFile, tables: Set<String>, places: [ContainerPlace], report: (Diagnostic) -> Void) throws(Diagnostic) -> [ContainerPlace: CompletionRecord] {
+        var out: [ContainerPlace: CompletionRecord] = [:]
+        var responses: [Int64] = []
+        var turns: [Int64] = []
+        for place in places {
+            guard case .row(let table, let row) = place else { continue }
+            if table == "responses" { responses.append(row) } else if table == "turns" { turns.append(row) }
+        }
+        if !responses.isEmpty {
+            try readResponses(db, rowids: responses, report: report) { out[$0.source.place ?? .row(table: "", row: 0)] = $0 }
+        }
+        if !turns.isEmpty {
+            try withoutActuallyEscaping(report) { report throws(Diagnostic) in
+                try TurnReader(db: db, tables: tables, report: report).read(rowids: turns) { out[$0.source.place ?? .row(table: "", row: 0)] = $0 }
+            }
+        }
+        return out
+    }
+
+    /// One row read again (a record opened in the inspector), numbered `line`.
+    static func record(path: String, place: ContainerPlace, line: Int) -> Result<CompletionRecord, Diagnostic> {
+        var problems: [Diagnostic] = []
+        do throws(Diagnostic) {
+            let found = try Connections.shared.with(path: path) { db throws(Diagnostic) in
+                try read(db, tables: db.cachedTables(), places: [place]) { problems.append($0) }
+            }
+            if var record = found[place] {
+                record.source.line = line
+                return .success(record)
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .failure(problems.first ?? Diagnostic(path: path, line: nil, column: nil, message: "the row is no longer in the database", place: place))
+    }
+
+    /// Read-only connections kept open for records read again, one per database.
+    final class Connections: @unchecked Sendable {
+        static let shared = Connections()
+        private let lock = NSLock()
+        private var open: [String: SQLiteFile] = [:]
+
+        func with<T>(path: String, _ body: (SQLiteFile) throws(Diagnostic) -> T) throws(Diagnostic) -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            let db: SQLiteFile
+            if let cached = open[path] {
+                db = cached
+            } else {
+                db = try SQLiteFile(path: path)
+                open[path] = db
+            }
+            return try body(db)
+        }
     }
 
     // MARK: - The `responses` table (llm up to 0.31)
 
-    private static func readResponses(_ db: SQLiteFile, report: (Diagnostic) -> Void, _ emit: ((String, CompletionRecord)) -> Void) throws(Diagnostic) {
-        try db.query("SELECT rowid AS \"rowid\", * FROM responses ORDER BY rowid") { row in
+    private static func readResponses(_ db: SQLiteFile, rowids: [Int64], report: (Diagnostic) -> Void, _ emit: (CompletionRecord) -> Void) throws(Diagnostic) {
+        let list = rowids.map(String.init).joined(separator: ",")
+        try db.query("SELECT rowid AS \"rowid\", * FROM responses WHERE rowid IN (\(list))") { row in
             let rowid = row.int(0) ?? 0
             let place = ContainerPlace.row(table: "responses", row: rowid)
             var columns = RowColumns(row: row, skipFirst: true)
@@ -76,7 +152,7 @@ enum LLMLogs {
             if let system = columns.string("system"), !system.isEmpty { prompt.append(PromptMessage(role: "system", text: system)) }
             if let text = columns.string("prompt") { prompt.append(PromptMessage(role: "user", text: text)) }
             record.prompt = prompt
-            emit((columns.string("datetime_utc") ?? "", record))
+            emit(record)
             return true
         }
     }

@@ -29,10 +29,11 @@ struct TurnReader {
         var payload: JSONObject
     }
 
-    func read(_ emit: ((String, CompletionRecord)) -> Void) throws(Diagnostic) {
+    func read(rowids: [Int64], _ emit: (CompletionRecord) -> Void) throws(Diagnostic) {
         var turns: [(rowid: Int64, columns: LLMLogs.RowColumns)] = []
         var skipped: [(Int64, String)] = []
-        try db.query("SELECT rowid AS \"rowid\", * FROM turns ORDER BY rowid") { row in
+        let list = rowids.map(String.init).joined(separator: ",")
+        try db.query("SELECT rowid AS \"rowid\", * FROM turns WHERE rowid IN (\(list))") { row in
             let rowid = row.int(0) ?? 0
             let columns = LLMLogs.RowColumns(row: row, skipFirst: true)
             if let column = columns.tooLong { skipped.append((rowid, column)) } else { turns.append((rowid, columns)) }
@@ -82,7 +83,7 @@ struct TurnReader {
                     record.choices[0] = choice
                 }
                 record.prompt = try prompt(parent: parent, place: place)
-                emit((columns.string("datetime_utc") ?? "", record))
+                emit(record)
             } catch {
                 report(error)
             }

@@ -77,6 +77,16 @@ final class SQLiteFile {
         return names
     }
 
+    private var tables: Set<String>?
+
+    /// `tableNames()`, read once per connection.
+    func cachedTables() throws(Diagnostic) -> Set<String> {
+        if let tables { return tables }
+        let names = try tableNames()
+        tables = names
+        return names
+    }
+
     /// Column names of a table, in order.
     func columns(of table: String) throws(Diagnostic) -> [String] {
         var names: [String] = []

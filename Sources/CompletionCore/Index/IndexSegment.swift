@@ -35,6 +35,8 @@ final class IndexSegment: Sendable {
     let wide: [Int: Int]
     /// Decoded records, for inputs that are not JSON Lines (kept whole; they are small).
     let records: [CompletionRecord]?
+    /// For a database, where each entry's row is: records are read again from it when they are opened.
+    let places: [ContainerPlace]?
 
     var count: Int { kind.count }
 
@@ -56,6 +58,7 @@ final class IndexSegment: Sendable {
         diagnostics = b.diagnostics
         wide = b.wide
         records = b.records
+        places = b.places
     }
 
     /// The approximate bytes this segment holds (for the bytes-per-record figure).
@@ -146,6 +149,7 @@ struct SegmentBuilder {
     var diagnostics: [Int: Diagnostic] = [:]
     var wide: [Int: Int] = [:]
     var records: [CompletionRecord]?
+    var places: [ContainerPlace]?
 
     var count: Int { kind.count }
 
@@ -171,6 +175,7 @@ struct SegmentBuilder {
         diagnostics = s.diagnostics.filter { $0.key < n }
         wide = s.wide.filter { $0.key / 8 < n }
         records = s.records.map { Array($0.prefix(n)) }
+        places = s.places.map { Array($0.prefix(n)) }
     }
 
     mutating func reserve(_ n: Int) {

@@ -61,6 +61,14 @@ extension LogIndex {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         let detected = InputFormat.detect(bytes, from: start)
+        if detected == .sqlite {
+            lock.lock()
+            format = .sqlite
+            shrink = nil
+            lock.unlock()
+            loadDatabase()
+            return
+        }
         var lines: Bool
         if options.follow {
             // While following, a file that starts with an object is read line by line even before its second
@@ -68,7 +76,9 @@ extension LogIndex {
             let firstByte = bytes[start...].first { !InputFormat.isSpace($0) }
             lines = detected == .jsonLines || firstByte == UInt8(ascii: "{") || firstByte == nil
         } else {
+            // Trace batches are lines too, but each holds many records: they are read whole.
             lines = detected == .jsonLines
+                && !Containers.isContainer(prefix: UnsafeBufferPointer(rebasing: bytes.prefix(Containers.sniffBytes)))
         }
         lock.lock()
         format = lines ? .jsonLines : detected
@@ -197,6 +207,48 @@ extension LogIndex {
 
     /// Loads a file that is not JSON Lines with the loader, keeping its records decoded. Entries are put in
     /// line order, as for JSON Lines (the loader reports a bad chunk before the stream it interrupts).
+    /// A database (llm's logs.db): rows are summarised a page at a time in time order and published as
+    /// they come (the first screen waits for one page, not the whole database); records are not kept but
+    /// read again from their row when opened.
+    func loadDatabase() {
+        var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+        var places: [ContainerPlace] = []
+        var sealAt = LLMLogs.pageRows
+        var invalid = 0
+        var rows = 0
+        var done = 0
+        func seal() {
+            guard merger.builder.count > 0 else { return }
+            invalid += merger.invalid
+            done += merger.builder.count
+            merger.builder.places = places
+            appendSegment(merger.builder)
+            invalidTotal = invalid
+            // Progress in bytes, as for other files: the share of rows read.
+            let share = rows > 0 ? Double(min(done, rows)) / Double(rows) : 0
+            publish(pending: nil, scanned: Int(Double(file.count) * share), complete: false)
+            merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+            places = []
+        }
+        _ = LLMLogs.load(path: path, planned: { rows = $0 }) { event in
+            switch event {
+            case .record(let r):
+                merger.append(r, start: -1, length: 0, line: r.source.line, assembled: false)
+                places.append(r.source.place ?? .row(table: "", row: 0))
+            case .diagnostic(let d):
+                merger.append(d)
+                places.append(d.place ?? .row(table: "", row: 0))
+            }
+            if merger.builder.count >= sealAt {
+                seal()
+                sealAt = 1 << 14
+            }
+        }
+        seal()
+        resumeOffset = file.count
+        publish(pending: nil, scanned: file.count, complete: true)
+    }
+
     func loadWhole() {
         var events: [(line: Int, event: LoadEvent)] = []
         var cut: Diagnostic?
@@ -204,7 +256,7 @@ extension LogIndex {
             switch event {
             case .record(let r): events.append((r.source.line, event))
             // The only problem without a line from a mapped file: it shrank while being read.
-            case .diagnostic(let d) where d.line == nil: cut = d
+            case .diagnostic(let d) where d.line == nil && d.place == nil && file.shrinkDiagnostic() != nil: cut = d
             case .diagnostic(let d): events.append((d.line ?? 0, event))
             }
         }

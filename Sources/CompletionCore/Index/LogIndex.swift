@@ -104,8 +104,7 @@ public final class LogIndex: @unchecked Sendable {
         return index
     }
 
-    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`, or another tool's log
-    /// (see `Containers`) record by record: each record becomes an
+    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: each record becomes an
     /// entry and is dropped, so memory grows by an entry per record (about 55 bytes), not by the input.
     /// Problems go to `problems` as they are found and are not kept; entries cannot be opened afterwards.
     /// - Parameters:

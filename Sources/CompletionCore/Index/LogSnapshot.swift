@@ -135,6 +135,7 @@ public struct LogSnapshot: Sendable {
         let (s, i) = locate(position)
         let line = s.lineNumber(i)
         if let d = s.diagnostics[i] { return .failure(d) }
+        if let places = s.places, i < places.count { return LLMLogs.record(path: path, place: places[i], line: line) }
         if let records = s.records, i < records.count { return .success(records[i]) }
         let start = s.start[i]
         let end = start + s.byteLength(i)

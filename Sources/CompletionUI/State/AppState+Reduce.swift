@@ -200,6 +200,15 @@ extension AppState {
             message = Message(text: clock.showsUTC ? "Times in UTC" : "Times in local time (\(VisibleText.escape(clock.timeZone.identifier, .singleLine)))", isError: false)
             // A typed `after:`/`before:` time means the zone shown, so the filter is read again.
             if index != nil, !logFilter.query.isEmpty { return refilter() }
+        case .togglePrompt:
+            guard let prompt = currentRecord?.prompt, !prompt.isEmpty else {
+                message = Message(text: "No prompt kept with this record", isError: true)
+                return []
+            }
+            promptFolded.toggle()
+            rebuildDocument()
+            textPosition = TextPosition()
+            message = Message(text: promptFolded ? "Prompt folded" : "Prompt shown", isError: false)
         case .toggleReasoning:
             guard let reasoning = currentChoice?.reasoning, !reasoning.isEmpty else {
                 message = Message(text: "No reasoning in this choice", isError: true)

@@ -88,6 +88,19 @@ extension AppState {
             let rows = layout.visibleRows(pane)
             lineScroll[pane] = line
             scrollLines(pane, by: -min(rows / 3, line))
+        case .prompt(let message, let offset, _):
+            focus = .text
+            tokenView = false
+            // A match in a folded prompt unfolds it.
+            if document.promptRanges.isEmpty, promptFolded {
+                promptFolded = false
+                rebuildDocument()
+            }
+            guard message < document.promptRanges.count else { return }
+            let offset = document.promptRanges[message].lowerBound + offset
+            let rows = layout.visibleRows(.text)
+            let position = document.position(ofOffset: offset, width: textWidth, wrap: wrap)
+            textPosition = document.move(position, by: -min(2, rows / 3), width: textWidth, wrap: wrap)
         case .text(let choice, let offset, _), .reasoning(let choice, let offset, _):
             if choice != selectedChoice { selectChoice(choice) }
             ensureChoiceVisible()

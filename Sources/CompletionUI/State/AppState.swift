@@ -63,6 +63,8 @@ public struct AppState: Sendable {
     public var wrap = true
     /// The reasoning above an answer is folded to its heading line (kept from record to record, like wrap).
     public var reasoningFolded = false
+    /// The prompt a log kept above the response is folded to its heading line (kept from record to record).
+    public var promptFolded = false
     public var tokenView = false
     public var focusedToken = 0
     public var tokenTopRow = 0
@@ -247,7 +249,22 @@ public struct AppState: Sendable {
                 answerHeading: raw.isEmpty ? "── answer (empty)" : "── answer",
                 folded: reasoningFolded)
         }
-        document = TextDocument(answer: raw, reasoning: reasoning)
+        var prompt: TextDocument.Prompt?
+        if let messages = currentRecord?.prompt, !messages.isEmpty {
+            prompt = TextDocument.Prompt(messages: messages, heading: AppState.promptHeading(messages, folded: promptFolded), folded: promptFolded)
+        }
+        document = TextDocument(answer: raw, reasoning: reasoning, prompt: prompt)
+    }
+
+    /// `▾ prompt · system, user · 120 chars`; folded, the key that shows it again.
+    static func promptHeading(_ messages: [PromptMessage], folded: Bool) -> String {
+        var parts = [(folded ? "▸" : "▾") + " prompt", messages.map(\.role).joined(separator: ", "),
+                     "\(messages.reduce(0) { $0 + $1.text.count }) chars"]
+        if folded {
+            let key = Keymap.bindings.first { $0.command == .togglePrompt }?.keys.first?.name ?? "P"
+            parts.append("\(key) shows")
+        }
+        return parts.joined(separator: " · ")
     }
 
     /// The reasoning as the text pane shows (and search reads) it: without the blank lines models put

@@ -22,6 +22,7 @@ public enum Command: Hashable, Sendable {
     case toggleWrap, toggleTokens
     /// Fold or unfold the reasoning above the answer in the text pane.
     case toggleReasoning
+    case togglePrompt
     /// Show times (and read the times typed in filters) in UTC or in local time.
     case toggleTimeZone
     case copy

@@ -76,6 +76,7 @@ public enum Keymap {
         Binding(keys: [.char("w")], command: .toggleWrap, help: "toggle soft wrap", hint: "wrap"),
         Binding(keys: [.char("t")], command: .toggleTokens, help: "toggle the token view (logprobs)", hint: "tokens"),
         Binding(keys: [.char("R")], command: .toggleReasoning, help: "fold or show the reasoning above the answer"),
+        Binding(keys: [.char("P")], command: .togglePrompt, help: "fold or show the prompt a log kept (llm, Inspect, traces)"),
         Binding(keys: [.char("z")], command: .toggleTimeZone, help: "times in UTC or local time, filters too"),
         Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)", hint: "copy"),
         Binding(keys: [.char("i")], command: .showValues, help: "show cut values whole (path:line, times, finish, message)"),

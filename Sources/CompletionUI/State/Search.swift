@@ -55,6 +55,8 @@ public struct SearchMatch: Sendable, Hashable {
         case text(choice: Int, offset: Int, length: Int)
         /// UTF-8 offset and length in the choice's escaped reasoning (shown above its text).
         case reasoning(choice: Int, offset: Int, length: Int)
+        /// UTF-8 offset and length in a prompt message's escaped text (shown above every choice).
+        case prompt(message: Int, offset: Int, length: Int)
     }
 
     /// The record the match is in: it stays that record's when a sort or filter moves its row.
@@ -102,6 +104,15 @@ public struct Search: Sendable {
                 }
             }
             if let record {
+                // The prompt is above the choices on screen.
+                for (m, message) in record.prompt.enumerated() {
+                    let text = VisibleText.escape(message.text, VisibleText.Options(keepNewlines: true, tabWidth: 4))
+                    for r in pattern.ranges(in: text, limit: limit) {
+                        let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
+                        let length = text.utf8.distance(from: r.lowerBound, to: r.upperBound)
+                        if !add(SearchMatch(position: position, place: .prompt(message: m, offset: offset, length: length))) { break outer }
+                    }
+                }
                 for (c, choice) in record.choices.enumerated() {
                     // The reasoning is above the answer on screen, so its matches come first.
                     if let reasoning = choice.reasoning, !reasoning.isEmpty {

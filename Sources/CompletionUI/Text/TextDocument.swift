@@ -43,6 +43,22 @@ public final class TextDocument: Sendable {
         }
     }
 
+    /// The prompt a log kept beside the response, shown above everything under a heading line.
+    public struct Prompt: Sendable, Hashable {
+        /// The prompt's messages: a role line and the text as written (escaped when the document is built).
+        public var messages: [PromptMessage]
+        /// The heading line above it (`▾ prompt · …`).
+        public var heading: String
+        /// Folded: only the heading is shown.
+        public var folded: Bool
+
+        public init(messages: [PromptMessage], heading: String, folded: Bool) {
+            self.messages = messages
+            self.heading = heading
+            self.folded = folded
+        }
+    }
+
     /// The escaped text (newlines kept, tabs expanded, every other control drawn visibly).
     public let text: String
     public let segments: [Segment]
@@ -52,6 +68,8 @@ public final class TextDocument: Sendable {
     public let reasoningRange: Range<Int>?
     /// UTF-8 ranges in `text` of the heading lines, which are not part of the response.
     public let headingRanges: [Range<Int>]
+    /// UTF-8 ranges in `text` of each escaped prompt message, when the prompt is shown (not folded).
+    public let promptRanges: [Range<Int>]
 
     /// A document of one text.
     public convenience init(raw: String) {
@@ -63,18 +81,32 @@ public final class TextDocument: Sendable {
     /// Each part is escaped on its own and the parts are joined at line ends, so offsets of a search in
     /// the escaped reasoning or answer map to the document by adding `reasoningRange.lowerBound` or
     /// `answerOffset` (a line end always ends a grapheme, so no character spans two parts).
-    public init(answer raw: String, reasoning: Reasoning?) {
+    public init(answer raw: String, reasoning: Reasoning?, prompt: Prompt? = nil) {
         let options = VisibleText.Options(keepNewlines: true, tabWidth: 4)
         var escaped = ""
         var headings: [Range<Int>] = []
         var reasoningRange: Range<Int>?
-        if let reasoning {
-            func heading(_ line: String) {
-                let start = escaped.utf8.count
-                escaped += VisibleText.escape(line, .singleLine)
-                headings.append(start..<escaped.utf8.count)
-                escaped += "\n"
+        var promptRanges: [Range<Int>] = []
+        func heading(_ line: String) {
+            let start = escaped.utf8.count
+            escaped += VisibleText.escape(line, .singleLine)
+            headings.append(start..<escaped.utf8.count)
+            escaped += "\n"
+        }
+        if let prompt {
+            heading(prompt.heading)
+            if !prompt.folded {
+                for message in prompt.messages {
+                    heading("┊ " + message.role)
+                    let start = escaped.utf8.count
+                    escaped += VisibleText.escape(message.text, options)
+                    promptRanges.append(start..<escaped.utf8.count)
+                    escaped += "\n"
+                }
             }
+            if reasoning == nil { heading(raw.isEmpty ? "── answer (empty)" : "── answer") }
+        }
+        if let reasoning {
             heading(reasoning.heading)
             if !reasoning.folded {
                 let start = escaped.utf8.count
@@ -91,11 +123,12 @@ public final class TextDocument: Sendable {
         segments = TextDocument.cut(escaped)
         self.reasoningRange = reasoningRange
         headingRanges = headings
+        self.promptRanges = promptRanges
     }
 
     /// What a segment holds, for its style.
     public enum Part: Sendable, Hashable {
-        case heading, reasoning, answer
+        case heading, prompt, reasoning, answer
     }
 
     /// The part a segment belongs to.
@@ -104,6 +137,7 @@ public final class TextDocument: Sendable {
         let offset = segments[index].offset
         if offset >= answerOffset { return .answer }
         if let r = reasoningRange, r.contains(offset) || (r.isEmpty && offset == r.lowerBound) { return .reasoning }
+        if promptRanges.contains(where: { $0.contains(offset) || ($0.isEmpty && offset == $0.lowerBound) }) { return .prompt }
         return headingRanges.contains { $0.contains(offset) || ($0.isEmpty && offset == $0.lowerBound) } ? .heading : .reasoning
     }
 

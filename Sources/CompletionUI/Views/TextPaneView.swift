@@ -32,6 +32,8 @@ enum TextPaneView {
                 current = (doc.answerOffset + offset, length)
             case .reasoning(let choice, let offset, let length) where choice == state.selectedChoice:
                 if let r = doc.reasoningRange { current = (r.lowerBound + offset, length) }
+            case .prompt(let message, let offset, let length):
+                if message < doc.promptRanges.count { current = (doc.promptRanges[message].lowerBound + offset, length) }
             default:
                 break
             }
@@ -43,7 +45,7 @@ enum TextPaneView {
             let rows = doc.rows(of: segment, width: width, wrap: state.wrap)
             let part = doc.part(ofSegment: segment)
             let matches = part == .heading ? [] : matchRanges(state.search?.pattern, doc: doc, segment: segment)
-            let style = part == .heading ? Theme.label : part == .reasoning ? Theme.reasoning : textStyle
+            let style = part == .heading ? Theme.label : part == .reasoning || part == .prompt ? Theme.reasoning : textStyle
             while rowIndex < rows.count, y < inner.maxY {
                 let row = rows[rowIndex]
                 drawRow(doc, row: row, y: y, inner: inner, state: state, style: style, matches: matches, current: current, into: &grid)
