@@ -55,3 +55,17 @@ enum JSONContainer {
         }
     }
 }
+
+extension Containers {
+    /// A record of another tool's log as that log holds it, for `v`: a database row as a JSON object of
+    /// its columns (text as written), pretty-printed. Nil for a record that is not in a container (its
+    /// line is read from the file instead).
+    public static func rawText(of source: RecordSource) -> Result<String, Diagnostic>? {
+        switch source.place {
+        case .row(let table, let row)?:
+            return LLMLogs.rawRow(path: source.path, table: table, row: row)
+        default:
+            return nil
+        }
+    }
+}

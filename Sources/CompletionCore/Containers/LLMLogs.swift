@@ -114,6 +114,30 @@ enum LLMLogs {
         return .failure(problems.first ?? Diagnostic(path: path, line: nil, column: nil, message: "the row is no longer in the database", place: place))
     }
 
+    /// A row's columns as written, as pretty JSON (`v` in the inspector).
+    static func rawRow(path: String, table: String, row: Int64) -> Result<String, Diagnostic> {
+        guard table == "responses" || table == "turns" else {
+            return .failure(Diagnostic(path: path, line: nil, column: nil, message: "no such table", place: .row(table: table, row: row)))
+        }
+        do throws(Diagnostic) {
+            var object: JSONObject?
+            try Connections.shared.with(path: path) { db throws(Diagnostic) in
+                try db.query("SELECT * FROM \(table) WHERE rowid = ?", [.int(row)]) { r in
+                    var o = JSONObject()
+                    for i in 0..<r.count { o.append(r.name(i), r.byteCount(i) > RecordLimits.maxRecordBytes ? .string("(\(r.byteCount(i)) bytes, over the record limit)") : r.value(i)) }
+                    object = o
+                    return false
+                }
+            }
+            guard let object else {
+                return .failure(Diagnostic(path: path, line: nil, column: nil, message: "the row is no longer in the database", place: .row(table: table, row: row)))
+            }
+            return .success(JSONWriter.pretty(.object(object)) + "\n")
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Read-only connections kept open for records read again, one per database.
     final class Connections: @unchecked Sendable {
         static let shared = Connections()

@@ -135,6 +135,10 @@ extension LogSnapshot {
             if let records = s.records, i < records.count {
                 return s.diagnostics[i] == nil && query.matches(records[i])
             }
+            if let places = s.places, i < places.count {
+                guard s.diagnostics[i] == nil else { return false }
+                return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(query.matches) ?? false
+            }
             guard s.kind[i] != IndexedKind.invalid.rawValue else { return false }
             let start = s.start[i]
             let end = start + s.byteLength(i)

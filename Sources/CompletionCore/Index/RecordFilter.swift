@@ -72,8 +72,9 @@ public struct TextQuery: @unchecked Sendable {
         regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
     }
 
-    /// True when a record's choice texts, reasonings, refusals or error message match.
+    /// True when a record's choice texts, reasonings, refusals, error message or kept prompt match.
     public func matches(_ record: CompletionRecord) -> Bool {
+        for message in record.prompt where matches(message.text) { return true }
         for choice in record.choices {
             if matches(choice.text) { return true }
             if let reasoning = choice.reasoning, matches(reasoning) { return true }

@@ -34,6 +34,14 @@ public enum RawSource {
         return out
     }
 
+    /// A record inside another tool's log, as that log holds it (escaped like every other page).
+    static func container(_ raw: Result<String, Diagnostic>) -> Result<String, Unavailable> {
+        switch raw {
+        case .success(let text): return .success(page(text, problem: nil))
+        case .failure(let d): return .failure(Unavailable(message: d.description))
+        }
+    }
+
     /// A record of a file loaded whole: the whole file when it holds only this record or the record is not
     /// one line of it, else its line.
     /// - Parameters:
@@ -85,7 +93,12 @@ extension AppState {
             guard position < index.count else { return [] }
             return [.background(BackgroundJob(id: id) {
                 var problem: Diagnostic?
-                if case .failure(let d) = index.record(at: position) { problem = d }
+                switch index.record(at: position) {
+                case .failure(let d): problem = d
+                case .success(let r):
+                    // A row of a database: its columns as written.
+                    if let raw = Containers.rawText(of: r.source) { return .raw(RawSource.container(raw)) }
+                }
                 return .raw(.success(RawSource.page(line: index.bytes(at: position), problem: problem)))
             })]
         }
@@ -93,6 +106,9 @@ extension AppState {
         switch entry.item {
         case .record(let i):
             guard let r = records[safe: i] else { return [] }
+            if r.source.place != nil, let raw = Containers.rawText(of: r.source) {
+                return [.background(BackgroundJob(id: id) { .raw(RawSource.container(raw)) })]
+            }
             (path, line, problem) = (r.source.path, r.source.line, nil)
         case .problem(let i):
             guard let d = diagnostics[safe: i] else { return [] }
