@@ -144,3 +144,18 @@ import Testing
         #expect(frame[x, row].style == Theme.currentMatch)
     }
 }
+
+/// `y` and `Y` in the text pane follow what is in view: the reasoning when it is shown at the top.
+@Suite struct ReasoningCopyTests {
+    @Test func yCopiesTheReasoningWhileItIsShownAndTheAnswerOnceFolded() throws {
+        var state = try Fixture.state("stream-deepseek-reasoner.sse", width: 120, height: 40)
+        state.focusPane(.text)
+        let choice = try #require(state.records.first?.choices.first)
+        let reasoning = try #require(choice.reasoning).trimmingCharacters(in: .newlines)
+        #expect(state.reduce(.key(.char("y"))) == [.copy(reasoning)])
+        #expect(state.reduce(.key(.char("Y"))) == [.copy(".choices[0].reasoning")])
+        state.press(.char("R"))
+        #expect(state.reduce(.key(.char("y"))) == [.copy(choice.text)])
+        #expect(state.reduce(.key(.char("Y"))) == [.copy(".choices[0].text")])
+    }
+}

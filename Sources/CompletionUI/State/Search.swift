@@ -90,7 +90,8 @@ public struct Search: Sendable {
             switch state.resolve(state.entries[e].item) {
             case .success(let r)?:
                 record = r
-                content = RecordContent.of(r, clock: state.clock)
+                // Extras unfolded: a match inside a folded object is found, and jumping to it unfolds it.
+                content = RecordContent.of(r, clock: state.clock, unfoldAll: true)
             case .failure(let d)?:
                 content = RecordContent.of(d)
             case nil:
