@@ -105,7 +105,7 @@ import Testing
         let screen = state.screen
         #expect(screen.contains("created      0 (not set)"))
         #expect(!screen.contains("1970"))
-        #expect(screen.contains("▶ 1 0 (not set)    m"))
+        #expect(screen.contains("▶ 1 0 (not set)      m"))
     }
 }
 
