@@ -143,6 +143,14 @@ struct DecoderTests {
         #expect(empty.usage != nil && empty.usage?.promptTokens == nil)
     }
 
+    @Test("a total that counts reasoning beside the completion (xAI) is no mismatch; one reasoning does not explain is")
+    func totalWithReasoningTokens() throws {
+        let xai = try decodeOne(#"{"choices":[],"usage":{"prompt_tokens":14,"completion_tokens":6,"total_tokens":50,"completion_tokens_details":{"reasoning_tokens":30}}}"#)
+        #expect(xai.usage?.totalMismatch == false)
+        let off = try decodeOne(#"{"choices":[],"usage":{"prompt_tokens":14,"completion_tokens":6,"total_tokens":51,"completion_tokens_details":{"reasoning_tokens":30}}}"#)
+        #expect(off.usage?.totalMismatch == true)
+    }
+
     @Test("ids in every form are kept as written", arguments: ["cmpl-BG6hnYTp9dBvq5eMvXG5q8rJgWH1c", "chatcmpl-abc", "cmpl-123", "gen-123", "8f3317dd3c3a39ef-YYZ", "5f2a8c1e-6d0b-4e6f-9a1c-3b7d2e4f8a90"])
     func ids(id: String) throws {
         #expect(try decodeOne(#"{"id":"\#(id)","choices":[]}"#).id == id)

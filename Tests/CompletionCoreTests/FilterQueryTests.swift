@@ -32,4 +32,14 @@ import Testing
         #expect(throws: FilterQueryError.self) { try FilterQuery.parse("([") }
         #expect(try FilterQuery.parse("   ") == nil)
     }
+
+    @Test(arguments: [(#"\S+ful"#, true), (#"\bcat\W"#, true), (#"\p{Lu}x"#, true), (#"text:\Dx"#, true),
+                      ("Paris", false), (#"\sParis"#, false), ("text:Paris", false)])
+    func smartCaseIgnoresTheLettersOfEscapes(query: String, ignoresCase: Bool) throws {
+        guard case .text(let text)? = try FilterQuery.parse(query) else {
+            Issue.record("\(query) is a text filter")
+            return
+        }
+        #expect(text.caseInsensitive == ignoresCase)
+    }
 }

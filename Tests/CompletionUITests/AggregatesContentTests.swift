@@ -50,6 +50,9 @@ struct AggregatesContentTests {
         #expect(prints["(none)"] != nil)
         // Wide panes show first/last times; narrow ones drop them.
         #expect(Self.text(Self.section("Models", in: content).first!).contains("LAST"))
+        // The first and last times name their zone, as the records list does.
+        let head = Self.text(Self.section("Models", in: content).first!)
+        #expect(head.contains("FIRST \(Self.clock.zoneLabel)") && head.contains("LAST \(Self.clock.zoneLabel)"))
         #expect(!Self.text(Self.section("Models", in: AggregatesContent.of(Self.aggregates, clock: Self.clock, width: 99)).first!).contains("LAST"))
     }
 

@@ -82,10 +82,10 @@ extension AppState {
         var state = AppState(index: try LogFixture.index(), size: Size(width: 120, height: 32),
                              clock: Clock(now: Fixture.clock.now, timeZone: newYork))
         let loaded = try LogFixture.records()
-        // Record 1 was created at 2025-03-10T08:24:28Z: 04:24:28 in New York, and the list says which zone.
+        // Record 1 was created at 2025-03-10T08:24:28Z: 04:24 in New York, and the list says which zone.
         #expect(state.clock.zoneLabel != "UTC")
         #expect(state.screen.contains("time \(state.clock.zoneLabel)"))
-        #expect(state.screen.contains("03-10 04:24:28"))
+        #expect(state.screen.contains("2025-03-10 04:24"))
         // A time typed in a filter is read in the zone the list shows.
         state.press(.char("f"))
         state.type("before:2025-03-10T05:00")
@@ -100,10 +100,10 @@ extension AppState {
         #expect(state.shownRecords.map(\.id) == beforeUTC.map(\.id))
         state.pressSettling(.char("x"))
         #expect(state.screen.contains("time UTC"))
-        #expect(state.screen.contains("03-10 08:24:28"))
+        #expect(state.screen.contains("2025-03-10 08:24"))
         // And back to local time.
         state.pressSettling(.char("z"))
-        #expect(state.screen.contains("03-10 04:24:28"))
+        #expect(state.screen.contains("2025-03-10 04:24"))
     }
 
     @Test func theFilterLineCombinesTerms() throws {
@@ -266,5 +266,17 @@ extension AppState {
         #expect(state.focusOrder.contains(state.focus))
         state.press(.char("G"))
         #expect(state.screen.contains("line 120 of a long answer"))
+    }
+}
+
+/// The time column between 70 and 119 columns keeps the year and drops the seconds.
+@Suite struct NarrowTimeColumnTests {
+    @Test(arguments: [80, 100])
+    func theListKeepsTheYear(width: Int) throws {
+        let state = try LogFixture.state(width: width, height: 24)
+        let screen = state.screen
+        // Record 1 was created at 2025-03-10T08:24:28Z; the fixture's clock shows UTC+1.
+        #expect(screen.contains("2025-03-10 09:24"))
+        #expect(!screen.contains("03-10 09:24:28"))
     }
 }

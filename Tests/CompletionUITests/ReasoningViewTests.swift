@@ -105,7 +105,7 @@ import Testing
         let screen = state.screen
         #expect(screen.contains("created      0 (not set)"))
         #expect(!screen.contains("1970"))
-        #expect(screen.contains("▶ 1 0 (not set)    m"))
+        #expect(screen.contains("▶ 1 0 (not set)      m"))
     }
 }
 
@@ -142,5 +142,20 @@ import Testing
         let row = try #require(lines.firstIndex { $0.contains("Sydney") })
         let x = lines[row].distance(from: lines[row].startIndex, to: try #require(lines[row].range(of: "Sydney")).lowerBound)
         #expect(frame[x, row].style == Theme.currentMatch)
+    }
+}
+
+/// `y` and `Y` in the text pane follow what is in view: the reasoning when it is shown at the top.
+@Suite struct ReasoningCopyTests {
+    @Test func yCopiesTheReasoningWhileItIsShownAndTheAnswerOnceFolded() throws {
+        var state = try Fixture.state("stream-deepseek-reasoner.sse", width: 120, height: 40)
+        state.focusPane(.text)
+        let choice = try #require(state.records.first?.choices.first)
+        let reasoning = try #require(choice.reasoning).trimmingCharacters(in: .newlines)
+        #expect(state.reduce(.key(.char("y"))) == [.copy(reasoning)])
+        #expect(state.reduce(.key(.char("Y"))) == [.copy(".choices[0].reasoning")])
+        state.press(.char("R"))
+        #expect(state.reduce(.key(.char("y"))) == [.copy(choice.text)])
+        #expect(state.reduce(.key(.char("Y"))) == [.copy(".choices[0].text")])
     }
 }

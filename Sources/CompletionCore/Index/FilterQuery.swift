@@ -34,7 +34,7 @@ public enum FilterQuery {
         if !words.isEmpty {
             let pattern = words.joined(separator: " ")
             do {
-                terms.append(.text(try TextQuery(pattern, isRegex: true, caseInsensitive: !pattern.contains { $0.isUppercase })))
+                terms.append(.text(try TextQuery(pattern, isRegex: true, caseInsensitive: SmartCase.ignoresCase(pattern))))
             } catch {
                 throw FilterQueryError(description: "not a valid regular expression: \(VisibleText.escape(pattern, .singleLine))")
             }
@@ -72,7 +72,7 @@ public enum FilterQuery {
         case "after": return .created(try time(value, key, timeZone)...Double.greatestFiniteMagnitude)
         case "before": return .created(-Double.greatestFiniteMagnitude...(try time(value, key, timeZone)))
         case "text":
-            do { return .text(try TextQuery(value, isRegex: true, caseInsensitive: !value.contains { $0.isUppercase })) } catch {
+            do { return .text(try TextQuery(value, isRegex: true, caseInsensitive: SmartCase.ignoresCase(value))) } catch {
                 throw FilterQueryError(description: "not a valid regular expression: \(VisibleText.escape(value, .singleLine))")
             }
         default: return nil

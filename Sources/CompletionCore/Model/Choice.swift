@@ -86,11 +86,17 @@ public struct Usage: Sendable, Hashable {
         self.other = other
     }
 
-    /// True when all three counts are present and total differs from prompt + completion.
+    /// True when all three counts are present and total differs from prompt + completion, and from
+    /// prompt + completion + reasoning: xAI counts reasoning tokens beside the completion's and in the total.
     public var totalMismatch: Bool {
         guard let p = promptTokens, let c = completionTokens, let t = totalTokens else { return false }
         let (sum, overflow) = p.addingReportingOverflow(c)
-        return overflow || sum != t
+        if !overflow, sum == t { return false }
+        if !overflow, let r = completionDetails?["reasoning_tokens"]?.intValue, r > 0 {
+            let (withReasoning, over) = sum.addingReportingOverflow(r)
+            if !over, withReasoning == t { return false }
+        }
+        return true
     }
 
     /// True when no count is present or all present counts are zero (Ollama's per-chunk zeroed usage).

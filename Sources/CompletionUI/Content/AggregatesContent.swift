@@ -112,19 +112,20 @@ public struct AggregatesContent: Sendable {
         let prompt = Column("PROMPT", groups.map { TokenArithmetic.sumText($0.promptTokens) })
         let completion = Column("COMPLETION", groups.map { TokenArithmetic.sumText($0.completionTokens) })
         let total = Column("TOTAL", groups.map { TokenArithmetic.sumText($0.totalTokens) })
-        let first = Column("FIRST", groups.map { $0.first.map(clock.short) ?? "—" })
-        let last = Column("LAST", groups.map { $0.last.map(clock.short) ?? "—" })
+        // The times name their zone, as the records list does.
+        let first = Column("FIRST " + clock.zoneLabel, groups.map { $0.first.map(clock.short) ?? "—" })
+        let last = Column("LAST " + clock.zoneLabel, groups.map { $0.last.map(clock.short) ?? "—" })
 
         // Columns in display order, and the order to drop them in when the pane is narrow.
         var shown: [Column] = [records, prompt, completion, total]
         if width >= 100 { shown += [first, last] }
         let minName = min(nameWidth, 12)
         func needed() -> Int { shown.reduce(minName) { $0 + gap + $1.width } }
-        for drop in ["LAST", "FIRST", "PROMPT", "COMPLETION", "TOTAL"] where needed() > width {
+        for drop in [last.header, first.header, "PROMPT", "COMPLETION", "TOTAL"] where needed() > width {
             shown.removeAll { $0.header == drop }
         }
         let nameColumn = max(1, min(nameWidth, width - shown.reduce(0) { $0 + gap + $1.width }))
-        let isNumber: (Column) -> Bool = { !["FIRST", "LAST"].contains($0.header) }
+        let isNumber: (Column) -> Bool = { ![first.header, last.header].contains($0.header) }
 
         func cell(_ c: Column, _ text: String) -> String {
             let pad = String(repeating: " ", count: max(0, c.width - DisplayWidth.of(text)))

@@ -7,14 +7,25 @@ public final class RecordContent: Sendable {
     public let header: [StyledLine]
     public let usage: [StyledLine]
     public let extras: [StyledLine]
+    /// The value behind each line of a pane (nil for a heading, a bar or a warning), for the field cursor.
+    let headerFields: [Field?]
+    let usageFields: [Field?]
+    let extrasFields: [Field?]
+    /// The extras as a tree, so that folding a node rebuilds only the Extras pane.
+    let extrasSections: [ExtrasTree.Section]
     /// The Response pane folded to one line on a short terminal (nil: its first line is shown).
     let summaryParts: SummaryParts?
 
-    init(header: [StyledLine], usage: [StyledLine], extras: [StyledLine], summary: SummaryParts? = nil) {
+    init(header: [StyledLine], usage: [StyledLine], extras: [StyledLine], summary: SummaryParts? = nil,
+         headerFields: [Field?] = [], usageFields: [Field?] = [], extrasFields: [Field?] = [], extrasSections: [ExtrasTree.Section] = []) {
         self.header = header
         self.usage = usage
         self.extras = extras
         self.summaryParts = summary
+        self.headerFields = headerFields
+        self.usageFields = usageFields
+        self.extrasFields = extrasFields
+        self.extrasSections = extrasSections
     }
 
     /// The folded Response pane's line for `width` columns: time and tokens stay whole, and model and
@@ -35,6 +46,24 @@ public final class RecordContent: Sendable {
         }
     }
 
+    /// The field behind each line of a pane: as many as its lines, nil where a line holds no value.
+    public func fields(_ pane: PaneID) -> [Field?] {
+        switch pane {
+        case .header: return headerFields
+        case .usage: return usageFields
+        case .extras: return extrasFields
+        default: return []
+        }
+    }
+
+    /// The same content with the extras tree folded as `folds` says (path → unfolded).
+    func refolded(_ folds: [String: Bool]) -> RecordContent {
+        guard !extrasSections.isEmpty else { return self }
+        let tree = ExtrasTree.rows(extrasSections, folds: folds)
+        return RecordContent(header: header, usage: usage, extras: tree.lines, summary: summaryParts,
+                             headerFields: headerFields, usageFields: usageFields, extrasFields: tree.fields, extrasSections: extrasSections)
+    }
+
     static let labelWidth = 13
 
     static func field(_ label: String, _ value: String, _ style: Style = Theme.value, indent: Int = 0) -> StyledLine {
@@ -46,10 +75,27 @@ public final class RecordContent: Sendable {
         [Span(DisplayWidth.pad(label, to: labelWidth), Theme.label), Span("—", Theme.dimmed)]
     }
 
-    /// Builds the panes of a record.
-    public static func of(_ record: CompletionRecord, clock: Clock) -> RecordContent {
-        RecordContent(header: headerLines(record, clock: clock), usage: usageLines(record.usage), extras: extrasLines(record),
-                      summary: summaryParts(record))
+    /// Builds the panes of a record, the extras tree folded as `folds` says (path → unfolded) over its
+    /// defaults, or wholly unfolded.
+    public static func of(_ record: CompletionRecord, clock: Clock, folds: [String: Bool] = [:], unfoldAll: Bool = false) -> RecordContent {
+        let header = headerRows(record, clock: clock)
+        let usage = usageRows(record.usage)
+        let sections = ExtrasTree.sections(record)
+        let extras = sections.isEmpty ? (lines: [[Span("no provider extras", Theme.dimmed)]], fields: [nil])
+                                      : ExtrasTree.rows(sections, folds: folds, unfoldAll: unfoldAll)
+        return RecordContent(header: header.lines, usage: usage.lines, extras: extras.lines, summary: summaryParts(record),
+                             headerFields: header.fields, usageFields: usage.fields, extrasFields: extras.fields, extrasSections: sections)
+    }
+
+    /// Lines of a pane with the field behind each.
+    struct Rows {
+        var lines: [StyledLine] = []
+        var fields: [Field?] = []
+
+        mutating func add(_ line: StyledLine, _ field: Field? = nil) {
+            lines.append(line)
+            fields.append(field)
+        }
     }
 
     /// `model · fingerprint · time · tokens` for the folded Response pane, each value escaped.
@@ -91,61 +137,77 @@ public final class RecordContent: Sendable {
         return RecordContent(header: header, usage: [[Span("no usage", Theme.dimmed)]], extras: [[Span("none", Theme.dimmed)]])
     }
 
-    static func headerLines(_ r: CompletionRecord, clock: Clock) -> [StyledLine] {
-        var out: [StyledLine] = []
-        if r.kind == .error {
-            out.append([Span("✖ API error", Theme.error)])
+    static func headerRows(_ r: CompletionRecord, clock: Clock) -> Rows {
+        var out = Rows()
+        /// A labelled value and its field; an absent one keeps its path, so `Y` still names where it would be.
+        func add(_ label: String, _ value: String?, path: String?, shown: String? = nil, _ style: Style = Theme.value, indent: Int = 0) {
+            guard let value else {
+                out.add(missing(label), Field(value: "", path: path))
+                return
+            }
+            out.add(field(label, shown ?? value, style, indent: indent), Field(value: value, path: path))
         }
-        out.append(r.id.map { field("id", $0.isEmpty ? "\"\"" : $0) } ?? missing("id"))
+        if r.kind == .error {
+            out.add([Span("✖ API error", Theme.error)])
+        }
+        add("id", r.id, path: ".id", shown: r.id?.isEmpty == true ? "\"\"" : nil)
         let kindText = r.object.map { $0 == r.kind.rawValue ? $0 : "\($0)  (\(r.kind.rawValue))" } ?? "(\(r.kind.rawValue))"
-        out.append(field("object", kindText))
-        out.append(r.model.map { field("model", $0) } ?? missing("model"))
-        out.append(r.systemFingerprint.map { field("fingerprint", $0) } ?? missing("fingerprint"))
-        out.append(field("source", r.source.description, Theme.dimmed))
+        add("object", r.object ?? r.kind.rawValue, path: ".object", shown: kindText)
+        add("model", r.model, path: ".model")
+        add("fingerprint", r.systemFingerprint, path: ".system_fingerprint")
+        add("source", r.source.description, path: ".source", Theme.dimmed)
         if let created = r.created {
             if created.seconds == 0 {
-                out.append(field("created", "0 (not set)", Theme.dimmed))
+                add("created", created.rawText, path: ".created", shown: "0 (not set)", Theme.dimmed)
             } else if let seconds = created.seconds {
-                out.append(field("created", created.iso8601 ?? "?"))
-                out.append(field("local", TimeText.local(seconds, timeZone: clock.timeZone), indent: 2))
-                out.append(field("age", TimeText.relativeAge(of: seconds, now: clock.now.timeIntervalSince1970), indent: 2))
+                add("created", created.iso8601 ?? "?", path: ".created_iso")
+                add("local", TimeText.local(seconds, timeZone: clock.timeZone), path: nil, indent: 2)
+                add("age", TimeText.relativeAge(of: seconds, now: clock.now.timeIntervalSince1970), path: nil, indent: 2)
             } else {
-                out.append([Span(DisplayWidth.pad("created", to: labelWidth), Theme.label), Span("unreadable time", Theme.warning)])
+                out.add([Span(DisplayWidth.pad("created", to: labelWidth), Theme.label), Span("unreadable time", Theme.warning)],
+                        Field(value: created.rawText, path: ".created"))
             }
-            if created.seconds != 0 { out.append(field("raw", created.rawText, Theme.number, indent: 2)) }
+            if created.seconds != 0 { add("raw", created.rawText, path: ".created", Theme.number, indent: 2) }
         } else {
-            out.append(missing("created"))
+            out.add(missing("created"), Field(value: "", path: ".created"))
         }
         if let stream = r.stream {
-            out.append(field("stream", "\(stream.chunkCount) chunk\(stream.chunkCount == 1 ? "" : "s")" + (stream.sawDone ? ", [DONE] seen" : ", no [DONE]")))
+            let text = "\(stream.chunkCount) chunk\(stream.chunkCount == 1 ? "" : "s")" + (stream.sawDone ? ", [DONE] seen" : ", no [DONE]")
+            add("stream", text, path: nil)
         }
         if let e = r.error {
-            if let m = e.message { out.append(field("message", m, Theme.error)) }
-            if let t = e.type { out.append(field("type", t)) }
-            if let c = e.code { out.append(field("code", c.stringValue ?? JSONWriter.compact(c))) }
-            if let p = e.param, !p.isNull { out.append(field("param", p.stringValue ?? JSONWriter.compact(p))) }
-            for entry in e.extra { out.append(field(entry.key, JSONWriter.compact(entry.value))) }
+            if let m = e.message { add("message", m, path: ".error.message", Theme.error) }
+            if let t = e.type { add("type", t, path: ".error.type") }
+            if let c = e.code { add("code", c.stringValue ?? JSONWriter.compact(c), path: ".error.code") }
+            if let p = e.param, !p.isNull { add("param", p.stringValue ?? JSONWriter.compact(p), path: ".error.param") }
+            for entry in e.extra {
+                out.add(field(entry.key, JSONWriter.compact(entry.value)), Field.json(entry.value, path: JSONPath.member(".error", entry.key)))
+            }
         }
         return out
     }
 
-    static func usageLines(_ usage: Usage?) -> [StyledLine] {
-        guard let u = usage else { return [[Span("no usage reported", Theme.dimmed)]] }
-        var out: [StyledLine] = []
-        func count(_ label: String, _ v: Int?) {
-            out.append(v.map { field(label, String($0), Theme.number) } ?? missing(label))
+    static func usageRows(_ usage: Usage?) -> Rows {
+        var out = Rows()
+        guard let u = usage else {
+            out.add([Span("no usage reported", Theme.dimmed)], Field(value: "", path: ".usage"))
+            return out
         }
-        count("prompt", u.promptTokens)
-        count("completion", u.completionTokens)
-        count("total", u.totalTokens)
+        func count(_ label: String, _ key: String, _ v: Int?) {
+            let path = ".usage." + key
+            out.add(v.map { field(label, String($0), Theme.number) } ?? missing(label), Field(value: v.map { String($0) } ?? "", path: path))
+        }
+        count("prompt", "prompt_tokens", u.promptTokens)
+        count("completion", "completion_tokens", u.completionTokens)
+        count("total", "total_tokens", u.totalTokens)
         if let p = u.promptTokens, let c = u.completionTokens, p >= 0, c >= 0, p > 0 || c > 0 {
-            out.append(bar(prompt: p, completion: c, width: 24))
+            out.add(bar(prompt: p, completion: c, width: 24))
         }
         if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
-            out.append([Span("⚠ total \(t) ≠ prompt + completion \(TokenArithmetic.exactSumText(p, c))", Theme.warning)])
+            out.add([Span("⚠ total \(t) ≠ prompt + completion \(TokenArithmetic.exactSumText(p, c))", Theme.warning)])
         }
         for entry in u.other {
-            appendValue(key: entry.key, value: entry.value, indent: 0, into: &out)
+            appendValue(key: entry.key, value: entry.value, indent: 0, path: JSONPath.member(".usage", entry.key), into: &out)
         }
         return out
     }
@@ -165,11 +227,11 @@ public final class RecordContent: Sendable {
     }
 
     /// One usage key: scalars on one line, objects (details, timings) expanded one level, deeper values compact.
-    static func appendValue(key: String, value: JSONValue, indent: Int, into out: inout [StyledLine]) {
+    static func appendValue(key: String, value: JSONValue, indent: Int, path: String, into out: inout Rows) {
         switch value {
         case .object(let o) where indent == 0 && !o.isEmpty:
-            out.append([Span(VisibleText.escape(key, .singleLine), Theme.label)])
-            for entry in o { appendValue(key: entry.key, value: entry.value, indent: 2, into: &out) }
+            out.add([Span(VisibleText.escape(key, .singleLine), Theme.label)], Field.json(value, path: path))
+            for entry in o { appendValue(key: entry.key, value: entry.value, indent: 2, path: JSONPath.member(path, entry.key), into: &out) }
         default:
             let text: String
             let style: Style
@@ -181,42 +243,9 @@ public final class RecordContent: Sendable {
             }
             let label = String(repeating: " ", count: indent) + key
             let width = max(labelWidth, min(30, DisplayWidth.of(label) + 2))
-            out.append([Span(DisplayWidth.pad(VisibleText.escape(label, .singleLine), to: width), Theme.label), Span(VisibleText.escape(text, .singleLine), style)])
+            out.add([Span(DisplayWidth.pad(VisibleText.escape(label, .singleLine), to: width), Theme.label), Span(VisibleText.escape(text, .singleLine), style)],
+                    Field.json(value, path: path))
         }
-    }
-
-    static func extrasLines(_ r: CompletionRecord) -> [StyledLine] {
-        var out: [StyledLine] = []
-        func section(_ title: String, _ object: JSONObject) {
-            guard !object.isEmpty else { return }
-            out.append([Span(title, Theme.title)])
-            for entry in object {
-                let pretty = JSONWriter.pretty(entry.value)
-                let lines = pretty.split(separator: "\n", omittingEmptySubsequences: false)
-                let key = VisibleText.escape(entry.key, .singleLine)
-                for (i, line) in lines.enumerated() {
-                    let text = VisibleText.escape(String(line), .singleLine)
-                    if i == 0 {
-                        out.append([Span("  " + key, Theme.label), Span(": ", Theme.dimmed), Span(text)])
-                    } else {
-                        out.append([Span("  " + text)])
-                    }
-                }
-            }
-        }
-        section("record", r.extra)
-        for choice in r.choices {
-            section("choice \(choice.index)", choice.extra)
-            // The reasoning text is in the text pane; the raw key it came from is not repeated here.
-            if var message = choice.message, let key = choice.reasoningKey {
-                message.entries.removeAll { $0.key == key }
-                section("choice \(choice.index) message", message)
-            } else if let message = choice.message, !message.isEmpty {
-                section("choice \(choice.index) message", message)
-            }
-        }
-        if out.isEmpty { out.append([Span("no provider extras", Theme.dimmed)]) }
-        return out
     }
 }
 

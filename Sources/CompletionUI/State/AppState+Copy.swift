@@ -13,11 +13,15 @@ extension AppState {
             return nil
         case .text:
             if tokenView, let tokens, focusedToken < tokens.count { return tokens.tokens[focusedToken].token }
+            // With the reasoning shown at the top of the view, it is what the eye is on.
+            if reasoningInView, let reasoning = currentChoice?.reasoning { return AppState.shownReasoning(reasoning) }
             return currentChoice?.text ?? (currentRecord?.error?.message)
         case .choices:
             return currentChoice?.text
         case .header, .usage, .extras:
-            return content.lines(focus).map(\.plainText).joined(separator: "\n")
+            // The field under the cursor; a pane without fields (a load problem) copies what it shows.
+            if let field = cursorField(focus) { return field.value }
+            return shownLines(focus).map(\.plainText).joined(separator: "\n")
         }
     }
 }

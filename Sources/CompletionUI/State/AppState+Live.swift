@@ -37,7 +37,7 @@ extension AppState {
         let wasAtLastEntry = selectedEntry >= entries.count - 1
         let rows = layout.visibleRows(.text)
         let textAtEnd = textPosition >= document.lastPage(height: rows, width: textWidth, wrap: wrap)
-        let (position, choice, scroll, hScroll) = (textPosition, selectedChoice, lineScroll, horizontalScroll)
+        let (position, choice, scroll, hScroll, cursor) = (textPosition, selectedChoice, lineScroll, horizontalScroll, fieldCursor)
         let previousCount = entries.count
         let previousFocus = focus
         let hadRecordsPane = showsRecords
@@ -56,6 +56,7 @@ extension AppState {
             // The same record grew: keep where the user was looking.
             if choice != selectedChoice { selectChoice(choice) }
             lineScroll = scroll
+            fieldCursor = cursor
             horizontalScroll = hScroll
             textPosition = textAtEnd ? document.lastPage(height: rows, width: textWidth, wrap: wrap) : position
         }

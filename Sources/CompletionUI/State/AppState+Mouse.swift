@@ -42,6 +42,8 @@ extension AppState {
                 let row = y - rect.y - 1
                 let count = currentRecord?.choices.count ?? 0
                 if row >= 0, row < layout.visibleRows(.choices), choicesTop + row < count { selectChoice(choicesTop + row) }
+            case .header, .usage, .extras:
+                placeFieldCursor(pane, row: (lineScroll[pane] ?? 0) + y - rect.y - 1)
             case .text:
                 if tokenView, let tokens {
                     let area = tokenAreas.tokens
@@ -56,6 +58,11 @@ extension AppState {
             }
         case .wheel(let x, let y, let delta):
             guard let pane = layout.pane(atX: x, y: y) else { return [] }
+            if [.header, .usage, .extras].contains(pane) {
+                // The wheel scrolls the lines; the field cursor stays where the keys put it.
+                scrollLines(pane, by: delta)
+                return []
+            }
             let saved = focus
             focus = pane
             move(by: delta)

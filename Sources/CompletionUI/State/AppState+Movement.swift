@@ -15,7 +15,7 @@ extension AppState {
             if target != selectedChoice { selectChoice(target) }
             ensureChoiceVisible()
         case .header, .usage, .extras:
-            scrollLines(focus, by: delta)
+            moveFieldCursor(focus, by: delta)
         case .text:
             if tokenView, tokens != nil {
                 moveTokenRows(delta)

@@ -122,7 +122,7 @@ extension AppState {
                 guard let command = Keymap.diffCommand(for: key) else { return [] }
                 return runDiff(command)
             }
-            guard let command = Keymap.command(for: key) else { return [] }
+            guard let command = Keymap.command(for: key, focus: focus) else { return [] }
             return run(command)
         }
     }
@@ -234,6 +234,20 @@ extension AppState {
         case .copy:
             if let value = copyValue, !value.isEmpty { return [.copy(value)] }
             message = Message(text: "Nothing to copy here", isError: true)
+        case .copyPath:
+            if let path = copyPath { return [.copy(path)] }
+            switch focus {
+            case .header, .usage, .extras:
+                message = Message(text: cursorField(focus) == nil ? "No field here" : "This value is derived: it has no JSON path", isError: true)
+            default:
+                message = Message(text: "Y copies a field's JSON path: focus Response, Usage or Extras (Tab)", isError: true)
+            }
+        case .toggleFold:
+            toggleFold()
+        case .unfold:
+            unfoldOrEnter()
+        case .fold:
+            foldOrLeave()
         case .viewRaw:
             return viewRaw()
         case .mark:

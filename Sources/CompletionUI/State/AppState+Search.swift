@@ -83,11 +83,13 @@ extension AppState {
             ensureEntryVisible()
         }
         switch match.place {
-        case .line(let pane, let line):
+        case .line(let pane, var line):
             focus = pane
+            if pane == .extras { line = unfoldExtras(toSearchLine: line) }
             let rows = layout.visibleRows(pane)
             lineScroll[pane] = line
             scrollLines(pane, by: -min(rows / 3, line))
+            placeFieldCursor(pane, row: line)
         case .prompt(let message, let offset, _):
             focus = .text
             tokenView = false

@@ -58,6 +58,11 @@ public struct AppState: Sendable {
     public var choicesTop = 0
     /// First visible line of the header, usage and extras panes.
     public var lineScroll: [PaneID: Int] = [:]
+    /// The row of the field cursor in the header, usage and extras panes (nil: the first field).
+    public var fieldCursor: [PaneID: Int] = [:]
+    /// Objects and arrays of the extras tree folded or unfolded by the user (path → unfolded), over the
+    /// defaults; kept from record to record, like wrap, so a log reads alike.
+    public internal(set) var extrasFolds: [String: Bool] = [:]
     public var textPosition = TextPosition()
     public var horizontalScroll = 0
     public var wrap = true
@@ -199,15 +204,21 @@ public struct AppState: Sendable {
         switch resolve(entries[selectedEntry].item) {
         case .success(let r)?:
             currentRecord = r
-            content = RecordContent.of(r, clock: clock)
+            content = RecordContent.of(r, clock: clock, folds: extrasFolds)
         case .failure(let d)?:
             content = RecordContent.of(d)
         case nil:
             content = RecordContent(header: [[Span("this record is no longer in the file", Theme.dimmed)]], usage: [], extras: [])
         }
         lineScroll = [:]
+        fieldCursor = [:]
         choicesTop = 0
         selectChoice(0)
+    }
+
+    /// Rebuilds the Extras pane after a fold changed (`extrasFolds`); the other panes stay as built.
+    mutating func refoldExtras() {
+        content = content.refolded(extrasFolds)
     }
 
     /// Selects a choice of the current record and prepares its text and tokens.

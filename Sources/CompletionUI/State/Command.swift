@@ -26,6 +26,14 @@ public enum Command: Hashable, Sendable {
     /// Show times (and read the times typed in filters) in UTC or in local time.
     case toggleTimeZone
     case copy
+    /// Copy the JSON path of the field under the cursor (`.usage.prompt_tokens`), or of the focused text.
+    case copyPath
+    /// The extras tree: fold or unfold the object or array under the cursor.
+    case toggleFold
+    /// The extras tree: unfold, or go to the first member of an unfolded node (jless's `l`).
+    case unfold
+    /// The extras tree: fold, or go to the parent node (jless's `h`).
+    case fold
     /// Shows the values the panes cut (ending in `…`) whole, and the last message, in a popup.
     case showValues
     /// Open the focused record as it was written (its line or document) in the pager.

@@ -32,7 +32,7 @@ public enum Keymap {
     }
 
     /// What the status bar suggests in each mode, most useful first (as many as fit are shown).
-    public static let normalHints: [Command] = [.quit, .toggleHelp, .focusNext, .startSearch, .previousRecord, .nextRecord, .toggleTokens, .toggleWrap, .copy]
+    public static let normalHints: [Command] = [.quit, .toggleHelp, .focusNext, .startSearch, .previousRecord, .nextRecord, .toggleTokens, .toggleWrap, .copy, .copyPath]
     public static let diffHints: [Command] = [.close, .toggleHelp, .back, .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace]
     public static let aggregatesHints: [Command] = [.back, .moveDown(count: 1), .moveUp(count: 1), .nextJump, .open]
     public static let helpHints: [Command] = [.close, .pageDown, .top, .bottom]
@@ -78,7 +78,8 @@ public enum Keymap {
         Binding(keys: [.char("R")], command: .toggleReasoning, help: "fold or show the reasoning above the answer"),
         Binding(keys: [.char("P")], command: .togglePrompt, help: "fold or show the prompt a log kept (llm, Inspect, traces)"),
         Binding(keys: [.char("z")], command: .toggleTimeZone, help: "times in UTC or local time, filters too"),
-        Binding(keys: [.char("y")], command: .copy, help: "copy the focused value (OSC 52)", hint: "copy"),
+        Binding(keys: [.char("y")], command: .copy, help: "copy the value under the cursor, or the text (OSC 52)", hint: "copy"),
+        Binding(keys: [.char("Y")], command: .copyPath, help: "copy the JSON path of the value (.usage.prompt_tokens)", hint: "path"),
         Binding(keys: [.char("i")], command: .showValues, help: "show cut values whole (path:line, times, finish, message)"),
         Binding(keys: [.char("v")], command: .viewRaw, help: "the record as written (its line or file) in $PAGER"),
         Binding(keys: [.char("m")], command: .mark, help: "mark this record (or unmark it) to diff with another"),
@@ -94,6 +95,15 @@ public enum Keymap {
         Binding(keys: [.char("F")], command: .toggleFollow, help: "log: follow the file as it grows (tail -f)"),
         Binding(keys: [.char("r")], command: .rerun, help: "request: send it again (Esc or ^C cancels a running one)"),
     ]
+
+    /// Keys of the extras tree, as in jless: over the inspector's while the Extras pane has the focus.
+    public static let treeBindings: [Binding] = [
+        Binding(keys: [.enter, .char(" ")], command: .toggleFold, help: "extras: fold or unfold the object or array under the cursor"),
+        Binding(keys: [.right, .char("l")], command: .unfold, help: "extras: unfold, or go to the first member"),
+        Binding(keys: [.left, .char("h")], command: .fold, help: "extras: fold, or go to the parent"),
+    ]
+
+    private static let treeTable = table(treeBindings)
 
     /// The bindings of the diff view, listed in help after the inspector's.
     public static let diffBindings: [Binding] = [
@@ -193,9 +203,15 @@ public enum Keymap {
     /// The command a key runs in normal mode, if any.
     public static func command(for key: Key) -> Command? { normalTable[key] }
 
+    /// The command a key runs in normal mode with a pane focused: the extras tree has keys of its own.
+    public static func command(for key: Key, focus: PaneID) -> Command? {
+        if focus == .extras, let command = treeTable[key] { return command }
+        return normalTable[key]
+    }
+
     /// Help lines: keys and what they do, one binding per line.
     public static var helpLines: [(keys: String, help: String)] {
-        lines(bindings + globalBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls"),
+        lines(bindings + globalBindings + treeBindings) + [(keys: "mouse", help: "click focuses and selects; the wheel scrolls"),
                                             (keys: "length+", help: "records: the first choice's finish; + other choices differ")]
             + lines(promptBindings) + lines(aggregatesBindings.filter { $0.command != .quit })
     }

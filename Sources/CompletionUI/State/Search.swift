@@ -15,23 +15,9 @@ public final class SearchPattern: @unchecked Sendable {
         regex = try NSRegularExpression(pattern: source, options: options)
     }
 
-    /// True when the user typed a capital letter to match: letters of escapes (`\S`, `\W`, `\D`) and of
-    /// property names (`\p{Lu}`) do not count, as in ripgrep's smart case.
-    /// - Complexity: O(pattern length).
+    /// True when the user typed a capital letter to match (the rule the `f` filter shares).
     static func hasUppercaseLiteral(_ pattern: String) -> Bool {
-        var chars = pattern.makeIterator()
-        while let c = chars.next() {
-            if c == "\\" {
-                guard let escaped = chars.next() else { return false }
-                // `\p{...}`, `\P{...}`, `\N{...}`, `\pL`: skip the name.
-                if "pPN".contains(escaped), let open = chars.next(), open == "{" {
-                    while let n = chars.next(), n != "}" {}
-                }
-                continue
-            }
-            if c.isUppercase { return true }
-        }
-        return false
+        SmartCase.hasUppercaseLiteral(pattern)
     }
 
     /// Ranges of non-empty matches in a text.
@@ -92,7 +78,8 @@ public struct Search: Sendable {
             switch state.resolve(state.entries[e].item) {
             case .success(let r)?:
                 record = r
-                content = RecordContent.of(r, clock: state.clock)
+                // Extras unfolded: a match inside a folded object is found, and jumping to it unfolds it.
+                content = RecordContent.of(r, clock: state.clock, unfoldAll: true)
             case .failure(let d)?:
                 content = RecordContent.of(d)
             case nil:

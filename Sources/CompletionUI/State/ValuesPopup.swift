@@ -56,6 +56,14 @@ extension AppState {
             out += DiffHeader.lines(diff).map(\.plainText)
             return out
         }
+        // The field under the cursor first, whole: its path and its value (objects and arrays pretty-printed).
+        if [.header, .usage, .extras].contains(focus), let field = cursorField(focus) {
+            out.append("path         " + (field.path.map { VisibleText.escape($0, .singleLine) } ?? "(derived: not in the JSON)"))
+            let value = field.wholeLines
+            out.append("value        " + (value.first ?? ""))
+            out += value.dropFirst().map { "             " + $0 }
+            out.append("")
+        }
         switch focus {
         case .usage, .extras:
             out += content.lines(focus).map(\.plainText)

@@ -1,6 +1,7 @@
 import CompletionCore
 
-/// The header, usage and extras panes: prepared lines, scrolled, with search matches highlighted.
+/// The header, usage and extras panes: prepared lines, scrolled, with the field cursor on the focused one
+/// and search matches highlighted.
 enum LinesView {
     static func draw(_ state: AppState, pane: PaneID, in rect: Rect, into grid: inout Grid) {
         let lines = state.shownLines(pane)
@@ -13,6 +14,7 @@ enum LinesView {
         if let s = state.search, let c = s.current, s.matches[c].position == state.selectedPosition, case .line(let p, let l) = s.matches[c].place, p == pane {
             currentLine = l
         }
+        let cursor = state.focus == pane ? state.fieldCursorRow(pane) : nil
         for row in 0..<inner.height {
             let i = top + row
             guard i < lines.count else { break }
@@ -20,6 +22,9 @@ enum LinesView {
             let used = grid.write(lines[i], x: inner.x + 1, y: y, limit: inner.width - 1)
             if used >= inner.width - 1, DisplayWidth.of(lines[i].plainText) > inner.width - 1 {
                 grid.write("…", x: inner.maxX - 1, y: y, style: Theme.wrapMarker)
+            }
+            if i == cursor {
+                grid.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1)) { $0 = Theme.selection }
             }
             if state.search != nil {
                 PaneChrome.highlight(state.search?.pattern, text: lines[i].plainText, x: inner.x + 1, y: y, limit: inner.width - 1, current: currentLine == i, into: &grid)

@@ -13,7 +13,8 @@ enum RecordsView {
 
     static func columns(width: Int, count: Int) -> Columns {
         let index = String(count).count
-        let time = width >= 120 ? 19 : (width >= 70 ? 14 : 0)
+        // Narrower, the time drops its seconds rather than its year: `03-10 08:24:28` could be any year.
+        let time = width >= 120 ? 19 : (width >= 70 ? 16 : 0)
         let model = min(32, max(8, width / 6))
         let fingerprint = width >= 110 ? min(22, width / 8) : 0
         let tokens = 6
@@ -77,7 +78,7 @@ enum RecordsView {
         } else {
             // The narrow column drops the year of a date; `—`, `?` and `0 (not set)` are shown whole.
             let time = e.time(in: clock)
-            if c.time > 0 { cell(c.time < 19 && time.count == 19 ? String(time.dropFirst(5)) : time, c.time, Theme.dimmed) }
+            if c.time > 0 { cell(c.time < 19 && time.count == 19 ? String(time.dropLast(3)) : time, c.time, Theme.dimmed) }
             cell(e.model, c.model)
             if c.fingerprint > 0 { cell(e.fingerprint, c.fingerprint, Theme.dimmed) }
             cell(e.tokens, c.tokens, Theme.number, right: true)
