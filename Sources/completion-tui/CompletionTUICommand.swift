@@ -152,6 +152,8 @@ struct Open: ParsableCommand {
                     StandardError.print(d.description)
                 }
             }
+            out.flush()
+            printNotes(summary)
             totals.add(summary)
         }
         out.flush()
@@ -176,6 +178,8 @@ struct Open: ParsableCommand {
                     StandardError.print(d.description)
                 }
             }
+            out.flush()
+            printNotes(summary)
             totals.add(summary)
         }
         out.flush()
@@ -259,6 +263,7 @@ struct Open: ParsableCommand {
                 }
             }
             loadedFrom.append(records.count - (firstRecord.last ?? 0))
+            printNotes(summary)
             totals.add(summary)
         }
         func printProblems() {
@@ -286,6 +291,11 @@ struct Open: ParsableCommand {
         printProblems()
         // Ended by a signal: 128 + its number, as shells expect.
         return status > 0 ? status : exitStatus(totals)
+    }
+
+    /// Remarks about a file that are not problems (spans of a trace left out): standard error, exit status unchanged.
+    private func printNotes(_ summary: LoadSummary) {
+        for note in summary.notes { StandardError.print(VisibleText.escape(note, .singleLine)) }
     }
 
     private func exitStatus(_ totals: LoadSummary) -> Int32 {

@@ -32,25 +32,43 @@ enum JSONContainer {
     case otlpTraces
     case inspectLog
 
-    /// Recognises the container from the first key of the first object.
+    /// Recognises the container from the first keys of the first object: OTLP's `resourceSpans` (or
+    /// `resourceLogs`, the events that go with spans), or Inspect's `version` followed by `status`.
     static func recognise(prefix: UnsafeBufferPointer<UInt8>, from start: Int) -> JSONContainer? {
         var i = start
         let n = prefix.count
-        while i < n, InputFormat.isSpace(prefix[i]) { i += 1 }
+        func skipSpace() { while i < n, InputFormat.isSpace(prefix[i]) { i += 1 } }
+        func key() -> String? {
+            skipSpace()
+            guard i < n, prefix[i] == UInt8(ascii: "\"") else { return nil }
+            var j = i + 1
+            while j < n, prefix[j] != UInt8(ascii: "\""), prefix[j] != UInt8(ascii: "\\") { j += 1 }
+            guard j < n, prefix[j] == UInt8(ascii: "\"") else { return nil }
+            let k = String(decoding: UnsafeBufferPointer(rebasing: prefix[(i + 1)..<j]), as: UTF8.self)
+            i = j + 1
+            return k
+        }
+        skipSpace()
         guard i < n, prefix[i] == UInt8(ascii: "{") else { return nil }
         i += 1
-        while i < n, InputFormat.isSpace(prefix[i]) { i += 1 }
-        guard i < n, prefix[i] == UInt8(ascii: "\"") else { return nil }
-        var j = i + 1
-        while j < n, prefix[j] != UInt8(ascii: "\"") { j += 1 }
-        guard j < n else { return nil }
-        let key = String(decoding: UnsafeBufferPointer(rebasing: prefix[(i + 1)..<j]), as: UTF8.self)
-        return recognise(firstKey: key)
+        guard let first = key() else { return nil }
+        if let container = recognise(firstKey: first) { return container }
+        guard first == "version" else { return nil }
+        // `"version": 2, "status": …`: Inspect writes these two first; the pair is what tells its log apart.
+        skipSpace()
+        guard i < n, prefix[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        skipSpace()
+        while i < n, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(prefix[i]) { i += 1 }
+        skipSpace()
+        guard i < n, prefix[i] == UInt8(ascii: ",") else { return nil }
+        i += 1
+        return key() == "status" ? .inspectLog : nil
     }
 
     static func recognise(firstKey key: String) -> JSONContainer? {
         switch key {
-        case "resourceSpans", "resource_spans": return .otlpTraces
+        case "resourceSpans", "resource_spans", "resourceLogs", "resource_logs": return .otlpTraces
         default: return nil
         }
     }

@@ -12,6 +12,9 @@ public struct LoadSummary: Sendable, Hashable {
     public var problems = 0
     /// The layout detected, or nil when the input could not be read at all.
     public var format: InputFormat?
+    /// Remarks that are not problems and leave the exit status alone (`PATH: note: …`), such as the spans
+    /// of a trace that were left out because they are not model calls.
+    public var notes: [String] = []
 
     public init(records: Int = 0, problems: Int = 0) {
         self.records = records
@@ -25,6 +28,7 @@ public struct LoadSummary: Sendable, Hashable {
     public mutating func add(_ other: LoadSummary) {
         records += other.records
         problems += other.problems
+        notes += other.notes
     }
 }
 
@@ -65,6 +69,9 @@ public enum RecordLoader {
     public static func load(file: MappedFile, sink: (LoadEvent) -> Void) -> LoadSummary {
         // Containers of other tools' logs are recognised by their first bytes, never by their name.
         if SQLiteFile.hasMagic(file.bytes) { return LLMLogs.load(path: file.path, sink: sink) }
+        if InputFormat.detect(file.bytes, from: 0) == .zipArchive {
+            return InspectLog.loadArchive(path: file.path, bytes: file.bytes, sink: sink)
+        }
         var summary = LoadSummary()
         var stopped = false
         let inner = load(bytes: file.bytes, path: file.path) { event in
@@ -89,6 +96,7 @@ public enum RecordLoader {
             sink(.diagnostic(shrink))
         }
         summary.format = inner.format
+        summary.notes = inner.notes
         return summary
     }
 
@@ -158,6 +166,13 @@ public enum RecordLoader {
             return summary
         }
         summary.format = format
+        if format == .json || format == .jsonLines,
+           let container = JSONContainer.recognise(prefix: UnsafeBufferPointer(rebasing: bytes.prefix(Containers.sniffBytes)), from: start) {
+            switch container {
+            case .inspectLog: return InspectLog.loadDocument(bytes: UnsafeBufferPointer(rebasing: bytes[start...]), path: path, sink: sink)
+            case .otlpTraces: return OTelTraces.load(bytes: bytes, from: start, format: format, path: path, sink: sink)
+            }
+        }
         var context = LoadContext(bytes: bytes, path: path, sink: counting)
         switch format {
         case .jsonLines: context.loadLines(from: start)

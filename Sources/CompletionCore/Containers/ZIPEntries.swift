@@ -1,0 +1,178 @@
+import CZstd
+import Foundation
+import ZIPFoundation
+
+/// The entries of a ZIP archive (an Inspect AI `.eval` log), read whole one at a time and never past a bound.
+///
+/// ZIPFoundation lists the entries and inflates stored and deflate ones (method 0 and 8, Inspect's before
+/// 0.3.206). Entries compressed with zstd (method 93, Inspect's since 0.3.206) are decompressed with libzstd.
+/// ZIPFoundation 0.9.20 cannot hand those over: `Archive.extract` throws `invalidCompressionMethod` for any
+/// method but 0 and 8, and the offset of an entry's data (`Entry.dataOffset`) is internal to it. So for
+/// method 93 the local header's offset is read here from the central directory of the mapped file, and the
+/// data found behind that local header is decompressed from the map.
+struct ZIPEntries {
+    /// Why an entry could not be read; the message names no path (the caller's diagnostic does).
+    struct Failure: Error {
+        var message: String
+    }
+
+    let path: String
+    private let archive: Archive
+    private let bytes: UnsafeBufferPointer<UInt8>
+    /// Local header offsets by entry name, from the central directory (only needed for method 93).
+    private var localHeaders: [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] = [:]
+
+    /// One entry as listed by the archive.
+    struct Item {
+        var name: String
+        var uncompressedSize: UInt64
+        fileprivate var entry: Entry
+    }
+
+    /// Opens the archive read-only.
+    /// - Throws: `Failure` when the file is not a ZIP archive ZIPFoundation can list.
+    init(path: String, bytes: UnsafeBufferPointer<UInt8>) throws(Failure) {
+        self.path = path
+        self.bytes = bytes
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw Failure(message: "a ZIP archive whose entries cannot be listed (\(error)); it may be cut short")
+        }
+        localHeaders = Self.centralDirectory(bytes)
+    }
+
+    /// The entries, in the central directory's order.
+    var items: [Item] {
+        archive.map { Item(name: $0.path, uncompressedSize: $0.uncompressedSize, entry: $0) }
+    }
+
+    /// The entry's bytes, decompressed, at most `limit` of them.
+    /// - Throws: `Failure` saying why (unknown method, corrupt data, over the limit).
+    func read(_ item: Item, limit: Int) throws(Failure) -> Data {
+        if item.uncompressedSize > UInt64(limit) {
+            throw Failure(message: RecordLimits.tooLong("entry", limit: limit))
+        }
+        if let header = localHeaders[item.name], header.method == 93 {
+            return try zstd(header.offset, compressedSize: header.compressedSize, limit: limit)
+        }
+        var data = Data()
+        do {
+            _ = try archive.extract(item.entry, bufferSize: 1 << 16, skipCRC32: false) { chunk in
+                // A size in the header can lie: the bound holds whatever the inflated data turns out to be.
+                guard data.count + chunk.count <= limit else { throw Failure(message: RecordLimits.tooLong("entry", limit: limit)) }
+                data.append(chunk)
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch Archive.ArchiveError.invalidCompressionMethod {
+            let method = localHeaders[item.name].map { " \($0.method)" } ?? ""
+            throw Failure(message: "the entry uses a compression method\(method) that is not read (stored, deflate and zstd are)")
+        } catch Archive.ArchiveError.invalidCRC32 {
+            throw Failure(message: "the entry's data does not match its checksum; it is damaged")
+        } catch {
+            throw Failure(message: "the entry will not decompress (\(error))")
+        }
+        return data
+    }
+
+    // MARK: - zstd (method 93)
+
+    private func zstd(_ headerOffset: UInt64, compressedSize: UInt64, limit: Int) throws(Failure) -> Data {
+        let n = UInt64(bytes.count)
+        // Local file header: 30 fixed bytes, then the name and the extra field, then the data.
+        guard headerOffset <= n, n - headerOffset >= 30, u32(Int(headerOffset)) == 0x0403_4b50 else {
+            throw Failure(message: "the entry's local header is not where the central directory says")
+        }
+        let h = Int(headerOffset)
+        let dataStart = UInt64(h) + 30 + UInt64(u16(h + 26)) + UInt64(u16(h + 28))
+        guard dataStart <= n, compressedSize <= n - dataStart else {
+            throw Failure(message: "the entry's data runs past the end of the file; the archive is cut short")
+        }
+        let input = UnsafeBufferPointer(rebasing: bytes[Int(dataStart)..<Int(dataStart + compressedSize)])
+        return try Self.decompressZstd(input, limit: limit)
+    }
+
+    /// Decompresses zstd frames in pieces, so neither a frame header that lies about its size nor an endless
+    /// frame can take more than `limit` bytes of memory.
+    static func decompressZstd(_ input: UnsafeBufferPointer<UInt8>, limit: Int) throws(Failure) -> Data {
+        guard let context = ZSTD_createDCtx() else { throw Failure(message: "zstd could not start") }
+        defer { ZSTD_freeDCtx(context) }
+        var out = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 17)
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var last = 0
+        while true {
+            let before = inBuffer.pos
+            let (result, produced): (Int, Int) = chunk.withUnsafeMutableBytes { raw in
+                var outBuffer = ZSTD_outBuffer(dst: raw.baseAddress, size: raw.count, pos: 0)
+                let r = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+                return (r, outBuffer.pos)
+            }
+            if ZSTD_isError(result) != 0 {
+                let name = ZSTD_getErrorName(result).map { String(cString: $0) } ?? "unknown error"
+                throw Failure(message: "the entry will not decompress (zstd: \(name))")
+            }
+            guard produced <= limit - out.count else { throw Failure(message: RecordLimits.tooLong("entry", limit: limit)) }
+            out.append(contentsOf: chunk[0..<produced])
+            last = result
+            // Done when every input byte is used and the output buffer was not filled (nothing held back).
+            if inBuffer.pos == inBuffer.size, produced < chunk.count { break }
+            // zstd always moves one buffer or the other; stopping here keeps a surprise from looping forever.
+            if inBuffer.pos == before, produced == 0 { break }
+        }
+        if last != 0 { throw Failure(message: "the entry's zstd data ends part way through a frame; it is cut short") }
+        return out
+    }
+
+    // MARK: - Central directory
+
+    /// Name → (method, local header offset, compressed size) for every entry the central directory lists.
+    /// Entries whose sizes or offset live in a ZIP64 extra field are left out (their method-93 data is then
+    /// reported as unreadable rather than guessed at).
+    private static func centralDirectory(_ b: UnsafeBufferPointer<UInt8>) -> [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] {
+        var table: [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] = [:]
+        let n = b.count
+        guard n >= 22 else { return table }
+        // The end-of-central-directory record sits within the last 22 + 65535 bytes (its comment).
+        var eocd: Int?
+        var i = n - 22
+        let lowest = max(0, n - 22 - 0xFFFF)
+        while i >= lowest {
+            if read32(b, i) == 0x0605_4b50 { eocd = i; break }
+            i -= 1
+        }
+        guard let e = eocd else { return table }
+        let count = Int(read16(b, e + 10))
+        var p = Int(read32(b, e + 16))
+        for _ in 0..<count {
+            guard p >= 0, p <= n - 46, read32(b, p) == 0x0201_4b50 else { break }
+            let method = read16(b, p + 10)
+            let compressed = read32(b, p + 20)
+            let nameLength = Int(read16(b, p + 28))
+            let extraLength = Int(read16(b, p + 30))
+            let commentLength = Int(read16(b, p + 32))
+            let offset = read32(b, p + 42)
+            guard nameLength <= n - (p + 46) else { break }
+            let name = String(decoding: UnsafeBufferPointer(rebasing: b[(p + 46)..<(p + 46 + nameLength)]), as: UTF8.self)
+            if compressed != 0xFFFF_FFFF, offset != 0xFFFF_FFFF {
+                table[name] = (method, UInt64(offset), UInt64(compressed))
+            }
+            p += 46 + nameLength + extraLength + commentLength
+        }
+        return table
+    }
+
+    private func u16(_ i: Int) -> UInt16 { Self.read16(bytes, i) }
+    private func u32(_ i: Int) -> UInt32 { Self.read32(bytes, i) }
+
+    private static func read16(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt16 {
+        guard i >= 0, i <= b.count - 2 else { return 0 }
+        return UInt16(b[i]) | UInt16(b[i + 1]) << 8
+    }
+
+    private static func read32(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
+        guard i >= 0, i <= b.count - 4 else { return 0 }
+        return UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+    }
+}

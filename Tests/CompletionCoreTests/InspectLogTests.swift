@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+/// Other tools' logs under `Samples/logs/`, made with the tools themselves, and the values their own readers
+/// read back (`Samples/logs/expected/*.json`, each naming its fixture in `file`).
+enum LogSamples {
+    static let directory: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Samples").appendingPathComponent("logs")
+
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    static func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+
+    /// The expected files whose name starts with `prefix`, parsed, with the fixture they describe.
+    static func expected(prefix: String) -> [(fixture: String, info: JSONObject)] {
+        let dir = directory.appendingPathComponent("expected")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".json") }.sorted()
+        return names.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path),
+                  let info = (try? JSONParser.parse(String(decoding: data, as: UTF8.self)))?.objectValue,
+                  let file = info["file"]?.stringValue, exists(file) else { return nil }
+            return (file, info)
+        }
+    }
+
+    /// Every regular file under `Samples/logs/` (not `expected/` or `make/`).
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path(name), isDirectory: &isDirectory) && !isDirectory.boolValue
+        }.sorted()
+    }
+}
+
+/// A JSON value as text for comparing ids read two ways (Inspect's sample ids are strings or integers).
+private func plain(_ v: JSONValue?) -> String? {
+    switch v {
+    case .string(let s)?: return s
+    case .number(let n)?: return n.text
+    default: return nil
+    }
+}
+
+struct InspectLogTests {
+    @Test("every sample of every Inspect fixture reads back as Inspect's own reader reads it")
+    func fixturesMatchInspect() throws {
+        let cases = LogSamples.expected(prefix: "inspect")
+        #expect(!cases.isEmpty, "Samples/logs/expected has the Inspect fixtures")
+        for (fixture, info) in cases {
+            let loaded = RecordLoader.loadAll(path: LogSamples.path(fixture))
+            let expected = info["records"]?.arrayValue ?? []
+            #expect(loaded.records.count == expected.count, "\(fixture)")
+            let isArchive = info["format"]?.stringValue == "eval"
+            for e in expected {
+                let id = plain(e["sample_id"]), epoch = e["epoch"]?.intValue
+                guard let r = loaded.records.first(where: { plain($0.extra["sample_id"]) == id && $0.extra["epoch"]?.intValue == epoch }) else {
+                    Issue.record("\(fixture): no record for sample \(id ?? "?") epoch \(epoch ?? 0)")
+                    continue
+                }
+                #expect(r.model == e["model"]?.stringValue, "\(fixture) \(id ?? "")")
+                #expect(r.choices.first?.text == e["output_text"]?.stringValue, "\(fixture) \(id ?? "")")
+                #expect(r.choices.first?.finishReason == e["stop_reason"]?.stringValue, "\(fixture) \(id ?? "")")
+                if isArchive, let entry = e["zip_entry"]?.stringValue {
+                    #expect(r.source.place == .entry(entry), "\(fixture)")
+                } else {
+                    guard case .entry(let name)? = r.source.place else { Issue.record("\(fixture): no entry"); continue }
+                    #expect(name.hasPrefix("samples["), "\(fixture)")
+                }
+                // Tokens: OpenAI's prompt_tokens count cached tokens, Inspect's input_tokens do not.
+                if let u = e["usage"]?.objectValue {
+                    let input = u["input_tokens"]?.intValue ?? 0
+                    let cached = (u["input_tokens_cache_read"]?.intValue ?? 0) + (u["input_tokens_cache_write"]?.intValue ?? 0)
+                    #expect(r.usage?.promptTokens == input + cached, "\(fixture) \(id ?? "")")
+                    #expect(r.usage?.completionTokens == u["output_tokens"]?.intValue, "\(fixture)")
+                    #expect(r.usage?.totalTokens == u["total_tokens"]?.intValue, "\(fixture)")
+                    #expect(r.usage?.other["inspect"]?["input_tokens"]?.intValue == u["input_tokens"]?.intValue, "\(fixture)")
+                }
+                #expect(r.extra["input"] == e["input"], "\(fixture)")
+                #expect(r.extra["target"] == e["target"], "\(fixture)")
+                if let first = e["scores"]?.objectValue?.entries.first {
+                    #expect(r.extra["score"] == first.value["value"], "\(fixture)")
+                }
+                // The provider's raw response of the last model event gives the id and fingerprint.
+                let call = e["model_events"]?.arrayValue?.last
+                #expect(r.id == call?["call_response_id"]?.stringValue, "\(fixture)")
+                #expect(r.systemFingerprint == call?["call_response_system_fingerprint"]?.stringValue, "\(fixture)")
+                if let lps = e["logprobs"]?.arrayValue {
+                    let tokens = r.choices.first?.logprobs?.tokens ?? []
+                    #expect(tokens.count == lps.count, "\(fixture)")
+                    #expect(tokens.first?.token == lps.first?["token"]?.stringValue, "\(fixture)")
+                }
+                #expect(!r.prompt.isEmpty, "\(fixture): the prompt is kept")
+                #expect(r.created != nil, "\(fixture): a time")
+            }
+        }
+    }
+
+    @Test("the deflate (before 0.3.206) and zstd (since) archives both read")
+    func bothCompressions() throws {
+        for (fixture, info) in LogSamples.expected(prefix: "inspect") where info["format"]?.stringValue == "eval" {
+            let loaded = RecordLoader.loadAll(path: LogSamples.path(fixture))
+            #expect(loaded.diagnostics.isEmpty, "\(fixture): \(loaded.diagnostics)")
+            #expect(loaded.summary.format == .zipArchive)
+        }
+    }
+
+    @Test("an entry bigger than the bound is reported, not read")
+    func boundedEntry() throws {
+        for (fixture, info) in LogSamples.expected(prefix: "inspect") where info["format"]?.stringValue == "eval" {
+            let file = try MappedFile.open(path: LogSamples.path(fixture))
+            let archive = try ZIPEntries(path: LogSamples.path(fixture), bytes: file.bytes)
+            guard let item = archive.items.first(where: { InspectLog.isSampleEntry($0.name) }) else { continue }
+            #expect(throws: ZIPEntries.Failure.self) { try archive.read(item, limit: 64) }
+            #expect(try archive.read(item, limit: 1 << 24).count == Int(item.uncompressedSize))
+        }
+    }
+
+    @Test("a damaged entry is one diagnostic naming the file and entry; the other samples load")
+    func badEntry() throws {
+        let name = "inspect-bad-entry.eval"
+        guard LogSamples.exists(name) else { return }
+        let loaded = RecordLoader.loadAll(path: LogSamples.path(name))
+        #expect(!loaded.diagnostics.isEmpty)
+        #expect(loaded.diagnostics.allSatisfy { $0.description.contains(name) })
+        #expect(loaded.diagnostics.contains { if case .entry? = $0.place { true } else { false } })
+        #expect(!loaded.records.isEmpty)
+    }
+
+    @Test("zstd data cut short or not zstd at all is an error, not a hang or a crash")
+    func zstdGarbage() {
+        let garbage: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x58, 0x01, 0x00]
+        garbage.withUnsafeBufferPointer { b in
+            #expect(throws: ZIPEntries.Failure.self) { try ZIPEntries.decompressZstd(b, limit: 1 << 20) }
+        }
+        [UInt8]("not zstd".utf8).withUnsafeBufferPointer { b in
+            #expect(throws: ZIPEntries.Failure.self) { try ZIPEntries.decompressZstd(b, limit: 1 << 20) }
+        }
+    }
+
+    @Test("Inspect's .json log is recognised by its first keys, not its name")
+    func recognisesDocument() {
+        let text = #"{"version": 2, "status": "success", "eval": {"task": "t", "model": "m"}, "samples": [{"id": 1, "epoch": 1, "input": "hi", "target": "x", "output": {"model": "m", "choices": [{"message": {"role": "assistant", "content": [{"type": "text", "text": "yo"}]}, "stop_reason": "stop"}], "usage": {"input_tokens": 3, "output_tokens": 1, "total_tokens": 9, "input_tokens_cache_read": 5}}, "scores": {"match": {"value": "C"}}}]}"#
+        let loaded = RecordLoader.loadAll(text: text, path: "log")
+        #expect(loaded.diagnostics.isEmpty)
+        guard let r = loaded.records.first else { Issue.record("no record"); return }
+        #expect(r.choices.first?.text == "yo")
+        #expect(r.usage?.promptTokens == 8)
+        #expect(r.usage?.promptDetails?["cached_tokens"]?.intValue == 5)
+        #expect(r.extra["score"] == .string("C"))
+        #expect(r.extra["task"] == .string("t"))
+        #expect(r.source.place == .entry("samples[0]"))
+        #expect(r.prompt == [PromptMessage(role: "user", text: "hi")])
+    }
+
+    @Test("opening a log never changes its bytes")
+    func bytesUnchanged() throws {
+        for name in LogSamples.files {
+            let path = LogSamples.path(name)
+            let before = FileManager.default.contents(atPath: path)
+            _ = RecordLoader.loadAll(path: path)
+            _ = RecordLoader.loadParallel(path: path, render: { RecordJSON.writeLine($0, to: &$1) }) { _ in }
+            #expect(FileManager.default.contents(atPath: path) == before, "\(name)")
+            let siblings = try FileManager.default.contentsOfDirectory(atPath: LogSamples.directory.path)
+            #expect(!siblings.contains { $0.hasPrefix(name) && $0 != name }, "\(name): nothing written beside it")
+        }
+    }
+}
