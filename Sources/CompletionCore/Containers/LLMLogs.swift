@@ -170,8 +170,22 @@ enum LLMLogs {
                 report(Diagnostic(path: db.path, line: nil, column: nil, message: RecordLimits.tooLong("the row's \(tooLong) column", limit: RecordLimits.maxRecordBytes), place: place))
                 return true
             }
-            let built = build(columns: &columns, responseKey: "response", payloadKey: "response_json", path: db.path, place: place, report: report)
-            var record = built
+            // llm 0.31 stores the payload with the response text replaced by `{"$": "r:<row id>"}`.
+            var payload: JSONValue?
+            if case .string(let text)? = columns.value("response_json") {
+                do throws(JSONSyntaxError) {
+                    var replacements: [String: JSONValue] = [:]
+                    if let id = columns.string("id"), let response = columns.string("response"), !response.isEmpty {
+                        replacements["r:" + id] = .string(response)
+                    }
+                    payload = CondensedJSON.expand(try JSONParser.parse(text), replacements)
+                } catch {
+                    report(Diagnostic(path: db.path, line: nil, column: nil, message: "response_json is not valid JSON (\(error.message)); the row's other columns are shown", place: place))
+                    payload = .null
+                }
+            }
+            var record = build(columns: &columns, responseKey: "response", payloadKey: "response_json", path: db.path, place: place,
+                               report: report, payload: payload)
             var prompt: [PromptMessage] = []
             if let system = columns.string("system"), !system.isEmpty { prompt.append(PromptMessage(role: "system", text: system)) }
             if let text = columns.string("prompt") { prompt.append(PromptMessage(role: "user", text: text)) }
@@ -272,6 +286,7 @@ enum LLMLogs {
             }
             if let u = object["usage"].flatMap(RecordDecoder.decodeUsage) { record.usage = u }
             if let decoded, decoded.kind == .textCompletion { record.kind = .textCompletion }
+            if decoded == nil, record.object?.hasPrefix("text_completion") == true { record.kind = .textCompletion }
             var rest = JSONObject()
             let mapped: Set<String> = ["id", "object", "created", "model", "system_fingerprint", "choices", "usage",
                                        "content", "finish_reason", "logprobs", "role", "tool_calls"]

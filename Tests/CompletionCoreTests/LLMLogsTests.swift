@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+/// simonw/llm's logs.db, as llm 0.31.1 and 0.36 wrote it (Samples/logs/make/make.sh), against what
+/// sqlite3 and llm's own code read back (Samples/logs/expected/llm-*.json).
+@Suite("llm's logs.db")
+struct LLMLogsTests {
+    func load(_ name: String) -> (records: [CompletionRecord], diagnostics: [Diagnostic]) {
+        let (records, diagnostics, _) = RecordLoader.loadAll(path: LogSamples.path(name))
+        return (records, diagnostics)
+    }
+
+    @Test("every row of every llm database reads back as sqlite3 and llm read it", arguments: ["llm-0.31.db", "llm-0.36.db", "llm-upgraded.db"])
+    func fixturesMatchLLM(_ name: String) throws {
+        let expected = try #require(LogSamples.expected(prefix: name).first?.info["records"]?.arrayValue)
+        let (records, diagnostics) = load(name)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(records.count == expected.count)
+        for item in expected {
+            let e = try #require(item.objectValue)
+            let table = try #require(e["table"]?.stringValue)
+            let rowid = try #require(e["rowid"]?.intValue)
+            let record = try #require(records.first { $0.source.place == .row(table: table, row: Int64(rowid)) }, "\(table) row \(rowid)")
+            let what = "\(name) \(table) row \(rowid)"
+            let choice = try #require(record.choices.first)
+            #expect(choice.text == (e["response"]?.stringValue ?? ""), "\(what)")
+            #expect(record.prompt.last?.text == e["prompt"]?.stringValue, "\(what)")
+            let system = e["system"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            #expect(record.prompt.first { $0.role == "system" }?.text == system, "\(what)")
+            #expect(record.id == e["response_json_id"]?.stringValue, "\(what)")
+            #expect(record.systemFingerprint == e["system_fingerprint"]?.stringValue, "\(what)")
+            #expect(choice.finishReason == e["finish_reason"]?.stringValue, "\(what)")
+            // The model the provider answered as, else the resolved model, else the one asked for.
+            let payloadModel = e["response_json"]?["model"]?.stringValue
+            #expect(record.model == payloadModel ?? e["resolved_model"]?.stringValue ?? e["model"]?.stringValue, "\(what)")
+            #expect(record.extra["model"]?.stringValue == e["model"]?.stringValue, "\(what)")
+            #expect(record.extra["datetime_utc"]?.stringValue == e["datetime_utc"]?.stringValue, "\(what)")
+            #expect(record.extra["duration_ms"]?.intValue == e["duration_ms"]?.intValue, "\(what)")
+            if let options = e["options"], !options.isNull, options != .object(JSONObject()) {
+                #expect(record.extra["options_json"] == options, "\(what)")
+            }
+            // Tokens: the provider's usage when the payload had it, else llm's columns.
+            if let usage = e["response_json"]?["usage"]?.objectValue {
+                #expect(record.usage?.promptTokens == usage["prompt_tokens"]?.intValue, "\(what)")
+                #expect(record.usage?.completionTokens == usage["completion_tokens"]?.intValue, "\(what)")
+            } else {
+                #expect(record.usage?.promptTokens == e["input_tokens"]?.intValue, "\(what)")
+                #expect(record.usage?.completionTokens == e["output_tokens"]?.intValue, "\(what)")
+            }
+            // The payload's text reference is expanded: nothing condensed is left in what is shown.
+            #expect(!JSONWriter.compact(.object(record.extra)).contains("{\"$\":"), "\(what)")
+        }
+        // Both generations in one file are merged in time order.
+        let times = records.compactMap { $0.extra["datetime_utc"]?.stringValue }
+        #expect(times == times.sorted())
+        #expect(records.map(\.source.line) == Array(1...records.count))
+    }
+
+    @Test("logprobs in llm's own form and in the provider's legacy form become tokens")
+    func logprobs() throws {
+        let (records, _) = load("llm-0.31.db")
+        let withLogprobs = records.filter { $0.choices.first?.logprobs != nil }
+        #expect(withLogprobs.count >= 2)
+        for r in withLogprobs {
+            let tokens = try #require(r.choices.first?.logprobs?.tokens)
+            #expect(!tokens.isEmpty)
+            #expect(tokens.allSatisfy { !($0.token ?? "").isEmpty })
+            #expect(tokens.contains { !$0.top.isEmpty })
+        }
+    }
+
+    @Test("the index reads a database a page at a time and opens each row again from the database")
+    func throughTheIndex() throws {
+        let index = try LogIndex.build(path: LogSamples.path("llm-upgraded.db"))
+        let snapshot = index.snapshot()
+        let (records, _) = load("llm-upgraded.db")
+        #expect(snapshot.count == records.count)
+        #expect(snapshot.format == .sqlite)
+        for i in 0..<snapshot.count {
+            let r = try snapshot.record(at: i).get()
+            #expect(r == records[i])
+        }
+        let aggregates = snapshot.aggregates()
+        #expect(aggregates.records == records.count)
+        // A text filter reads the rows again; the kept prompt is searched too.
+        let prompt = try #require(records.first?.prompt.last?.text)
+        let hits = snapshot.select(RecordFilter.text(try TextQuery(prompt, isRegex: false)))
+        #expect(hits.contains(0))
+    }
+
+    @Test("a database that is not llm's, a table without its columns, a row with bad JSON: one message each, the rest loads")
+    func badDatabases() throws {
+        let notLLM = load("not-llm.db")
+        #expect(notLLM.records.isEmpty)
+        #expect(notLLM.diagnostics.count == 1)
+        #expect(notLLM.diagnostics.first?.description.contains("not-llm.db: error: a SQLite database, but not llm's logs.db") == true)
+
+        let missing = load("llm-missing-columns.db")
+        // Whatever columns are there are read; the rest are absent, not an error.
+        #expect(missing.diagnostics.isEmpty, "\(missing.diagnostics)")
+        #expect(!missing.records.isEmpty)
+
+        let bad = load("llm-bad-json.db")
+        let good = load("llm-0.31.db")
+        #expect(bad.records.count == good.records.count)
+        #expect(!bad.diagnostics.isEmpty)
+        for d in bad.diagnostics {
+            #expect(d.description.contains("llm-bad-json.db: responses row "), "\(d)")
+            #expect(d.description.contains("is not valid JSON"), "\(d)")
+        }
+    }
+
+    @Test("a database in WAL mode is read without creating -wal or -shm files, and its bytes stay as they were")
+    func walDatabaseLeftAlone() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("logs.db").path
+        var bytes = try #require(FileManager.default.contents(atPath: LogSamples.path("llm-0.31.db")))
+        // Bytes 18 and 19 of the header: 2 and 2 mean WAL mode, as `PRAGMA journal_mode=wal` leaves them.
+        bytes[18] = 2
+        bytes[19] = 2
+        #expect(FileManager.default.createFile(atPath: copy, contents: bytes))
+        let (records, diagnostics, _) = RecordLoader.loadAll(path: copy)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(records.count == load("llm-0.31.db").records.count)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["logs.db"])
+        #expect(FileManager.default.contents(atPath: copy) == bytes)
+    }
+
+    @Test("a database on standard input is refused with a reason")
+    func notFromAStream() {
+        let data = FileManager.default.contents(atPath: LogSamples.path("llm-0.31.db")) ?? Data()
+        var diagnostics: [Diagnostic] = []
+        RecordLoader.load(data: data, path: "-") { if case .diagnostic(let d) = $0 { diagnostics.append(d) } }
+        #expect(diagnostics.map(\.message) == ["a SQLite database is read from a file, not from standard input or a pipe: give its path"])
+    }
+}
