@@ -206,6 +206,10 @@ public final class RecordContent: Sendable {
         if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
             out.add([Span("⚠ total \(t) ≠ prompt + completion \(TokenArithmetic.exactSumText(p, c))", Theme.warning)])
         }
+        if u.other["inspect"]?.objectValue != nil {
+            // Inspect AI counts input without cached tokens; prompt here counts them, as OpenAI's does.
+            out.add([Span("prompt counts cached tokens; Inspect's input does not", Theme.dimmed)])
+        }
         for entry in u.other {
             appendValue(key: entry.key, value: entry.value, indent: 0, path: JSONPath.member(".usage", entry.key), into: &out)
         }
