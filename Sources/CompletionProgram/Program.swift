@@ -363,7 +363,8 @@ public enum Timings {
     }
 
     /// The line `COMPLETION_TUI_TIMINGS=1` prints on standard error.
-    public static func report(firstFrame: Double?) -> String {
-        firstFrame.map { String(format: "first frame: %.0f ms after process start", $0 * 1000) } ?? "first frame: unknown"
+    public static func report(firstFrame: Double?, records: Int? = nil) -> String {
+        let shown = records.map { " (\($0) record\($0 == 1 ? "" : "s") shown)" } ?? ""
+        return (firstFrame.map { String(format: "first frame: %.0f ms after process start", $0 * 1000) } ?? "first frame: unknown") + shown
     }
 }
