@@ -25,7 +25,7 @@ func runInteractive(_ session: InspectorSession, keysFromTTY: Bool) -> (status: 
     if environment["COMPLETION_TUI_TIMINGS"] != nil {
         // Drawn and stopped at once: say how many records that frame had (an index shows its first ones
         // while the rest is read).
-        let shown = options.exitAfterFirstFrame ? outcome.state?.entries.count : nil
+        let shown = options.exitAfterFirstFrame ? outcome.state.entries.count : nil
         FileHandle.standardError.write(Data((Timings.report(firstFrame: firstFrame.time, records: shown) + "\n").utf8))
     }
     return (outcome.status, outcome.state)

@@ -201,26 +201,9 @@ extension AppState {
             // A typed `after:`/`before:` time means the zone shown, so the filter is read again.
             if index != nil, !logFilter.query.isEmpty { return refilter() }
         case .togglePrompt:
-            guard let prompt = currentRecord?.prompt, !prompt.isEmpty else {
-                message = Message(text: "No prompt kept with this record", isError: true)
-                return []
-            }
-            promptFolded.toggle()
-            rebuildDocument()
-            textPosition = TextPosition()
-            message = Message(text: promptFolded ? "Prompt folded" : "Prompt shown", isError: false)
+            toggleFold(\.promptFolded, present: currentRecord?.prompt.isEmpty == false, name: "Prompt", absent: "No prompt kept with this record")
         case .toggleReasoning:
-            guard let reasoning = currentChoice?.reasoning, !reasoning.isEmpty else {
-                message = Message(text: "No reasoning in this choice", isError: true)
-                return []
-            }
-            reasoningFolded.toggle()
-            rebuildDocument()
-            textPosition = TextPosition()
-            horizontalScroll = 0
-            tokenView = false
-            focus = .text
-            message = Message(text: reasoningFolded ? "Reasoning folded" : "Reasoning shown", isError: false)
+            toggleFold(\.reasoningFolded, present: currentChoice?.reasoning?.isEmpty == false, name: "Reasoning", absent: "No reasoning in this choice")
         case .toggleTokens:
             if tokens == nil {
                 tokenView = false
@@ -295,5 +278,23 @@ extension AppState {
 extension RandomAccessCollection where Index == Int {
     subscript(safe index: Int) -> Element? {
         index >= startIndex && index < endIndex ? self[index] : nil
+    }
+}
+
+extension AppState {
+    /// Folds or shows a section above the answer in the text pane (the prompt, the reasoning) and shows the
+    /// text from its top.
+    mutating func toggleFold(_ folded: WritableKeyPath<AppState, Bool>, present: Bool, name: String, absent: String) {
+        guard present else {
+            message = Message(text: absent, isError: true)
+            return
+        }
+        self[keyPath: folded].toggle()
+        rebuildDocument()
+        textPosition = TextPosition()
+        horizontalScroll = 0
+        tokenView = false
+        focus = .text
+        message = Message(text: self[keyPath: folded] ? "\(name) folded" : "\(name) shown", isError: false)
     }
 }
