@@ -28,8 +28,9 @@ final class UpdateLog: @unchecked Sendable {
 let testKey = "sk-test-Zq8nVt2LmR4pX7wK9sJ3"
 
 /// A generous read timeout: blocking tests running in parallel can starve the cooperative thread pool that
-/// consumes the response, and a stall there must not look like a slow server.
-func client(_ server: ReplayServer, readTimeout: Double = 30, key: String? = testKey) -> CompletionClient {
+/// consumes the response, and the client then stops reading the socket (backpressure) until it is served,
+/// which must not look like a slow server. 30 s was seen to run out on 2 cores with the whole suite running.
+func client(_ server: ReplayServer, readTimeout: Double = 180, key: String? = testKey) -> CompletionClient {
     CompletionClient(configuration: ClientConfiguration(baseURL: server.baseURL, apiKey: key, connectTimeout: 2, readTimeout: readTimeout))
 }
 

@@ -117,7 +117,9 @@ extension LogSnapshot {
             a.records += 1
             if kind == IndexedKind.error.rawValue { a.errors += 1 }
             let created = s.created[i]
-            let p = s.promptTokens(i), c = s.completionTokens(i), t = s.totalTokens(i)
+            let p = s.promptTokens(i), c = s.completionTokens(i)
+            // A record that reports no total (llm's columns, trace spans) counts prompt + completion.
+            let t = s.totalTokens(i) ?? (p == nil && c == nil ? nil : TokenArithmetic.sum(p ?? 0, c ?? 0))
             func update(_ g: inout LogAggregates.Group?, _ id: UInt32) {
                 if g == nil { g = LogAggregates.Group(name: string(id)) }
                 g?.records += 1
@@ -127,7 +129,8 @@ extension LogSnapshot {
                     g?.totalTokens = TokenArithmetic.sum(g1.totalTokens, t ?? 0)
                 }
                 if p == nil && c == nil && t == nil { g?.recordsWithoutUsage += 1 }
-                if !created.isNaN {
+                // `created: 0` is no time at all (placeholder servers): it is neither first nor last.
+                if !created.isNaN, created != 0 {
                     if g?.first.map({ created < $0 }) ?? true { g?.first = created }
                     if g?.last.map({ created > $0 }) ?? true { g?.last = created }
                 }
@@ -135,7 +138,7 @@ extension LogSnapshot {
             let m = Int(s.model[i]), f = s.fingerprint[i]
             update(&models[m], UInt32(m))
             update(&fingerprints[Int(f)], f)
-            if !created.isNaN {
+            if !created.isNaN, created != 0 {
                 if a.first.map({ created < $0 }) ?? true { a.first = created }
                 if a.last.map({ created > $0 }) ?? true { a.last = created }
             }

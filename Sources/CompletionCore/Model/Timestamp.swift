@@ -62,6 +62,12 @@ public struct Timestamp: Sendable, Hashable {
 
     /// UTC ISO-8601 text with milliseconds when fractional: `2023-11-14T22:13:20Z`, `2023-11-14T22:13:20.123Z`.
     /// Milliseconds are rounded from the seconds value (1731672130.52 gives `.520`, not a truncated `.519`).
+    /// `created: 0` (Azure's lead chunk, placeholder servers): no time at all, shown as "0 (not set)".
+    public var isUnset: Bool { seconds == 0 }
+
+    /// `iso8601`, or nil for an unset time (`created: 0` is not 1970).
+    public var shownISO8601: String? { isUnset ? nil : iso8601 }
+
     public var iso8601: String? {
         guard let seconds, seconds.isFinite, abs(seconds) < 1e14 else { return nil }
         let (whole, millis) = Timestamp.splitMilliseconds(seconds)

@@ -16,7 +16,7 @@ public enum RecordJSON {
         o.append("object", string(record.object))
         o.append("model", string(record.model))
         o.append("created", record.created?.secondsNumber.map(JSONValue.number) ?? .null)
-        o.append("created_iso", string(record.created?.iso8601))
+        o.append("created_iso", string(record.created?.shownISO8601))
         o.append("system_fingerprint", string(record.systemFingerprint))
         o.append("usage", record.usage.map(usage) ?? .null)
         o.append("choices", .array(record.choices.map(choice)))
@@ -39,7 +39,7 @@ public enum RecordJSON {
         w.append(",\"model\":"); writeOptional(record.model, &w)
         w.append(",\"created\":")
         if let n = record.created?.secondsNumber { w.writeNumber(n) } else { w.append("null") }
-        w.append(",\"created_iso\":"); writeOptional(record.created?.iso8601, &w)
+        w.append(",\"created_iso\":"); writeOptional(record.created?.shownISO8601, &w)
         w.append(",\"system_fingerprint\":"); writeOptional(record.systemFingerprint, &w)
         w.append(",\"usage\":")
         if let u = record.usage { w.write(usage(u)) } else { w.append("null") }
