@@ -123,4 +123,31 @@ struct OTelTraceTests {
             #expect(r.model != nil)
         }
     }
+
+    @Test("every span of every OTel fixture reads back as the OTLP JSON itself says", arguments: ["otel-document.json", "otel-openai-v2-events.jsonl", "otel-openai-v2.jsonl", "otel-openllmetry-0.62.jsonl", "otel-openllmetry.jsonl"])
+    func fixturesMatchTheirSpans(_ name: String) throws {
+        let expected = try #require(LogSamples.expected(prefix: name + ".json").first?.info["records"]?.arrayValue)
+        let records = RecordLoader.loadAll(path: LogSamples.path(name)).records
+        let genai = expected.compactMap(\.objectValue).filter { $0["is_genai"] == .bool(true) }
+        // Spans without gen_ai attributes are not records.
+        #expect(records.count == genai.count)
+        for e in genai {
+            let spanID = try #require(e["span_id"]?.stringValue)
+            let what = "\(name) span \(spanID)"
+            let record = try #require(records.first { $0.source.place == .span(spanID) }, "\(what)")
+            let a = e["gen_ai_attributes"]?.objectValue ?? JSONObject()
+            if name.hasSuffix(".jsonl") { #expect(record.source.line == e["line"]?.intValue, "\(what)") }
+            #expect(record.choices.first?.text == e["output_text"]?.stringValue, "\(what)")
+            #expect(record.id == a["gen_ai.response.id"]?.stringValue, "\(what)")
+            #expect(record.model == (a["gen_ai.response.model"] ?? a["gen_ai.request.model"])?.stringValue, "\(what)")
+            if let reasons = a["gen_ai.response.finish_reasons"]?.arrayValue {
+                #expect(record.choices.map(\.finishReason) == reasons.map(\.stringValue), "\(what)")
+            }
+            #expect(record.usage?.promptTokens == a["gen_ai.usage.input_tokens"]?.intValue, "\(what)")
+            #expect(record.usage?.completionTokens == a["gen_ai.usage.output_tokens"]?.intValue, "\(what)")
+            let startNanos = try #require(e["start_time_unix_nano"]?.stringValue.flatMap { Double($0) })
+            let created = try #require(record.created?.seconds)
+            #expect(abs(created - startNanos / 1e9) < 0.001, "\(what)")
+        }
+    }
 }
