@@ -34,6 +34,8 @@ struct CompletionTUICommand: AsyncParsableCommand {
             var message = fullMessage(for: error)
             if code == .success, message == helpMessage() { message = rootHelp(message) }
             if code == .success, message.hasPrefix("#!/bin/bash") { message = bashCompletion(message) }
+            if code == .success, message.hasPrefix("#compdef completion-tui") { message = zshCompletion(message) }
+            if code == .success, message.contains("function __completion-tui_parse_tokens") { message = fishCompletion(message) }
             if code == .success {
                 if !message.isEmpty { Swift.print(message) }
                 Foundation.exit(0)
@@ -74,6 +76,33 @@ extension CompletionTUICommand {
                 "_completion-tui_open"
 
         """)
+    }
+}
+
+extension CompletionTUICommand {
+    /// The zsh script, completing file names where a subcommand could also go, and the default command's
+    /// flags after a file name (ArgumentParser's script offers only subcommand names there).
+    static func zshCompletion(_ script: String) -> String {
+        let describe = "        _describe -V subcommand subcommands && ret=0\n"
+        let known = "        open|diff|request|stats|help)\n            \"_completion-tui_${words[1]}\" && ret=0\n            ;;\n"
+        guard script.contains(describe), script.contains(known) else { return script }
+        return script
+            .replacingOccurrences(of: describe, with: describe + "        # Or the default command: a file to open.\n        _files && ret=0\n")
+            .replacingOccurrences(of: known, with: known + "        *)\n            # The default command's flags after a file name.\n            \"_completion-tui_open\" && ret=0\n            ;;\n")
+    }
+
+    /// The fish script, with the default command's completions (file names and its flags) offered where a
+    /// subcommand could also go: each of `open`'s lines again, on the condition that no subcommand was given.
+    static func fishCompletion(_ script: String) -> String {
+        let noSubcommand = "-n 'not __fish_seen_subcommand_from open diff request stats help'"
+        var extra: [String] = []
+        for line in script.split(separator: "\n") where line.hasPrefix("complete -c 'completion-tui' -n '__completion-tui_should_offer_completions_for_") && line.contains("\"completion-tui open\"") {
+            // Drop the generated condition (up to its closing quote) and put the plain one in its place.
+            guard let start = line.range(of: "-n '"), let end = line[start.upperBound...].firstIndex(of: "'") else { continue }
+            extra.append(String(line[..<start.lowerBound]) + noSubcommand + String(line[line.index(after: end)...]))
+        }
+        guard !extra.isEmpty else { return script }
+        return script + "\n# The default command where a subcommand could also go: its flags and file names.\n" + extra.joined(separator: "\n") + "\n"
     }
 }
 

@@ -177,6 +177,79 @@ struct CLITests {
         #expect(lines[3].contains("diff"))
     }
 
+    @Test("fish completion offers file names and the default command's flags where a subcommand could go")
+    func fishCompletesTheDefaultCommand() throws {
+        guard let fish = ["/usr/bin/fish", "/bin/fish"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return }
+        let script = try CLI.run(["--generate-completion-script", "fish"])
+        #expect(script.status == 0)
+        let path = try CLI.temporaryFile(Data(script.stdout.utf8), name: "completion.fish")
+        let driver = """
+        source '\(path)'
+        complete -C 'completion-tui Samples/log-2'; echo '=='
+        complete -C 'completion-tui --js'; echo '=='
+        complete -C 'completion-tui Samples/log-200.jsonl --fo'; echo '=='
+        complete -C 'completion-tui di'; echo '=='
+        complete -C 'completion-tui diff --rec'
+        """
+        let out = try Self.shell(fish, ["--no-config", "-c", driver])
+        let answers = out.components(separatedBy: "==\n")
+        #expect(answers.count == 5)
+        guard answers.count == 5 else { return }
+        #expect(answers[0].contains("Samples/log-200.jsonl"))
+        #expect(answers[1].hasPrefix("--json"))
+        #expect(answers[2].hasPrefix("--follow"))
+        #expect(answers[3].hasPrefix("diff"))
+        // A subcommand's own flags are unchanged.
+        #expect(answers[4].hasPrefix("--record"))
+    }
+
+    @Test("zsh completion completes file names where a subcommand could go, and the default command's flags after one")
+    func zshCompletesTheDefaultCommand() throws {
+        let zsh = "/usr/bin/zsh", tmux = "/usr/bin/tmux"
+        guard FileManager.default.isExecutableFile(atPath: zsh), FileManager.default.isExecutableFile(atPath: tmux) else { return }
+        let script = try CLI.run(["--generate-completion-script", "zsh"])
+        #expect(script.status == 0)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-zsh-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(script.stdout.utf8).write(to: dir.appendingPathComponent("_completion-tui"))
+        // An interactive zsh in a real terminal, with the script on its fpath, asked to complete two lines.
+        let session = "ct-zsh-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let tool = CLI.binary.deletingLastPathComponent().path
+        _ = try Self.shell(tmux, ["new-session", "-d", "-s", session, "-x", "120", "-y", "20",
+                                  "env -i HOME=\(dir.path) TERM=xterm PATH=\(tool):/usr/bin:/bin zsh -f"])
+        defer { _ = try? Self.shell(tmux, ["kill-session", "-t", session]) }
+        func type(_ keys: [String]) throws { _ = try Self.shell(tmux, ["send-keys", "-t", session] + keys) }
+        func screen() throws -> String { try Self.shell(tmux, ["capture-pane", "-p", "-t", session]) }
+        func wait(for text: String) throws -> Bool {
+            for _ in 0..<100 {
+                if try screen().contains(text) { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        try type(["cd '\(CLI.root.path)'; fpath=('\(dir.path)' $fpath); autoload -U compinit; compinit -u; PS1='%% '", "Enter"])
+        try type(["completion-tui Samples/log-2", "Tab"])
+        #expect(try wait(for: "completion-tui Samples/log-200.jsonl"))
+        try type(["C-u", "completion-tui Samples/log-200.jsonl --fo", "Tab"])
+        #expect(try wait(for: "completion-tui Samples/log-200.jsonl --follow"))
+    }
+
+    /// Runs a program and returns its standard output.
+    static func shell(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.currentDirectoryURL = CLI.root
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     @Test("the input file is never modified")
     func inputUntouched() throws {
         let path = try CLI.temporaryFile(Data((response + "\n{broken\n").utf8), name: "log.jsonl")
