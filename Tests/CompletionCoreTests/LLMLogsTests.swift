@@ -136,4 +136,40 @@ struct LLMLogsTests {
         RecordLoader.load(data: data, path: "-") { if case .diagnostic(let d) = $0 { diagnostics.append(d) } }
         #expect(diagnostics.map(\.message) == ["a SQLite database is read from a file, not from standard input or a pipe: give its path"])
     }
+
+    @Test("a database is read while another process writes to it: every read is whole, none fails")
+    func readWhileWritten() throws {
+        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-busy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("logs.db").path
+        try FileManager.default.copyItem(atPath: LogSamples.path("llm-0.31.db"), toPath: copy)
+        let before = load("llm-0.31.db").records.count
+        // A writer as llm is one: Python's sqlite3, a transaction per logged response.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: python)
+        writer.arguments = ["-c", """
+        import sqlite3, sys, time
+        db = sqlite3.connect(sys.argv[1])
+        for i in range(150):
+            with db:
+                db.execute("insert into responses (id, model, prompt, response, datetime_utc) values (?, 'tiny', 'p', 'r', '2027-01-01T00:00:00')", (f"busy{i}",))
+            time.sleep(0.002)
+        """, copy]
+        try writer.run()
+        var counts: [Int] = []
+        while writer.isRunning || counts.isEmpty {
+            let (records, diagnostics, _) = RecordLoader.loadAll(path: copy)
+            #expect(diagnostics.isEmpty, "\(diagnostics)")
+            counts.append(records.count)
+        }
+        writer.waitUntilExit()
+        #expect(writer.terminationStatus == 0)
+        #expect(counts.allSatisfy { $0 >= before && $0 <= before + 150 })
+        #expect(counts == counts.sorted(), "each read sees a moment of the database, never fewer rows than before")
+        #expect(RecordLoader.loadAll(path: copy).records.count == before + 150)
+        // The reader left nothing behind it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["logs.db"])
+    }
 }
