@@ -9,7 +9,8 @@ struct StatsCommand: ParsableCommand {
         abstract: "Summarise logs: per model and per fingerprint totals, finish reasons, invalid lines.",
         discussion: """
         For every model and every system fingerprint: records, prompt, completion and total token sums, \
-        and the first and last created time (UTC). Then the share of each finish reason over all choices, \
+        the first and last created time (UTC) and the cost (from the summaries: cached tokens at the input \
+        price). Then the share of each finish reason over all choices, \
         the fingerprint changes of each model, and the number of lines that could not be read (each also \
         reported on standard error as PATH:LINE:COL). Several logs are added up. Exit status: 0 when every \
         line was read, 1 when some could not be, 2 when nothing could be read.
@@ -22,6 +23,10 @@ struct StatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON document instead of tables.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Price records with this table instead of the bundled genai-prices snapshot (the same JSON format).", valueName: "file"),
+            completion: .file())
+    var prices: String?
+
     func validate() throws {
         if paths.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input ('-') can be read only once.")
@@ -29,13 +34,24 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        let table: PriceTable?
+        if let prices {
+            do throws(PriceTableError) {
+                table = try PriceTable.read(path: prices, origin: prices)
+            } catch {
+                StandardError.print(error.description)
+                throw ExitCode(2)
+            }
+        } else {
+            table = PriceTable.bundled
+        }
         var parts: [LogAggregates] = []
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
         for path in paths {
             if MappedFile.isStream(path: path) {
                 // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
                 let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
-                let aggregates = index.snapshot().aggregates()
+                let aggregates = index.snapshot().aggregates(prices: table)
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue
@@ -53,7 +69,7 @@ struct StatsCommand: ParsableCommand {
             // A file cut while being read: what was read is summarised, and the cut is a problem of the file.
             let shrink = snapshot.currentShrink
             if let shrink { StandardError.print(shrink.description) }
-            let aggregates = snapshot.aggregates()
+            let aggregates = snapshot.aggregates(prices: table)
             parts.append(aggregates)
             files.append((path, aggregates, shrink))
         }

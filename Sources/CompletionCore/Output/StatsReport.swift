@@ -23,11 +23,11 @@ public enum StatsReport {
         let span = [a.first, a.last].compactMap { $0.flatMap(iso) }
         lines.append("\(files.count) \(files.count == 1 ? "file" : "files"), \(a.records) records (\(a.errors) API errors), "
                      + "\(a.choices) choices, \(a.invalid) invalid lines" + (span.count == 2 ? ", \(span[0]) … \(span[1])" : ""))
-        let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST"]
+        let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST", "COST"]
         func groupRows(_ groups: [LogAggregates.Group]) -> [[String]] {
             groups.map { g in
                 [g.name ?? "(none)", String(g.records), TokenArithmetic.sumText(g.promptTokens), TokenArithmetic.sumText(g.completionTokens), TokenArithmetic.sumText(g.totalTokens),
-                 g.first.flatMap(iso) ?? "-", g.last.flatMap(iso) ?? "-"]
+                 g.first.flatMap(iso) ?? "-", g.last.flatMap(iso) ?? "-", costText(g)]
             }
         }
         lines.append("")
@@ -59,6 +59,14 @@ public enum StatsReport {
         lines.append("")
         lines.append("INVALID LINES  \(a.invalid)")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A group's cost (`$0.0123`), with how many of its records had a price when not all did; `no price`
+    /// when none had one.
+    public static func costText(_ g: LogAggregates.Group) -> String {
+        guard g.pricedRecords > 0 else { return "no price" }
+        let amount = CostText.short(Decimal(g.cost))
+        return g.pricedRecords == g.records ? amount : "\(amount) (\(g.pricedRecords) of \(g.records) priced)"
     }
 
     /// Columns padded to their widest cell, measured in terminal columns.
@@ -94,6 +102,8 @@ public enum StatsReport {
                 (key, string(g.name)), ("records", int(g.records)), ("prompt_tokens", sum(g.promptTokens)),
                 ("completion_tokens", sum(g.completionTokens)), ("total_tokens", sum(g.totalTokens)),
                 ("records_without_usage", int(g.recordsWithoutUsage)), ("first", time(g.first)), ("last", time(g.last)),
+                ("cost", g.pricedRecords > 0 ? .number(JSONNumber(text: CostText.plain(Decimal(g.cost)))) : .null),
+                ("priced_records", int(g.pricedRecords)),
             ]))
         }
         let fileValues: [JSONValue] = files.map { f in

@@ -45,17 +45,19 @@ public struct LogFilter: Sendable, Hashable {
         case .totalTokens: return "total tokens"
         case .completionTokens: return "completion tokens"
         case .promptTokens: return "prompt tokens"
+        case .cost: return "cost"
         }
     }
 
-    /// The sort after `s`: file order → time → total tokens → completion tokens → file order. Token sorts
-    /// start with the largest first, time with the oldest.
+    /// The sort after `s`: file order → time → total tokens → completion tokens → cost → file order. Token
+    /// and cost sorts start with the largest first, time with the oldest.
     mutating func cycleSort() {
         switch sort?.key {
         case nil, .position?: sort = RecordSort(.created)
         case .created?: sort = RecordSort(.totalTokens, descending: true)
         case .totalTokens?: sort = RecordSort(.completionTokens, descending: true)
-        case .completionTokens?, .promptTokens?: sort = nil
+        case .completionTokens?: sort = RecordSort(.cost, descending: true)
+        case .cost?, .promptTokens?: sort = nil
         }
     }
 }
