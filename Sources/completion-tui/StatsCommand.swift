@@ -23,6 +23,9 @@ struct StatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON document instead of tables.")
     var json = false
 
+    @Flag(name: .long, help: "Count the records whose usage does not add up (total, logprob count, cached, reasoning, negative or fractional counts); decodes every record.")
+    var audit = false
+
     @Option(name: .long, help: ArgumentHelp("Price records with this table instead of the bundled genai-prices snapshot (the same JSON format).", valueName: "file"),
             completion: .file())
     var prices: String?
@@ -46,12 +49,20 @@ struct StatsCommand: ParsableCommand {
             table = PriceTable.bundled
         }
         var parts: [LogAggregates] = []
+        var audits = LogSnapshot.AuditCounts()
+        func addAudit(_ snapshot: LogSnapshot) {
+            guard audit else { return }
+            let c = snapshot.auditCounts()
+            audits.records += c.records
+            audits.byKind.merge(c.byKind, uniquingKeysWith: +)
+        }
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
         for path in paths {
             if MappedFile.isStream(path: path) {
                 // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
                 let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
                 let aggregates = index.snapshot().aggregates(prices: table)
+                addAudit(index.snapshot())
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue
@@ -70,13 +81,15 @@ struct StatsCommand: ParsableCommand {
             let shrink = snapshot.currentShrink
             if let shrink { StandardError.print(shrink.description) }
             let aggregates = snapshot.aggregates(prices: table)
+            addAudit(snapshot)
             parts.append(aggregates)
             files.append((path, aggregates, shrink))
         }
         let total = LogAggregates.combined(parts)
         var out = StandardOutput()
         let summary = files.map { StatsReport.File(path: $0.path, aggregates: $0.aggregates, problem: $0.problem) }
-        let text = json ? StatsReport.json(total, files: summary) : StatsReport.table(total, files: summary)
+        let counts = audit ? audits : nil
+        let text = json ? StatsReport.json(total, files: summary, audit: counts) : StatsReport.table(total, files: summary, audit: counts)
         out.write(Array(text.utf8))
         out.flush()
         let problems = total.invalid + files.filter { $0.problem != nil }.count

@@ -102,3 +102,41 @@ import Testing
         #expect(lines.first.map { $0.map(\.text).joined() }?.contains("COST") == true)
     }
 }
+
+/// The usage audit in the inspector: the Usage pane says what disagrees, the list marks the record, and
+/// `U` keeps only such records.
+@Suite struct UsageAuditViewTests {
+    static let lines = [
+        #"{"id":"a","object":"text_completion","created":1741600000,"model":"m","choices":[{"index":0,"text":"fine","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#,
+        #"{"id":"b","object":"text_completion","created":1741600001,"model":"m","choices":[{"index":0,"text":"cached","finish_reason":"stop"}],"usage":{"prompt_tokens":4,"completion_tokens":1,"total_tokens":5,"prompt_tokens_details":{"cached_tokens":9}}}"#,
+    ]
+
+    static func state() -> AppState {
+        let index = LogIndex(data: Data((lines.joined(separator: "\n") + "\n").utf8), path: "t.jsonl")
+        index.build()
+        return AppState(index: index.snapshot(), size: Size(width: 120, height: 32), clock: Fixture.clock)
+    }
+
+    @Test func theUsagePaneSaysWhatDisagreesAndByHowMuch() {
+        var state = Self.state()
+        state.selectEntry(1)
+        #expect(CostViewTests.usage(state).contains("⚠ cached 9 > prompt 4 (by +5)"))
+        state.selectEntry(0)
+        #expect(!CostViewTests.usage(state).contains("⚠"))
+    }
+
+    @Test func theListMarksTheTokensOfARecordThatDoesNotAddUp() throws {
+        let screen = Self.state().screen
+        #expect(CostViewTests.row(screen, "cached")?.contains("≠5") == true)
+        #expect(CostViewTests.row(screen, "fine")?.contains("≠") == false)
+    }
+
+    @Test func uKeepsOnlyRecordsWhoseUsageDoesNotAddUpAndAgainUndoes() {
+        var state = Self.state()
+        state.pressSettling(.char("U"))
+        #expect(state.entries.count == 1)
+        #expect(state.logFilter.summary == "usage ≠")
+        state.pressSettling(.char("U"))
+        #expect(state.entries.count == 2)
+    }
+}

@@ -10,6 +10,8 @@ public struct FilterQueryError: Error, Sendable, Hashable, CustomStringConvertib
 /// - `model:NAME`, `fp:NAME` (or `fingerprint:`), `finish:REASON` (`finish:none` for a missing one)
 /// - `kind:completion`, `kind:chat`, `kind:error`, `kind:invalid`
 /// - `tokens:RANGE` (total), `prompt:RANGE`, `completion:RANGE`, with RANGE `N`, `A..B`, `>N`, `<N`, `A..`, `..B`
+/// - `audit:` (or `audit:any`) usage that does not add up; `audit:total|logprobs|cached|reasoning|negative|fractional`
+///   one way of it (decodes each record, like a text search)
 /// - `cost:RANGE` in dollars (`cost:>0.01`, `cost:0.001..0.01`), priced from the summary; no price never matches
 /// - `after:TIME`, `before:TIME` with TIME `2024-05-01`, `2024-05-01T12:00` (in the zone the list shows,
 ///   passed as `timeZone`), `2024-05-01T12:00Z` or `…+02:00` (the zone named), or seconds since the epoch
@@ -71,6 +73,13 @@ public enum FilterQuery {
         case "prompt": return .promptTokens(try range(value, key))
         case "completion": return .completionTokens(try range(value, key))
         case "cost": return .cost(try costRange(value, key))
+        case "audit":
+            if value.isEmpty || value == "any" { return .audit(nil) }
+            guard let kind = UsageFinding.Kind(rawValue: value.lowercased()) else {
+                let names = UsageFinding.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw FilterQueryError(description: "audit: one of any, \(names), not '\(VisibleText.escape(value, .singleLine))'")
+            }
+            return .audit(kind)
         case "after": return .created(try time(value, key, timeZone)...Double.greatestFiniteMagnitude)
         case "before": return .created(-Double.greatestFiniteMagnitude...(try time(value, key, timeZone)))
         case "text":

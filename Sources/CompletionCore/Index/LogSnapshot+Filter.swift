@@ -118,7 +118,12 @@ extension LogSnapshot {
             let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
             return { s, i in s.kind[i] == e || s.kind[i] == v }
         case .text(let query):
-            return textTest(query)
+            return recordTest(prefilter: { query.mayMatch(rawLine: $0) }, { record in query.matches(record) })
+        case .audit(let kind):
+            return recordTest(prefilter: nil) { record in
+                let findings = UsageAudit.findings(record)
+                return kind.map { k in findings.contains { $0.kind == k } } ?? !findings.isEmpty
+            }
         case .all(let filters):
             // Summary tests first: they are cheap and spare the text search most entries.
             let tests = filters.sorted { !$0.readsText && $1.readsText }.map { compile($0, ids: ids, models: models) }
@@ -136,23 +141,24 @@ extension LogSnapshot {
         }
     }
 
-    private func textTest(_ query: TextQuery) -> EntryTest {
+    /// A test that decodes each entry's record (after a cheap look at its raw bytes, when given one).
+    private func recordTest(prefilter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, _ matches: @escaping @Sendable (CompletionRecord) -> Bool) -> EntryTest {
         let file = self.file
         let path = self.path
         return { s, i in
             if let records = s.records, i < records.count {
-                return s.diagnostics[i] == nil && query.matches(records[i])
+                return s.diagnostics[i] == nil && matches(records[i])
             }
             if let places = s.places, i < places.count {
                 guard s.diagnostics[i] == nil else { return false }
-                return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(query.matches) ?? false
+                return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(matches) ?? false
             }
             guard s.kind[i] != IndexedKind.invalid.rawValue else { return false }
             let start = s.start[i]
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }
             let raw = file.slice(start..<end)
-            if !query.mayMatch(rawLine: raw) { return false }
+            if let prefilter, !prefilter(raw) { return false }
             let record: CompletionRecord?
             if s.flags[i] & IndexSegment.assembled != 0 {
                 record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: s.lineNumber(i), path: path)
@@ -161,7 +167,7 @@ extension LogSnapshot {
             } else {
                 record = nil
             }
-            return record.map(query.matches) ?? false
+            return record.map(matches) ?? false
         }
     }
 

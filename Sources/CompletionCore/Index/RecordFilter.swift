@@ -23,6 +23,8 @@ public indirect enum RecordFilter: Sendable {
     case cost(ClosedRange<Double>)
     /// Some choice's text (or an error's message) matches.
     case text(TextQuery)
+    /// The usage does not add up (`UsageAudit`): in this way, or (nil) in any. Decodes each record.
+    case audit(UsageFinding.Kind?)
     /// Quick key: some choice stopped at the length limit (`length`).
     case truncated
     /// Quick key: some choice was stopped by a content filter (`content_filter`).
@@ -46,7 +48,7 @@ public indirect enum RecordFilter: Sendable {
     /// True when evaluating needs the records' text (and so their bytes).
     public var readsText: Bool {
         switch self {
-        case .text: return true
+        case .text, .audit: return true
         case .all(let fs), .any(let fs): return fs.contains { $0.readsText }
         case .not(let f): return f.readsText
         default: return false

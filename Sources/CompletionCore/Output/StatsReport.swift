@@ -18,7 +18,8 @@ public enum StatsReport {
 
     // MARK: - Table
 
-    public static func table(_ a: LogAggregates, files: [File]) -> String {
+    /// - Parameter audit: usage findings counted over all files (`stats --audit`), or nil.
+    public static func table(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil) -> String {
         var lines: [String] = []
         let span = [a.first, a.last].compactMap { $0.flatMap(iso) }
         lines.append("\(files.count) \(files.count == 1 ? "file" : "files"), \(a.records) records (\(a.errors) API errors), "
@@ -56,6 +57,11 @@ public enum StatsReport {
             if files.count > 1 { header.append("FILE") } else { changes = changes.map { Array($0.dropLast()) } }
             lines += aligned([header] + changes, rightAligned: 3...3)
         }
+        if let audit {
+            lines.append("")
+            let rows = UsageFinding.Kind.allCases.map { [$0.rawValue, String(audit.byKind[$0] ?? 0)] }
+            lines += aligned([["USAGE AUDIT", "RECORDS"], ["any", String(audit.records)]] + rows, rightAligned: 1...1)
+        }
         lines.append("")
         lines.append("INVALID LINES  \(a.invalid)")
         return lines.joined(separator: "\n") + "\n"
@@ -91,7 +97,7 @@ public enum StatsReport {
 
     // MARK: - JSON
 
-    public static func json(_ a: LogAggregates, files: [File]) -> String {
+    public static func json(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil) -> String {
         func time(_ s: Double?) -> JSONValue { s.flatMap(iso).map(JSONValue.string) ?? .null }
         func int(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
         // A token sum beyond the range of a 64-bit integer is null: the table says "out of range".
@@ -146,6 +152,14 @@ public enum StatsReport {
             ]))),
             ("files", .array(fileValues)),
         ]))
-        return JSONWriter.pretty(document) + "\n"
+        var withAudit = document
+        if let audit, case .object(var o) = document {
+            // Records whose usage does not add up, in all and by kind (`stats --audit`).
+            var kinds = JSONObject(pairs: [("any", int(audit.records))])
+            for kind in UsageFinding.Kind.allCases { kinds.append(kind.rawValue, int(audit.byKind[kind] ?? 0)) }
+            o.append("usage_audit", .object(kinds))
+            withAudit = .object(o)
+        }
+        return JSONWriter.pretty(withAudit) + "\n"
     }
 }

@@ -15,6 +15,8 @@ public struct LogEntry: Sendable, Hashable {
     public var model: String
     public var fingerprint: String
     public var tokens: String
+    /// True when the usage does not add up (`UsageAudit`): the tokens column is marked.
+    public var audited = false
     /// The cost column: the record's cost as the Usage pane prices it (`$0.000033`), `—` for no price.
     public var cost: String = "—"
     public var finishReasons: [String?]
@@ -50,7 +52,7 @@ public struct LogEntry: Sendable, Hashable {
             item: .record(index), created: created, time: time,
             model: VisibleText.escape(r.model ?? "—", .singleLine),
             fingerprint: VisibleText.escape(r.systemFingerprint ?? "—", .singleLine),
-            tokens: tokens, cost: cost, finishReasons: r.finishReasons, preview: preview, isError: r.kind == .error)
+            tokens: tokens, audited: !UsageAudit.findings(r).isEmpty, cost: cost, finishReasons: r.finishReasons, preview: preview, isError: r.kind == .error)
     }
 
     static func of(problem d: Diagnostic, index: Int) -> LogEntry {

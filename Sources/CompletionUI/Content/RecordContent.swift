@@ -206,7 +206,12 @@ public final class RecordContent: Sendable {
         if let p = u.promptTokens, let c = u.completionTokens, p >= 0, c >= 0, p > 0 || c > 0 {
             out.add(bar(prompt: p, completion: c, width: 24))
         }
-        if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
+        if let record {
+            // The usage audit: each count that disagrees, and by how much.
+            for finding in UsageAudit.findings(record) {
+                out.add([Span("⚠ " + VisibleText.escape(finding.description, .singleLine), Theme.warning)])
+            }
+        } else if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
             out.add([Span("⚠ total \(t) ≠ prompt + completion \(TokenArithmetic.exactSumText(p, c))", Theme.warning)])
         }
         if u.other["inspect"]?.objectValue != nil {

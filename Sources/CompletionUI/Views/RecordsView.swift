@@ -85,7 +85,8 @@ enum RecordsView {
             if c.time > 0 { cell(c.time < 19 && time.count == 19 ? String(time.dropLast(3)) : time, c.time, Theme.dimmed) }
             cell(e.model, c.model)
             if c.fingerprint > 0 { cell(e.fingerprint, c.fingerprint, Theme.dimmed) }
-            cell(e.tokens, c.tokens, Theme.number, right: true)
+            // `≠` marks usage that does not add up; the Usage pane says what disagrees.
+            cell(e.audited ? "≠" + e.tokens : e.tokens, c.tokens, e.audited ? Theme.warning : Theme.number, right: true)
             if c.cost > 0 { cell(e.cost, c.cost, e.cost == "—" ? Theme.dimmed : Theme.number, right: true) }
             if e.isError {
                 cell(" error ", c.finish, Style(fg: .white, bg: .red, bold: true))
