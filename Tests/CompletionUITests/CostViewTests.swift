@@ -140,3 +140,21 @@ import Testing
         #expect(state.entries.count == 2)
     }
 }
+
+/// Confidence per choice in the Choices pane.
+@Suite struct ConfidenceViewTests {
+    @Test func theChoicesPaneShowsPerplexityAndTheLeastLikelyToken() throws {
+        let state = try Fixture.state("openai-text-completion.json", width: 200, height: 50)
+        let logprobs = try #require(state.records.first?.choices.first?.logprobs)
+        let c = try #require(logprobs.confidence)
+        let row = try #require(CostViewTests.row(state.screen, "#0"))
+        #expect(row.contains(ChoicesView.confidenceText(c)))
+        #expect(row.contains(String(format: "ppl %.2f", c.perplexity)))
+        #expect(row.contains("@\(c.leastPosition)"))
+    }
+
+    @Test func aNarrowPaneKeepsTheTextInstead() throws {
+        let state = try Fixture.state("openai-text-completion.json", width: 80, height: 24)
+        #expect(CostViewTests.row(state.screen, "#0")?.contains("ppl") == false)
+    }
+}
