@@ -23,7 +23,10 @@ let package = Package(
             dependencies: [
                 "CSafeMap", "CSQLite", "CZstd",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            // The price table (genai-prices' data, MIT) and the scripts that re-make it and the test's expectations.
+            exclude: ["Cost/tools"],
+            resources: [.copy("Cost/Resources/prices.json")]
         ),
         .target(name: "CSafeMap"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
@@ -80,7 +83,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CompletionCoreTests",
-            dependencies: ["CompletionCore"]
+            dependencies: ["CompletionCore"],
+            exclude: ["Costs"]
         ),
         .testTarget(
             name: "CompletionUITests",

@@ -247,9 +247,13 @@ public enum Program {
         public var busyPoll: Int
         /// Called once the first frame is on the terminal.
         public var onFirstFrame: (@Sendable () -> Void)?
+        /// The table that prices records, when not the bundled one (`--prices FILE`).
+        public var prices: PriceTable?
 
         public init(clock: Clock = Clock(now: Date(), timeZone: .current), exitAfterFirstFrame: Bool = false,
-                    idlePoll: Int = 250, busyPoll: Int = 30, onFirstFrame: (@Sendable () -> Void)? = nil) {
+                    idlePoll: Int = 250, busyPoll: Int = 30, onFirstFrame: (@Sendable () -> Void)? = nil,
+                    prices: PriceTable? = nil) {
+            self.prices = prices
             self.clock = clock
             self.exitAfterFirstFrame = exitAfterFirstFrame
             self.idlePoll = idlePoll
@@ -272,6 +276,7 @@ public enum Program {
                            options: Options = Options()) -> Outcome {
         defer { session.stop() }
         var state = session.makeState(size: terminal.size, clock: options.clock, localeWarning: terminal.localeWarning)
+        if let prices = options.prices { state.setPrices(prices) }
         var pending = session.initialEffects(&state)
         session.start(mailbox)
         var shown = state.renderFrame()

@@ -135,6 +135,21 @@ struct Open: ParsableCommand {
     @Flag(name: [.short, .long], help: "Follow a growing log (like tail -f): new records appear as they are written; F toggles it in the inspector.")
     var follow = false
 
+    @Option(name: .long, help: ArgumentHelp("Price records with this table instead of the bundled genai-prices snapshot (the same JSON format).", valueName: "file"),
+            completion: .file())
+    var prices: String?
+
+    /// The price table: `--prices FILE`, else the bundled snapshot (nil when this installation lacks it).
+    func priceTable() throws -> PriceTable? {
+        guard let prices else { return PriceTable.bundled }
+        do throws(PriceTableError) {
+            return try PriceTable.read(path: prices, origin: prices)
+        } catch {
+            StandardError.print(error.description)
+            throw ExitCode(2)
+        }
+    }
+
     func validate() throws {
         if json && print {
             throw ValidationError("--json and --print cannot be used together.")
@@ -153,8 +168,9 @@ struct Open: ParsableCommand {
     func run() throws {
         let inputs = paths.isEmpty ? ["-"] : paths
         let status: Int32
+        let table = try priceTable()
         if json {
-            status = writeJSONLines(inputs)
+            status = writeJSONLines(inputs, prices: table)
         } else if print || isatty(STDOUT_FILENO) != 1 {
             status = writeReport(inputs)
         } else {
@@ -165,11 +181,11 @@ struct Open: ParsableCommand {
 
     /// Streams records out as they load: a log is never held decoded in memory. JSON Lines are decoded on
     /// all cores in bounded batches and written in input order.
-    private func writeJSONLines(_ inputs: [String]) -> Int32 {
+    private func writeJSONLines(_ inputs: [String], prices: PriceTable?) -> Int32 {
         var out = StandardOutput()
         var totals = LoadSummary()
         for path in inputs {
-            let summary = RecordLoader.loadParallel(path: path, render: { RecordJSON.writeLine($0, to: &$1) }) { piece in
+            let summary = RecordLoader.loadParallel(path: path, render: { RecordJSON.writeLine($0, prices: prices, to: &$1) }) { piece in
                 switch piece {
                 case .bytes(let bytes):
                     // Pieces are whole batches (a megabyte) or what one read of a stream completed: written
@@ -240,7 +256,7 @@ struct Open: ParsableCommand {
             if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
-        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false).status
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: try? priceTable()).status
         if status < 0 {
             index.waitUntilComplete()
             return writeReport([path])
@@ -258,7 +274,7 @@ struct Open: ParsableCommand {
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
     private func openLive() -> Int32 {
         let session = StdinSession()
-        let (status, state) = runInteractive(session, keysFromTTY: true)
+        let (status, state) = runInteractive(session, keysFromTTY: true, prices: try? priceTable())
         if status < 0 { return writeReport(["-"]) }
         let feed = state?.live?.runs.last?.feed
         let (records, diagnostics, more) = (feed?.records ?? [], feed?.diagnostics ?? [], feed?.droppedDiagnostics ?? 0)
@@ -306,7 +322,7 @@ struct Open: ParsableCommand {
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
         let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
-        let status = runInteractive(session, keysFromTTY: inputs.contains("-")).status
+        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: try? priceTable()).status
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

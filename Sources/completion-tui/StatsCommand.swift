@@ -9,7 +9,8 @@ struct StatsCommand: ParsableCommand {
         abstract: "Summarise logs: per model and per fingerprint totals, finish reasons, invalid lines.",
         discussion: """
         For every model and every system fingerprint: records, prompt, completion and total token sums, \
-        and the first and last created time (UTC). Then the share of each finish reason over all choices, \
+        the first and last created time (UTC) and the cost (from the summaries: cached tokens at the input \
+        price). Then the share of each finish reason over all choices, \
         the fingerprint changes of each model, and the number of lines that could not be read (each also \
         reported on standard error as PATH:LINE:COL). Several logs are added up. Exit status: 0 when every \
         line was read, 1 when some could not be, 2 when nothing could be read.
@@ -22,6 +23,13 @@ struct StatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON document instead of tables.")
     var json = false
 
+    @Flag(name: .long, help: "Count the records whose usage does not add up (total, logprob count, cached, reasoning, negative or fractional counts); decodes every record.")
+    var audit = false
+
+    @Option(name: .long, help: ArgumentHelp("Price records with this table instead of the bundled genai-prices snapshot (the same JSON format).", valueName: "file"),
+            completion: .file())
+    var prices: String?
+
     func validate() throws {
         if paths.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input ('-') can be read only once.")
@@ -29,13 +37,32 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        let table: PriceTable?
+        if let prices {
+            do throws(PriceTableError) {
+                table = try PriceTable.read(path: prices, origin: prices)
+            } catch {
+                StandardError.print(error.description)
+                throw ExitCode(2)
+            }
+        } else {
+            table = PriceTable.bundled
+        }
         var parts: [LogAggregates] = []
+        var audits = LogSnapshot.AuditCounts()
+        func addAudit(_ snapshot: LogSnapshot) {
+            guard audit else { return }
+            let c = snapshot.auditCounts()
+            audits.records += c.records
+            audits.byKind.merge(c.byKind, uniquingKeysWith: +)
+        }
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
         for path in paths {
             if MappedFile.isStream(path: path) {
                 // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
                 let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
-                let aggregates = index.snapshot().aggregates()
+                let aggregates = index.snapshot().aggregates(prices: table)
+                addAudit(index.snapshot())
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue
@@ -53,14 +80,16 @@ struct StatsCommand: ParsableCommand {
             // A file cut while being read: what was read is summarised, and the cut is a problem of the file.
             let shrink = snapshot.currentShrink
             if let shrink { StandardError.print(shrink.description) }
-            let aggregates = snapshot.aggregates()
+            let aggregates = snapshot.aggregates(prices: table)
+            addAudit(snapshot)
             parts.append(aggregates)
             files.append((path, aggregates, shrink))
         }
         let total = LogAggregates.combined(parts)
         var out = StandardOutput()
         let summary = files.map { StatsReport.File(path: $0.path, aggregates: $0.aggregates, problem: $0.problem) }
-        let text = json ? StatsReport.json(total, files: summary) : StatsReport.table(total, files: summary)
+        let counts = audit ? audits : nil
+        let text = json ? StatsReport.json(total, files: summary, audit: counts) : StatsReport.table(total, files: summary, audit: counts)
         out.write(Array(text.utf8))
         out.flush()
         let problems = total.invalid + files.filter { $0.problem != nil }.count

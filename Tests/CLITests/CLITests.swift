@@ -21,7 +21,7 @@ struct CLITests {
         #expect(r.stderr.isEmpty)
         let line = r.stdout.trimmingCharacters(in: .newlines)
         // Key order is part of the format: check it on the text.
-        let keys = ["kind", "id", "object", "model", "created", "created_iso", "system_fingerprint", "usage", "choices", "prompt", "extra", "error", "source"]
+        let keys = ["kind", "id", "object", "model", "created", "created_iso", "system_fingerprint", "usage", "cost", "choices", "prompt", "extra", "error", "source"]
         var position = line.startIndex
         for key in keys {
             let range = try #require(line.range(of: "\"\(key)\":", range: position..<line.endIndex), "key \(key) missing or out of order")

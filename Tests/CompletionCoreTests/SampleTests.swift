@@ -162,7 +162,7 @@ struct SampleTests {
 
     @Test("the --json form has the fixed keys in order and is valid JSON", arguments: Samples.listing)
     func jsonForm(name: String) throws {
-        let expectedKeys = ["kind", "id", "object", "model", "created", "created_iso", "system_fingerprint", "usage", "choices", "prompt", "extra", "error", "source"]
+        let expectedKeys = ["kind", "id", "object", "model", "created", "created_iso", "system_fingerprint", "usage", "cost", "choices", "prompt", "extra", "error", "source"]
         let (records, _) = Samples.load(name)
         #expect(!records.isEmpty)
         for record in records {

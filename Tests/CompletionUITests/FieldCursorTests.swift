@@ -31,8 +31,12 @@ import Testing
         state.focusPane(.usage)
         #expect(state.reduce(.key(.char("y"))) == [.copy("6")])
         #expect(state.reduce(.key(.char("Y"))) == [.copy(".usage.prompt_tokens")])
-        // The prompt/completion bar holds no value: the cursor steps over it.
+        // The prompt/completion bar holds no value: the cursor steps over it, and over the cost's breakdown.
         state.press(.char("j"), .char("j"), .char("j"))
+        #expect(state.reduce(.key(.char("Y"))) == [.copy(".cost.total")])
+        state.press(.char("j"))
+        #expect(state.reduce(.key(.char("Y"))) == [.copy(".cost.price_date")])
+        state.press(.char("j"))
         #expect(state.reduce(.key(.char("Y"))) == [.copy(".usage.prompt_tokens_details")])
         state.press(.char("j"), .char("j"), .char("j"))
         #expect(state.reduce(.key(.char("Y"))) == [.copy(".usage.completion_tokens_details.reasoning_tokens")])
@@ -129,7 +133,8 @@ import Testing
     }
 
     @Test func deepAndBigNodesStartFoldedWithAPreview() throws {
-        let state = try Self.hostileState(width: 100, height: 30)
+        // Tall enough for the Usage pane's cost line and every extras node.
+        let state = try Self.hostileState(width: 100, height: 32)
         let screen = state.screen
         #expect(screen.contains("▸ deep: {1 key} {deeper: […]}"))
         #expect(screen.contains("▸ big: [50 items] [0, 1, 2, 3"))

@@ -10,6 +10,9 @@ public struct FilterQueryError: Error, Sendable, Hashable, CustomStringConvertib
 /// - `model:NAME`, `fp:NAME` (or `fingerprint:`), `finish:REASON` (`finish:none` for a missing one)
 /// - `kind:completion`, `kind:chat`, `kind:error`, `kind:invalid`
 /// - `tokens:RANGE` (total), `prompt:RANGE`, `completion:RANGE`, with RANGE `N`, `A..B`, `>N`, `<N`, `A..`, `..B`
+/// - `audit:` (or `audit:any`) usage that does not add up; `audit:total|logprobs|cached|reasoning|negative|fractional`
+///   one way of it (decodes each record, like a text search)
+/// - `cost:RANGE` in dollars (`cost:>0.01`, `cost:0.001..0.01`), priced from the summary; no price never matches
 /// - `after:TIME`, `before:TIME` with TIME `2024-05-01`, `2024-05-01T12:00` (in the zone the list shows,
 ///   passed as `timeZone`), `2024-05-01T12:00Z` or `…+02:00` (the zone named), or seconds since the epoch
 /// - `-TERM` negates a term; any other word is a regular expression over the texts (several words are
@@ -69,6 +72,14 @@ public enum FilterQuery {
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))
         case "completion": return .completionTokens(try range(value, key))
+        case "cost": return .cost(try costRange(value, key))
+        case "audit":
+            if value.isEmpty || value == "any" { return .audit(nil) }
+            guard let kind = UsageFinding.Kind(rawValue: value.lowercased()) else {
+                let names = UsageFinding.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw FilterQueryError(description: "audit: one of any, \(names), not '\(VisibleText.escape(value, .singleLine))'")
+            }
+            return .audit(kind)
         case "after": return .created(try time(value, key, timeZone)...Double.greatestFiniteMagnitude)
         case "before": return .created(-Double.greatestFiniteMagnitude...(try time(value, key, timeZone)))
         case "text":
@@ -91,6 +102,31 @@ public enum FilterQuery {
             let lo = a.isEmpty ? Int.min : Int(a), hi = b.isEmpty ? Int.max : Int(b)
             if let lo, let hi, lo <= hi { return lo...hi }
         }
+        throw bad
+    }
+
+    /// A range of amounts in the table's currency: `0.01`, `0.001..0.01`, `>0.5`, `<$1`, `..0.02` (a `$` is
+    /// allowed before a number); `>` and `<` are strict.
+    static func costRange(_ v: String, _ key: String) throws(FilterQueryError) -> ClosedRange<Double> {
+        let bad = FilterQueryError(description: "\(key): expects an amount like 0.01, A..B, >N, <N, A.. or ..B, not '\(VisibleText.escape(v, .singleLine))'")
+        func amount<S: StringProtocol>(_ s: S) -> Double? {
+            var t = String(s)
+            if t.hasPrefix("$") { t.removeFirst() }
+            guard let d = Double(t), d.isFinite else { return nil }
+            return d
+        }
+        let huge = Double.greatestFiniteMagnitude
+        if v.hasPrefix(">="), let n = amount(v.dropFirst(2)) { return n...huge }
+        if v.hasPrefix("<="), let n = amount(v.dropFirst(2)) { return -huge...n }
+        if v.hasPrefix(">"), let n = amount(v.dropFirst()) { return n.nextUp...huge }
+        if v.hasPrefix("<"), let n = amount(v.dropFirst()) { return -huge...n.nextDown }
+        if let dots = v.range(of: "..") {
+            let a = v[..<dots.lowerBound], b = v[dots.upperBound...]
+            let lo = a.isEmpty ? -huge : amount(a), hi = b.isEmpty ? huge : amount(b)
+            if let lo, let hi, lo <= hi { return lo...hi }
+            throw bad
+        }
+        if let n = amount(v) { return n...n }
         throw bad
     }
 

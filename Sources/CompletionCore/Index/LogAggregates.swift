@@ -13,6 +13,10 @@ public struct LogAggregates: Sendable, Hashable {
         public var totalTokens = 0
         /// Records without `usage` counts (no total, prompt or completion count).
         public var recordsWithoutUsage = 0
+        /// The cost of the records with a price (from the summaries: see `LogSnapshot.summaryCost`), and
+        /// how many records had one; records without a price add nothing, never 0 as if free.
+        public var cost: Double = 0
+        public var pricedRecords = 0
         /// Earliest and latest `created` (seconds), over records that have one.
         public var first: Double?
         public var last: Double?
@@ -98,8 +102,10 @@ public struct LogAggregates: Sendable, Hashable {
 extension LogSnapshot {
     /// Aggregates over all entries, or over some positions (a filter's result) in the order given.
     /// - Complexity: O(n), one pass over the summary columns.
-    public func aggregates(of positions: [Int32]? = nil) -> LogAggregates {
+    /// - Parameter prices: the table that prices each group's records (nil: no costs).
+    public func aggregates(of positions: [Int32]? = nil, prices: PriceTable? = PriceTable.bundled) -> LogAggregates {
         var a = LogAggregates()
+        let priced = prices.map(pricedModels)
         let n = strings.count
         var models = [LogAggregates.Group?](repeating: nil, count: n)
         var fingerprints = [LogAggregates.Group?](repeating: nil, count: n)
@@ -120,6 +126,7 @@ extension LogSnapshot {
             let p = s.promptTokens(i), c = s.completionTokens(i)
             // A record that reports no total (llm's columns, trace spans) counts prompt + completion.
             let t = s.totalTokens(i) ?? (p == nil && c == nil ? nil : TokenArithmetic.sum(p ?? 0, c ?? 0))
+            let cost = priced.flatMap { summaryCost(s, i, $0) }
             func update(_ g: inout LogAggregates.Group?, _ id: UInt32) {
                 if g == nil { g = LogAggregates.Group(name: string(id)) }
                 g?.records += 1
@@ -129,6 +136,10 @@ extension LogSnapshot {
                     g?.totalTokens = TokenArithmetic.sum(g1.totalTokens, t ?? 0)
                 }
                 if p == nil && c == nil && t == nil { g?.recordsWithoutUsage += 1 }
+                if let cost {
+                    g?.cost += cost
+                    g?.pricedRecords += 1
+                }
                 // `created: 0` is no time at all (placeholder servers): it is neither first nor last.
                 if !created.isNaN, created != 0 {
                     if g?.first.map({ created < $0 }) ?? true { g?.first = created }
@@ -201,6 +212,8 @@ extension LogAggregates {
             t.completionTokens = TokenArithmetic.sum(t.completionTokens, g.completionTokens)
             t.totalTokens = TokenArithmetic.sum(t.totalTokens, g.totalTokens)
             t.recordsWithoutUsage += g.recordsWithoutUsage
+            t.cost += g.cost
+            t.pricedRecords += g.pricedRecords
             t.first = [t.first, g.first].compactMap { $0 }.min()
             t.last = [t.last, g.last].compactMap { $0 }.max()
             table[g.name] = t

@@ -9,31 +9,36 @@ extension LogSnapshot {
     /// - Returns: positions (Int32 keeps a million-entry result at 4 MB).
     /// - Complexity: O(n) for the summary fields; `text` decodes each candidate, in parallel; sorting is
     ///   O(n log n).
-    public func select(_ filter: RecordFilter? = nil, sort: RecordSort? = nil, within: [Int32]? = nil) -> [Int32] {
+    ///   - prices: the table that prices `cost:` terms and the cost sort.
+    public func select(_ filter: RecordFilter? = nil, sort: RecordSort? = nil, within: [Int32]? = nil,
+                       prices: PriceTable? = PriceTable.bundled) -> [Int32] {
         var result: [Int32]
         if let filter {
-            result = positions(passing: filter, within: within)
+            result = positions(passing: filter, within: within, prices: prices)
         } else if let within {
             result = within
         } else {
             result = (0..<count).map { Int32($0) }
         }
         if let sort, sort.key != .position || sort.descending {
-            result = sorted(result, by: sort)
+            result = sorted(result, by: sort, prices: prices)
         }
         return result
     }
 
     /// The number of entries that pass a filter.
-    public func count(_ filter: RecordFilter) -> Int { positions(passing: filter, within: nil).count }
+    public func count(_ filter: RecordFilter, prices: PriceTable? = PriceTable.bundled) -> Int {
+        positions(passing: filter, within: nil, prices: prices).count
+    }
 
     // MARK: - Filtering
 
     typealias EntryTest = (IndexSegment, Int) -> Bool
 
-    private func positions(passing filter: RecordFilter, within: [Int32]?) -> [Int32] {
+    private func positions(passing filter: RecordFilter, within: [Int32]?, prices: PriceTable?) -> [Int32] {
         let ids = Dictionary(strings.enumerated().dropFirst().map { ($0.element, UInt32($0.offset)) }, uniquingKeysWith: { a, _ in a })
-        let test = compile(filter, ids: ids)
+        let models = filter.readsCost ? prices.map(pricedModels) : nil
+        let test = compile(filter, ids: ids, models: models)
         if let within {
             if filter.readsText {
                 let parts = Self.parts(within.count)
@@ -74,7 +79,7 @@ extension LogSnapshot {
         return stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
     }
 
-    private func compile(_ filter: RecordFilter, ids: [String: UInt32]) -> EntryTest {
+    private func compile(_ filter: RecordFilter, ids: [String: UInt32], models: PricedModels?) -> EntryTest {
         // A string the index has never seen matches nothing (or, for nil, the "absent" id 0).
         func id(_ s: String?) -> UInt32? {
             guard let s else { return 0 }
@@ -102,49 +107,58 @@ extension LogSnapshot {
             return { s, i in s.completionTokens(i).map(range.contains) ?? false }
         case .totalTokens(let range):
             return { s, i in s.totalTokens(i).map(range.contains) ?? false }
+        case .cost(let range):
+            guard let models else { return { _, _ in false } }
+            return { s, i in summaryCost(s, i, models).map(range.contains) ?? false }
         case .truncated:
-            return compile(.finishReason("length"), ids: ids)
+            return compile(.finishReason("length"), ids: ids, models: models)
         case .contentFiltered:
-            return compile(.finishReason("content_filter"), ids: ids)
+            return compile(.finishReason("content_filter"), ids: ids, models: models)
         case .errors:
             let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
             return { s, i in s.kind[i] == e || s.kind[i] == v }
         case .text(let query):
-            return textTest(query)
+            return recordTest(prefilter: { query.mayMatch(rawLine: $0) }, { record in query.matches(record) })
+        case .audit(let kind):
+            return recordTest(prefilter: nil) { record in
+                let findings = UsageAudit.findings(record)
+                return kind.map { k in findings.contains { $0.kind == k } } ?? !findings.isEmpty
+            }
         case .all(let filters):
             // Summary tests first: they are cheap and spare the text search most entries.
-            let tests = filters.sorted { !$0.readsText && $1.readsText }.map { compile($0, ids: ids) }
+            let tests = filters.sorted { !$0.readsText && $1.readsText }.map { compile($0, ids: ids, models: models) }
             if tests.count == 2 {
                 let a = tests[0], b = tests[1]
                 return { s, i in a(s, i) && b(s, i) }
             }
             return { s, i in tests.allSatisfy { $0(s, i) } }
         case .any(let filters):
-            let tests = filters.sorted { !$0.readsText && $1.readsText }.map { compile($0, ids: ids) }
+            let tests = filters.sorted { !$0.readsText && $1.readsText }.map { compile($0, ids: ids, models: models) }
             return { s, i in tests.contains { $0(s, i) } }
         case .not(let inner):
-            let test = compile(inner, ids: ids)
+            let test = compile(inner, ids: ids, models: models)
             return { s, i in !test(s, i) }
         }
     }
 
-    private func textTest(_ query: TextQuery) -> EntryTest {
+    /// A test that decodes each entry's record (after a cheap look at its raw bytes, when given one).
+    private func recordTest(prefilter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, _ matches: @escaping @Sendable (CompletionRecord) -> Bool) -> EntryTest {
         let file = self.file
         let path = self.path
         return { s, i in
             if let records = s.records, i < records.count {
-                return s.diagnostics[i] == nil && query.matches(records[i])
+                return s.diagnostics[i] == nil && matches(records[i])
             }
             if let places = s.places, i < places.count {
                 guard s.diagnostics[i] == nil else { return false }
-                return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(query.matches) ?? false
+                return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(matches) ?? false
             }
             guard s.kind[i] != IndexedKind.invalid.rawValue else { return false }
             let start = s.start[i]
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }
             let raw = file.slice(start..<end)
-            if !query.mayMatch(rawLine: raw) { return false }
+            if let prefilter, !prefilter(raw) { return false }
             let record: CompletionRecord?
             if s.flags[i] & IndexSegment.assembled != 0 {
                 record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: s.lineNumber(i), path: path)
@@ -153,16 +167,17 @@ extension LogSnapshot {
             } else {
                 record = nil
             }
-            return record.map(query.matches) ?? false
+            return record.map(matches) ?? false
         }
     }
 
     // MARK: - Sorting
 
-    private func sorted(_ positions: [Int32], by sort: RecordSort) -> [Int32] {
+    private func sorted(_ positions: [Int32], by sort: RecordSort, prices: PriceTable?) -> [Int32] {
         if sort.key == .position {
             return sort.descending ? positions.reversed() : positions
         }
+        let models = sort.key == .cost ? prices.map(pricedModels) : nil
         // Pack (key, position) into one UInt64 where the key fits in 32 bits, so the sort compares integers;
         // entries without the key go last in both directions.
         func key(_ p: Int32) -> UInt64? {
@@ -174,6 +189,7 @@ extension LogSnapshot {
             case .totalTokens: return s.totalTokens(i).map(Self.orderedBits)
             case .completionTokens: return s.completionTokens(i).map(Self.orderedBits)
             case .promptTokens: return s.promptTokens(i).map(Self.orderedBits)
+            case .cost: return models.flatMap { summaryCost(s, i, $0) }.map(Self.orderedBits)
             case .position: return UInt64(p)
             }
         }

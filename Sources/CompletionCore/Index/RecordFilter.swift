@@ -18,8 +18,13 @@ public indirect enum RecordFilter: Sendable {
     case promptTokens(ClosedRange<Int>)
     case completionTokens(ClosedRange<Int>)
     case totalTokens(ClosedRange<Int>)
+    /// The cost from the summary (see `LogSnapshot.summaryCost`) lies in the range; entries without a
+    /// price never match.
+    case cost(ClosedRange<Double>)
     /// Some choice's text (or an error's message) matches.
     case text(TextQuery)
+    /// The usage does not add up (`UsageAudit`): in this way, or (nil) in any. Decodes each record.
+    case audit(UsageFinding.Kind?)
     /// Quick key: some choice stopped at the length limit (`length`).
     case truncated
     /// Quick key: some choice was stopped by a content filter (`content_filter`).
@@ -30,10 +35,20 @@ public indirect enum RecordFilter: Sendable {
     case any([RecordFilter])
     case not(RecordFilter)
 
+    /// True when evaluating prices entries (a `cost:` term somewhere).
+    public var readsCost: Bool {
+        switch self {
+        case .cost: return true
+        case .all(let fs), .any(let fs): return fs.contains { $0.readsCost }
+        case .not(let f): return f.readsCost
+        default: return false
+        }
+    }
+
     /// True when evaluating needs the records' text (and so their bytes).
     public var readsText: Bool {
         switch self {
-        case .text: return true
+        case .text, .audit: return true
         case .all(let fs), .any(let fs): return fs.contains { $0.readsText }
         case .not(let f): return f.readsText
         default: return false
@@ -113,6 +128,8 @@ public struct TextQuery: @unchecked Sendable {
 public struct RecordSort: Sendable, Hashable {
     public enum Key: Sendable, Hashable {
         case position, created, totalTokens, completionTokens, promptTokens
+        /// The cost from the summary; entries without a price go last.
+        case cost
     }
 
     public var key: Key

@@ -1,14 +1,19 @@
+import Foundation
+
 /// The `--json` form of a record: one JSON object with a fixed set of keys, for scripts.
 ///
 /// Keys, always present and in this order: `kind`, `id`, `object`, `model`, `created` (Unix seconds;
 /// fractional where the source had milliseconds or a float), `created_iso`, `system_fingerprint`, `usage`,
+/// `cost` (null, or `{total, currency, input, cached, output, source, price_date}`: see `cost(_:)`),
 /// `choices` (`{index, text, reasoning, finish_reason, logprobs}`), `prompt` (`[{role, text}]`, what a log
 /// kept of the request; empty for a saved response), `extra`, `error` (`{message, type, code}`),
 /// `source` (`{path, line}`; `{path, table, row}` for a database row, `{path, entry}` for an archive
 /// entry, `{path, line, span_id}` for a span). Absent values are null.
 public enum RecordJSON {
     /// The record as a JSON value.
-    public static func value(_ record: CompletionRecord) -> JSONValue {
+    /// - Parameters:
+    ///   - prices: the table that prices the `cost` key (the bundled genai-prices snapshot by default).
+    public static func value(_ record: CompletionRecord, prices: PriceTable? = PriceTable.bundled) -> JSONValue {
         var o = JSONObject()
         o.entries.reserveCapacity(12)
         o.append("kind", .string(record.kind.rawValue))
@@ -19,6 +24,7 @@ public enum RecordJSON {
         o.append("created_iso", string(record.created?.shownISO8601))
         o.append("system_fingerprint", string(record.systemFingerprint))
         o.append("usage", record.usage.map(usage) ?? .null)
+        o.append("cost", cost(prices?.cost(of: record)))
         o.append("choices", .array(record.choices.map(choice)))
         o.append("prompt", prompt(record.prompt))
         o.append("extra", .object(record.extra))
@@ -31,7 +37,7 @@ public enum RecordJSON {
     ///
     /// Writes directly rather than through `value(_:)`: building the intermediate tree cost about a third
     /// of `--json` time on a 15 MB log. `value(_:)` stays the reference; a test checks both agree.
-    public static func writeLine(_ record: CompletionRecord, to w: inout JSONWriter) {
+    public static func writeLine(_ record: CompletionRecord, prices: PriceTable? = PriceTable.bundled, to w: inout JSONWriter) {
         w.append("{\"kind\":")
         w.writeString(record.kind.rawValue)
         w.append(",\"id\":"); writeOptional(record.id, &w)
@@ -43,6 +49,8 @@ public enum RecordJSON {
         w.append(",\"system_fingerprint\":"); writeOptional(record.systemFingerprint, &w)
         w.append(",\"usage\":")
         if let u = record.usage { w.write(usage(u)) } else { w.append("null") }
+        w.append(",\"cost\":")
+        w.write(cost(prices?.cost(of: record)))
         w.append(",\"choices\":[")
         for (i, c) in record.choices.enumerated() {
             if i > 0 { w.append(",") }
@@ -178,6 +186,24 @@ public enum RecordJSON {
             ]))
         }
         return .object(JSONObject(pairs: [("shape", .string(l.shape.rawValue)), ("tokens", .array(tokens))]))
+    }
+
+    /// `{total, currency, input, cached, output, source, price_date}`: amounts in the currency as exact
+    /// decimals; `input` is the uncached prompt, `cached` cache reads and writes; `source` is `table` or
+    /// `reported` (the response's own `usage.cost`, which has no breakdown: `input`, `cached`, `output`
+    /// null); `price_date` is the start date of the price used, null when it always applied. Null for no price.
+    public static func cost(_ c: RecordCost?) -> JSONValue {
+        guard let c else { return .null }
+        func amount(_ d: Decimal?) -> JSONValue { d.map { .number(JSONNumber(text: CostText.plain($0))) } ?? .null }
+        return .object(JSONObject(pairs: [
+            ("total", amount(c.total)),
+            ("currency", .string(c.currency)),
+            ("input", amount(c.input)),
+            ("cached", amount(c.cached)),
+            ("output", amount(c.output)),
+            ("source", .string(c.source.rawValue)),
+            ("price_date", string(c.priceDate)),
+        ]))
     }
 
     static func error(_ e: APIError) -> JSONValue {

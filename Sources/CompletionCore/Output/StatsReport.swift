@@ -18,16 +18,17 @@ public enum StatsReport {
 
     // MARK: - Table
 
-    public static func table(_ a: LogAggregates, files: [File]) -> String {
+    /// - Parameter audit: usage findings counted over all files (`stats --audit`), or nil.
+    public static func table(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil) -> String {
         var lines: [String] = []
         let span = [a.first, a.last].compactMap { $0.flatMap(iso) }
         lines.append("\(files.count) \(files.count == 1 ? "file" : "files"), \(a.records) records (\(a.errors) API errors), "
                      + "\(a.choices) choices, \(a.invalid) invalid lines" + (span.count == 2 ? ", \(span[0]) … \(span[1])" : ""))
-        let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST"]
+        let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST", "COST"]
         func groupRows(_ groups: [LogAggregates.Group]) -> [[String]] {
             groups.map { g in
                 [g.name ?? "(none)", String(g.records), TokenArithmetic.sumText(g.promptTokens), TokenArithmetic.sumText(g.completionTokens), TokenArithmetic.sumText(g.totalTokens),
-                 g.first.flatMap(iso) ?? "-", g.last.flatMap(iso) ?? "-"]
+                 g.first.flatMap(iso) ?? "-", g.last.flatMap(iso) ?? "-", costText(g)]
             }
         }
         lines.append("")
@@ -56,9 +57,22 @@ public enum StatsReport {
             if files.count > 1 { header.append("FILE") } else { changes = changes.map { Array($0.dropLast()) } }
             lines += aligned([header] + changes, rightAligned: 3...3)
         }
+        if let audit {
+            lines.append("")
+            let rows = UsageFinding.Kind.allCases.map { [$0.rawValue, String(audit.byKind[$0] ?? 0)] }
+            lines += aligned([["USAGE AUDIT", "RECORDS"], ["any", String(audit.records)]] + rows, rightAligned: 1...1)
+        }
         lines.append("")
         lines.append("INVALID LINES  \(a.invalid)")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A group's cost (`$0.0123`), with how many of its records had a price when not all did; `no price`
+    /// when none had one.
+    public static func costText(_ g: LogAggregates.Group) -> String {
+        guard g.pricedRecords > 0 else { return "no price" }
+        let amount = CostText.short(Decimal(g.cost))
+        return g.pricedRecords == g.records ? amount : "\(amount) (\(g.pricedRecords) of \(g.records) priced)"
     }
 
     /// Columns padded to their widest cell, measured in terminal columns.
@@ -83,7 +97,7 @@ public enum StatsReport {
 
     // MARK: - JSON
 
-    public static func json(_ a: LogAggregates, files: [File]) -> String {
+    public static func json(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil) -> String {
         func time(_ s: Double?) -> JSONValue { s.flatMap(iso).map(JSONValue.string) ?? .null }
         func int(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
         // A token sum beyond the range of a 64-bit integer is null: the table says "out of range".
@@ -94,6 +108,8 @@ public enum StatsReport {
                 (key, string(g.name)), ("records", int(g.records)), ("prompt_tokens", sum(g.promptTokens)),
                 ("completion_tokens", sum(g.completionTokens)), ("total_tokens", sum(g.totalTokens)),
                 ("records_without_usage", int(g.recordsWithoutUsage)), ("first", time(g.first)), ("last", time(g.last)),
+                ("cost", g.pricedRecords > 0 ? .number(JSONNumber(text: CostText.plain(Decimal(g.cost)))) : .null),
+                ("priced_records", int(g.pricedRecords)),
             ]))
         }
         let fileValues: [JSONValue] = files.map { f in
@@ -136,6 +152,14 @@ public enum StatsReport {
             ]))),
             ("files", .array(fileValues)),
         ]))
-        return JSONWriter.pretty(document) + "\n"
+        var withAudit = document
+        if let audit, case .object(var o) = document {
+            // Records whose usage does not add up, in all and by kind (`stats --audit`).
+            var kinds = JSONObject(pairs: [("any", int(audit.records))])
+            for kind in UsageFinding.Kind.allCases { kinds.append(kind.rawValue, int(audit.byKind[kind] ?? 0)) }
+            o.append("usage_audit", .object(kinds))
+            withAudit = .object(o)
+        }
+        return JSONWriter.pretty(withAudit) + "\n"
     }
 }

@@ -101,9 +101,9 @@ public struct AggregatesContent: Sendable {
         }
     }
 
-    /// Per-group totals: name, records, prompt, completion, total tokens, first, last. Columns that do not
-    /// fit are dropped (first/last below 100 columns, then prompt, completion and total) before names are
-    /// truncated.
+    /// Per-group totals: name, records, prompt, completion, total tokens, cost, first, last. Columns that do
+    /// not fit are dropped (first/last below 100 columns, then prompt, completion, total and cost) before
+    /// names are truncated.
     static func table(_ groups: [LogAggregates.Group], header: String, clock: Clock, width: Int) -> [StyledLine] {
         guard !groups.isEmpty else { return [[Span("  none", Theme.dimmed)]] }
         let names = groups.map { name($0.name) }
@@ -112,16 +112,18 @@ public struct AggregatesContent: Sendable {
         let prompt = Column("PROMPT", groups.map { TokenArithmetic.sumText($0.promptTokens) })
         let completion = Column("COMPLETION", groups.map { TokenArithmetic.sumText($0.completionTokens) })
         let total = Column("TOTAL", groups.map { TokenArithmetic.sumText($0.totalTokens) })
+        // From the summaries, as sort and filter price them; `—` for a group with no priced record.
+        let cost = Column("COST", groups.map { $0.pricedRecords > 0 ? CostText.column(Decimal($0.cost)) + ($0.pricedRecords < $0.records ? "*" : "") : "—" })
         // The times name their zone, as the records list does.
         let first = Column("FIRST " + clock.zoneLabel, groups.map { $0.first.map(clock.short) ?? "—" })
         let last = Column("LAST " + clock.zoneLabel, groups.map { $0.last.map(clock.short) ?? "—" })
 
         // Columns in display order, and the order to drop them in when the pane is narrow.
-        var shown: [Column] = [records, prompt, completion, total]
+        var shown: [Column] = [records, prompt, completion, total, cost]
         if width >= 100 { shown += [first, last] }
         let minName = min(nameWidth, 12)
         func needed() -> Int { shown.reduce(minName) { $0 + gap + $1.width } }
-        for drop in [last.header, first.header, "PROMPT", "COMPLETION", "TOTAL"] where needed() > width {
+        for drop in [last.header, first.header, "PROMPT", "COMPLETION", "TOTAL", "COST"] where needed() > width {
             shown.removeAll { $0.header == drop }
         }
         let nameColumn = max(1, min(nameWidth, width - shown.reduce(0) { $0 + gap + $1.width }))

@@ -15,6 +15,10 @@ public struct LogEntry: Sendable, Hashable {
     public var model: String
     public var fingerprint: String
     public var tokens: String
+    /// True when the usage does not add up (`UsageAudit`): the tokens column is marked.
+    public var audited = false
+    /// The cost column: the record's cost as the Usage pane prices it (`$0.000033`), `—` for no price.
+    public var cost: String = "—"
     public var finishReasons: [String?]
     public var preview: String
     public var isError: Bool
@@ -25,7 +29,7 @@ public struct LogEntry: Sendable, Hashable {
     /// The time column's text in the zone `clock` shows.
     public func time(in clock: Clock) -> String { created.map(clock.short) ?? time }
 
-    static func of(record r: CompletionRecord, index: Int, clock: Clock) -> LogEntry {
+    static func of(record r: CompletionRecord, index: Int, clock: Clock, prices: PriceTable? = PriceTable.bundled) -> LogEntry {
         let created = r.created?.seconds.flatMap { $0.isFinite ? $0 : nil }
         let time = created.map(clock.short) ?? (r.created == nil ? "—" : "?")
         let tokens = r.usage?.totalTokens.map(String.init) ?? r.usage?.completionTokens.map(String.init) ?? "—"
@@ -43,11 +47,12 @@ public struct LogEntry: Sendable, Hashable {
             let id = customID.stringValue ?? JSONWriter.compact(customID)
             preview = VisibleText.escape(String(id.prefix(previewLimit)), .singleLine) + " · " + preview
         }
+        let cost = prices?.cost(of: r).map { CostText.column($0.total, currency: $0.currency) } ?? "—"
         return LogEntry(
             item: .record(index), created: created, time: time,
             model: VisibleText.escape(r.model ?? "—", .singleLine),
             fingerprint: VisibleText.escape(r.systemFingerprint ?? "—", .singleLine),
-            tokens: tokens, finishReasons: r.finishReasons, preview: preview, isError: r.kind == .error)
+            tokens: tokens, audited: !UsageAudit.findings(r).isEmpty, cost: cost, finishReasons: r.finishReasons, preview: preview, isError: r.kind == .error)
     }
 
     static func of(problem d: Diagnostic, index: Int) -> LogEntry {
@@ -65,14 +70,14 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     /// Entries for a log: records and problems merged in source order (path order, then line).
-    static func build(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock) -> [LogEntry] {
+    static func build(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled) -> [LogEntry] {
         var order: [String: Int] = [:]
         for (i, p) in paths.enumerated() where order[p] == nil { order[p] = i }
         func key(_ path: String, _ line: Int) -> (Int, Int) { (order[path] ?? Int.max, line) }
         var keyed: [((Int, Int), Int, LogEntry)] = []
         keyed.reserveCapacity(records.count + diagnostics.count)
         for (i, r) in records.enumerated() {
-            keyed.append((key(r.source.path, r.source.line), i, of(record: r, index: i, clock: clock)))
+            keyed.append((key(r.source.path, r.source.line), i, of(record: r, index: i, clock: clock, prices: prices)))
         }
         for (i, d) in diagnostics.enumerated() {
             keyed.append((key(d.path, d.line ?? 0), records.count + i, of(problem: d, index: i)))

@@ -77,9 +77,10 @@ public final class RecordContent: Sendable {
 
     /// Builds the panes of a record, the extras tree folded as `folds` says (path → unfolded) over its
     /// defaults, or wholly unfolded.
-    public static func of(_ record: CompletionRecord, clock: Clock, folds: [String: Bool] = [:], unfoldAll: Bool = false) -> RecordContent {
+    public static func of(_ record: CompletionRecord, clock: Clock, folds: [String: Bool] = [:], unfoldAll: Bool = false,
+                          prices: PriceTable? = PriceTable.bundled) -> RecordContent {
         let header = headerRows(record, clock: clock)
-        let usage = usageRows(record.usage)
+        let usage = usageRows(record.usage, pricing: record, prices: prices)
         let sections = ExtrasTree.sections(record)
         let extras = sections.isEmpty ? (lines: [[Span("no provider extras", Theme.dimmed)]], fields: [nil])
                                       : ExtrasTree.rows(sections, folds: folds, unfoldAll: unfoldAll)
@@ -187,7 +188,9 @@ public final class RecordContent: Sendable {
         return out
     }
 
-    static func usageRows(_ usage: Usage?) -> Rows {
+    /// - Parameters:
+    ///   - pricing: the record to price below the counts (nil: no cost lines).
+    static func usageRows(_ usage: Usage?, pricing record: CompletionRecord? = nil, prices: PriceTable? = nil) -> Rows {
         var out = Rows()
         guard let u = usage else {
             out.add([Span("no usage reported", Theme.dimmed)], Field(value: "", path: ".usage"))
@@ -203,17 +206,59 @@ public final class RecordContent: Sendable {
         if let p = u.promptTokens, let c = u.completionTokens, p >= 0, c >= 0, p > 0 || c > 0 {
             out.add(bar(prompt: p, completion: c, width: 24))
         }
-        if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
+        if let record {
+            // The usage audit: each count that disagrees, and by how much.
+            for finding in UsageAudit.findings(record) {
+                out.add([Span("⚠ " + VisibleText.escape(finding.description, .singleLine), Theme.warning)])
+            }
+        } else if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
             out.add([Span("⚠ total \(t) ≠ prompt + completion \(TokenArithmetic.exactSumText(p, c))", Theme.warning)])
         }
         if u.other["inspect"]?.objectValue != nil {
             // Inspect AI counts input without cached tokens; prompt here counts them, as OpenAI's does.
             out.add([Span("prompt counts cached tokens; Inspect's input does not", Theme.dimmed)])
         }
+        if let record { costRows(record, prices: prices, into: &out) }
         for entry in u.other {
             appendValue(key: entry.key, value: entry.value, indent: 0, path: JSONPath.member(".usage", entry.key), into: &out)
         }
         return out
+    }
+
+    /// The cost: the total with where it came from, the breakdown and the date of the price, or "no price".
+    static func costRows(_ record: CompletionRecord, prices: PriceTable?, into out: inout Rows) {
+        guard let prices else {
+            out.add(field("cost", "no price table", Theme.dimmed), nil)
+            return
+        }
+        guard let cost = prices.cost(of: record) else {
+            let known = record.model.flatMap { prices.lookup(model: $0, providerHint: PriceTable.providerHint(of: record)) } != nil
+            let why = known ? "the counts or the time cannot be priced" : "model not in \(prices.origin)"
+            out.add([Span(DisplayWidth.pad("cost", to: labelWidth), Theme.label),
+                     Span("no price (\(VisibleText.escape(why, .singleLine)))", Theme.dimmed)],
+                    Field(value: "", path: ".cost"))
+            return
+        }
+        let total = CostText.short(cost.total, currency: cost.currency)
+        switch cost.source {
+        case .reported:
+            out.add([Span(DisplayWidth.pad("cost", to: labelWidth), Theme.label), Span(total, Theme.number),
+                     Span("  reported by the response", Theme.dimmed)],
+                    Field(value: CostText.plain(cost.total), path: ".cost.total"))
+        case .table:
+            let model = [cost.provider, cost.model].compactMap { $0 }.joined(separator: " ")
+            out.add([Span(DisplayWidth.pad("cost", to: labelWidth), Theme.label), Span(total, Theme.number),
+                     Span("  \(VisibleText.escape(model, .singleLine))", Theme.dimmed)],
+                    Field(value: CostText.plain(cost.total), path: ".cost.total"))
+            var parts: [String] = []
+            if let i = cost.input { parts.append("input " + CostText.short(i, currency: cost.currency)) }
+            if let c = cost.cached, c > 0 { parts.append("cached " + CostText.short(c, currency: cost.currency)) }
+            if let o = cost.output { parts.append("output " + CostText.short(o, currency: cost.currency)) }
+            out.add(field("", parts.joined(separator: " · "), Theme.dimmed), nil)
+            let date = cost.priceDate.map { "price from \($0)" } ?? "price with no start date"
+            out.add(field("", "\(date) · \(VisibleText.escape(prices.origin, .singleLine))", Theme.dimmed),
+                    Field(value: cost.priceDate ?? "", path: ".cost.price_date"))
+        }
     }
 
     /// A bar of `width` cells split between prompt and completion, with percentages.

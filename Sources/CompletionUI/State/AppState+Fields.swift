@@ -148,7 +148,7 @@ extension AppState {
     /// tree and returns the line's row in the pane as it is now folded.
     mutating func unfoldExtras(toSearchLine line: Int) -> Int {
         guard let record = currentRecord else { return line }
-        let whole = RecordContent.of(record, clock: clock, unfoldAll: true).extrasFields
+        let whole = RecordContent.of(record, clock: clock, unfoldAll: true, prices: prices).extrasFields
         guard let target = whole[safe: line] ?? nil, let path = target.path else {
             // A section heading: the nearest field after it is where it is now.
             let heading = whole.prefix(line).filter { $0 == nil }.count

@@ -44,10 +44,10 @@ extension AppState {
         if logFilter.isActive {
             // The rows stay as they were until the filter has looked at the new entries.
             let kept = entries.positions?.filter { Int($0) < snapshot.count }
-            entries = EntryList(snapshot: snapshot, positions: reset ? [] : (kept ?? []), clock: clock)
+            entries = EntryList(snapshot: snapshot, positions: reset ? [] : (kept ?? []), clock: clock, prices: prices)
             if pendingFilter == nil { effects = refilter() } else { filterIsStale = true }
         } else {
-            entries = EntryList(snapshot: snapshot, positions: nil, clock: clock)
+            entries = EntryList(snapshot: snapshot, positions: nil, clock: clock, prices: prices)
         }
         if !hadRows && !entries.isEmpty && focus == .text && showsRecords {
             focus = .records
@@ -76,7 +76,7 @@ extension AppState {
     /// it is among them, else the first row.
     mutating func showRows(_ positions: [Int32]?, selecting position: Position?) {
         guard let index else { return }
-        entries = EntryList(snapshot: index, positions: positions, clock: clock)
+        entries = EntryList(snapshot: index, positions: positions, clock: clock, prices: prices)
         selectEntry(position.flatMap { entries.row(of: $0) } ?? 0)
         ensureEntryVisible()
     }
@@ -109,7 +109,8 @@ extension AppState {
         let id = nextJobID()
         pendingFilter = id
         let sort = logFilter.sort
-        return [.background(BackgroundJob(id: id) { .selection(index.select(filter, sort: sort)) })]
+        let prices = self.prices
+        return [.background(BackgroundJob(id: id) { .selection(index.select(filter, sort: sort, prices: prices)) })]
     }
 
     /// Shows the rows a filter job selected, keeping the selected record when it is among them.
@@ -153,7 +154,8 @@ extension AppState {
         aggregates = panel
         // File order whatever the sort: the fingerprint timeline is about when things changed.
         let positions = logFilter.sort == nil ? entries.positions : entries.positions?.sorted()
-        return [.background(BackgroundJob(id: id) { .aggregates(index.aggregates(of: positions)) })]
+        let prices = self.prices
+        return [.background(BackgroundJob(id: id) { .aggregates(index.aggregates(of: positions, prices: prices)) })]
     }
 
     mutating func finishAggregates(_ a: LogAggregates, job: Int) {

@@ -242,6 +242,7 @@ extension AppState {
         case .toggleTruncated: return changeFilter { $0.truncated.toggle() }
         case .toggleContentFiltered: return changeFilter { $0.contentFiltered.toggle() }
         case .toggleErrors: return changeFilter { $0.errors.toggle() }
+        case .toggleAudit: return changeFilter { $0.audit.toggle() }
         case .cycleSort: return changeFilter { $0.cycleSort() }
         case .reverseSort:
             return changeFilter { f in

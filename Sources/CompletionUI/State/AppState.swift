@@ -45,6 +45,8 @@ public struct AppState: Sendable {
     /// The aggregates view, when open: it takes the whole screen until Esc.
     public internal(set) var aggregates: AggregatesPanel?
     public var clock: Clock
+    /// The table that prices records (`--prices FILE`, else the bundled genai-prices snapshot).
+    public internal(set) var prices: PriceTable? = PriceTable.bundled
     /// Shown once in the status bar when the locale cannot draw UTF-8.
     public var localeWarning: String?
 
@@ -102,7 +104,7 @@ public struct AppState: Sendable {
         self.clock = clock
         self.size = size
         self.localeWarning = localeWarning
-        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock)
+        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices)
         focus = showsRecords ? .records : .text
         selectEntry(0)
     }
@@ -118,7 +120,7 @@ public struct AppState: Sendable {
         self.localeWarning = localeWarning
         index = snapshot
         self.following = following
-        entries = EntryList(snapshot: snapshot, positions: nil, clock: clock)
+        entries = EntryList(snapshot: snapshot, positions: nil, clock: clock, prices: prices)
         focus = showsRecords ? .records : .text
         selectEntry(following ? max(0, entries.count - 1) : 0)
         if following { ensureEntryVisible() }
@@ -204,7 +206,7 @@ public struct AppState: Sendable {
         switch resolve(entries[selectedEntry].item) {
         case .success(let r)?:
             currentRecord = r
-            content = RecordContent.of(r, clock: clock, folds: extrasFolds)
+            content = RecordContent.of(r, clock: clock, folds: extrasFolds, prices: prices)
         case .failure(let d)?:
             content = RecordContent.of(d)
         case nil:
@@ -214,6 +216,18 @@ public struct AppState: Sendable {
         fieldCursor = [:]
         choicesTop = 0
         selectChoice(0)
+    }
+
+    /// Prices records with another table and rebuilds what the panes show.
+    public mutating func setPrices(_ table: PriceTable?) {
+        prices = table
+        switch entries.storage {
+        case .loaded:
+            entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: table)
+        case .indexed(let snapshot, let positions, _):
+            entries = EntryList(snapshot: snapshot, positions: positions, clock: clock, prices: table)
+        }
+        selectEntry(selectedEntry)
     }
 
     /// Rebuilds the Extras pane after a fold changed (`extrasFolds`); the other panes stay as built.

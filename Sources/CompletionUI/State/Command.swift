@@ -45,7 +45,7 @@ public enum Command: Hashable, Sendable {
     // Logs opened through the index.
     /// Type a filter line (`model:x finish:length tokens:>500 regex`).
     case filter
-    case toggleTruncated, toggleContentFiltered, toggleErrors
+    case toggleTruncated, toggleContentFiltered, toggleErrors, toggleAudit
     /// Sort: file order → time → total tokens → completion tokens.
     case cycleSort, reverseSort
     /// Drop every filter and the sort.

@@ -15,16 +15,20 @@ public struct EntryList: RandomAccessCollection, Sendable {
 
     var storage: Storage
     let clock: Clock
+    /// The table that prices the cost column.
+    let prices: PriceTable?
 
     /// Rows for records loaded whole and their load problems, in source order.
-    init(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock) {
-        storage = .loaded(LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock))
+    init(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled) {
+        storage = .loaded(LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices))
         self.clock = clock
+        self.prices = prices
     }
 
-    init(snapshot: LogSnapshot, positions: [Int32]?, clock: Clock) {
+    init(snapshot: LogSnapshot, positions: [Int32]?, clock: Clock, prices: PriceTable? = PriceTable.bundled) {
         storage = .indexed(snapshot, positions, EntryCache())
         self.clock = clock
+        self.prices = prices
     }
 
     public var startIndex: Int { 0 }
@@ -72,7 +76,7 @@ public struct EntryList: RandomAccessCollection, Sendable {
             if let hit = cache.entry(position) { return hit }
             let entry: LogEntry
             switch snapshot.record(at: position) {
-            case .success(let r): entry = LogEntry.of(record: r, index: position, clock: clock)
+            case .success(let r): entry = LogEntry.of(record: r, index: position, clock: clock, prices: prices)
             case .failure(let d): entry = LogEntry.of(problem: d, index: position)
             }
             cache.store(entry, at: position)

@@ -9,12 +9,14 @@ public struct LogFilter: Sendable, Hashable {
     public var truncated = false
     public var contentFiltered = false
     public var errors = false
+    /// Quick key `U`: usage that does not add up.
+    public var audit = false
     public var sort: RecordSort?
 
     public init() {}
 
     /// True when anything narrows or reorders the rows.
-    public var isActive: Bool { !query.isEmpty || truncated || contentFiltered || errors || sort != nil }
+    public var isActive: Bool { !query.isEmpty || truncated || contentFiltered || errors || audit || sort != nil }
 
     /// The filter to run (nil: every entry). Throws when the query cannot be read.
     /// - Parameter timeZone: The zone of times typed without one (the zone the records list shows).
@@ -24,6 +26,7 @@ public struct LogFilter: Sendable, Hashable {
         if truncated { parts.append(.truncated) }
         if contentFiltered { parts.append(.contentFiltered) }
         if errors { parts.append(.errors) }
+        if audit { parts.append(.audit(nil)) }
         return FilterQuery.all(parts)
     }
 
@@ -33,6 +36,7 @@ public struct LogFilter: Sendable, Hashable {
         if truncated { parts.append("truncated") }
         if contentFiltered { parts.append("content filter") }
         if errors { parts.append("errors") }
+        if audit { parts.append("usage ≠") }
         if !query.isEmpty { parts.append(VisibleText.escape(query, .singleLine)) }
         if let sort { parts.append("by " + LogFilter.name(of: sort.key) + (sort.descending ? " ↓" : " ↑")) }
         return parts.joined(separator: " · ")
@@ -45,17 +49,19 @@ public struct LogFilter: Sendable, Hashable {
         case .totalTokens: return "total tokens"
         case .completionTokens: return "completion tokens"
         case .promptTokens: return "prompt tokens"
+        case .cost: return "cost"
         }
     }
 
-    /// The sort after `s`: file order → time → total tokens → completion tokens → file order. Token sorts
-    /// start with the largest first, time with the oldest.
+    /// The sort after `s`: file order → time → total tokens → completion tokens → cost → file order. Token
+    /// and cost sorts start with the largest first, time with the oldest.
     mutating func cycleSort() {
         switch sort?.key {
         case nil, .position?: sort = RecordSort(.created)
         case .created?: sort = RecordSort(.totalTokens, descending: true)
         case .totalTokens?: sort = RecordSort(.completionTokens, descending: true)
-        case .completionTokens?, .promptTokens?: sort = nil
+        case .completionTokens?: sort = RecordSort(.cost, descending: true)
+        case .cost?, .promptTokens?: sort = nil
         }
     }
 }

@@ -28,6 +28,10 @@ enum ChoicesView {
             if let count = choice.logprobs?.tokens.count, count > 0 {
                 x += grid.write(DisplayWidth.pad("\(count) tok", to: 8), x: x, y: y, style: Theme.number, limit: inner.maxX - x)
             }
+            // How sure the model was, where the pane has room for it and the text still shows.
+            if inner.width >= 60, let c = choice.logprobs?.confidence {
+                x += grid.write(confidenceText(c) + "  ", x: x, y: y, style: Theme.dimmed, limit: inner.maxX - x)
+            }
             let first = firstLine(of: choice)
             grid.write(DisplayWidth.truncate(first.text, to: inner.maxX - x), x: x, y: y, style: first.style, limit: inner.maxX - x)
             if selected {
@@ -39,6 +43,13 @@ enum ChoicesView {
                 }
             }
         }
+    }
+
+    /// `ppl 1.42 · min 12% @7`: perplexity, and the least likely token's probability and 0-based position.
+    static func confidenceText(_ c: ChoiceConfidence) -> String {
+        let percent = c.leastProbability * 100
+        let least = percent >= 1 ? String(format: "%.0f%%", percent) : String(format: "%.2g%%", percent)
+        return String(format: "ppl %.2f", c.perplexity) + " · min \(least) @\(c.leastPosition)"
     }
 
     /// The first non-empty line of a choice's text, or what stands in for it.

@@ -8,6 +8,8 @@ enum RecordsView {
         var model: Int
         var fingerprint: Int
         var tokens: Int
+        /// 0 when the pane is too narrow: the preview keeps its room.
+        var cost: Int
         var finish: Int
     }
 
@@ -18,9 +20,10 @@ enum RecordsView {
         let model = min(32, max(8, width / 6))
         let fingerprint = width >= 110 ? min(22, width / 8) : 0
         let tokens = 6
+        let cost = width >= 100 ? 10 : 0
         // `content_filter` and `function_call` need 16 with the badge's padding; narrower terminals cut them.
         let finish = width >= 120 ? 16 : 10
-        return Columns(index: index, time: time, model: model, fingerprint: fingerprint, tokens: tokens, finish: finish)
+        return Columns(index: index, time: time, model: model, fingerprint: fingerprint, tokens: tokens, cost: cost, finish: finish)
     }
 
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
@@ -40,6 +43,7 @@ enum RecordsView {
         header.append(("model", c.model, false))
         if c.fingerprint > 0 { header.append(("fingerprint", c.fingerprint, false)) }
         header.append(("tokens", c.tokens, true))
+        if c.cost > 0 { header.append(("cost", c.cost, true)) }
         header.append(("finish", c.finish, false))
         header.append(("preview", max(0, inner.width), false))
         var x = inner.x + 2
@@ -73,7 +77,7 @@ enum RecordsView {
         cell(String(index + 1), c.index, Theme.dimmed, right: true)
         if e.isProblem {
             if c.time > 0 { x += c.time + 1 }
-            cell("unreadable", c.model + (c.fingerprint > 0 ? c.fingerprint + 1 : 0) + c.tokens + 1 + c.finish + 1, Theme.warning)
+            cell("unreadable", c.model + (c.fingerprint > 0 ? c.fingerprint + 1 : 0) + c.tokens + 1 + (c.cost > 0 ? c.cost + 1 : 0) + c.finish + 1, Theme.warning)
             cell(e.preview, inner.maxX - x, Theme.warning)
         } else {
             // The narrow column drops the year of a date; `—`, `?` and `0 (not set)` are shown whole.
@@ -81,7 +85,9 @@ enum RecordsView {
             if c.time > 0 { cell(c.time < 19 && time.count == 19 ? String(time.dropLast(3)) : time, c.time, Theme.dimmed) }
             cell(e.model, c.model)
             if c.fingerprint > 0 { cell(e.fingerprint, c.fingerprint, Theme.dimmed) }
-            cell(e.tokens, c.tokens, Theme.number, right: true)
+            // `≠` marks usage that does not add up; the Usage pane says what disagrees.
+            cell(e.audited ? "≠" + e.tokens : e.tokens, c.tokens, e.audited ? Theme.warning : Theme.number, right: true)
+            if c.cost > 0 { cell(e.cost, c.cost, e.cost == "—" ? Theme.dimmed : Theme.number, right: true) }
             if e.isError {
                 cell(" error ", c.finish, Style(fg: .white, bg: .red, bold: true))
                 cell(e.preview, inner.maxX - x, Theme.error)

@@ -1,0 +1,228 @@
+import Foundation
+
+/// A price table that could not be read, with the place in it that was wrong.
+public struct PriceTableError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): error: \(message)" }
+}
+
+extension PriceTable {
+    /// The table shipped with completion-tui (genai-prices' data), or nil when its resource is missing
+    /// from this installation; costs then show as "no price".
+    public static let bundled: PriceTable? = {
+        for url in bundledCandidates where FileManager.default.fileExists(atPath: url.path) {
+            if let table = try? read(path: url.path, origin: nil) { return table }
+        }
+        return nil
+    }()
+
+    /// Where SwiftPM puts the resource next to the executable or test bundle, then the source tree (a
+    /// binary run from a checkout). Looked up by hand rather than through `Bundle.module`, which stops the
+    /// program when the bundle is missing.
+    private static var bundledCandidates: [URL] {
+        let name = "completion-tui_CompletionCore.resources"
+        var urls: [URL] = []
+        let main = Bundle.main.bundleURL
+        urls.append(main.appendingPathComponent(name).appendingPathComponent("prices.json"))
+        urls.append(main.deletingLastPathComponent().appendingPathComponent(name).appendingPathComponent("prices.json"))
+        if let exe = Bundle.main.executableURL?.deletingLastPathComponent() {
+            urls.append(exe.appendingPathComponent(name).appendingPathComponent("prices.json"))
+        }
+        urls.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Resources").appendingPathComponent("prices.json"))
+        return urls
+    }
+
+    /// Reads a table in the bundled format from a file.
+    /// - Throws: `PriceTableError` naming the file when it cannot be read or is not such a table.
+    public static func read(path: String, origin: String? = nil) throws(PriceTableError) -> PriceTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PriceTableError(path: path, message: "cannot read the price table")
+        }
+        let value: JSONValue
+        do {
+            value = try data.withUnsafeBytes { raw throws(JSONSyntaxError) in
+                try JSONParser.parse(raw.bindMemory(to: UInt8.self))
+            }
+        } catch {
+            throw PriceTableError(path: path, message: "not JSON: \(error)")
+        }
+        return try parse(value, path: path, origin: origin)
+    }
+
+    /// Builds a table from its JSON form.
+    /// - Throws: `PriceTableError` for a missing `providers` list or a malformed provider, model or price.
+    public static func parse(_ value: JSONValue, path: String, origin: String? = nil) throws(PriceTableError) -> PriceTable {
+        func fail(_ message: String) -> PriceTableError { PriceTableError(path: path, message: message) }
+        guard let root = value.objectValue, let rawProviders = root["providers"]?.arrayValue else {
+            throw fail("a price table is an object with a \"providers\" list")
+        }
+        var providers: [PriceProvider] = []
+        for (p, rawProvider) in rawProviders.enumerated() {
+            guard let o = rawProvider.objectValue, let id = o["id"]?.stringValue else {
+                throw fail("providers[\(p)] has no id")
+            }
+            var models: [PriceModel] = []
+            for (m, rawModel) in (o["models"]?.arrayValue ?? []).enumerated() {
+                let here = "providers[\(p)].models[\(m)]"
+                guard let mo = rawModel.objectValue, let modelID = mo["id"]?.stringValue,
+                      let match = try clause(mo["match"], at: here + ".match", fail: fail) else {
+                    throw fail("\(here) needs an id and a match rule")
+                }
+                let prices = try conditionalPrices(mo["prices"], at: here + ".prices", fail: fail)
+                models.append(PriceModel(id: modelID, name: mo["name"]?.stringValue, match: match, prices: prices))
+            }
+            providers.append(PriceProvider(
+                id: id.lowercased(),
+                name: o["name"]?.stringValue ?? id,
+                apiPattern: o["api_pattern"]?.stringValue,
+                modelMatch: try clause(o["model_match"], at: "providers[\(p)].model_match", fail: fail),
+                providerMatch: try clause(o["provider_match"], at: "providers[\(p)].provider_match", fail: fail),
+                fallbackProviders: (o["fallback_model_providers"]?.arrayValue ?? []).compactMap(\.stringValue),
+                models: models
+            ))
+        }
+        let version = root["version"]?.stringValue
+        return PriceTable(
+            version: version,
+            date: root["date"]?.stringValue,
+            currency: root["currency"]?.stringValue ?? "USD",
+            providers: providers,
+            // The bundled snapshot names itself by package and version; another table by its file.
+            origin: origin ?? (root["source"]?.stringValue?.hasPrefix("genai-prices") == true ? "genai-prices \(version ?? "")" : path)
+        )
+    }
+
+    private static func clause(_ value: JSONValue?, at place: String, fail: (String) -> PriceTableError) throws(PriceTableError) -> MatchClause? {
+        guard let value, !value.isNull else { return nil }
+        guard let o = value.objectValue, let (key, inner) = o.entries.first.map({ ($0.key, $0.value) }) else {
+            throw fail("\(place) is not a match rule")
+        }
+        if key == "or" || key == "and" {
+            var parts: [MatchClause] = []
+            for (i, part) in (inner.arrayValue ?? []).enumerated() {
+                if let c = try clause(part, at: "\(place).\(key)[\(i)]", fail: fail) { parts.append(c) }
+            }
+            return key == "or" ? .or(parts) : .and(parts)
+        }
+        guard let text = inner.stringValue else { throw fail("\(place).\(key) is not a string") }
+        switch key {
+        case "equals": return .equals(text.lowercased())
+        case "starts_with": return .startsWith(text.lowercased())
+        case "ends_with": return .endsWith(text.lowercased())
+        case "contains": return .contains(text.lowercased())
+        case "regex":
+            guard let regex = try? NSRegularExpression(pattern: text) else {
+                throw fail("\(place).regex is not a regular expression: \(VisibleText.escape(text))")
+            }
+            return .regex(NSRegularExpressionBox(regex))
+        default:
+            throw fail("\(place) has an unknown match rule \(VisibleText.escape(key))")
+        }
+    }
+
+    private static func conditionalPrices(_ value: JSONValue?, at place: String, fail: (String) -> PriceTableError) throws(PriceTableError) -> [ConditionalPrices] {
+        switch value {
+        case .object(let o)?:
+            return [ConditionalPrices(constraint: nil, prices: try priceSet(o, at: place, fail: fail))]
+        case .array(let items)?:
+            var out: [ConditionalPrices] = []
+            for (i, item) in items.enumerated() {
+                guard let o = item.objectValue, let prices = o["prices"]?.objectValue else {
+                    throw fail("\(place)[\(i)] has no prices")
+                }
+                out.append(ConditionalPrices(
+                    constraint: try constraint(o["constraint"], at: "\(place)[\(i)].constraint", fail: fail),
+                    prices: try priceSet(prices, at: "\(place)[\(i)].prices", fail: fail)))
+            }
+            return out
+        default:
+            return []
+        }
+    }
+
+    private static func constraint(_ value: JSONValue?, at place: String, fail: (String) -> PriceTableError) throws(PriceTableError) -> PriceConstraint? {
+        guard let o = value?.objectValue else { return nil }
+        if let text = o["start_date"]?.stringValue {
+            guard let day = Self.day(text) else { throw fail("\(place).start_date is not a YYYY-MM-DD date") }
+            return .startDate(day: day, text: text)
+        }
+        if let start = o["start_time"]?.stringValue.flatMap(Self.secondsOfDay),
+           let end = o["end_time"]?.stringValue.flatMap(Self.secondsOfDay) {
+            return .timeOfDay(start: start, end: end)
+        }
+        throw fail("\(place) is neither a start_date nor a start_time/end_time window")
+    }
+
+    private static func priceSet(_ o: JSONObject, at place: String, fail: (String) -> PriceTableError) throws(PriceTableError) -> PriceSet {
+        func price(_ key: String) throws(PriceTableError) -> Price? {
+            guard let v = o[key], !v.isNull else { return nil }
+            if let d = decimal(v) { return .flat(d) }
+            if let t = v.objectValue, let base = t["base"].flatMap(decimal) {
+                var tiers: [(start: Int, price: Decimal)] = []
+                for tier in t["tiers"]?.arrayValue ?? [] {
+                    guard let start = tier["start"]?.intValue, let p = tier["price"].flatMap(decimal) else {
+                        throw fail("\(place).\(key) has a malformed tier")
+                    }
+                    tiers.append((start, p))
+                }
+                return .tiered(base: base, tiers: tiers.sorted { $0.start < $1.start })
+            }
+            throw fail("\(place).\(key) is not a price")
+        }
+        return PriceSet(
+            input: try price("input_mtok"),
+            cacheRead: try price("cache_read_mtok"),
+            cacheWrite: try price("cache_write_mtok"),
+            output: try price("output_mtok"),
+            outputReasoning: try price("output_reasoning_mtok"),
+            requestsPerThousand: try price("requests_kcount"))
+    }
+
+    /// A price written as a decimal string (`"0.15"`, exact) or a JSON number; never negative.
+    private static func decimal(_ v: JSONValue) -> Decimal? {
+        let text: String
+        switch v {
+        case .string(let s): text = s
+        case .number(let n): text = n.text
+        default: return nil
+        }
+        guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !d.isNaN, d >= 0 else { return nil }
+        return d
+    }
+
+    /// Days since 1970-01-01 for `YYYY-MM-DD`.
+    static func day(_ text: String) -> Int? {
+        let parts = text.split(separator: "-").map { Int($0) }
+        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2],
+              (1...12).contains(m), (1...31).contains(d), (1...9999).contains(y) else { return nil }
+        // Howard Hinnant's days_from_civil.
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Seconds since midnight UTC for `HH:MM[:SS]` with an optional `Z` or `±HH:MM` offset.
+    static func secondsOfDay(_ text: String) -> Int? {
+        var clock = Substring(text)
+        var offset = 0
+        if clock.hasSuffix("Z") {
+            clock = clock.dropLast()
+        } else if let sign = clock.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+            let zone = clock[clock.index(after: sign)...].split(separator: ":").map { Int($0) }
+            guard zone.count == 2, let zh = zone[0], let zm = zone[1], (0..<24).contains(zh), (0..<60).contains(zm) else { return nil }
+            offset = (zh * 3600 + zm * 60) * (clock[sign] == "+" ? 1 : -1)
+            clock = clock[..<sign]
+        }
+        let parts = clock.split(separator: ":").map { Int($0) }
+        guard (2...3).contains(parts.count), let h = parts[0], let m = parts[1] else { return nil }
+        let s = parts.count == 3 ? (parts[2] ?? 0) : 0
+        guard (0..<24).contains(h), (0..<60).contains(m), (0..<60).contains(s) else { return nil }
+        let local = h * 3600 + m * 60 + s - offset
+        return ((local % 86_400) + 86_400) % 86_400
+    }
+}

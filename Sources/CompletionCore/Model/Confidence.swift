@@ -1,0 +1,48 @@
+import Foundation
+
+/// How sure the model was of one choice, from its logprobs.
+public struct ChoiceConfidence: Sendable, Equatable {
+    /// Tokens with a usable logprob (absent, invalid and sentinel values are left out).
+    public var tokens: Int
+    /// The mean logprob (natural log) over those tokens.
+    public var meanLogprob: Double
+    /// exp(−mean logprob): 1 when every token was certain.
+    public var perplexity: Double
+    /// The least likely token: its 0-based position among all tokens, its text and probability.
+    public var leastPosition: Int
+    public var leastToken: String?
+    public var leastProbability: Double
+    /// The mean entropy (nats) of the top alternatives, renormalised, over tokens that list at least two;
+    /// nil when none does.
+    public var meanEntropy: Double?
+}
+
+extension Logprobs {
+    /// The choice's confidence, or nil when no token has a usable logprob.
+    /// - Complexity: O(tokens × alternatives).
+    public var confidence: ChoiceConfidence? {
+        var sum = 0.0, n = 0
+        var least: (position: Int, logprob: Double)?
+        var entropySum = 0.0, entropyCount = 0
+        for (position, t) in tokens.enumerated() {
+            if let lp = t.logprob, !Logprobs.isInvalid(lp), !Logprobs.isSentinel(lp) {
+                let value = min(lp, 0)
+                sum += value
+                n += 1
+                if least.map({ value < $0.logprob }) ?? true { least = (position, value) }
+            }
+            let ps = t.top.compactMap(\.probability).filter { $0 > 0 }
+            let mass = ps.reduce(0, +)
+            if ps.count >= 2, mass > 0 {
+                entropySum += ps.reduce(0) { h, p in h - (p / mass) * Foundation.log(p / mass) }
+                entropyCount += 1
+            }
+        }
+        guard n > 0, let least else { return nil }
+        let mean = sum / Double(n)
+        return ChoiceConfidence(tokens: n, meanLogprob: mean, perplexity: Foundation.exp(-mean),
+                                leastPosition: least.position, leastToken: tokens[least.position].token,
+                                leastProbability: Foundation.exp(least.logprob),
+                                meanEntropy: entropyCount > 0 ? entropySum / Double(entropyCount) : nil)
+    }
+}

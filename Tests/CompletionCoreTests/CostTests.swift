@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+/// Costs against genai-prices' own `calc_price` (Costs/expected-costs.json, written by
+/// Sources/CompletionCore/Cost/tools/make-expected-costs.py), and the rules around them.
+@Suite struct CostTests {
+    static let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Expected: Sendable, CustomStringConvertible {
+        var file: String
+        var line: Int?
+        var record: Int?
+        var table: Decimal?
+        var reported: Decimal?
+        var description: String { "\(file):\(line ?? record ?? -1)" }
+    }
+
+    static let expected: [Expected] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Costs/expected-costs.json")
+        guard let text = try? String(contentsOf: url, encoding: .utf8), let value = try? JSONParser.parse(text) else { return [] }
+        return (value.arrayValue ?? []).map { e in
+            func dec(_ v: JSONValue?) -> Decimal? {
+                switch v {
+                case .string(let s)?: return Decimal(string: s, locale: Locale(identifier: "en_US_POSIX"))
+                case .number(let n)?: return Decimal(string: n.text, locale: Locale(identifier: "en_US_POSIX"))
+                default: return nil
+                }
+            }
+            return Expected(file: e["file"]?.stringValue ?? "", line: e["line"]?.intValue, record: e["record"]?.intValue,
+                            table: dec(e["table"]), reported: dec(e["reported"]))
+        }
+    }()
+
+    static func record(for e: Expected) -> CompletionRecord? {
+        let records = RecordLoader.loadAll(path: root.appendingPathComponent("Samples").appendingPathComponent(e.file).path).records
+        if let line = e.line { return records.first { $0.source.line == line } }
+        if let index = e.record, index < records.count { return records[index] }
+        return nil
+    }
+
+    @Test func theBundledTableIsGenaiPrices() throws {
+        let table = try #require(PriceTable.bundled)
+        #expect(table.version == "0.2.3")
+        #expect(table.currency == "USD")
+        #expect(table.providers.count > 40)
+        #expect(table.provider(id: "openai")?.models.isEmpty == false)
+    }
+
+    @Test func theExpectationsCoverTheSamples() {
+        #expect(Self.expected.count == 235)
+        #expect(Self.expected.filter { $0.table != nil }.count == 112)
+    }
+
+    /// Every sample record with usage: the same price as calc_price (to a billionth of a dollar, so to the
+    /// cent), or no price where genai-prices knows no price.
+    @Test(arguments: expected)
+    func matchesCalcPrice(_ e: Expected) throws {
+        let table = try #require(PriceTable.bundled)
+        let record = try #require(Self.record(for: e), "\(e)")
+        let usage = try #require(record.usage.flatMap(PricedUsage.init))
+        let seconds = try #require(record.created?.seconds)
+        let model = try #require(record.model)
+        let cost = table.cost(model: model, providerHint: PriceTable.providerHint(of: record), usage: usage, createdSeconds: seconds)
+        if let want = e.table {
+            let got = try #require(cost?.total, "\(e) has no price")
+            #expect(abs(NSDecimalNumber(decimal: got - want).doubleValue) < 1e-9, "\(e): \(got) ≠ \(want)")
+        } else {
+            #expect(cost == nil, "\(e) should have no price")
+        }
+        if let reported = e.reported {
+            let shown = try #require(table.cost(of: record))
+            #expect(shown.source == .reported)
+            #expect(shown.total == reported)
+        }
+    }
+
+    @Test func anUnknownModelHasNoPriceNotZero() throws {
+        let table = try #require(PriceTable.bundled)
+        let r = CompletionRecord(kind: .textCompletion, model: "my-local-model", created: Timestamp(parsing: .number(JSONNumber(1_700_000_000))),
+                                 usage: Usage(promptTokens: 10, completionTokens: 5, totalTokens: 15), source: RecordSource(path: "-", line: 1))
+        #expect(table.cost(of: r) == nil)
+        #expect(RecordJSON.value(r, prices: table)["cost"] == .null)
+    }
+
+    @Test func cachedTokensAreChargedAtTheCacheReadPrice() throws {
+        let table = try #require(PriceTable.bundled)
+        let t = 1_750_000_000.0
+        let plain = try #require(table.cost(model: "gpt-4o", providerHint: "openai", usage: PricedUsage(prompt: 1_000_000, completion: 0), createdSeconds: t))
+        let cached = try #require(table.cost(model: "gpt-4o", providerHint: "openai", usage: PricedUsage(prompt: 1_000_000, cacheRead: 1_000_000, completion: 0), createdSeconds: t))
+        #expect(plain.total == 2.5)
+        #expect(cached.total == 1.25)
+        #expect(cached.input == 0)
+        #expect(cached.cached == 1.25)
+    }
+
+    @Test func thePriceInForceAtTheRecordsTimeIsUsed() throws {
+        let json = #"{"version":"t","providers":[{"id":"p","name":"P","model_match":{"starts_with":"m"},"models":[{"id":"m","match":{"equals":"m"},"prices":[{"constraint":null,"prices":{"input_mtok":"1","output_mtok":"2"}},{"constraint":{"start_date":"2025-01-01"},"prices":{"input_mtok":"10","output_mtok":"20"}}]}]}]}"#
+        let table = try PriceTable.parse(try JSONParser.parse(json), path: "t.json")
+        let usage = PricedUsage(prompt: 1_000_000, completion: 1_000_000)
+        let before = try #require(table.cost(model: "m", providerHint: nil, usage: usage, createdSeconds: 1_735_689_599)) // 2024-12-31T23:59:59Z
+        let after = try #require(table.cost(model: "m", providerHint: nil, usage: usage, createdSeconds: 1_735_689_600))
+        #expect(before.total == 3)
+        #expect(before.priceDate == nil)
+        #expect(after.total == 30)
+        #expect(after.priceDate == "2025-01-01")
+    }
+
+    @Test func tiersApplyToEveryTokenOncePassed() throws {
+        let json = #"{"providers":[{"id":"p","name":"P","model_match":{"starts_with":"m"},"models":[{"id":"m","match":{"starts_with":"m"},"prices":{"input_mtok":{"base":"1","tiers":[{"start":200000,"price":"2"}]}}}]}]}"#
+        let table = try PriceTable.parse(try JSONParser.parse(json), path: "t.json")
+        #expect(table.cost(model: "M-1", providerHint: nil, usage: PricedUsage(prompt: 200_000, completion: 0), createdSeconds: 0)?.total == 0.2)
+        #expect(table.cost(model: "m-1", providerHint: nil, usage: PricedUsage(prompt: 200_001, completion: 0), createdSeconds: 0)?.total == Decimal(string: "0.400002"))
+    }
+
+    @Test func aProviderPrefixInTheModelIdChoosesTheProvider() throws {
+        let table = try #require(PriceTable.bundled)
+        #expect(table.lookup(model: "openai/gpt-3.5-turbo-instruct")?.provider.id == "openai")
+        #expect(table.lookup(model: "gpt-3.5-turbo-instruct")?.provider.id == "openai")
+        #expect(table.lookup(model: "no-such-provider/no-such-model") == nil)
+    }
+
+    @Test func theJSONCostKeyFollowsUsage() throws {
+        let table = try #require(PriceTable.bundled)
+        let r = try #require(RecordLoader.loadAll(path: Self.root.appendingPathComponent("Samples/openai-text-completion.json").path).records.first)
+        let value = RecordJSON.value(r, prices: table)
+        let keys = value.objectValue?.entries.map(\.key) ?? []
+        #expect(keys.firstIndex(of: "cost") == keys.firstIndex(of: "usage").map { $0 + 1 })
+        let cost = try #require(value["cost"]?.objectValue)
+        #expect(cost.entries.map(\.key) == ["total", "currency", "input", "cached", "output", "source", "price_date"])
+        #expect(cost["total"] == .number(JSONNumber(text: "0.000033")))
+        #expect(cost["source"] == .string("table"))
+        var w = JSONWriter()
+        RecordJSON.writeLine(r, prices: table, to: &w)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == JSONWriter.compact(value) + "\n")
+    }
+
+    @Test func openRoutersReportedCostWins() throws {
+        let table = try #require(PriceTable.bundled)
+        let r = try #require(RecordLoader.loadAll(path: Self.root.appendingPathComponent("Samples/openrouter.json").path).records.first)
+        let cost = try #require(table.cost(of: r))
+        #expect(cost.source == .reported)
+        #expect(cost.total == Decimal(string: "0.0000198"))
+        #expect(RecordJSON.value(r, prices: table)["cost"]?["source"] == .string("reported"))
+    }
+
+    @Test func shortAmounts() {
+        #expect(CostText.short(Decimal(string: "0.000033") ?? 0) == "$0.00003300")
+        #expect(CostText.short(Decimal(string: "1.5") ?? 0) == "$1.50")
+        #expect(CostText.short(0) == "$0")
+    }
+
+    @Test func costRangesParse() throws {
+        guard case .cost(let above)? = try FilterQuery.parse("cost:>0.01") else { Issue.record("not a cost term"); return }
+        #expect(!above.contains(0.01) && above.contains(0.0100001))
+        guard case .cost(let between)? = try FilterQuery.parse("cost:$0.001..0.01") else { Issue.record("not a cost term"); return }
+        #expect(between == 0.001...0.01)
+        #expect(throws: FilterQueryError.self) { try FilterQuery.parse("cost:cheap") }
+    }
+
+    @Test func statsPriceEachModelAndSayWhenNothingWasPriced() throws {
+        let index = LogIndex(data: try Data(contentsOf: Self.root.appendingPathComponent("Samples/log-200.jsonl")), path: "log-200.jsonl")
+        index.build()
+        let a = index.snapshot().aggregates()
+        let table = StatsReport.table(a, files: [StatsReport.File(path: "log-200.jsonl", aggregates: a, problem: nil)])
+        #expect(table.contains("COST"))
+        let gpt = try #require(table.split(separator: "\n").first { $0.hasPrefix("gpt-3.5-turbo-instruct") })
+        #expect(gpt.hasSuffix(StatsReport.costText(try #require(a.models.first { $0.name == "gpt-3.5-turbo-instruct" }))))
+        #expect(table.split(separator: "\n").first { $0.hasPrefix("babbage-002") }?.hasSuffix("no price") == true)
+        let json = try JSONParser.parse(StatsReport.json(a, files: []))
+        let models = json["models"]?.arrayValue ?? []
+        #expect(models.first { $0["model"] == .string("babbage-002") }?["cost"] == .null)
+        #expect(models.first { $0["model"] == .string("gpt-3.5-turbo-instruct") }?["priced_records"] == .number(JSONNumber(88)))
+    }
+}
