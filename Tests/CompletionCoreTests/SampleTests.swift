@@ -25,6 +25,7 @@ private enum Samples {
     /// Every sample this suite has a test for. A sample added to `Samples/` without a test here fails
     /// `everySampleHasATest`.
     static let asserted: [String] = [
+        "anthropic-error.json",
         "argot-camelcase-logprobs.json",
         "array-of-responses.json",
         "atoma-created-iso.json",
@@ -33,6 +34,9 @@ private enum Samples {
         "broken-line.jsonl",
         "chat-completion-tools.json",
         "chunks-bare.jsonl",
+        "claude-events.jsonl",
+        "claude-stream.sse",
+        "claude.json",
         "created-milliseconds.json",
         "deepseek-fim.json",
         "deepseek-reasoner.json",
@@ -1335,5 +1339,119 @@ struct ReasoningFilterTests {
         #expect(try TextQuery("greet them back").matches(r))
         #expect(try TextQuery("How can I help").matches(r))
         #expect(try !TextQuery("no such words").matches(r))
+    }
+}
+
+// MARK: - Other providers' shapes: Anthropic Messages
+
+/// The one tool call of a choice: its id, name and arguments text.
+private func toolCall(_ c: Choice, sourceLocation: SourceLocation = #_sourceLocation) -> (id: String?, name: String?, arguments: String?) {
+    #expect(c.toolCalls.count == 1, "one tool call", sourceLocation: sourceLocation)
+    let call = c.toolCalls.first
+    return (call?["id"]?.stringValue, call?["function"]?["name"]?.stringValue, call?["function"]?["arguments"]?.stringValue)
+}
+
+extension SampleTests {
+    @Test("claude.json: an Anthropic message with thinking, text and a tool call; prompt counts cached input")
+    func claudeMessage() throws {
+        let r = try records("claude.json", count: 1)[0]
+        expectHeader(r, kind: .message, id: "msg_01XFDUDYJgAACzvnptvVoYEL", object: "message", model: "claude-sonnet-4-5-20250929",
+                     created: nil, raw: nil, fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.index == 0)
+        #expect(c.text == "I'll check the current weather in Paris for you.")
+        #expect(c.finishReason == "tool_use")
+        #expect(c.role == "assistant")
+        #expect(c.reasoning == "The user wants the weather in Paris. I should call the weather tool.")
+        let call = toolCall(c)
+        #expect(call.id == "toolu_01A09q90qw90lq917835lq9")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"location":"Paris, France","unit":"celsius"}"#)
+        // The thinking block (with its signature) and the tool_use block are kept as written.
+        #expect(c.extra.keys == ["content"])
+        #expect(c.extra["content"]?.arrayValue?.compactMap { $0["type"]?.stringValue } == ["thinking", "tool_use"])
+        #expect(c.extra["content"]?.arrayValue?.first?["signature"]?.stringValue == "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds")
+        #expect(c.logprobs == nil)
+        #expect(r.extra.keys == ["stop_sequence"])
+        // 472 input + 2048 cache read + 1024 cache creation.
+        expectUsage(r.usage, prompt: 3544, completion: 89, total: 3633,
+                    other: ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "cache_creation", "output_tokens", "service_tier"])
+        #expect(r.usage?.other["cache_read_input_tokens"]?.intValue == 2048)
+        #expect(r.stream == nil)
+    }
+
+    @Test("claude-stream.sse: an Anthropic stream with event lines, thinking and signature deltas, cut at max_tokens")
+    func claudeStream() throws {
+        let r = try records("claude-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .message, id: "msg_014p7gG3wDgGV9EUtLvnow3U", object: "message", model: "claude-opus-4-1-20250805",
+                     created: nil, raw: nil, fingerprint: nil, line: 2)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Soft rain on the roof,\nthe gutters hum")
+        #expect(c.reasoning == "A haiku about rain: five, seven, five syllables.")
+        #expect(c.finishReason == "max_tokens")
+        #expect(c.toolCalls.isEmpty)
+        #expect(c.extra["content"]?.arrayValue?.first?["signature"]?.stringValue == "EqQBCgIYAhIMz2Qq")
+        #expect(r.extra.keys == ["stop_sequence"])
+        // message_delta's output count replaces message_start's; 18 input + 1536 cache read.
+        expectUsage(r.usage, prompt: 1554, completion: 32, total: 1586,
+                    other: ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens"])
+        #expect(r.stream == StreamInfo(chunkCount: 13, sawDone: true), "13 data events, ping included; message_stop ends it")
+    }
+
+    @Test("claude-events.jsonl: bare event lines, two streams back to back, the second cut by an error event")
+    func claudeEvents() throws {
+        let rs = try records("claude-events.jsonl", count: 3)
+        #expect(rs.map(\.kind) == [.message, .message, .error])
+        #expect(rs.map(\.source.line) == [1, 9, 12])
+        #expect(rs.map(\.id) == ["msg_01HCyt8aWJvqDBBq3mDDwtxr", "msg_01Bq9w4bLc3sPz6RfxgJkVtE", nil])
+        let call = toolCall(rs[0].choices[0])
+        #expect(call.id == "toolu_01T1x1fJ34qAmk2tNTrN7Up6")
+        #expect(call.name == "get_time")
+        #expect(call.arguments == #"{"timezone":"Europe/Paris"}"#, "input_json_delta pieces joined and parsed")
+        #expect(rs[0].choices[0].text == "")
+        #expect(rs[0].finishReasons == ["tool_use"])
+        expectUsage(rs[0].usage, prompt: 64, completion: 41, total: 105, other: ["input_tokens", "output_tokens"])
+        #expect(rs[0].stream == StreamInfo(chunkCount: 8, sawDone: true))
+        #expect(rs[1].choices[0].text == "It is 14:05 in Par")
+        #expect(rs[1].finishReasons == [nil], "the stream stopped before message_delta")
+        expectUsage(rs[1].usage, prompt: 80, completion: 1, total: 81, other: ["input_tokens", "output_tokens"])
+        #expect(rs[1].stream == StreamInfo(chunkCount: 3, sawDone: false))
+        #expect(rs[2].error?.type == "overloaded_error")
+        #expect(rs[2].error?.message == "Overloaded")
+        #expect(rs[2].extra.keys == ["type"])
+    }
+
+    @Test("anthropic-error.json: an Anthropic error object is an error record")
+    func anthropicError() throws {
+        let r = try records("anthropic-error.json", count: 1)[0]
+        #expect(r.kind == .error)
+        #expect(r.error?.type == "invalid_request_error")
+        #expect(r.error?.message?.hasPrefix("max_tokens: 100000 > 64000") == true)
+        #expect(r.error?.code == nil)
+        #expect(r.extra.keys == ["type", "request_id"])
+        #expect(r.extra["request_id"]?.stringValue == "req_011CSHoEeqs5C35K2UUqR7Fy")
+        #expect(r.choices.isEmpty && r.usage == nil)
+    }
+    @Test("a JSON array of Anthropic events is one message, as the same events as lines are")
+    func anthropicEventArray() throws {
+        let text = """
+        [{"type":"message_start","message":{"id":"msg_A","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"usage":{"input_tokens":5,"output_tokens":1}}},
+         {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}},
+         {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}},
+         {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" there"}},
+         {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}},
+         {"type":"message_stop"}]
+        """
+        let (rs, problems) = RecordLoader.loadAll(text: text)
+        #expect(problems.isEmpty)
+        try #require(rs.count == 1)
+        #expect(rs[0].kind == .message)
+        #expect(rs[0].id == "msg_A")
+        #expect(rs[0].choices.map(\.text) == ["Hi there"])
+        #expect(rs[0].finishReasons == ["end_turn"])
+        expectUsage(rs[0].usage, prompt: 5, completion: 3, total: 8, other: ["input_tokens", "output_tokens"])
+        #expect(rs[0].stream == StreamInfo(chunkCount: 6, sawDone: true))
     }
 }

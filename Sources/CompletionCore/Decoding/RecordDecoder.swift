@@ -25,6 +25,9 @@ public enum RecordDecoder {
         if isBatchLine(unwrapped) {
             return try decodeBatchLine(unwrapped, source: source)
         }
+        if let shape = ResponseShape.detect(unwrapped) {
+            return shape.decode(unwrapped, source: source)
+        }
         if let errorRecord = decodeError(unwrapped, source: source) {
             return errorRecord
         }
@@ -62,7 +65,11 @@ public enum RecordDecoder {
 
         var record: CompletionRecord
         if let body = response?["body"]?.objectValue {
-            record = decodeError(body, source: source) ?? decodeResponse(body, source: source)
+            if let shape = ResponseShape.detect(body) {
+                record = shape.decode(body, source: source)
+            } else {
+                record = decodeError(body, source: source) ?? decodeResponse(body, source: source)
+            }
         } else if let error = object["error"], !error.isNull {
             record = CompletionRecord(kind: .error, error: apiError(from: error), source: source)
         } else {

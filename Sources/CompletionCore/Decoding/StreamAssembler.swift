@@ -22,6 +22,39 @@ public struct StreamAssembler: Sendable {
     private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
+    /// The events of an Anthropic stream, assembled by their own rules.
+    private var shape: ShapeStream?
+
+    private enum ShapeStream: Sendable {
+        case anthropic(AnthropicStream)
+    }
+
+    /// The stream families other than chat and text completion chunks, told apart by their events.
+    enum ShapeFamily: Sendable {
+        case anthropic
+
+        static func of(_ chunk: JSONObject) -> ShapeFamily? {
+            if chunk["choices"] != nil { return nil }
+            if let type = chunk["type"]?.stringValue, AnthropicStream.eventTypes.contains(type) { return .anthropic }
+            return nil
+        }
+    }
+
+    /// The id that tells one stream from the next.
+    static func streamID(_ chunk: JSONObject) -> String? {
+        RecordDecoder.stringOrNumber(chunk["id"])
+    }
+
+    /// True for the event that opens an Anthropic stream.
+    static func startsStream(_ chunk: JSONObject) -> Bool {
+        guard chunk["choices"] == nil, let type = chunk["type"]?.stringValue else { return false }
+        return type == "message_start"
+    }
+
+    /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic event.
+    static func isPartial(_ chunk: JSONObject) -> Bool {
+        ShapeFamily.of(chunk) != nil
+    }
 
     public init(path: String) {
         self.path = path
@@ -31,12 +64,25 @@ public struct StreamAssembler: Sendable {
     public var isEmpty: Bool { chunkCount == 0 }
 
     /// The id of the stream so far (first non-empty id seen).
-    public var currentID: String? { id }
+    public var currentID: String? {
+        switch shape {
+        case .anthropic(let s)?: return s.id
+        case nil: return id
+        }
+    }
 
     /// Adds one chunk object (already unwrapped from any envelope).
     public mutating func add(_ chunk: JSONObject, line: Int) {
         if firstLine == nil { firstLine = line }
         chunkCount += 1
+        if shape != nil || builders.isEmpty, let family = ShapeFamily.of(chunk) {
+            switch (shape, family) {
+            case (nil, .anthropic): var s = AnthropicStream(); s.add(chunk); shape = .anthropic(s)
+            case (.anthropic(var s)?, .anthropic): s.add(chunk); shape = .anthropic(s)
+            }
+            return
+        }
+        if shape != nil { return }
         if id == nil || id == "", let v = RecordDecoder.stringOrNumber(chunk["id"]), !v.isEmpty { id = v }
         if object == nil || object == "", let v = chunk["object"]?.stringValue, !v.isEmpty { object = v }
         if model == nil || model == "", let v = chunk["model"]?.stringValue, !v.isEmpty { model = v }
@@ -78,6 +124,18 @@ public struct StreamAssembler: Sendable {
     /// The assembled record, or nil when no chunk was added.
     public func finish(sawDone: Bool) -> CompletionRecord? {
         guard let firstLine else { return nil }
+        if let shape {
+            let source = RecordSource(path: path, line: firstLine)
+            var record: CompletionRecord
+            var ended = sawDone
+            switch shape {
+            case .anthropic(let s):
+                record = AnthropicMessage.decode(s.body(), source: source)
+                ended = ended || s.stopped
+            }
+            record.stream = StreamInfo(chunkCount: chunkCount, sawDone: ended)
+            return record
+        }
         let choices = order.compactMap { builders[$0]?.build() }
         return CompletionRecord(
             kind: error == nil ? kindHint ?? .textCompletion : .error,

@@ -64,7 +64,8 @@ public enum FilterQuery {
             case "chat", "chat.completion": return .kind(.chatCompletion)
             case "error", "errors": return .kind(.error)
             case "invalid", "unreadable": return .kind(.invalid)
-            default: throw FilterQueryError(description: "kind: one of completion, chat, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
+            case "message", "anthropic": return .kind(.message)
+            default: throw FilterQueryError(description: "kind: one of completion, chat, message, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
             }
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))

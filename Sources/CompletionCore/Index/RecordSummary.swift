@@ -5,12 +5,14 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     case error = 2
     /// A line (or document) the loader reports as a problem; its `Diagnostic` is kept with the entry.
     case invalid = 3
+    case message = 4
 
     /// The kind of a decoded record.
     public init(_ kind: RecordKind) {
         switch kind {
         case .chatCompletion: self = .chatCompletion
         case .error: self = .error
+        case .message: self = .message
         default: self = .textCompletion
         }
     }
@@ -21,6 +23,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .chatCompletion: return "chat.completion"
         case .error: return "error"
         case .invalid: return "invalid"
+        case .message: return "message"
         }
     }
 }

@@ -179,8 +179,11 @@ public struct EventStreamReader: Sendable {
                 events.append(.record(errorRecord))
                 return
             }
-            let id = RecordDecoder.stringOrNumber(chunk["id"]) ?? ""
+            let id = StreamAssembler.streamID(chunk) ?? ""
             if let current = assembler.currentID, !current.isEmpty, !id.isEmpty, id != current {
+                endResponse(done: false, into: &events)
+            } else if !assembler.isEmpty, StreamAssembler.startsStream(chunk) {
+                // Several provider streams back to back: each opening event starts a new response.
                 endResponse(done: false, into: &events)
             }
             sawDone = false

@@ -12,6 +12,8 @@ public struct RecordKind: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let chatCompletion = RecordKind(rawValue: "chat.completion")
     /// An API error object (`{"error": {...}}`), whole-file, in-stream or in a batch line.
     public static let error = RecordKind(rawValue: "error")
+    /// An Anthropic Messages body or stream (`"type": "message"`).
+    public static let message = RecordKind(rawValue: "message")
 
     public var description: String { rawValue }
 }

@@ -7,11 +7,11 @@ public enum Badge {
         switch reason {
         case "stop", "eos", "eos_token", "stop_sequence", "end_turn":
             return Style(fg: .black, bg: .green, bold: true)
-        case "length", "max_tokens":
+        case "length", "max_tokens", "model_context_window_exceeded":
             return Style(fg: .black, bg: .yellow, bold: true)
-        case "content_filter":
+        case "content_filter", "refusal":
             return Style(fg: .white, bg: .red, bold: true)
-        case "tool_calls", "function_call":
+        case "tool_calls", "function_call", "tool_use":
             return Style(fg: .white, bg: .blue, bold: true)
         case nil, "":
             return Style(dim: true)

@@ -79,7 +79,7 @@ public final class RecordContent: Sendable {
     /// defaults, or wholly unfolded.
     public static func of(_ record: CompletionRecord, clock: Clock, folds: [String: Bool] = [:], unfoldAll: Bool = false) -> RecordContent {
         let header = headerRows(record, clock: clock)
-        let usage = usageRows(record.usage)
+        let usage = usageRows(record.usage, kind: record.kind)
         let sections = ExtrasTree.sections(record)
         let extras = sections.isEmpty ? (lines: [[Span("no provider extras", Theme.dimmed)]], fields: [nil])
                                       : ExtrasTree.rows(sections, folds: folds, unfoldAll: unfoldAll)
@@ -187,7 +187,7 @@ public final class RecordContent: Sendable {
         return out
     }
 
-    static func usageRows(_ usage: Usage?) -> Rows {
+    static func usageRows(_ usage: Usage?, kind: RecordKind? = nil) -> Rows {
         var out = Rows()
         guard let u = usage else {
             out.add([Span("no usage reported", Theme.dimmed)], Field(value: "", path: ".usage"))
@@ -209,6 +209,10 @@ public final class RecordContent: Sendable {
         if u.other["inspect"]?.objectValue != nil {
             // Inspect AI counts input without cached tokens; prompt here counts them, as OpenAI's does.
             out.add([Span("prompt counts cached tokens; Inspect's input does not", Theme.dimmed)])
+        }
+        if let note = kind?.usageDerivation {
+            // The provider's raw counts follow; this says how the three above were made from them.
+            out.add([Span(note, Theme.dimmed)])
         }
         for entry in u.other {
             appendValue(key: entry.key, value: entry.value, indent: 0, path: JSONPath.member(".usage", entry.key), into: &out)
