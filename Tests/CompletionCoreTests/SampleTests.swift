@@ -59,6 +59,9 @@ private enum Samples {
         "orq-proxy-created-string.json",
         "orq-python-float-counts.json",
         "orq-router-float-created.json",
+        "responses-events.jsonl",
+        "responses-stream.sse",
+        "responses.json",
         "stream-azure.sse",
         "stream-chat-tools.sse",
         "stream-deepseek-reasoner.sse",
@@ -1342,7 +1345,7 @@ struct ReasoningFilterTests {
     }
 }
 
-// MARK: - Other providers' shapes: Anthropic Messages
+// MARK: - Other providers' shapes: Anthropic Messages, the Responses API
 
 /// The one tool call of a choice: its id, name and arguments text.
 private func toolCall(_ c: Choice, sourceLocation: SourceLocation = #_sourceLocation) -> (id: String?, name: String?, arguments: String?) {
@@ -1434,6 +1437,7 @@ extension SampleTests {
         #expect(r.extra["request_id"]?.stringValue == "req_011CSHoEeqs5C35K2UUqR7Fy")
         #expect(r.choices.isEmpty && r.usage == nil)
     }
+
     @Test("a JSON array of Anthropic events is one message, as the same events as lines are")
     func anthropicEventArray() throws {
         let text = """
@@ -1453,5 +1457,66 @@ extension SampleTests {
         #expect(rs[0].finishReasons == ["end_turn"])
         expectUsage(rs[0].usage, prompt: 5, completion: 3, total: 8, other: ["input_tokens", "output_tokens"])
         #expect(rs[0].stream == StreamInfo(chunkCount: 6, sawDone: true))
+    }
+
+    @Test("responses.json: a Responses API object with a reasoning summary, text and a function call")
+    func responsesObject() throws {
+        let r = try records("responses.json", count: 1)[0]
+        expectHeader(r, kind: .response, id: "resp_67ccd3a9da748190baa7f1570fe91ac604becb25c45c1d41", object: "response",
+                     model: "o4-mini-2025-04-16", created: 1_741_476_777, raw: number("1741476777"), fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Let me look up the weather in Paris.")
+        #expect(c.finishReason == "completed")
+        #expect(c.reasoning == "**Checking the forecast**\n\nThe user asked about Paris, so I need the weather tool first.")
+        let call = toolCall(c)
+        #expect(call.id == "call_12345xyz")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"location":"Paris, France"}"#)
+        #expect(c.logprobs == nil, "an empty logprobs list is no logprobs")
+        #expect(c.extra.keys == ["output"])
+        #expect(c.extra["output"]?.arrayValue?.compactMap { $0["type"]?.stringValue } == ["reasoning", "message", "function_call"])
+        #expect(r.extra.keys == ["status", "background", "error", "incomplete_details", "instructions", "max_output_tokens", "parallel_tool_calls",
+                                 "previous_response_id", "reasoning", "service_tier", "store", "temperature", "text", "tool_choice", "tools",
+                                 "top_p", "truncation", "user", "metadata"])
+        expectUsage(r.usage, prompt: 328, completion: 148, total: 476,
+                    other: ["input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "total_tokens"])
+        #expect(r.usage?.other["input_tokens_details"]?["cached_tokens"]?.intValue == 256)
+    }
+
+    @Test("responses-stream.sse: a Responses API stream ended by response.incomplete at max_output_tokens")
+    func responsesStream() throws {
+        let r = try records("responses-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .response, id: "resp_68a1b2c3d4e5f60718293a4b5c6d7e8f", object: "response", model: "gpt-5-mini-2025-08-07",
+                     created: 1_755_500_000, raw: number("1755500000"), fingerprint: nil, line: 2)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "Soft rain on the roof")
+        #expect(r.choices[0].reasoning == "**Writing a haiku**")
+        #expect(r.choices[0].finishReason == "incomplete: max_output_tokens")
+        expectUsage(r.usage, prompt: 12, completion: 40, total: 52,
+                    other: ["input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "total_tokens"])
+        #expect(r.stream == StreamInfo(chunkCount: 10, sawDone: true))
+    }
+
+    @Test("responses-events.jsonl: event lines; a stream cut by an error event is assembled from its deltas; response.failed")
+    func responsesEvents() throws {
+        let rs = try records("responses-events.jsonl", count: 3)
+        #expect(rs.map(\.kind) == [.response, .error, .error])
+        #expect(rs.map(\.source.line) == [1, 5, 6])
+        #expect(rs[0].id == "resp_0c1d2e3f4a5b6c7d")
+        #expect(rs[0].finishReasons == ["in_progress"])
+        let call = toolCall(rs[0].choices[0])
+        #expect(call.id == "call_Qx7mZp2")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"location":"Oslo"}"#)
+        #expect(rs[0].usage == nil)
+        #expect(rs[0].stream == StreamInfo(chunkCount: 4, sawDone: false))
+        #expect(rs[1].error?.message == "The server had an error while processing your request.")
+        #expect(rs[1].error?.code == .string("server_error"))
+        #expect(rs[1].extra.keys == ["sequence_number"])
+        #expect(rs[2].id == "resp_9f8e7d6c5b4a3210")
+        #expect(rs[2].error?.code == .string("rate_limit_exceeded"))
+        #expect(rs[2].finishReasons == ["failed"])
+        #expect(rs[2].stream == StreamInfo(chunkCount: 3, sawDone: true))
     }
 }

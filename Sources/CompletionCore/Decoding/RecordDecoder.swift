@@ -89,6 +89,15 @@ public enum RecordDecoder {
 
     /// An `{"error": ...}` object without choices is an error record.
     static func decodeError(_ object: JSONObject, source: RecordSource) -> CompletionRecord? {
+        if object["type"]?.stringValue == "error", object["error"] == nil, object["message"] != nil, !object.contains("choices") {
+            // The Responses API's `error` stream event carries the error's fields at its top level.
+            var error = JSONObject()
+            var extra = JSONObject()
+            for entry in object where entry.key != "type" {
+                if ["message", "code", "param"].contains(entry.key) { error.append(entry.key, entry.value) } else { extra.append(entry.key, entry.value) }
+            }
+            return CompletionRecord(kind: .error, object: "error", error: apiError(from: .object(error)), extra: extra, source: source)
+        }
         guard let error = object["error"], !error.isNull, !object.contains("choices") else { return nil }
         if case .bool(false) = error { return nil }
         var extra = JSONObject()

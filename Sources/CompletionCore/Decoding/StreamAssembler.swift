@@ -22,20 +22,25 @@ public struct StreamAssembler: Sendable {
     private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
-    /// The events of an Anthropic stream, assembled by their own rules.
+    /// The events of an Anthropic or Responses API stream, assembled by their own rules.
     private var shape: ShapeStream?
 
     private enum ShapeStream: Sendable {
         case anthropic(AnthropicStream)
+        case responses(OpenAIResponseStream)
     }
 
     /// The stream families other than chat and text completion chunks, told apart by their events.
     enum ShapeFamily: Sendable {
-        case anthropic
+        case anthropic, responses
 
         static func of(_ chunk: JSONObject) -> ShapeFamily? {
             if chunk["choices"] != nil { return nil }
-            if let type = chunk["type"]?.stringValue, AnthropicStream.eventTypes.contains(type) { return .anthropic }
+            if let type = chunk["type"]?.stringValue {
+                if AnthropicStream.eventTypes.contains(type) { return .anthropic }
+                if type.hasPrefix("response.") { return .responses }
+                return nil
+            }
             return nil
         }
     }
@@ -45,13 +50,14 @@ public struct StreamAssembler: Sendable {
         RecordDecoder.stringOrNumber(chunk["id"])
     }
 
-    /// True for the event that opens an Anthropic stream.
+    /// True for the event that opens an Anthropic or Responses API stream.
     static func startsStream(_ chunk: JSONObject) -> Bool {
         guard chunk["choices"] == nil, let type = chunk["type"]?.stringValue else { return false }
-        return type == "message_start"
+        return type == "message_start" || type == "response.created"
     }
 
-    /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic event.
+    /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic and
+    /// Responses API event.
     static func isPartial(_ chunk: JSONObject) -> Bool {
         ShapeFamily.of(chunk) != nil
     }
@@ -67,6 +73,7 @@ public struct StreamAssembler: Sendable {
     public var currentID: String? {
         switch shape {
         case .anthropic(let s)?: return s.id
+        case .responses(let s)?: return s.id
         case nil: return id
         }
     }
@@ -78,7 +85,10 @@ public struct StreamAssembler: Sendable {
         if shape != nil || builders.isEmpty, let family = ShapeFamily.of(chunk) {
             switch (shape, family) {
             case (nil, .anthropic): var s = AnthropicStream(); s.add(chunk); shape = .anthropic(s)
+            case (nil, .responses): var s = OpenAIResponseStream(); s.add(chunk); shape = .responses(s)
             case (.anthropic(var s)?, .anthropic): s.add(chunk); shape = .anthropic(s)
+            case (.responses(var s)?, .responses): s.add(chunk); shape = .responses(s)
+            default: break  // an event of another family inside a stream says nothing about this one
             }
             return
         }
@@ -132,6 +142,9 @@ public struct StreamAssembler: Sendable {
             case .anthropic(let s):
                 record = AnthropicMessage.decode(s.body(), source: source)
                 ended = ended || s.stopped
+            case .responses(let s):
+                record = OpenAIResponse.decode(s.body(), source: source)
+                ended = ended || s.finished
             }
             record.stream = StreamInfo(chunkCount: chunkCount, sawDone: ended)
             return record

@@ -65,7 +65,8 @@ public enum FilterQuery {
             case "error", "errors": return .kind(.error)
             case "invalid", "unreadable": return .kind(.invalid)
             case "message", "anthropic": return .kind(.message)
-            default: throw FilterQueryError(description: "kind: one of completion, chat, message, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
+            case "response", "responses": return .kind(.response)
+            default: throw FilterQueryError(description: "kind: one of completion, chat, message, response, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
             }
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))

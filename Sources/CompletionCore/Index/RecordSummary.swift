@@ -6,6 +6,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     /// A line (or document) the loader reports as a problem; its `Diagnostic` is kept with the entry.
     case invalid = 3
     case message = 4
+    case response = 5
 
     /// The kind of a decoded record.
     public init(_ kind: RecordKind) {
@@ -13,6 +14,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .chatCompletion: self = .chatCompletion
         case .error: self = .error
         case .message: self = .message
+        case .response: self = .response
         default: self = .textCompletion
         }
     }
@@ -24,6 +26,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .error: return "error"
         case .invalid: return "invalid"
         case .message: return "message"
+        case .response: return "response"
         }
     }
 }

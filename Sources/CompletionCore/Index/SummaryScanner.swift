@@ -168,9 +168,9 @@ struct SummaryScanner {
                 case 5 where isKey(k, "error"), 4 where isKey(k, "data"), 9 where isKey(k, "custom_id"):
                     // Error objects, orq envelopes and batch lines: the decoder's rules, not ours.
                     return false
-                case 4 where isKey(k, "type"):
-                    // Anthropic bodies and events (`ResponseShape`): read by the full decoder. Only lines with a
-                    // key of this length pay the comparison.
+                case 4 where isKey(k, "type"), 6 where isKey(k, "output"):
+                    // Anthropic and Responses API bodies and events (`ResponseShape`): read by the full decoder.
+                    // Only lines with a key of one of these lengths pay the comparison.
                     return false
                 default:
                     guard skipValue(&p) else { return false }

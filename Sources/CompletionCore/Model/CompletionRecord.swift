@@ -14,6 +14,8 @@ public struct RecordKind: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let error = RecordKind(rawValue: "error")
     /// An Anthropic Messages body or stream (`"type": "message"`).
     public static let message = RecordKind(rawValue: "message")
+    /// An OpenAI Responses API object or stream (`"object": "response"`).
+    public static let response = RecordKind(rawValue: "response")
 
     public var description: String { rawValue }
 }

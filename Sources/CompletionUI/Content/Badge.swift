@@ -5,11 +5,12 @@ import CompletionCore
 public enum Badge {
     public static func style(forFinishReason reason: String?) -> Style {
         switch reason {
-        case "stop", "eos", "eos_token", "stop_sequence", "end_turn":
+        case "stop", "eos", "eos_token", "stop_sequence", "end_turn",
+             "completed":
             return Style(fg: .black, bg: .green, bold: true)
-        case "length", "max_tokens", "model_context_window_exceeded":
+        case "length", "max_tokens", "incomplete: max_output_tokens", "model_context_window_exceeded":
             return Style(fg: .black, bg: .yellow, bold: true)
-        case "content_filter", "refusal":
+        case "content_filter", "refusal", "incomplete: content_filter":
             return Style(fg: .white, bg: .red, bold: true)
         case "tool_calls", "function_call", "tool_use":
             return Style(fg: .white, bg: .blue, bold: true)

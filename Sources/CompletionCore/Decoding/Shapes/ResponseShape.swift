@@ -1,12 +1,13 @@
 /// The response shapes other than OpenAI's completion objects, told apart by their content: Anthropic
-/// Messages.
+/// Messages and the OpenAI Responses API.
 ///
-/// Each is normalised into the same `CompletionRecord` as a chat completion: one choice per message,
-/// its visible answer as `text`, its thinking under the message's `reasoning`,
+/// Each is normalised into the same `CompletionRecord` as a chat completion: one choice per message or
+/// response, its visible answer as `text`, its thinking under the message's `reasoning`,
 /// tool calls as chat `tool_calls`, the finish reason as written, and usage with `prompt_tokens` counting
 /// every input token (cached ones included) beside the provider's raw counts.
 enum ResponseShape: Sendable {
     case anthropicMessage
+    case openAIResponse
 
     /// The shape of a top-level object, or nil for the chat and text completion shapes (and anything else).
     static func detect(_ o: JSONObject) -> ResponseShape? {
@@ -15,6 +16,7 @@ enum ResponseShape: Sendable {
             if type == "message", o["content"] != nil || o["role"] != nil { return .anthropicMessage }
             return nil
         }
+        if o["object"]?.stringValue == "response", o["output"] != nil || o["status"] != nil { return .openAIResponse }
         return nil
     }
 
@@ -22,6 +24,7 @@ enum ResponseShape: Sendable {
     func decode(_ o: JSONObject, source: RecordSource) -> CompletionRecord {
         switch self {
         case .anthropicMessage: return AnthropicMessage.decode(o, source: source)
+        case .openAIResponse: return OpenAIResponse.decode(o, source: source)
         }
     }
 }
@@ -94,6 +97,7 @@ extension RecordKind {
     public var usageDerivation: String? {
         switch self {
         case .message: return "prompt = input + cache read + cache creation; total = prompt + output"
+        case .response: return "prompt = input_tokens (cached included); completion = output_tokens (reasoning included)"
         default: return nil
         }
     }
