@@ -41,6 +41,10 @@ private enum Samples {
         "deepseek-fim.json",
         "deepseek-reasoner.json",
         "fireworks.json",
+        "gemini-array.json",
+        "gemini-stream.sse",
+        "gemini.json",
+        "google-error.json",
         "groq-chat.json",
         "http-429-rate-limit.json",
         "koboldcpp.json",
@@ -1345,7 +1349,7 @@ struct ReasoningFilterTests {
     }
 }
 
-// MARK: - Other providers' shapes: Anthropic Messages, the Responses API
+// MARK: - Other providers' shapes: Anthropic Messages, the Responses API, Gemini
 
 /// The one tool call of a choice: its id, name and arguments text.
 private func toolCall(_ c: Choice, sourceLocation: SourceLocation = #_sourceLocation) -> (id: String?, name: String?, arguments: String?) {
@@ -1518,5 +1522,64 @@ extension SampleTests {
         #expect(rs[2].error?.code == .string("rate_limit_exceeded"))
         #expect(rs[2].finishReasons == ["failed"])
         #expect(rs[2].stream == StreamInfo(chunkCount: 3, sawDone: true))
+    }
+
+    @Test("gemini.json: a Gemini response with a thought part, text and a function call; completion counts thoughts")
+    func geminiResponse() throws {
+        let r = try records("gemini.json", count: 1)[0]
+        expectHeader(r, kind: .generateContent, id: "LnPEaKmTDoKvnvgPq6-Y4QM", object: nil, model: "gemini-2.5-flash",
+                     created: 1_757_664_942.123456, raw: .string("2025-09-12T08:15:42.123456Z"), fingerprint: nil, line: 1, createdTolerance: 0.001)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Paris is mild today; fetching the forecast.")
+        #expect(c.reasoning == "**Planning the answer**\nThe user wants a one-line summary; a tool call gets the data.")
+        #expect(c.role == "model")
+        #expect(c.finishReason == "STOP")
+        let call = toolCall(c)
+        #expect(call.id == nil)
+        #expect(call.name == "get_forecast")
+        #expect(call.arguments == #"{"city":"Paris","days":2}"#)
+        #expect(c.extra.keys == ["parts", "avgLogprobs"])
+        #expect(r.extra.isEmpty)
+        // 24 candidate tokens + 64 thought tokens.
+        expectUsage(r.usage, prompt: 1210, completion: 88, total: 1298,
+                    other: ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "cachedContentTokenCount",
+                            "promptTokensDetails", "cacheTokensDetails", "thoughtsTokenCount"])
+    }
+
+    @Test("gemini-stream.sse: Gemini partial responses as SSE data lines, cut at MAX_TOKENS")
+    func geminiStream() throws {
+        let r = try records("gemini-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .generateContent, id: "x7TEaJ2kFq2lnvgP0pS1kAs", object: nil, model: "gemini-2.5-pro",
+                     created: nil, raw: nil, fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "One sheep, two sheep, three")
+        #expect(r.choices[0].reasoning == "Counting sheep, ")
+        #expect(r.choices[0].finishReason == "MAX_TOKENS")
+        expectUsage(r.usage, prompt: 9, completion: 24, total: 33,
+                    other: ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "thoughtsTokenCount"])
+        #expect(r.stream == StreamInfo(chunkCount: 3, sawDone: false))
+    }
+
+    @Test("gemini-array.json: a JSON array of Gemini partial responses is one record")
+    func geminiArray() throws {
+        let r = try records("gemini-array.json", count: 1)[0]
+        expectHeader(r, kind: .generateContent, id: "8K7CZ8uYGIqsnvgPhM2i2Ak", object: nil, model: "gemini-2.0-flash-001",
+                     created: 1_740_823_200.000001, raw: .string("2025-03-01T10:00:00.000001Z"), fingerprint: nil, line: 1, createdTolerance: 0.001)
+        #expect(r.choices.map(\.text) == ["The capital of France is Paris."])
+        #expect(r.finishReasons == ["STOP"])
+        expectUsage(r.usage, prompt: 7, completion: 7, total: 14,
+                    other: ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "candidatesTokensDetails"])
+        #expect(r.stream == StreamInfo(chunkCount: 2, sawDone: false))
+    }
+
+    @Test("google-error.json: a Google error object is an error record with its status kept")
+    func googleError() throws {
+        let r = try records("google-error.json", count: 1)[0]
+        #expect(r.kind == .error)
+        #expect(r.error?.message == "Resource has been exhausted (e.g. check quota).")
+        #expect(r.error?.code == number("429"))
+        #expect(r.error?.extra.keys == ["status", "details"])
+        #expect(r.error?.extra["status"]?.stringValue == "RESOURCE_EXHAUSTED")
     }
 }

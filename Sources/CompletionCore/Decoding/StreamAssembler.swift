@@ -22,17 +22,18 @@ public struct StreamAssembler: Sendable {
     private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
-    /// The events of an Anthropic or Responses API stream, assembled by their own rules.
+    /// The events of an Anthropic, Responses API or Gemini stream, assembled by their own rules.
     private var shape: ShapeStream?
 
     private enum ShapeStream: Sendable {
         case anthropic(AnthropicStream)
         case responses(OpenAIResponseStream)
+        case gemini(GeminiStream)
     }
 
     /// The stream families other than chat and text completion chunks, told apart by their events.
     enum ShapeFamily: Sendable {
-        case anthropic, responses
+        case anthropic, responses, gemini
 
         static func of(_ chunk: JSONObject) -> ShapeFamily? {
             if chunk["choices"] != nil { return nil }
@@ -41,13 +42,14 @@ public struct StreamAssembler: Sendable {
                 if type.hasPrefix("response.") { return .responses }
                 return nil
             }
+            if ResponseShape.detect(chunk) == .geminiResponse { return .gemini }
             return nil
         }
     }
 
-    /// The id that tells one stream from the next.
+    /// The id that tells one stream from the next: `id`, or Gemini's `responseId`.
     static func streamID(_ chunk: JSONObject) -> String? {
-        RecordDecoder.stringOrNumber(chunk["id"])
+        RecordDecoder.stringOrNumber(chunk["id"]) ?? chunk["responseId"]?.stringValue
     }
 
     /// True for the event that opens an Anthropic or Responses API stream.
@@ -57,9 +59,14 @@ public struct StreamAssembler: Sendable {
     }
 
     /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic and
-    /// Responses API event.
+    /// Responses API event, and a Gemini response with a candidate that has no finish reason yet.
     static func isPartial(_ chunk: JSONObject) -> Bool {
-        ShapeFamily.of(chunk) != nil
+        switch ShapeFamily.of(chunk) {
+        case .anthropic?, .responses?: return true
+        case .gemini?:
+            return (chunk["candidates"]?.arrayValue ?? []).contains { $0["finishReason"] == nil || $0["finishReason"]?.isNull == true }
+        case nil: return false
+        }
     }
 
     public init(path: String) {
@@ -74,6 +81,7 @@ public struct StreamAssembler: Sendable {
         switch shape {
         case .anthropic(let s)?: return s.id
         case .responses(let s)?: return s.id
+        case .gemini(let s)?: return s.id
         case nil: return id
         }
     }
@@ -86,8 +94,10 @@ public struct StreamAssembler: Sendable {
             switch (shape, family) {
             case (nil, .anthropic): var s = AnthropicStream(); s.add(chunk); shape = .anthropic(s)
             case (nil, .responses): var s = OpenAIResponseStream(); s.add(chunk); shape = .responses(s)
+            case (nil, .gemini): var s = GeminiStream(); s.add(chunk); shape = .gemini(s)
             case (.anthropic(var s)?, .anthropic): s.add(chunk); shape = .anthropic(s)
             case (.responses(var s)?, .responses): s.add(chunk); shape = .responses(s)
+            case (.gemini(var s)?, .gemini): s.add(chunk); shape = .gemini(s)
             default: break  // an event of another family inside a stream says nothing about this one
             }
             return
@@ -145,6 +155,8 @@ public struct StreamAssembler: Sendable {
             case .responses(let s):
                 record = OpenAIResponse.decode(s.body(), source: source)
                 ended = ended || s.finished
+            case .gemini(let s):
+                record = GeminiResponse.decode(s.body(), source: source)
             }
             record.stream = StreamInfo(chunkCount: chunkCount, sawDone: ended)
             return record

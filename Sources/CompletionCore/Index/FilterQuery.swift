@@ -66,7 +66,8 @@ public enum FilterQuery {
             case "invalid", "unreadable": return .kind(.invalid)
             case "message", "anthropic": return .kind(.message)
             case "response", "responses": return .kind(.response)
-            default: throw FilterQueryError(description: "kind: one of completion, chat, message, response, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
+            case "generate_content", "gemini": return .kind(.generateContent)
+            default: throw FilterQueryError(description: "kind: one of completion, chat, message, response, generate_content, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
             }
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))

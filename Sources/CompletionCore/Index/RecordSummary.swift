@@ -7,6 +7,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     case invalid = 3
     case message = 4
     case response = 5
+    case generateContent = 6
 
     /// The kind of a decoded record.
     public init(_ kind: RecordKind) {
@@ -15,6 +16,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .error: self = .error
         case .message: self = .message
         case .response: self = .response
+        case .generateContent: self = .generateContent
         default: self = .textCompletion
         }
     }
@@ -27,6 +29,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .invalid: return "invalid"
         case .message: return "message"
         case .response: return "response"
+        case .generateContent: return "generate_content"
         }
     }
 }

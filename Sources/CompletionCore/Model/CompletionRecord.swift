@@ -16,6 +16,8 @@ public struct RecordKind: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let message = RecordKind(rawValue: "message")
     /// An OpenAI Responses API object or stream (`"object": "response"`).
     public static let response = RecordKind(rawValue: "response")
+    /// A Gemini `generateContent` response or stream of partial responses.
+    public static let generateContent = RecordKind(rawValue: "generate_content")
 
     public var description: String { rawValue }
 }

@@ -6,11 +6,12 @@ public enum Badge {
     public static func style(forFinishReason reason: String?) -> Style {
         switch reason {
         case "stop", "eos", "eos_token", "stop_sequence", "end_turn",
-             "completed":
+             "STOP", "completed":
             return Style(fg: .black, bg: .green, bold: true)
-        case "length", "max_tokens", "incomplete: max_output_tokens", "model_context_window_exceeded":
+        case "length", "max_tokens", "MAX_TOKENS", "incomplete: max_output_tokens", "model_context_window_exceeded":
             return Style(fg: .black, bg: .yellow, bold: true)
-        case "content_filter", "refusal", "incomplete: content_filter":
+        case "content_filter", "refusal", "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+             "IMAGE_SAFETY", "incomplete: content_filter":
             return Style(fg: .white, bg: .red, bold: true)
         case "tool_calls", "function_call", "tool_use":
             return Style(fg: .white, bg: .blue, bold: true)

@@ -1,13 +1,14 @@
 /// The response shapes other than OpenAI's completion objects, told apart by their content: Anthropic
-/// Messages and the OpenAI Responses API.
+/// Messages, the OpenAI Responses API and Gemini `generateContent`.
 ///
-/// Each is normalised into the same `CompletionRecord` as a chat completion: one choice per message or
-/// response, its visible answer as `text`, its thinking under the message's `reasoning`,
+/// Each is normalised into the same `CompletionRecord` as a chat completion: one choice per message,
+/// response or candidate, its visible answer as `text`, its thinking under the message's `reasoning`,
 /// tool calls as chat `tool_calls`, the finish reason as written, and usage with `prompt_tokens` counting
 /// every input token (cached ones included) beside the provider's raw counts.
 enum ResponseShape: Sendable {
     case anthropicMessage
     case openAIResponse
+    case geminiResponse
 
     /// The shape of a top-level object, or nil for the chat and text completion shapes (and anything else).
     static func detect(_ o: JSONObject) -> ResponseShape? {
@@ -17,6 +18,9 @@ enum ResponseShape: Sendable {
             return nil
         }
         if o["object"]?.stringValue == "response", o["output"] != nil || o["status"] != nil { return .openAIResponse }
+        if o["candidates"]?.arrayValue != nil || (o["usageMetadata"] != nil && (o["modelVersion"] != nil || o["responseId"] != nil)) {
+            return .geminiResponse
+        }
         return nil
     }
 
@@ -25,6 +29,7 @@ enum ResponseShape: Sendable {
         switch self {
         case .anthropicMessage: return AnthropicMessage.decode(o, source: source)
         case .openAIResponse: return OpenAIResponse.decode(o, source: source)
+        case .geminiResponse: return GeminiResponse.decode(o, source: source)
         }
     }
 }
@@ -98,6 +103,7 @@ extension RecordKind {
         switch self {
         case .message: return "prompt = input + cache read + cache creation; total = prompt + output"
         case .response: return "prompt = input_tokens (cached included); completion = output_tokens (reasoning included)"
+        case .generateContent: return "prompt = promptTokenCount; completion = candidates + thoughts"
         default: return nil
         }
     }
