@@ -31,12 +31,14 @@ private enum Samples {
         "atoma-created-iso.json",
         "azure-content-filter.json",
         "batch-output.jsonl",
+        "bedrock-converse.json",
         "broken-line.jsonl",
         "chat-completion-tools.json",
         "chunks-bare.jsonl",
         "claude-events.jsonl",
         "claude-stream.sse",
         "claude.json",
+        "cohere-chat.json",
         "created-milliseconds.json",
         "deepseek-fim.json",
         "deepseek-reasoner.json",
@@ -54,6 +56,7 @@ private enum Samples {
         "log-200.jsonl",
         "log-crlf-blank.jsonl",
         "mistral-fim.json",
+        "mixed-shapes.jsonl",
         "ollama.json",
         "openai-error.json",
         "openai-spec-invalid-stream.sse",
@@ -1349,7 +1352,7 @@ struct ReasoningFilterTests {
     }
 }
 
-// MARK: - Other providers' shapes: Anthropic Messages, the Responses API, Gemini
+// MARK: - Other providers' shapes: Anthropic Messages, the Responses API, Gemini, Bedrock Converse, Cohere
 
 /// The one tool call of a choice: its id, name and arguments text.
 private func toolCall(_ c: Choice, sourceLocation: SourceLocation = #_sourceLocation) -> (id: String?, name: String?, arguments: String?) {
@@ -1581,5 +1584,68 @@ extension SampleTests {
         #expect(r.error?.code == number("429"))
         #expect(r.error?.extra.keys == ["status", "details"])
         #expect(r.error?.extra["status"]?.stringValue == "RESOURCE_EXHAUSTED")
+    }
+
+    @Test("bedrock-converse.json: a Converse response; prompt counts cache reads and writes")
+    func bedrockConverse() throws {
+        let r = try records("bedrock-converse.json", count: 1)[0]
+        expectHeader(r, kind: .converse, id: nil, object: nil, model: nil, created: nil, raw: nil, fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "Lisbon had about 545,000 inhabitants in 2021.")
+        #expect(r.choices[0].reasoning == "Two facts are needed: the population and the year.")
+        #expect(r.choices[0].finishReason == "end_turn")
+        #expect(r.choices[0].extra.keys == ["content"])
+        #expect(r.extra.keys == ["metrics"])
+        expectUsage(r.usage, prompt: 1054, completion: 52, total: 1106,
+                    other: ["inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"])
+    }
+
+    @Test("cohere-chat.json: a Cohere v2 chat response with a tool call; counts from usage.tokens")
+    func cohereChat() throws {
+        let r = try records("cohere-chat.json", count: 1)[0]
+        expectHeader(r, kind: .cohereChat, id: "c14c80c3-18eb-4519-9460-6c92edd8cfb4", object: nil, model: nil, created: nil, raw: nil,
+                     fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Checking the report.")
+        #expect(c.finishReason == "TOOL_CALL")
+        #expect(c.message?.keys == ["role", "tool_calls", "tool_plan"])
+        let call = toolCall(c)
+        #expect(call.name == "query_daily_sales_report")
+        #expect(call.arguments == #"{"day":"2023-09-29"}"#)
+        #expect(r.extra.isEmpty)
+        expectUsage(r.usage, prompt: 903, completion: 48, total: 951, other: ["billed_units", "tokens"])
+    }
+
+    @Test("mixed-shapes.jsonl: a log mixing every shape is one record per line, each of its kind")
+    func mixedShapes() throws {
+        let rs = try records("mixed-shapes.jsonl", count: 8)
+        #expect(rs.map(\.kind) == [.chatCompletion, .message, .response, .generateContent, .converse, .cohereChat, .error, .error])
+        #expect(rs.map(\.source.line) == Array(1...8))
+        #expect(rs.map(\.model) == ["gpt-4.1-2025-04-14", "claude-sonnet-4-5-20250929", "gpt-4.1-mini-2025-04-14", "gemini-2.0-flash", nil, nil, nil, nil])
+        #expect(rs.map(\.finishReasons) == [["stop"], ["end_turn"], ["completed"], ["STOP"], ["max_tokens"], ["COMPLETE"], [], []])
+        #expect(rs.prefix(6).map { $0.choices.first?.text } == ["Paris is the capital of France.", "The capital of France is Paris.", "Paris.",
+                                                               "Paris is the capital of France.", "Paris.", "The capital of France is Paris."])
+        #expect(rs.map { $0.usage?.promptTokens } == [14, 14, 14, 8, 12, 74, nil, nil])
+        #expect(rs.map { $0.usage?.completionTokens } == [8, 10, 3, 8, 2, 8, nil, nil])
+        #expect(rs.map { $0.usage?.totalTokens } == [22, 24, 17, 16, 14, 82, nil, nil])
+        #expect(rs[6].error?.type == "rate_limit_error")
+        #expect(rs[7].error?.code == number("400"))
+        #expect(rs.allSatisfy { $0.stream == nil })
+    }
+
+    @Test("a Claude answer diffs against a GPT answer to the same prompt")
+    func diffAcrossShapes() throws {
+        let rs = try records("mixed-shapes.jsonl", count: 8)
+        let comparison = RecordComparison(old: rs[0], new: rs[1])
+        #expect(!comparison.isEqual)
+        let changed = Dictionary(comparison.changedFields.map { ($0.name, ($0.old, $0.new)) }, uniquingKeysWith: { a, _ in a })
+        #expect(changed["kind"]?.0 == "chat.completion" && changed["kind"]?.1 == "message")
+        #expect(changed["model"]?.1 == "claude-sonnet-4-5-20250929")
+        #expect(changed["choice 0 finish_reason"]?.0 == "stop" && changed["choice 0 finish_reason"]?.1 == "end_turn")
+        #expect(comparison.fields.first { $0.name == "usage.completion_tokens" }?.delta == "+2")
+        #expect(comparison.fields.first { $0.name == "usage.prompt_tokens" }?.changed == false)
+        #expect(comparison.choices.count == 1)
+        #expect(!comparison.choices[0].text.isEqual)
     }
 }

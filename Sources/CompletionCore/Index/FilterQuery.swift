@@ -67,7 +67,9 @@ public enum FilterQuery {
             case "message", "anthropic": return .kind(.message)
             case "response", "responses": return .kind(.response)
             case "generate_content", "gemini": return .kind(.generateContent)
-            default: throw FilterQueryError(description: "kind: one of completion, chat, message, response, generate_content, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
+            case "converse", "bedrock": return .kind(.converse)
+            case "cohere", "cohere_chat": return .kind(.cohereChat)
+            default: throw FilterQueryError(description: "kind: one of completion, chat, message, response, generate_content, converse, cohere, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
             }
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))

@@ -8,6 +8,8 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     case message = 4
     case response = 5
     case generateContent = 6
+    case converse = 7
+    case cohereChat = 8
 
     /// The kind of a decoded record.
     public init(_ kind: RecordKind) {
@@ -17,6 +19,8 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .message: self = .message
         case .response: self = .response
         case .generateContent: self = .generateContent
+        case .converse: self = .converse
+        case .cohereChat: self = .cohereChat
         default: self = .textCompletion
         }
     }
@@ -30,6 +34,8 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .message: return "message"
         case .response: return "response"
         case .generateContent: return "generate_content"
+        case .converse: return "converse"
+        case .cohereChat: return "cohere_chat"
         }
     }
 }

@@ -18,6 +18,10 @@ public struct RecordKind: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let response = RecordKind(rawValue: "response")
     /// A Gemini `generateContent` response or stream of partial responses.
     public static let generateContent = RecordKind(rawValue: "generate_content")
+    /// An Amazon Bedrock Converse response.
+    public static let converse = RecordKind(rawValue: "converse")
+    /// A Cohere v2 chat response.
+    public static let cohereChat = RecordKind(rawValue: "cohere_chat")
 
     public var description: String { rawValue }
 }

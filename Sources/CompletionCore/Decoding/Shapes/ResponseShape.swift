@@ -1,5 +1,5 @@
 /// The response shapes other than OpenAI's completion objects, told apart by their content: Anthropic
-/// Messages, the OpenAI Responses API and Gemini `generateContent`.
+/// Messages, the OpenAI Responses API, Gemini `generateContent`, Bedrock Converse and Cohere v2 chat.
 ///
 /// Each is normalised into the same `CompletionRecord` as a chat completion: one choice per message,
 /// response or candidate, its visible answer as `text`, its thinking under the message's `reasoning`,
@@ -9,6 +9,8 @@ enum ResponseShape: Sendable {
     case anthropicMessage
     case openAIResponse
     case geminiResponse
+    case bedrockConverse
+    case cohereChat
 
     /// The shape of a top-level object, or nil for the chat and text completion shapes (and anything else).
     static func detect(_ o: JSONObject) -> ResponseShape? {
@@ -21,6 +23,10 @@ enum ResponseShape: Sendable {
         if o["candidates"]?.arrayValue != nil || (o["usageMetadata"] != nil && (o["modelVersion"] != nil || o["responseId"] != nil)) {
             return .geminiResponse
         }
+        if let output = o["output"]?.objectValue, output["message"] != nil, o["stopReason"] != nil || o["usage"] != nil {
+            return .bedrockConverse
+        }
+        if o["message"]?.objectValue != nil, o["finish_reason"] != nil || o["usage"]?["billed_units"] != nil { return .cohereChat }
         return nil
     }
 
@@ -30,6 +36,8 @@ enum ResponseShape: Sendable {
         case .anthropicMessage: return AnthropicMessage.decode(o, source: source)
         case .openAIResponse: return OpenAIResponse.decode(o, source: source)
         case .geminiResponse: return GeminiResponse.decode(o, source: source)
+        case .bedrockConverse: return BedrockConverse.decode(o, source: source)
+        case .cohereChat: return CohereChat.decode(o, source: source)
         }
     }
 }
@@ -104,6 +112,8 @@ extension RecordKind {
         case .message: return "prompt = input + cache read + cache creation; total = prompt + output"
         case .response: return "prompt = input_tokens (cached included); completion = output_tokens (reasoning included)"
         case .generateContent: return "prompt = promptTokenCount; completion = candidates + thoughts"
+        case .converse: return "prompt = inputTokens + cache read + cache write; completion = outputTokens"
+        case .cohereChat: return "prompt and completion from usage.tokens (else billed_units); total = their sum"
         default: return nil
         }
     }
