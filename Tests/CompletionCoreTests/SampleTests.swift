@@ -1648,4 +1648,13 @@ extension SampleTests {
         #expect(comparison.choices.count == 1)
         #expect(!comparison.choices[0].text.isEqual)
     }
+    @Test("--print says how the normalised counts of a Claude message were derived; a chat completion's need no note")
+    func printUsageDerivation() throws {
+        let report = Report(now: 1.7e9, timeZone: TimeZone(identifier: "UTC") ?? .current)
+        let claude = report.render(try records("claude.json", count: 1)[0])
+        #expect(claude.contains("(prompt = input + cache read + cache creation; total = prompt + output)"))
+        #expect(claude.contains("cache_read_input_tokens"))
+        let chat = report.render(try records("chat-completion-tools.json", count: 1)[0])
+        #expect(!chat.contains("prompt = "))
+    }
 }
