@@ -1657,4 +1657,28 @@ extension SampleTests {
         let chat = report.render(try records("chat-completion-tools.json", count: 1)[0])
         #expect(!chat.contains("prompt = "))
     }
+    @Test("keys an Anthropic event carries beside its own (Bedrock's invocation metrics) reach the record's extra")
+    func anthropicEventExtras() throws {
+        let text = """
+        {"type":"message_start","message":{"id":"msg_bdrk_01","type":"message","role":"assistant","model":"claude-3-sonnet-20240229","content":[],"usage":{"input_tokens":288,"output_tokens":1}}}
+        {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
+        {"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":288,"outputTokenCount":12}}
+        """
+        let (rs, problems) = RecordLoader.loadAll(text: text)
+        #expect(problems.isEmpty)
+        try #require(rs.count == 1)
+        #expect(rs[0].choices.map(\.text) == ["Hello"])
+        #expect(rs[0].extra["amazon-bedrock-invocationMetrics"]?["outputTokenCount"]?.intValue == 12)
+    }
+    @Test("the index of a log mixing every shape filters by each new kind")
+    func mixedShapesKindFilter() throws {
+        let index = try LogIndex.build(path: Samples.path("mixed-shapes.jsonl"))
+        let snapshot = index.snapshot()
+        #expect(snapshot.count == 8)
+        for (query, expected) in [("kind:message", 1), ("kind:response", 1), ("kind:gemini", 1), ("kind:converse", 1), ("kind:cohere", 1),
+                                  ("kind:chat", 1), ("kind:error", 2)] {
+            let filter = try #require(try FilterQuery.parse(query))
+            #expect(snapshot.count(filter) == expected, "\(query)")
+        }
+    }
 }

@@ -8,7 +8,7 @@ public struct FilterQueryError: Error, Sendable, Hashable, CustomStringConvertib
 /// The filter line typed after `f`: space-separated terms, all of which must hold.
 ///
 /// - `model:NAME`, `fp:NAME` (or `fingerprint:`), `finish:REASON` (`finish:none` for a missing one)
-/// - `kind:completion`, `kind:chat`, `kind:error`, `kind:invalid`
+/// - `kind:completion`, `kind:chat`, `kind:message`, `kind:response`, `kind:gemini`, `kind:converse`, `kind:cohere`, `kind:error`, `kind:invalid`
 /// - `tokens:RANGE` (total), `prompt:RANGE`, `completion:RANGE`, with RANGE `N`, `A..B`, `>N`, `<N`, `A..`, `..B`
 /// - `after:TIME`, `before:TIME` with TIME `2024-05-01`, `2024-05-01T12:00` (in the zone the list shows,
 ///   passed as `timeZone`), `2024-05-01T12:00Z` or `…+02:00` (the zone named), or seconds since the epoch

@@ -89,7 +89,14 @@ struct AnthropicStream: Sendable {
         case "content_block_delta":
             guard let delta = event["delta"]?.objectValue else { return }
             let index = event["index"]?.intValue ?? max(0, order.count - 1)
-            if blocks[index] == nil { start(index, JSONObject()) }
+            if blocks[index] == nil {
+                // A delta whose block start is missing (a log that kept only some events): the delta's type says
+                // what the block was.
+                let kinds = ["text_delta": "text", "thinking_delta": "thinking", "signature_delta": "thinking", "input_json_delta": "tool_use"]
+                var block = JSONObject()
+                if let kind = delta["type"]?.stringValue.flatMap({ kinds[$0] }) { block.append("type", .string(kind)) }
+                start(index, block)
+            }
             for entry in delta where entry.key != "type" {
                 if case .string(let piece) = entry.value {
                     pieces[index, default: [:]][entry.key, default: ""] += piece
@@ -112,6 +119,12 @@ struct AnthropicStream: Sendable {
             stopped = true
         default:
             break
+        }
+        // Keys an event carries beside its own (Bedrock's `amazon-bedrock-invocationMetrics` on message_stop)
+        // are kept with the message, so they reach the record's extra.
+        let own: Set<String> = ["type", "message", "index", "content_block", "delta", "usage"]
+        for entry in event where !own.contains(entry.key) && !AnthropicMessage.known.contains(entry.key) {
+            message.set(entry.key, entry.value)
         }
     }
 
