@@ -1681,4 +1681,13 @@ extension SampleTests {
             #expect(snapshot.count(filter) == expected, "\(query)")
         }
     }
+    @Test("a stream reader counts the provider events that carried answer text, for the live token estimate",
+          arguments: [("claude-stream.sse", 2), ("responses-stream.sse", 2), ("gemini-stream.sse", 2)])
+    func providerTextChunks(name: String, expected: Int) throws {
+        var reader = EventStreamReader(path: name)
+        let data = try Data(contentsOf: URL(fileURLWithPath: Samples.path(name)))
+        _ = reader.feed(Array(data))
+        _ = reader.finish()
+        #expect(reader.textChunkCount == expected)
+    }
 }
