@@ -1690,4 +1690,21 @@ extension SampleTests {
         _ = reader.finish()
         #expect(reader.textChunkCount == expected)
     }
+    @Test("Gemini logprobsResult becomes per-token logprobs with alternatives, joined across partial responses")
+    func geminiLogprobs() throws {
+        let text = """
+        {"candidates":[{"content":{"parts":[{"text":"Hello"}],"role":"model"},"index":0,"logprobsResult":{"topCandidates":[{"candidates":[{"token":"Hello","logProbability":-0.1},{"token":"Hi","logProbability":-2.5}]}],"chosenCandidates":[{"token":"Hello","logProbability":-0.1}]}}],"responseId":"r1","modelVersion":"gemini-2.0-flash"}
+        {"candidates":[{"content":{"parts":[{"text":" world"}],"role":"model"},"finishReason":"STOP","index":0,"avgLogprobs":-0.2,"logprobsResult":{"topCandidates":[{"candidates":[{"token":" world","logProbability":-0.3}]}],"chosenCandidates":[{"token":" world","logProbability":-0.3}]}}],"responseId":"r1","modelVersion":"gemini-2.0-flash"}
+        """
+        let (rs, problems) = RecordLoader.loadAll(text: text)
+        #expect(problems.isEmpty)
+        try #require(rs.count == 1)
+        let c = rs[0].choices[0]
+        #expect(c.text == "Hello world")
+        let lp = try #require(c.logprobs)
+        #expect(lp.tokens.map(\.token) == ["Hello", " world"])
+        #expect(lp.tokens.map(\.logprob) == [-0.1, -0.3])
+        #expect(lp.tokens[0].top.map(\.token) == ["Hello", "Hi"])
+        #expect(c.extra.keys == ["avgLogprobs"], "the normalised logprobsResult is not kept twice")
+    }
 }

@@ -43,11 +43,30 @@ enum GeminiResponse {
         var choice = Choice(index: c["index"]?.intValue ?? position, text: texts.joined(), finishReason: c["finishReason"]?.stringValue)
         choice.message = ShapeParts.message(role: content?["role"], reasoning: thoughts.isEmpty ? nil : thoughts.joined(), toolCalls: calls)
         choice.textAbsent = content == nil
+        choice.logprobs = c["logprobsResult"]?.objectValue.flatMap(logprobs)
         if !kept.isEmpty { choice.extra.append("parts", .array(kept)) }
         if let raw = c["content"], content == nil, !raw.isNull { choice.extra.append("content", raw) }
-        for entry in c where !knownCandidate.contains(entry.key) { choice.extra.append(entry.key, entry.value) }
+        for entry in c where !knownCandidate.contains(entry.key) && !(entry.key == "logprobsResult" && choice.logprobs != nil) {
+            choice.extra.append(entry.key, entry.value)
+        }
         if let fr = c["finishReason"], fr.stringValue == nil, !fr.isNull { choice.extra.append("finishReason", fr) }
         return choice
+    }
+
+    /// `logprobsResult`: `chosenCandidates` are the tokens with their log probabilities, `topCandidates` at the
+    /// same position their alternatives. Nil when there are no chosen candidates.
+    static func logprobs(_ result: JSONObject) -> Logprobs? {
+        guard let chosen = result["chosenCandidates"]?.arrayValue, !chosen.isEmpty else { return nil }
+        let top = result["topCandidates"]?.arrayValue ?? []
+        var tokens: [TokenLogprob] = []
+        tokens.reserveCapacity(chosen.count)
+        for (i, item) in chosen.enumerated() {
+            let alternatives = i < top.count ? (top[i]["candidates"]?.arrayValue ?? []) : []
+            tokens.append(TokenLogprob(
+                token: item["token"]?.stringValue, logprob: item["logProbability"]?.doubleValue,
+                top: alternatives.compactMap { a in a["token"]?.stringValue.map { TopLogprob(token: $0, logprob: a["logProbability"]?.doubleValue) } }))
+        }
+        return Logprobs(shape: .chat, tokens: tokens)
     }
 
     /// Gemini usage: prompt = promptTokenCount, completion = candidates + thoughts, total as given or summed.
@@ -80,7 +99,10 @@ struct GeminiStream: Sendable {
             let index = c["index"]?.intValue ?? position
             if candidates[index] == nil { order.append(index); candidates[index] = JSONObject() }
             var merged = candidates[index] ?? JSONObject()
-            for entry in c where entry.key != "content" && !entry.value.isNull { merged.set(entry.key, entry.value) }
+            for entry in c where entry.key != "content" && !entry.value.isNull {
+                // Each partial response carries the logprobs of its own tokens: they add up.
+                merged.set(entry.key, entry.key == "logprobsResult" ? DeltaMerge.merge(merged[entry.key], entry.value, key: entry.key) : entry.value)
+            }
             if let content = c["content"]?.objectValue {
                 var holder = merged["content"]?.objectValue ?? JSONObject()
                 for entry in content where entry.key != "parts" { holder.set(entry.key, entry.value) }
