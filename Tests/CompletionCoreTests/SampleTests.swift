@@ -25,18 +25,28 @@ private enum Samples {
     /// Every sample this suite has a test for. A sample added to `Samples/` without a test here fails
     /// `everySampleHasATest`.
     static let asserted: [String] = [
+        "anthropic-error.json",
         "argot-camelcase-logprobs.json",
         "array-of-responses.json",
         "atoma-created-iso.json",
         "azure-content-filter.json",
         "batch-output.jsonl",
+        "bedrock-converse.json",
         "broken-line.jsonl",
         "chat-completion-tools.json",
         "chunks-bare.jsonl",
+        "claude-events.jsonl",
+        "claude-stream.sse",
+        "claude.json",
+        "cohere-chat.json",
         "created-milliseconds.json",
         "deepseek-fim.json",
         "deepseek-reasoner.json",
         "fireworks.json",
+        "gemini-array.json",
+        "gemini-stream.sse",
+        "gemini.json",
+        "google-error.json",
         "groq-chat.json",
         "http-429-rate-limit.json",
         "koboldcpp.json",
@@ -46,6 +56,7 @@ private enum Samples {
         "log-200.jsonl",
         "log-crlf-blank.jsonl",
         "mistral-fim.json",
+        "mixed-shapes.jsonl",
         "ollama.json",
         "openai-error.json",
         "openai-spec-invalid-stream.sse",
@@ -55,6 +66,9 @@ private enum Samples {
         "orq-proxy-created-string.json",
         "orq-python-float-counts.json",
         "orq-router-float-created.json",
+        "responses-events.jsonl",
+        "responses-stream.sse",
+        "responses.json",
         "stream-azure.sse",
         "stream-chat-tools.sse",
         "stream-deepseek-reasoner.sse",
@@ -1335,5 +1349,362 @@ struct ReasoningFilterTests {
         #expect(try TextQuery("greet them back").matches(r))
         #expect(try TextQuery("How can I help").matches(r))
         #expect(try !TextQuery("no such words").matches(r))
+    }
+}
+
+// MARK: - Other providers' shapes: Anthropic Messages, the Responses API, Gemini, Bedrock Converse, Cohere
+
+/// The one tool call of a choice: its id, name and arguments text.
+private func toolCall(_ c: Choice, sourceLocation: SourceLocation = #_sourceLocation) -> (id: String?, name: String?, arguments: String?) {
+    #expect(c.toolCalls.count == 1, "one tool call", sourceLocation: sourceLocation)
+    let call = c.toolCalls.first
+    return (call?["id"]?.stringValue, call?["function"]?["name"]?.stringValue, call?["function"]?["arguments"]?.stringValue)
+}
+
+extension SampleTests {
+    @Test("claude.json: an Anthropic message with thinking, text and a tool call; prompt counts cached input")
+    func claudeMessage() throws {
+        let r = try records("claude.json", count: 1)[0]
+        expectHeader(r, kind: .message, id: "msg_01XFDUDYJgAACzvnptvVoYEL", object: "message", model: "claude-sonnet-4-5-20250929",
+                     created: nil, raw: nil, fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.index == 0)
+        #expect(c.text == "I'll check the current weather in Paris for you.")
+        #expect(c.finishReason == "tool_use")
+        #expect(c.role == "assistant")
+        #expect(c.reasoning == "The user wants the weather in Paris. I should call the weather tool.")
+        let call = toolCall(c)
+        #expect(call.id == "toolu_01A09q90qw90lq917835lq9")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"location":"Paris, France","unit":"celsius"}"#)
+        // The thinking block (with its signature) and the tool_use block are kept as written.
+        #expect(c.extra.keys == ["content"])
+        #expect(c.extra["content"]?.arrayValue?.compactMap { $0["type"]?.stringValue } == ["thinking", "tool_use"])
+        #expect(c.extra["content"]?.arrayValue?.first?["signature"]?.stringValue == "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds")
+        #expect(c.logprobs == nil)
+        #expect(r.extra.keys == ["stop_sequence"])
+        // 472 input + 2048 cache read + 1024 cache creation.
+        expectUsage(r.usage, prompt: 3544, completion: 89, total: 3633,
+                    other: ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "cache_creation", "output_tokens", "service_tier"])
+        #expect(r.usage?.other["cache_read_input_tokens"]?.intValue == 2048)
+        #expect(r.stream == nil)
+    }
+
+    @Test("claude-stream.sse: an Anthropic stream with event lines, thinking and signature deltas, cut at max_tokens")
+    func claudeStream() throws {
+        let r = try records("claude-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .message, id: "msg_014p7gG3wDgGV9EUtLvnow3U", object: "message", model: "claude-opus-4-1-20250805",
+                     created: nil, raw: nil, fingerprint: nil, line: 2)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Soft rain on the roof,\nthe gutters hum")
+        #expect(c.reasoning == "A haiku about rain: five, seven, five syllables.")
+        #expect(c.finishReason == "max_tokens")
+        #expect(c.toolCalls.isEmpty)
+        #expect(c.extra["content"]?.arrayValue?.first?["signature"]?.stringValue == "EqQBCgIYAhIMz2Qq")
+        #expect(r.extra.keys == ["stop_sequence"])
+        // message_delta's output count replaces message_start's; 18 input + 1536 cache read.
+        expectUsage(r.usage, prompt: 1554, completion: 32, total: 1586,
+                    other: ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens"])
+        #expect(r.stream == StreamInfo(chunkCount: 13, sawDone: true), "13 data events, ping included; message_stop ends it")
+    }
+
+    @Test("claude-events.jsonl: bare event lines, two streams back to back, the second cut by an error event")
+    func claudeEvents() throws {
+        let rs = try records("claude-events.jsonl", count: 3)
+        #expect(rs.map(\.kind) == [.message, .message, .error])
+        #expect(rs.map(\.source.line) == [1, 9, 12])
+        #expect(rs.map(\.id) == ["msg_01HCyt8aWJvqDBBq3mDDwtxr", "msg_01Bq9w4bLc3sPz6RfxgJkVtE", nil])
+        let call = toolCall(rs[0].choices[0])
+        #expect(call.id == "toolu_01T1x1fJ34qAmk2tNTrN7Up6")
+        #expect(call.name == "get_time")
+        #expect(call.arguments == #"{"timezone":"Europe/Paris"}"#, "input_json_delta pieces joined and parsed")
+        #expect(rs[0].choices[0].text == "")
+        #expect(rs[0].finishReasons == ["tool_use"])
+        expectUsage(rs[0].usage, prompt: 64, completion: 41, total: 105, other: ["input_tokens", "output_tokens"])
+        #expect(rs[0].stream == StreamInfo(chunkCount: 8, sawDone: true))
+        #expect(rs[1].choices[0].text == "It is 14:05 in Par")
+        #expect(rs[1].finishReasons == [nil], "the stream stopped before message_delta")
+        expectUsage(rs[1].usage, prompt: 80, completion: 1, total: 81, other: ["input_tokens", "output_tokens"])
+        #expect(rs[1].stream == StreamInfo(chunkCount: 3, sawDone: false))
+        #expect(rs[2].error?.type == "overloaded_error")
+        #expect(rs[2].error?.message == "Overloaded")
+        #expect(rs[2].extra.keys == ["type"])
+    }
+
+    @Test("anthropic-error.json: an Anthropic error object is an error record")
+    func anthropicError() throws {
+        let r = try records("anthropic-error.json", count: 1)[0]
+        #expect(r.kind == .error)
+        #expect(r.error?.type == "invalid_request_error")
+        #expect(r.error?.message?.hasPrefix("max_tokens: 100000 > 64000") == true)
+        #expect(r.error?.code == nil)
+        #expect(r.extra.keys == ["type", "request_id"])
+        #expect(r.extra["request_id"]?.stringValue == "req_011CSHoEeqs5C35K2UUqR7Fy")
+        #expect(r.choices.isEmpty && r.usage == nil)
+    }
+
+    @Test("a JSON array of Anthropic events is one message, as the same events as lines are")
+    func anthropicEventArray() throws {
+        let text = """
+        [{"type":"message_start","message":{"id":"msg_A","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"usage":{"input_tokens":5,"output_tokens":1}}},
+         {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}},
+         {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}},
+         {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" there"}},
+         {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}},
+         {"type":"message_stop"}]
+        """
+        let (rs, problems) = RecordLoader.loadAll(text: text)
+        #expect(problems.isEmpty)
+        try #require(rs.count == 1)
+        #expect(rs[0].kind == .message)
+        #expect(rs[0].id == "msg_A")
+        #expect(rs[0].choices.map(\.text) == ["Hi there"])
+        #expect(rs[0].finishReasons == ["end_turn"])
+        expectUsage(rs[0].usage, prompt: 5, completion: 3, total: 8, other: ["input_tokens", "output_tokens"])
+        #expect(rs[0].stream == StreamInfo(chunkCount: 6, sawDone: true))
+    }
+
+    @Test("responses.json: a Responses API object with a reasoning summary, text and a function call")
+    func responsesObject() throws {
+        let r = try records("responses.json", count: 1)[0]
+        expectHeader(r, kind: .response, id: "resp_67ccd3a9da748190baa7f1570fe91ac604becb25c45c1d41", object: "response",
+                     model: "o4-mini-2025-04-16", created: 1_741_476_777, raw: number("1741476777"), fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Let me look up the weather in Paris.")
+        #expect(c.finishReason == "completed")
+        #expect(c.reasoning == "**Checking the forecast**\n\nThe user asked about Paris, so I need the weather tool first.")
+        let call = toolCall(c)
+        #expect(call.id == "call_12345xyz")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"location":"Paris, France"}"#)
+        #expect(c.logprobs == nil, "an empty logprobs list is no logprobs")
+        #expect(c.extra.keys == ["output"])
+        #expect(c.extra["output"]?.arrayValue?.compactMap { $0["type"]?.stringValue } == ["reasoning", "message", "function_call"])
+        #expect(r.extra.keys == ["status", "background", "error", "incomplete_details", "instructions", "max_output_tokens", "parallel_tool_calls",
+                                 "previous_response_id", "reasoning", "service_tier", "store", "temperature", "text", "tool_choice", "tools",
+                                 "top_p", "truncation", "user", "metadata"])
+        expectUsage(r.usage, prompt: 328, completion: 148, total: 476,
+                    other: ["input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "total_tokens"])
+        #expect(r.usage?.other["input_tokens_details"]?["cached_tokens"]?.intValue == 256)
+    }
+
+    @Test("responses-stream.sse: a Responses API stream ended by response.incomplete at max_output_tokens")
+    func responsesStream() throws {
+        let r = try records("responses-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .response, id: "resp_68a1b2c3d4e5f60718293a4b5c6d7e8f", object: "response", model: "gpt-5-mini-2025-08-07",
+                     created: 1_755_500_000, raw: number("1755500000"), fingerprint: nil, line: 2)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "Soft rain on the roof")
+        #expect(r.choices[0].reasoning == "**Writing a haiku**")
+        #expect(r.choices[0].finishReason == "incomplete: max_output_tokens")
+        expectUsage(r.usage, prompt: 12, completion: 40, total: 52,
+                    other: ["input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "total_tokens"])
+        #expect(r.stream == StreamInfo(chunkCount: 10, sawDone: true))
+    }
+
+    @Test("responses-events.jsonl: event lines; a stream cut by an error event is assembled from its deltas; response.failed")
+    func responsesEvents() throws {
+        let rs = try records("responses-events.jsonl", count: 3)
+        #expect(rs.map(\.kind) == [.response, .error, .error])
+        #expect(rs.map(\.source.line) == [1, 5, 6])
+        #expect(rs[0].id == "resp_0c1d2e3f4a5b6c7d")
+        #expect(rs[0].finishReasons == ["in_progress"])
+        let call = toolCall(rs[0].choices[0])
+        #expect(call.id == "call_Qx7mZp2")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"location":"Oslo"}"#)
+        #expect(rs[0].usage == nil)
+        #expect(rs[0].stream == StreamInfo(chunkCount: 4, sawDone: false))
+        #expect(rs[1].error?.message == "The server had an error while processing your request.")
+        #expect(rs[1].error?.code == .string("server_error"))
+        #expect(rs[1].extra.keys == ["sequence_number"])
+        #expect(rs[2].id == "resp_9f8e7d6c5b4a3210")
+        #expect(rs[2].error?.code == .string("rate_limit_exceeded"))
+        #expect(rs[2].finishReasons == ["failed"])
+        #expect(rs[2].stream == StreamInfo(chunkCount: 3, sawDone: true))
+    }
+
+    @Test("gemini.json: a Gemini response with a thought part, text and a function call; completion counts thoughts")
+    func geminiResponse() throws {
+        let r = try records("gemini.json", count: 1)[0]
+        expectHeader(r, kind: .generateContent, id: "LnPEaKmTDoKvnvgPq6-Y4QM", object: nil, model: "gemini-2.5-flash",
+                     created: 1_757_664_942.123456, raw: .string("2025-09-12T08:15:42.123456Z"), fingerprint: nil, line: 1, createdTolerance: 0.001)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Paris is mild today; fetching the forecast.")
+        #expect(c.reasoning == "**Planning the answer**\nThe user wants a one-line summary; a tool call gets the data.")
+        #expect(c.role == "model")
+        #expect(c.finishReason == "STOP")
+        let call = toolCall(c)
+        #expect(call.id == nil)
+        #expect(call.name == "get_forecast")
+        #expect(call.arguments == #"{"city":"Paris","days":2}"#)
+        #expect(c.extra.keys == ["parts", "avgLogprobs"])
+        #expect(r.extra.isEmpty)
+        // 24 candidate tokens + 64 thought tokens.
+        expectUsage(r.usage, prompt: 1210, completion: 88, total: 1298,
+                    other: ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "cachedContentTokenCount",
+                            "promptTokensDetails", "cacheTokensDetails", "thoughtsTokenCount"])
+    }
+
+    @Test("gemini-stream.sse: Gemini partial responses as SSE data lines, cut at MAX_TOKENS")
+    func geminiStream() throws {
+        let r = try records("gemini-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .generateContent, id: "x7TEaJ2kFq2lnvgP0pS1kAs", object: nil, model: "gemini-2.5-pro",
+                     created: nil, raw: nil, fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "One sheep, two sheep, three")
+        #expect(r.choices[0].reasoning == "Counting sheep, ")
+        #expect(r.choices[0].finishReason == "MAX_TOKENS")
+        expectUsage(r.usage, prompt: 9, completion: 24, total: 33,
+                    other: ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "thoughtsTokenCount"])
+        #expect(r.stream == StreamInfo(chunkCount: 3, sawDone: false))
+    }
+
+    @Test("gemini-array.json: a JSON array of Gemini partial responses is one record")
+    func geminiArray() throws {
+        let r = try records("gemini-array.json", count: 1)[0]
+        expectHeader(r, kind: .generateContent, id: "8K7CZ8uYGIqsnvgPhM2i2Ak", object: nil, model: "gemini-2.0-flash-001",
+                     created: 1_740_823_200.000001, raw: .string("2025-03-01T10:00:00.000001Z"), fingerprint: nil, line: 1, createdTolerance: 0.001)
+        #expect(r.choices.map(\.text) == ["The capital of France is Paris."])
+        #expect(r.finishReasons == ["STOP"])
+        expectUsage(r.usage, prompt: 7, completion: 7, total: 14,
+                    other: ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "candidatesTokensDetails"])
+        #expect(r.stream == StreamInfo(chunkCount: 2, sawDone: false))
+    }
+
+    @Test("google-error.json: a Google error object is an error record with its status kept")
+    func googleError() throws {
+        let r = try records("google-error.json", count: 1)[0]
+        #expect(r.kind == .error)
+        #expect(r.error?.message == "Resource has been exhausted (e.g. check quota).")
+        #expect(r.error?.code == number("429"))
+        #expect(r.error?.extra.keys == ["status", "details"])
+        #expect(r.error?.extra["status"]?.stringValue == "RESOURCE_EXHAUSTED")
+    }
+
+    @Test("bedrock-converse.json: a Converse response; prompt counts cache reads and writes")
+    func bedrockConverse() throws {
+        let r = try records("bedrock-converse.json", count: 1)[0]
+        expectHeader(r, kind: .converse, id: nil, object: nil, model: nil, created: nil, raw: nil, fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        #expect(r.choices[0].text == "Lisbon had about 545,000 inhabitants in 2021.")
+        #expect(r.choices[0].reasoning == "Two facts are needed: the population and the year.")
+        #expect(r.choices[0].finishReason == "end_turn")
+        #expect(r.choices[0].extra.keys == ["content"])
+        #expect(r.extra.keys == ["metrics"])
+        expectUsage(r.usage, prompt: 1054, completion: 52, total: 1106,
+                    other: ["inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"])
+    }
+
+    @Test("cohere-chat.json: a Cohere v2 chat response with a tool call; counts from usage.tokens")
+    func cohereChat() throws {
+        let r = try records("cohere-chat.json", count: 1)[0]
+        expectHeader(r, kind: .cohereChat, id: "c14c80c3-18eb-4519-9460-6c92edd8cfb4", object: nil, model: nil, created: nil, raw: nil,
+                     fingerprint: nil, line: 1)
+        try #require(r.choices.count == 1)
+        let c = r.choices[0]
+        #expect(c.text == "Checking the report.")
+        #expect(c.finishReason == "TOOL_CALL")
+        #expect(c.message?.keys == ["role", "tool_calls", "tool_plan"])
+        let call = toolCall(c)
+        #expect(call.name == "query_daily_sales_report")
+        #expect(call.arguments == #"{"day":"2023-09-29"}"#)
+        #expect(r.extra.isEmpty)
+        expectUsage(r.usage, prompt: 903, completion: 48, total: 951, other: ["billed_units", "tokens"])
+    }
+
+    @Test("mixed-shapes.jsonl: a log mixing every shape is one record per line, each of its kind")
+    func mixedShapes() throws {
+        let rs = try records("mixed-shapes.jsonl", count: 8)
+        #expect(rs.map(\.kind) == [.chatCompletion, .message, .response, .generateContent, .converse, .cohereChat, .error, .error])
+        #expect(rs.map(\.source.line) == Array(1...8))
+        #expect(rs.map(\.model) == ["gpt-4.1-2025-04-14", "claude-sonnet-4-5-20250929", "gpt-4.1-mini-2025-04-14", "gemini-2.0-flash", nil, nil, nil, nil])
+        #expect(rs.map(\.finishReasons) == [["stop"], ["end_turn"], ["completed"], ["STOP"], ["max_tokens"], ["COMPLETE"], [], []])
+        #expect(rs.prefix(6).map { $0.choices.first?.text } == ["Paris is the capital of France.", "The capital of France is Paris.", "Paris.",
+                                                               "Paris is the capital of France.", "Paris.", "The capital of France is Paris."])
+        #expect(rs.map { $0.usage?.promptTokens } == [14, 14, 14, 8, 12, 74, nil, nil])
+        #expect(rs.map { $0.usage?.completionTokens } == [8, 10, 3, 8, 2, 8, nil, nil])
+        #expect(rs.map { $0.usage?.totalTokens } == [22, 24, 17, 16, 14, 82, nil, nil])
+        #expect(rs[6].error?.type == "rate_limit_error")
+        #expect(rs[7].error?.code == number("400"))
+        #expect(rs.allSatisfy { $0.stream == nil })
+    }
+
+    @Test("a Claude answer diffs against a GPT answer to the same prompt")
+    func diffAcrossShapes() throws {
+        let rs = try records("mixed-shapes.jsonl", count: 8)
+        let comparison = RecordComparison(old: rs[0], new: rs[1])
+        #expect(!comparison.isEqual)
+        let changed = Dictionary(comparison.changedFields.map { ($0.name, ($0.old, $0.new)) }, uniquingKeysWith: { a, _ in a })
+        #expect(changed["kind"]?.0 == "chat.completion" && changed["kind"]?.1 == "message")
+        #expect(changed["model"]?.1 == "claude-sonnet-4-5-20250929")
+        #expect(changed["choice 0 finish_reason"]?.0 == "stop" && changed["choice 0 finish_reason"]?.1 == "end_turn")
+        #expect(comparison.fields.first { $0.name == "usage.completion_tokens" }?.delta == "+2")
+        #expect(comparison.fields.first { $0.name == "usage.prompt_tokens" }?.changed == false)
+        #expect(comparison.choices.count == 1)
+        #expect(!comparison.choices[0].text.isEqual)
+    }
+    @Test("--print says how the normalised counts of a Claude message were derived; a chat completion's need no note")
+    func printUsageDerivation() throws {
+        let report = Report(now: 1.7e9, timeZone: TimeZone(identifier: "UTC") ?? .current)
+        let claude = report.render(try records("claude.json", count: 1)[0])
+        #expect(claude.contains("(prompt = input + cache read + cache creation; total = prompt + output)"))
+        #expect(claude.contains("cache_read_input_tokens"))
+        let chat = report.render(try records("chat-completion-tools.json", count: 1)[0])
+        #expect(!chat.contains("prompt = "))
+    }
+    @Test("keys an Anthropic event carries beside its own (Bedrock's invocation metrics) reach the record's extra")
+    func anthropicEventExtras() throws {
+        let text = """
+        {"type":"message_start","message":{"id":"msg_bdrk_01","type":"message","role":"assistant","model":"claude-3-sonnet-20240229","content":[],"usage":{"input_tokens":288,"output_tokens":1}}}
+        {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
+        {"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":288,"outputTokenCount":12}}
+        """
+        let (rs, problems) = RecordLoader.loadAll(text: text)
+        #expect(problems.isEmpty)
+        try #require(rs.count == 1)
+        #expect(rs[0].choices.map(\.text) == ["Hello"])
+        #expect(rs[0].extra["amazon-bedrock-invocationMetrics"]?["outputTokenCount"]?.intValue == 12)
+    }
+    @Test("the index of a log mixing every shape filters by each new kind")
+    func mixedShapesKindFilter() throws {
+        let index = try LogIndex.build(path: Samples.path("mixed-shapes.jsonl"))
+        let snapshot = index.snapshot()
+        #expect(snapshot.count == 8)
+        for (query, expected) in [("kind:message", 1), ("kind:response", 1), ("kind:gemini", 1), ("kind:converse", 1), ("kind:cohere", 1),
+                                  ("kind:chat", 1), ("kind:error", 2)] {
+            let filter = try #require(try FilterQuery.parse(query))
+            #expect(snapshot.count(filter) == expected, "\(query)")
+        }
+    }
+    @Test("a stream reader counts the provider events that carried answer text, for the live token estimate",
+          arguments: [("claude-stream.sse", 2), ("responses-stream.sse", 2), ("gemini-stream.sse", 2)])
+    func providerTextChunks(name: String, expected: Int) throws {
+        var reader = EventStreamReader(path: name)
+        let data = try Data(contentsOf: URL(fileURLWithPath: Samples.path(name)))
+        _ = reader.feed(Array(data))
+        _ = reader.finish()
+        #expect(reader.textChunkCount == expected)
+    }
+    @Test("Gemini logprobsResult becomes per-token logprobs with alternatives, joined across partial responses")
+    func geminiLogprobs() throws {
+        let text = """
+        {"candidates":[{"content":{"parts":[{"text":"Hello"}],"role":"model"},"index":0,"logprobsResult":{"topCandidates":[{"candidates":[{"token":"Hello","logProbability":-0.1},{"token":"Hi","logProbability":-2.5}]}],"chosenCandidates":[{"token":"Hello","logProbability":-0.1}]}}],"responseId":"r1","modelVersion":"gemini-2.0-flash"}
+        {"candidates":[{"content":{"parts":[{"text":" world"}],"role":"model"},"finishReason":"STOP","index":0,"avgLogprobs":-0.2,"logprobsResult":{"topCandidates":[{"candidates":[{"token":" world","logProbability":-0.3}]}],"chosenCandidates":[{"token":" world","logProbability":-0.3}]}}],"responseId":"r1","modelVersion":"gemini-2.0-flash"}
+        """
+        let (rs, problems) = RecordLoader.loadAll(text: text)
+        #expect(problems.isEmpty)
+        try #require(rs.count == 1)
+        let c = rs[0].choices[0]
+        #expect(c.text == "Hello world")
+        let lp = try #require(c.logprobs)
+        #expect(lp.tokens.map(\.token) == ["Hello", " world"])
+        #expect(lp.tokens.map(\.logprob) == [-0.1, -0.3])
+        #expect(lp.tokens[0].top.map(\.token) == ["Hello", "Hi"])
+        #expect(c.extra.keys == ["avgLogprobs"], "the normalised logprobsResult is not kept twice")
     }
 }

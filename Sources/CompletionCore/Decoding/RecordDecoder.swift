@@ -25,6 +25,9 @@ public enum RecordDecoder {
         if isBatchLine(unwrapped) {
             return try decodeBatchLine(unwrapped, source: source)
         }
+        if let shape = ResponseShape.detect(unwrapped) {
+            return shape.decode(unwrapped, source: source)
+        }
         if let errorRecord = decodeError(unwrapped, source: source) {
             return errorRecord
         }
@@ -62,7 +65,11 @@ public enum RecordDecoder {
 
         var record: CompletionRecord
         if let body = response?["body"]?.objectValue {
-            record = decodeError(body, source: source) ?? decodeResponse(body, source: source)
+            if let shape = ResponseShape.detect(body) {
+                record = shape.decode(body, source: source)
+            } else {
+                record = decodeError(body, source: source) ?? decodeResponse(body, source: source)
+            }
         } else if let error = object["error"], !error.isNull {
             record = CompletionRecord(kind: .error, error: apiError(from: error), source: source)
         } else {
@@ -82,6 +89,15 @@ public enum RecordDecoder {
 
     /// An `{"error": ...}` object without choices is an error record.
     static func decodeError(_ object: JSONObject, source: RecordSource) -> CompletionRecord? {
+        if object["type"]?.stringValue == "error", object["error"] == nil, object["message"] != nil, !object.contains("choices") {
+            // The Responses API's `error` stream event carries the error's fields at its top level.
+            var error = JSONObject()
+            var extra = JSONObject()
+            for entry in object where entry.key != "type" {
+                if ["message", "code", "param"].contains(entry.key) { error.append(entry.key, entry.value) } else { extra.append(entry.key, entry.value) }
+            }
+            return CompletionRecord(kind: .error, object: "error", error: apiError(from: .object(error)), extra: extra, source: source)
+        }
         guard let error = object["error"], !error.isNull, !object.contains("choices") else { return nil }
         if case .bool(false) = error { return nil }
         var extra = JSONObject()

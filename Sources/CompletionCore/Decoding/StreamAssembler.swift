@@ -22,6 +22,52 @@ public struct StreamAssembler: Sendable {
     private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
+    /// The events of an Anthropic, Responses API or Gemini stream, assembled by their own rules.
+    private var shape: ShapeStream?
+
+    private enum ShapeStream: Sendable {
+        case anthropic(AnthropicStream)
+        case responses(OpenAIResponseStream)
+        case gemini(GeminiStream)
+    }
+
+    /// The stream families other than chat and text completion chunks, told apart by their events.
+    enum ShapeFamily: Sendable {
+        case anthropic, responses, gemini
+
+        static func of(_ chunk: JSONObject) -> ShapeFamily? {
+            if chunk["choices"] != nil { return nil }
+            if let type = chunk["type"]?.stringValue {
+                if AnthropicStream.eventTypes.contains(type) { return .anthropic }
+                if type.hasPrefix("response.") { return .responses }
+                return nil
+            }
+            if ResponseShape.detect(chunk) == .geminiResponse { return .gemini }
+            return nil
+        }
+    }
+
+    /// The id that tells one stream from the next: `id`, or Gemini's `responseId`.
+    static func streamID(_ chunk: JSONObject) -> String? {
+        RecordDecoder.stringOrNumber(chunk["id"]) ?? chunk["responseId"]?.stringValue
+    }
+
+    /// True for the event that opens an Anthropic or Responses API stream.
+    static func startsStream(_ chunk: JSONObject) -> Bool {
+        guard chunk["choices"] == nil, let type = chunk["type"]?.stringValue else { return false }
+        return type == "message_start" || type == "response.created"
+    }
+
+    /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic and
+    /// Responses API event, and a Gemini response with a candidate that has no finish reason yet.
+    static func isPartial(_ chunk: JSONObject) -> Bool {
+        switch ShapeFamily.of(chunk) {
+        case .anthropic?, .responses?: return true
+        case .gemini?:
+            return (chunk["candidates"]?.arrayValue ?? []).contains { $0["finishReason"] == nil || $0["finishReason"]?.isNull == true }
+        case nil: return false
+        }
+    }
 
     public init(path: String) {
         self.path = path
@@ -31,12 +77,32 @@ public struct StreamAssembler: Sendable {
     public var isEmpty: Bool { chunkCount == 0 }
 
     /// The id of the stream so far (first non-empty id seen).
-    public var currentID: String? { id }
+    public var currentID: String? {
+        switch shape {
+        case .anthropic(let s)?: return s.id
+        case .responses(let s)?: return s.id
+        case .gemini(let s)?: return s.id
+        case nil: return id
+        }
+    }
 
     /// Adds one chunk object (already unwrapped from any envelope).
     public mutating func add(_ chunk: JSONObject, line: Int) {
         if firstLine == nil { firstLine = line }
         chunkCount += 1
+        if shape != nil || builders.isEmpty, let family = ShapeFamily.of(chunk) {
+            switch (shape, family) {
+            case (nil, .anthropic): var s = AnthropicStream(); s.add(chunk); shape = .anthropic(s)
+            case (nil, .responses): var s = OpenAIResponseStream(); s.add(chunk); shape = .responses(s)
+            case (nil, .gemini): var s = GeminiStream(); s.add(chunk); shape = .gemini(s)
+            case (.anthropic(var s)?, .anthropic): s.add(chunk); shape = .anthropic(s)
+            case (.responses(var s)?, .responses): s.add(chunk); shape = .responses(s)
+            case (.gemini(var s)?, .gemini): s.add(chunk); shape = .gemini(s)
+            default: break  // an event of another family inside a stream says nothing about this one
+            }
+            return
+        }
+        if shape != nil { return }
         if id == nil || id == "", let v = RecordDecoder.stringOrNumber(chunk["id"]), !v.isEmpty { id = v }
         if object == nil || object == "", let v = chunk["object"]?.stringValue, !v.isEmpty { object = v }
         if model == nil || model == "", let v = chunk["model"]?.stringValue, !v.isEmpty { model = v }
@@ -78,6 +144,23 @@ public struct StreamAssembler: Sendable {
     /// The assembled record, or nil when no chunk was added.
     public func finish(sawDone: Bool) -> CompletionRecord? {
         guard let firstLine else { return nil }
+        if let shape {
+            let source = RecordSource(path: path, line: firstLine)
+            var record: CompletionRecord
+            var ended = sawDone
+            switch shape {
+            case .anthropic(let s):
+                record = AnthropicMessage.decode(s.body(), source: source)
+                ended = ended || s.stopped
+            case .responses(let s):
+                record = OpenAIResponse.decode(s.body(), source: source)
+                ended = ended || s.finished
+            case .gemini(let s):
+                record = GeminiResponse.decode(s.body(), source: source)
+            }
+            record.stream = StreamInfo(chunkCount: chunkCount, sawDone: ended)
+            return record
+        }
         let choices = order.compactMap { builders[$0]?.build() }
         return CompletionRecord(
             kind: error == nil ? kindHint ?? .textCompletion : .error,

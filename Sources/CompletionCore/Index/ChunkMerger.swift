@@ -104,12 +104,14 @@ struct ChunkMerger {
                 grouping.add(ref, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
                              looksLikeChunk: f.flags & LineFacts.looksLikeChunk != 0,
                              choicesEmptyOrMissing: f.flags & LineFacts.choicesEmptyOrMissing != 0,
+                             startsStream: f.flags & LineFacts.startsStream != 0,
                              idIsEmpty: idIsEmpty, sameID: sameID) { emit($0) }
                 continue
             }
             grouping.add(ref, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
                          looksLikeChunk: f.flags & LineFacts.looksLikeChunk != 0,
                          choicesEmptyOrMissing: f.flags & LineFacts.choicesEmptyOrMissing != 0,
+                         startsStream: f.flags & LineFacts.startsStream != 0,
                          idIsEmpty: idIsEmpty, sameID: sameID) { decisions.append($0) }
             if !decisions.isEmpty {
                 swap(&flushed, &decisions)

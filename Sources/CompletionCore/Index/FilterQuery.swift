@@ -8,7 +8,7 @@ public struct FilterQueryError: Error, Sendable, Hashable, CustomStringConvertib
 /// The filter line typed after `f`: space-separated terms, all of which must hold.
 ///
 /// - `model:NAME`, `fp:NAME` (or `fingerprint:`), `finish:REASON` (`finish:none` for a missing one)
-/// - `kind:completion`, `kind:chat`, `kind:error`, `kind:invalid`
+/// - `kind:completion`, `kind:chat`, `kind:message`, `kind:response`, `kind:gemini`, `kind:converse`, `kind:cohere`, `kind:error`, `kind:invalid`
 /// - `tokens:RANGE` (total), `prompt:RANGE`, `completion:RANGE`, with RANGE `N`, `A..B`, `>N`, `<N`, `A..`, `..B`
 /// - `audit:` (or `audit:any`) usage that does not add up; `audit:total|logprobs|cached|reasoning|negative|fractional`
 ///   one way of it (decodes each record, like a text search)
@@ -67,7 +67,12 @@ public enum FilterQuery {
             case "chat", "chat.completion": return .kind(.chatCompletion)
             case "error", "errors": return .kind(.error)
             case "invalid", "unreadable": return .kind(.invalid)
-            default: throw FilterQueryError(description: "kind: one of completion, chat, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
+            case "message", "anthropic": return .kind(.message)
+            case "response", "responses": return .kind(.response)
+            case "generate_content", "gemini": return .kind(.generateContent)
+            case "converse", "bedrock": return .kind(.converse)
+            case "cohere", "cohere_chat": return .kind(.cohereChat)
+            default: throw FilterQueryError(description: "kind: one of completion, chat, message, response, generate_content, converse, cohere, error, invalid, not '\(VisibleText.escape(value, .singleLine))'")
             }
         case "tokens", "total": return .totalTokens(try range(value, key))
         case "prompt": return .promptTokens(try range(value, key))

@@ -13,6 +13,8 @@ struct LineAnalysis {
         var looksLikeChunk: Bool
         /// `choices` is missing, not an array, or empty (a lead chunk others may join).
         var choicesEmptyOrMissing: Bool
+        /// `GroupFacts.startsStream`.
+        var startsStream: Bool
         /// The record this line gives when it is not part of an assembled stream, or the problem decoding it.
         var standalone: Result<CompletionRecord, Diagnostic>
     }
@@ -57,7 +59,7 @@ struct LineAnalysis {
             standalone = .failure(Diagnostic(path: path, line: line, column: 1, message: error.message))
         }
         return ObjectLine(id: facts.id, breaksGroup: breaks, looksLikeChunk: facts.looksLikeChunk,
-                          choicesEmptyOrMissing: facts.choicesEmptyOrMissing, standalone: standalone)
+                          choicesEmptyOrMissing: facts.choicesEmptyOrMissing, startsStream: facts.startsStream, standalone: standalone)
     }
 
     /// Assembles the lines of one stream group (chunk lines with one id) into a record, as `ChunkGrouper.flush`
@@ -92,17 +94,22 @@ struct GroupFacts {
     let looksLikeChunk: Bool
     /// `choices` is missing, not an array, or empty (a lead chunk others may join).
     let choicesEmptyOrMissing: Bool
+    /// The object opens a provider event stream (Anthropic's `message_start`, the Responses API's
+    /// `response.created`): the events before it belong to another response.
+    let startsStream: Bool
 
     init(_ raw: JSONObject, source: RecordSource) {
         let object = RecordDecoder.unwrapEnvelope(raw)
         self.object = object
-        id = RecordDecoder.stringOrNumber(object["id"]) ?? ""
+        id = StreamAssembler.streamID(object) ?? ""
         breaksGroup = RecordDecoder.isBatchLine(object) || RecordDecoder.decodeError(object, source: source) != nil
         looksLikeChunk = Self.looksLikeChunk(object)
         choicesEmptyOrMissing = object["choices"]?.arrayValue?.isEmpty ?? true
+        startsStream = StreamAssembler.startsStream(object)
     }
 
     static func looksLikeChunk(_ object: JSONObject) -> Bool {
+        if StreamAssembler.ShapeFamily.of(object) != nil, StreamAssembler.isPartial(object) { return true }
         if let name = object["object"]?.stringValue, name.hasSuffix("chunk") { return true }
         guard let choices = object["choices"]?.arrayValue else { return false }
         if choices.isEmpty { return true }
@@ -136,8 +143,9 @@ struct LineGrouping<Ref: Sendable>: Sendable {
     /// - Parameters:
     ///   - idIsEmpty: the line's id is "".
     ///   - sameID: whether the line's id equals the id of another line.
-    mutating func add(_ ref: Ref, breaksGroup: Bool, looksLikeChunk: Bool, choicesEmptyOrMissing: Bool, idIsEmpty: Bool,
-                      sameID: (Ref, Ref) -> Bool, emit: (Decision) -> Void) {
+    ///   - startsStream: the line opens a provider event stream, so it never joins what is pending.
+    mutating func add(_ ref: Ref, breaksGroup: Bool, looksLikeChunk: Bool, choicesEmptyOrMissing: Bool, startsStream: Bool = false,
+                      idIsEmpty: Bool, sameID: (Ref, Ref) -> Bool, emit: (Decision) -> Void) {
         if breaksGroup {
             flush(emit: emit)
             emit(.single(ref))
@@ -147,7 +155,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
         let joinsLeadChunk = pendingIDEmpty && pending.count == 1 && firstChoicesEmpty
         let idMatches: Bool
         if let p = pendingIDRef { idMatches = !idIsEmpty && sameID(ref, p) } else { idMatches = idIsEmpty }
-        if !pending.isEmpty, idMatches || joinsLeadChunk {
+        if !pending.isEmpty, !startsStream, idMatches || joinsLeadChunk {
             pending.append(ref)
             pendingAnyChunk = pendingAnyChunk || looksLikeChunk
             if pendingIDEmpty, !idIsEmpty { pendingIDRef = ref }

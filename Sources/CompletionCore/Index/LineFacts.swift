@@ -9,6 +9,8 @@ struct LineFacts {
     static let idIsString: UInt8 = 1 << 4
     static let reasonsInPool: UInt8 = 1 << 5
     static let idNotASCII: UInt8 = 1 << 6
+    /// The line opens a provider event stream (`message_start`, `response.created`): it ends the group before it.
+    static let startsStream: UInt8 = 1 << 7
 
     /// First non-blank byte of the line.
     var start: Int = 0

@@ -5,12 +5,22 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     case error = 2
     /// A line (or document) the loader reports as a problem; its `Diagnostic` is kept with the entry.
     case invalid = 3
+    case message = 4
+    case response = 5
+    case generateContent = 6
+    case converse = 7
+    case cohereChat = 8
 
     /// The kind of a decoded record.
     public init(_ kind: RecordKind) {
         switch kind {
         case .chatCompletion: self = .chatCompletion
         case .error: self = .error
+        case .message: self = .message
+        case .response: self = .response
+        case .generateContent: self = .generateContent
+        case .converse: self = .converse
+        case .cohereChat: self = .cohereChat
         default: self = .textCompletion
         }
     }
@@ -21,6 +31,11 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .chatCompletion: return "chat.completion"
         case .error: return "error"
         case .invalid: return "invalid"
+        case .message: return "message"
+        case .response: return "response"
+        case .generateContent: return "generate_content"
+        case .converse: return "converse"
+        case .cohereChat: return "cohere_chat"
         }
     }
 }

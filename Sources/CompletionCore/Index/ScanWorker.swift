@@ -78,6 +78,7 @@ struct ScanWorker {
             if o.breaksGroup { f.flags |= LineFacts.breaksGroup }
             if o.looksLikeChunk { f.flags |= LineFacts.looksLikeChunk }
             if o.choicesEmptyOrMissing { f.flags |= LineFacts.choicesEmptyOrMissing }
+            if o.startsStream { f.flags |= LineFacts.startsStream }
             if !o.id.isEmpty {
                 f.flags |= LineFacts.idIsString
                 f.idStart = idStrings.count

@@ -168,6 +168,11 @@ struct SummaryScanner {
                 case 5 where isKey(k, "error"), 4 where isKey(k, "data"), 9 where isKey(k, "custom_id"):
                     // Error objects, orq envelopes and batch lines: the decoder's rules, not ours.
                     return false
+                case 4 where isKey(k, "type"), 6 where isKey(k, "output"), 7 where isKey(k, "message"),
+                     10 where isKey(k, "candidates"), 10 where isKey(k, "responseId"), 13 where isKey(k, "usageMetadata"):
+                    // Anthropic, Responses API, Gemini, Converse and Cohere bodies and events (`ResponseShape`):
+                    // read by the full decoder. Only lines with a key of one of these lengths pay the comparison.
+                    return false
                 default:
                     guard skipValue(&p) else { return false }
                 }

@@ -31,7 +31,7 @@ struct ChunkGrouper: Sendable {
         var decisions: [LineGrouping<Int>.Decision] = []
         let ids = held
         grouping.add(ref, breaksGroup: facts.breaksGroup, looksLikeChunk: facts.looksLikeChunk,
-                     choicesEmptyOrMissing: facts.choicesEmptyOrMissing, idIsEmpty: facts.id.isEmpty,
+                     choicesEmptyOrMissing: facts.choicesEmptyOrMissing, startsStream: facts.startsStream, idIsEmpty: facts.id.isEmpty,
                      sameID: { ids[$0]?.id == ids[$1]?.id }) { decisions.append($0) }
         for d in decisions { carryOut(d, emit: emit) }
     }

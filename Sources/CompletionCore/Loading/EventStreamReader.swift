@@ -179,8 +179,11 @@ public struct EventStreamReader: Sendable {
                 events.append(.record(errorRecord))
                 return
             }
-            let id = RecordDecoder.stringOrNumber(chunk["id"]) ?? ""
+            let id = StreamAssembler.streamID(chunk) ?? ""
             if let current = assembler.currentID, !current.isEmpty, !id.isEmpty, id != current {
+                endResponse(done: false, into: &events)
+            } else if !assembler.isEmpty, StreamAssembler.startsStream(chunk) {
+                // Several provider streams back to back: each opening event starts a new response.
                 endResponse(done: false, into: &events)
             }
             sawDone = false
@@ -199,8 +202,25 @@ public struct EventStreamReader: Sendable {
         }
     }
 
-    /// True when a chunk has a choice with non-empty `text` (or a chat delta with content).
+    /// True when a chunk has a choice with non-empty `text` (or a chat delta with content), or is a provider
+    /// event with a piece of answer text (Anthropic's `text_delta`, the Responses API's `output_text.delta`,
+    /// a Gemini part that is not a thought).
     static func carriesText(_ chunk: JSONObject) -> Bool {
+        switch chunk["type"]?.stringValue {
+        case "content_block_delta":
+            return chunk["delta"]?["type"]?.stringValue == "text_delta" && chunk["delta"]?["text"]?.stringValue?.isEmpty == false
+        case "response.output_text.delta":
+            return chunk["delta"]?.stringValue?.isEmpty == false
+        default:
+            break
+        }
+        if chunk["choices"] == nil, let candidates = chunk["candidates"]?.arrayValue {
+            return candidates.contains { c in
+                (c["content"]?["parts"]?.arrayValue ?? []).contains { p in
+                    p["thought"] != .bool(true) && p["text"]?.stringValue?.isEmpty == false
+                }
+            }
+        }
         guard let choices = chunk["choices"]?.arrayValue else { return false }
         return choices.contains { c in
             if let t = c["text"]?.stringValue, !t.isEmpty { return true }

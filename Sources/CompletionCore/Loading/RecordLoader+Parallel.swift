@@ -168,6 +168,7 @@ struct DecodedBatch {
         var breaksGroup = false
         var looksLikeChunk = false
         var choicesEmptyOrMissing = false
+        var startsStream = false
         var id = ""
         /// The standalone record's output in `out`, or its problem.
         var rendered: Range<Int> = 0..<0
@@ -217,7 +218,7 @@ struct DecodedBatch {
                 case .object(let o):
                     var l = Line(line: firstLine + local, lineStart: lineStart, contentEnd: contentEnd, invalid: false,
                                  breaksGroup: o.breaksGroup, looksLikeChunk: o.looksLikeChunk,
-                                 choicesEmptyOrMissing: o.choicesEmptyOrMissing, id: o.id)
+                                 choicesEmptyOrMissing: o.choicesEmptyOrMissing, startsStream: o.startsStream, id: o.id)
                     switch o.standalone {
                     case .success(let record):
                         let s = batch.out.bytes.count
@@ -303,7 +304,7 @@ struct ParallelLines {
         let l = lineAt(ref)
         let all = batches
         g.add(ref, breaksGroup: l.breaksGroup, looksLikeChunk: l.looksLikeChunk, choicesEmptyOrMissing: l.choicesEmptyOrMissing,
-              idIsEmpty: l.id.isEmpty, sameID: { a, b in all[a >> 32].lines[a & 0xFFFF_FFFF].id == all[b >> 32].lines[b & 0xFFFF_FFFF].id }) {
+              startsStream: l.startsStream, idIsEmpty: l.id.isEmpty, sameID: { a, b in all[a >> 32].lines[a & 0xFFFF_FFFF].id == all[b >> 32].lines[b & 0xFFFF_FFFF].id }) {
             decisions.append($0)
         }
     }

@@ -12,6 +12,16 @@ public struct RecordKind: RawRepresentable, Sendable, Hashable, CustomStringConv
     public static let chatCompletion = RecordKind(rawValue: "chat.completion")
     /// An API error object (`{"error": {...}}`), whole-file, in-stream or in a batch line.
     public static let error = RecordKind(rawValue: "error")
+    /// An Anthropic Messages body or stream (`"type": "message"`).
+    public static let message = RecordKind(rawValue: "message")
+    /// An OpenAI Responses API object or stream (`"object": "response"`).
+    public static let response = RecordKind(rawValue: "response")
+    /// A Gemini `generateContent` response or stream of partial responses.
+    public static let generateContent = RecordKind(rawValue: "generate_content")
+    /// An Amazon Bedrock Converse response.
+    public static let converse = RecordKind(rawValue: "converse")
+    /// A Cohere v2 chat response.
+    public static let cohereChat = RecordKind(rawValue: "cohere_chat")
 
     public var description: String { rawValue }
 }

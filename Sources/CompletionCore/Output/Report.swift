@@ -63,6 +63,7 @@ public struct Report {
         if let usage = record.usage {
             out += "\nusage\n"
             out += usageTable(usage)
+            if let note = record.kind.usageDerivation { out += "  (" + note + ")\n" }
         }
         if !record.prompt.isEmpty {
             // What a log kept of the request: the system prompt and the prompt, before what answered them.

@@ -5,13 +5,15 @@ import CompletionCore
 public enum Badge {
     public static func style(forFinishReason reason: String?) -> Style {
         switch reason {
-        case "stop", "eos", "eos_token", "stop_sequence", "end_turn":
+        case "stop", "eos", "eos_token", "stop_sequence", "end_turn",
+             "STOP", "completed", "COMPLETE", "STOP_SEQUENCE":
             return Style(fg: .black, bg: .green, bold: true)
-        case "length", "max_tokens":
+        case "length", "max_tokens", "MAX_TOKENS", "incomplete: max_output_tokens", "model_context_window_exceeded":
             return Style(fg: .black, bg: .yellow, bold: true)
-        case "content_filter":
+        case "content_filter", "refusal", "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+             "IMAGE_SAFETY", "incomplete: content_filter", "guardrail_intervened", "content_filtered":
             return Style(fg: .white, bg: .red, bold: true)
-        case "tool_calls", "function_call":
+        case "tool_calls", "function_call", "tool_use", "TOOL_CALL":
             return Style(fg: .white, bg: .blue, bold: true)
         case nil, "":
             return Style(dim: true)

@@ -80,7 +80,7 @@ public final class RecordContent: Sendable {
     public static func of(_ record: CompletionRecord, clock: Clock, folds: [String: Bool] = [:], unfoldAll: Bool = false,
                           prices: PriceTable? = PriceTable.bundled) -> RecordContent {
         let header = headerRows(record, clock: clock)
-        let usage = usageRows(record.usage, pricing: record, prices: prices)
+        let usage = usageRows(record.usage, kind: record.kind, pricing: record, prices: prices)
         let sections = ExtrasTree.sections(record)
         let extras = sections.isEmpty ? (lines: [[Span("no provider extras", Theme.dimmed)]], fields: [nil])
                                       : ExtrasTree.rows(sections, folds: folds, unfoldAll: unfoldAll)
@@ -189,8 +189,9 @@ public final class RecordContent: Sendable {
     }
 
     /// - Parameters:
+    ///   - kind: the record's shape, whose rule for deriving the counts is said below them.
     ///   - pricing: the record to price below the counts (nil: no cost lines).
-    static func usageRows(_ usage: Usage?, pricing record: CompletionRecord? = nil, prices: PriceTable? = nil) -> Rows {
+    static func usageRows(_ usage: Usage?, kind: RecordKind? = nil, pricing record: CompletionRecord? = nil, prices: PriceTable? = nil) -> Rows {
         var out = Rows()
         guard let u = usage else {
             out.add([Span("no usage reported", Theme.dimmed)], Field(value: "", path: ".usage"))
@@ -217,6 +218,10 @@ public final class RecordContent: Sendable {
         if u.other["inspect"]?.objectValue != nil {
             // Inspect AI counts input without cached tokens; prompt here counts them, as OpenAI's does.
             out.add([Span("prompt counts cached tokens; Inspect's input does not", Theme.dimmed)])
+        }
+        if let note = kind?.usageDerivation {
+            // The provider's raw counts follow; this says how the three above were made from them.
+            out.add([Span(note, Theme.dimmed)])
         }
         if let record { costRows(record, prices: prices, into: &out) }
         for entry in u.other {
