@@ -158,17 +158,7 @@ struct CLITests {
         try completion-tui Samples/log-200.jsonl --fo
         try completion-tui di
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", driver]
-        process.currentDirectoryURL = CLI.root
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = try Self.shell("/bin/bash", ["-c", driver]).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count >= 4)
         guard lines.count >= 4 else { return }
         #expect(lines[0].contains("Samples/log-200.jsonl"))
