@@ -172,4 +172,30 @@ struct LLMLogsTests {
         // The reader left nothing behind it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["logs.db"])
     }
+
+    @Test("a row whose payload is another provider's own response (llm-anthropic's) is decoded by its shape")
+    func anthropicPayload() throws {
+        let payload = #"{"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-20250514", "content": [{"type": "thinking", "thinking": "Short question.", "signature": "sig"}, {"type": "text", "text": "Paris."}], "stop_reason": "end_turn", "stop_sequence": null, "usage": {"input_tokens": 10, "cache_read_input_tokens": 5, "cache_creation_input_tokens": 2, "output_tokens": 3}}"#
+        var columns = LLMLogs.RowColumns(values: [
+            ("id", .string("01j0000000000000000000000")), ("model", .string("claude-4-sonnet")), ("prompt", .string("Capital of France?")),
+            ("response", .string("Paris.")), ("response_json", .string(payload)), ("input_tokens", .number(JSONNumber(10))),
+            ("output_tokens", .number(JSONNumber(3))), ("datetime_utc", .string("2026-01-02T03:04:05+00:00")),
+        ])
+        var problems: [Diagnostic] = []
+        let record = LLMLogs.build(columns: &columns, responseKey: "response", payloadKey: "response_json", path: "logs.db",
+                                   place: .row(table: "responses", row: 1), report: { problems.append($0) })
+        #expect(problems.isEmpty)
+        #expect(record.kind == .message)
+        #expect(record.id == "msg_01")
+        #expect(record.model == "claude-sonnet-4-20250514")
+        #expect(record.choices.first?.text == "Paris.")
+        #expect(record.choices.first?.reasoning == "Short question.")
+        #expect(record.choices.first?.finishReason == "end_turn")
+        // Anthropic's input excludes the cache: prompt counts it, as for a saved Claude response.
+        #expect(record.usage?.promptTokens == 17)
+        #expect(record.usage?.completionTokens == 3)
+        // No time in the body: llm's own time is the record's.
+        #expect(record.created?.iso8601 == "2026-01-02T03:04:05Z")
+        #expect(record.extra["prompt"]?.stringValue == "Capital of France?")
+    }
 }

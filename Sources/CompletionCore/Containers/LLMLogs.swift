@@ -322,7 +322,30 @@ enum LLMLogs {
 
         // The provider's payload: a whole completion object (non-streamed OpenAI calls), or llm's
         // combined form of a stream (`content`, `finish_reason`, `usage`, `id`, `logprobs` at the top).
-        if let object = payload?.objectValue {
+        if let object = payload?.objectValue, let shape = ResponseShape.detect(object) {
+            // Another provider's own response (llm-anthropic, llm-gemini keep theirs): decoded by its shape.
+            let decoded = shape.decode(object, source: source)
+            record.kind = decoded.kind
+            record.id = decoded.id
+            record.object = decoded.object
+            if let created = decoded.created { record.created = created }
+            record.systemFingerprint = decoded.systemFingerprint
+            if let m = decoded.model { record.model = m }
+            record.usage = decoded.usage
+            record.error = decoded.error
+            if let first = decoded.choices.first {
+                choice.finishReason = first.finishReason
+                choice.logprobs = first.logprobs
+                if let m = first.message {
+                    for entry in m where message[entry.key] == nil { message.append(entry.key, entry.value) }
+                }
+                if text == nil {
+                    choice.text = first.text
+                    choice.textAbsent = first.textAbsent
+                }
+            }
+            if !decoded.extra.isEmpty { extra.append(payloadKey, .object(decoded.extra)) }
+        } else if let object = payload?.objectValue {
             let decoded = object["choices"] != nil ? RecordDecoder.decodeResponse(object, source: source) : nil
             record.id = (object["id"]?.stringValue).flatMap { $0.isEmpty ? nil : $0 }
             record.object = object["object"]?.stringValue
