@@ -31,6 +31,7 @@ private enum Samples {
         "atoma-created-iso.json",
         "azure-content-filter.json",
         "batch-output.jsonl",
+        "bedrock-converse-stream.jsonl",
         "bedrock-converse.json",
         "broken-line.jsonl",
         "chat-completion-tools.json",
@@ -38,6 +39,8 @@ private enum Samples {
         "claude-events.jsonl",
         "claude-stream.sse",
         "claude.json",
+        "cohere-chat-stream.jsonl",
+        "cohere-chat-stream.sse",
         "cohere-chat.json",
         "created-milliseconds.json",
         "deepseek-fim.json",
@@ -103,6 +106,14 @@ private enum Samples {
 
 /// A JSON number as written in the file.
 private func number(_ text: String) -> JSONValue { .number(JSONNumber(text: text)) }
+
+/// A streamed record equals the record of its saved body in everything but where it came from and how it arrived.
+private func expectTwin(stream: CompletionRecord, body: CompletionRecord, sourceLocation: SourceLocation = #_sourceLocation) {
+    var s = stream
+    s.source = body.source
+    s.stream = body.stream
+    #expect(s == body, sourceLocation: sourceLocation)
+}
 
 /// Loads a sample and requires its record count.
 private func records(_ name: String, count: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> [CompletionRecord] {
@@ -1615,6 +1626,83 @@ extension SampleTests {
         #expect(call.arguments == #"{"day":"2023-09-29"}"#)
         #expect(r.extra.isEmpty)
         expectUsage(r.usage, prompt: 903, completion: 48, total: 951, other: ["billed_units", "tokens"])
+    }
+
+    @Test("bedrock-converse-stream.jsonl: ConverseStream events, three streams back to back; the last without block indexes")
+    func bedrockConverseStream() throws {
+        let rs = try records("bedrock-converse-stream.jsonl", count: 3)
+        #expect(rs.map(\.kind) == [.converse, .converse, .converse])
+        #expect(rs.map(\.source.line) == [1, 11, 21])
+        #expect(rs.map(\.id) == [nil, nil, nil])
+        #expect(rs.map(\.model) == [nil, nil, nil])
+        #expect(rs[0].choices[0].text == "Lisbon had about 545,000 inhabitants in 2021.")
+        #expect(rs[0].choices[0].reasoning == "Two facts are needed: the population and the year.")
+        #expect(rs[0].finishReasons == ["end_turn"])
+        #expect(rs[0].choices[0].extra["content"]?.arrayValue?.first?["reasoningContent"]?["reasoningText"]?["signature"]?.stringValue == "ErcBCkgIBxABGAIiQ")
+        expectUsage(rs[0].usage, prompt: 1054, completion: 52, total: 1106,
+                    other: ["inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"])
+        #expect(rs[0].extra.keys == ["metrics"])
+        #expect(rs[0].stream == StreamInfo(chunkCount: 10, sawDone: true), "messageStop ends it")
+        #expect(rs[1].choices[0].text == "Checking the weather.")
+        #expect(rs[1].finishReasons == ["tool_use"])
+        let call = toolCall(rs[1].choices[0])
+        #expect(call.id == "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q")
+        #expect(call.name == "get_weather")
+        #expect(call.arguments == #"{"city":"Lisbon"}"#, "toolUse input pieces joined and parsed")
+        expectUsage(rs[1].usage, prompt: 412, completion: 58, total: 470, other: ["inputTokens", "outputTokens", "totalTokens"])
+        #expect(rs[1].stream == StreamInfo(chunkCount: 10, sawDone: true))
+        #expect(rs[2].choices[0].text == "The tallest tower in", "deltas without contentBlockIndex join the open block")
+        #expect(rs[2].finishReasons == ["max_tokens"])
+        expectUsage(rs[2].usage, prompt: 15, completion: 4, total: 19, other: ["inputTokens", "outputTokens", "totalTokens"])
+        #expect(rs[2].extra["metrics"]?["latencyMs"] == number("301"))
+        #expect(rs[2].stream == StreamInfo(chunkCount: 6, sawDone: true))
+    }
+
+    @Test("bedrock-converse-stream.jsonl: the first stream decodes exactly as bedrock-converse.json, its saved twin")
+    func bedrockConverseStreamTwin() throws {
+        try expectTwin(stream: records("bedrock-converse-stream.jsonl", count: 3)[0], body: records("bedrock-converse.json", count: 1)[0])
+    }
+
+    @Test("cohere-chat-stream.jsonl: Cohere v2 stream events, two streams; tool plan, tool call, thinking, truncation")
+    func cohereChatStream() throws {
+        let rs = try records("cohere-chat-stream.jsonl", count: 2)
+        #expect(rs.map(\.kind) == [.cohereChat, .cohereChat])
+        #expect(rs.map(\.source.line) == [1, 13])
+        #expect(rs.map(\.id) == ["c14c80c3-18eb-4519-9460-6c92edd8cfb4", "5e1c7d52-0b7e-4d5e-9c8a-3f2f6c1b9a10"])
+        let c = rs[0].choices[0]
+        #expect(c.text == "Checking the report.")
+        #expect(c.finishReason == "TOOL_CALL")
+        #expect(c.message?.keys == ["role", "tool_calls", "tool_plan"])
+        #expect(c.message?["tool_plan"]?.stringValue == "I will look up the sales figures, then answer.")
+        let call = toolCall(c)
+        #expect(call.id == "query_daily_sales_report_4kvh7a4j8")
+        #expect(call.name == "query_daily_sales_report")
+        #expect(call.arguments == #"{"day":"2023-09-29"}"#, "argument pieces joined")
+        expectUsage(rs[0].usage, prompt: 903, completion: 48, total: 951, other: ["billed_units", "tokens"])
+        #expect(rs[0].extra.isEmpty)
+        #expect(rs[0].stream == StreamInfo(chunkCount: 12, sawDone: true), "message-end ends it")
+        #expect(rs[1].choices[0].text == "Lisbon is the")
+        #expect(rs[1].choices[0].reasoning == "Lisbon first.")
+        #expect(rs[1].finishReasons == ["MAX_TOKENS"])
+        expectUsage(rs[1].usage, prompt: 210, completion: 8, total: 218, other: ["billed_units", "tokens"])
+        #expect(rs[1].stream == StreamInfo(chunkCount: 8, sawDone: true))
+    }
+
+    @Test("cohere-chat-stream.sse: the same Cohere stream as server-sent events with event: lines")
+    func cohereChatStreamSSE() throws {
+        let r = try records("cohere-chat-stream.sse", count: 1)[0]
+        expectHeader(r, kind: .cohereChat, id: "c14c80c3-18eb-4519-9460-6c92edd8cfb4", object: nil, model: nil, created: nil, raw: nil,
+                     fingerprint: nil, line: 2)
+        #expect(r.choices[0].text == "Checking the report.")
+        #expect(toolCall(r.choices[0]).arguments == #"{"day":"2023-09-29"}"#)
+        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true))
+    }
+
+    @Test("cohere-chat-stream: the first stream, as lines and as SSE, decodes exactly as cohere-chat.json, its saved twin")
+    func cohereChatStreamTwin() throws {
+        let body = try records("cohere-chat.json", count: 1)[0]
+        try expectTwin(stream: records("cohere-chat-stream.jsonl", count: 2)[0], body: body)
+        try expectTwin(stream: records("cohere-chat-stream.sse", count: 1)[0], body: body)
     }
 
     @Test("mixed-shapes.jsonl: a log mixing every shape is one record per line, each of its kind")

@@ -22,47 +22,57 @@ public struct StreamAssembler: Sendable {
     private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
-    /// The events of an Anthropic, Responses API or Gemini stream, assembled by their own rules.
+    /// The events of an Anthropic, Responses API, Gemini, Converse or Cohere stream, assembled by their own rules.
     private var shape: ShapeStream?
 
     private enum ShapeStream: Sendable {
         case anthropic(AnthropicStream)
         case responses(OpenAIResponseStream)
         case gemini(GeminiStream)
+        case converse(ConverseStream)
+        case cohere(CohereStream)
     }
 
     /// The stream families other than chat and text completion chunks, told apart by their events.
     enum ShapeFamily: Sendable {
-        case anthropic, responses, gemini
+        case anthropic, responses, gemini, converse, cohere
 
         static func of(_ chunk: JSONObject) -> ShapeFamily? {
             if chunk["choices"] != nil { return nil }
             if let type = chunk["type"]?.stringValue {
                 if AnthropicStream.eventTypes.contains(type) { return .anthropic }
                 if type.hasPrefix("response.") { return .responses }
+                if CohereStream.eventTypes.contains(type) { return .cohere }
                 return nil
             }
             if ResponseShape.detect(chunk) == .geminiResponse { return .gemini }
+            if ConverseStream.isEvent(chunk) { return .converse }
             return nil
         }
     }
 
-    /// The id that tells one stream from the next: `id`, or Gemini's `responseId`.
+    /// The id that tells one stream from the next: `id`, or Gemini's `responseId`. A Cohere event has none:
+    /// only its `message-start` carries the id, so the events after it are told apart by `startsStream`.
     static func streamID(_ chunk: JSONObject) -> String? {
-        RecordDecoder.stringOrNumber(chunk["id"]) ?? chunk["responseId"]?.stringValue
+        if chunk["choices"] == nil, let type = chunk["type"]?.stringValue, CohereStream.eventTypes.contains(type) { return nil }
+        return RecordDecoder.stringOrNumber(chunk["id"]) ?? chunk["responseId"]?.stringValue
     }
 
-    /// True for the event that opens an Anthropic or Responses API stream.
+    /// True for the event that opens an Anthropic, Responses API, Converse or Cohere stream.
     static func startsStream(_ chunk: JSONObject) -> Bool {
-        guard chunk["choices"] == nil, let type = chunk["type"]?.stringValue else { return false }
-        return type == "message_start" || type == "response.created"
+        guard chunk["choices"] == nil else { return false }
+        guard let type = chunk["type"]?.stringValue else {
+            return chunk["messageStart"]?.objectValue != nil && ConverseStream.isEvent(chunk)
+        }
+        return type == "message_start" || type == "response.created" || type == "message-start"
     }
 
-    /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic and
-    /// Responses API event, and a Gemini response with a candidate that has no finish reason yet.
+    /// True for an event of a provider stream that is a piece, not a whole response: every Anthropic,
+    /// Responses API, Converse and Cohere event, and a Gemini response with a candidate that has no finish
+    /// reason yet.
     static func isPartial(_ chunk: JSONObject) -> Bool {
         switch ShapeFamily.of(chunk) {
-        case .anthropic?, .responses?: return true
+        case .anthropic?, .responses?, .converse?, .cohere?: return true
         case .gemini?:
             return (chunk["candidates"]?.arrayValue ?? []).contains { $0["finishReason"] == nil || $0["finishReason"]?.isNull == true }
         case nil: return false
@@ -82,6 +92,8 @@ public struct StreamAssembler: Sendable {
         case .anthropic(let s)?: return s.id
         case .responses(let s)?: return s.id
         case .gemini(let s)?: return s.id
+        case .converse?: return nil
+        case .cohere(let s)?: return s.id
         case nil: return id
         }
     }
@@ -95,9 +107,13 @@ public struct StreamAssembler: Sendable {
             case (nil, .anthropic): var s = AnthropicStream(); s.add(chunk); shape = .anthropic(s)
             case (nil, .responses): var s = OpenAIResponseStream(); s.add(chunk); shape = .responses(s)
             case (nil, .gemini): var s = GeminiStream(); s.add(chunk); shape = .gemini(s)
+            case (nil, .converse): var s = ConverseStream(); s.add(chunk); shape = .converse(s)
+            case (nil, .cohere): var s = CohereStream(); s.add(chunk); shape = .cohere(s)
             case (.anthropic(var s)?, .anthropic): s.add(chunk); shape = .anthropic(s)
             case (.responses(var s)?, .responses): s.add(chunk); shape = .responses(s)
             case (.gemini(var s)?, .gemini): s.add(chunk); shape = .gemini(s)
+            case (.converse(var s)?, .converse): s.add(chunk); shape = .converse(s)
+            case (.cohere(var s)?, .cohere): s.add(chunk); shape = .cohere(s)
             default: break  // an event of another family inside a stream says nothing about this one
             }
             return
@@ -157,6 +173,12 @@ public struct StreamAssembler: Sendable {
                 ended = ended || s.finished
             case .gemini(let s):
                 record = GeminiResponse.decode(s.body(), source: source)
+            case .converse(let s):
+                record = BedrockConverse.decode(s.body(), source: source)
+                ended = ended || s.stopped
+            case .cohere(let s):
+                record = CohereChat.decode(s.body(), source: source)
+                ended = ended || s.ended
             }
             record.stream = StreamInfo(chunkCount: chunkCount, sawDone: ended)
             return record

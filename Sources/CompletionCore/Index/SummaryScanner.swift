@@ -169,8 +169,11 @@ struct SummaryScanner {
                     // Error objects, orq envelopes and batch lines: the decoder's rules, not ours.
                     return false
                 case 4 where isKey(k, "type"), 6 where isKey(k, "output"), 7 where isKey(k, "message"),
-                     10 where isKey(k, "candidates"), 10 where isKey(k, "responseId"), 13 where isKey(k, "usageMetadata"):
-                    // Anthropic, Responses API, Gemini, Converse and Cohere bodies and events (`ResponseShape`):
+                     10 where isKey(k, "candidates"), 10 where isKey(k, "responseId"), 13 where isKey(k, "usageMetadata"),
+                     12 where isKey(k, "messageStart"), 17 where isKey(k, "contentBlockStart"), 17 where isKey(k, "contentBlockDelta"),
+                     16 where isKey(k, "contentBlockStop"), 11 where isKey(k, "messageStop"), 8 where isKey(k, "metadata"):
+                    // Anthropic, Responses API, Gemini, Converse and Cohere bodies and events (`ResponseShape`,
+                    // `ConverseStream`):
                     // read by the full decoder. Only lines with a key of one of these lengths pay the comparison.
                     return false
                 default:

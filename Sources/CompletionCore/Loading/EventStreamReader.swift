@@ -204,16 +204,19 @@ public struct EventStreamReader: Sendable {
 
     /// True when a chunk has a choice with non-empty `text` (or a chat delta with content), or is a provider
     /// event with a piece of answer text (Anthropic's `text_delta`, the Responses API's `output_text.delta`,
-    /// a Gemini part that is not a thought).
+    /// a Gemini part that is not a thought, a Converse text delta, a Cohere `content-delta` with text).
     static func carriesText(_ chunk: JSONObject) -> Bool {
         switch chunk["type"]?.stringValue {
         case "content_block_delta":
             return chunk["delta"]?["type"]?.stringValue == "text_delta" && chunk["delta"]?["text"]?.stringValue?.isEmpty == false
         case "response.output_text.delta":
             return chunk["delta"]?.stringValue?.isEmpty == false
+        case "content-delta":
+            return chunk["delta"]?["message"]?["content"]?["text"]?.stringValue?.isEmpty == false
         default:
             break
         }
+        if let text = chunk["contentBlockDelta"]?["delta"]?["text"]?.stringValue { return !text.isEmpty }
         if chunk["choices"] == nil, let candidates = chunk["candidates"]?.arrayValue {
             return candidates.contains { c in
                 (c["content"]?["parts"]?.arrayValue ?? []).contains { p in
