@@ -1628,13 +1628,13 @@ extension SampleTests {
         expectUsage(r.usage, prompt: 903, completion: 48, total: 951, other: ["billed_units", "tokens"])
     }
 
-    @Test("bedrock-converse-stream.jsonl: ConverseStream events, three streams back to back; the last without block indexes")
+    @Test("bedrock-converse-stream.jsonl: ConverseStream events, four streams back to back; one without block indexes, one cut by an exception")
     func bedrockConverseStream() throws {
-        let rs = try records("bedrock-converse-stream.jsonl", count: 3)
-        #expect(rs.map(\.kind) == [.converse, .converse, .converse])
-        #expect(rs.map(\.source.line) == [1, 11, 21])
-        #expect(rs.map(\.id) == [nil, nil, nil])
-        #expect(rs.map(\.model) == [nil, nil, nil])
+        let rs = try records("bedrock-converse-stream.jsonl", count: 5)
+        #expect(rs.map(\.kind) == [.converse, .converse, .converse, .converse, .error])
+        #expect(rs.map(\.source.line) == [1, 11, 21, 27, 29])
+        #expect(rs.map(\.id) == [nil, nil, nil, nil, nil])
+        #expect(rs.map(\.model) == [nil, nil, nil, nil, nil])
         #expect(rs[0].choices[0].text == "Lisbon had about 545,000 inhabitants in 2021.")
         #expect(rs[0].choices[0].reasoning == "Two facts are needed: the population and the year.")
         #expect(rs[0].finishReasons == ["end_turn"])
@@ -1656,11 +1656,18 @@ extension SampleTests {
         expectUsage(rs[2].usage, prompt: 15, completion: 4, total: 19, other: ["inputTokens", "outputTokens", "totalTokens"])
         #expect(rs[2].extra["metrics"]?["latencyMs"] == number("301"))
         #expect(rs[2].stream == StreamInfo(chunkCount: 6, sawDone: true))
+        #expect(rs[3].choices[0].text == "Lisbon")
+        #expect(rs[3].finishReasons == [nil], "the stream stopped before messageStop")
+        #expect(rs[3].usage == nil)
+        #expect(rs[3].stream == StreamInfo(chunkCount: 2, sawDone: false))
+        #expect(rs[4].error?.type == "throttlingException", "the exception event's name is the error's type")
+        #expect(rs[4].error?.message == "Too many tokens, please wait before trying again.")
+        #expect(rs[4].extra.isEmpty)
     }
 
     @Test("bedrock-converse-stream.jsonl: the first stream decodes exactly as bedrock-converse.json, its saved twin")
     func bedrockConverseStreamTwin() throws {
-        try expectTwin(stream: records("bedrock-converse-stream.jsonl", count: 3)[0], body: records("bedrock-converse.json", count: 1)[0])
+        try expectTwin(stream: records("bedrock-converse-stream.jsonl", count: 5)[0], body: records("bedrock-converse.json", count: 1)[0])
     }
 
     @Test("cohere-chat-stream.jsonl: Cohere v2 stream events, two streams; tool plan, tool call, thinking, truncation")

@@ -98,6 +98,14 @@ public enum RecordDecoder {
             }
             return CompletionRecord(kind: .error, object: "error", error: apiError(from: .object(error)), extra: extra, source: source)
         }
+        if object.count == 1, let entry = object.first(where: { ConverseStream.exceptionKeys.contains($0.key) }),
+           let body = entry.value.objectValue {
+            // A ConverseStream exception event: the event's name is the error's type.
+            var error = JSONObject()
+            error.append("type", .string(entry.key))
+            for field in body where field.key != "type" { error.append(field.key, field.value) }
+            return CompletionRecord(kind: .error, error: apiError(from: .object(error)), source: source)
+        }
         guard let error = object["error"], !error.isNull, !object.contains("choices") else { return nil }
         if case .bool(false) = error { return nil }
         var extra = JSONObject()

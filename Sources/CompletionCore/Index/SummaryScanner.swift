@@ -171,7 +171,10 @@ struct SummaryScanner {
                 case 4 where isKey(k, "type"), 6 where isKey(k, "output"), 7 where isKey(k, "message"),
                      10 where isKey(k, "candidates"), 10 where isKey(k, "responseId"), 13 where isKey(k, "usageMetadata"),
                      12 where isKey(k, "messageStart"), 17 where isKey(k, "contentBlockStart"), 17 where isKey(k, "contentBlockDelta"),
-                     16 where isKey(k, "contentBlockStop"), 11 where isKey(k, "messageStop"), 8 where isKey(k, "metadata"):
+                     16 where isKey(k, "contentBlockStop"), 11 where isKey(k, "messageStop"), 8 where isKey(k, "metadata"),
+                     23 where isKey(k, "internalServerException"), 25 where isKey(k, "modelStreamErrorException"),
+                     19 where isKey(k, "validationException"), 19 where isKey(k, "throttlingException"),
+                     27 where isKey(k, "serviceUnavailableException"):
                     // Anthropic, Responses API, Gemini, Converse and Cohere bodies and events (`ResponseShape`,
                     // `ConverseStream`):
                     // read by the full decoder. Only lines with a key of one of these lengths pay the comparison.

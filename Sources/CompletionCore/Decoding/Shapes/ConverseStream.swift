@@ -8,6 +8,10 @@
 /// (kept as text when they do not parse).
 struct ConverseStream: Sendable {
     static let eventKeys: Set<String> = ["messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]
+    /// The exception events a ConverseStream may end with; each is an error record (`RecordDecoder.decodeError`).
+    static let exceptionKeys: Set<String> = [
+        "internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException",
+    ]
 
     /// True for a ConverseStream event: an object with one event key holding an object (`metadata` only
     /// with `usage` or `metrics`, since other objects have a key of that name).
