@@ -214,6 +214,18 @@ extension AppState {
                 refreshTokenRows()
                 ensureTokenVisible()
             }
+        case .leastLikelyToken:
+            let least = currentChoice?.logprobs?.confidence?.leastPosition
+            jumpToToken { _ in least.map { ($0, "Least likely token") } }
+        case .nextUnsureToken, .previousUnsureToken:
+            let forward = command == .nextUnsureToken
+            let from = focusedToken
+            jumpToToken { tokens in
+                let order = forward ? Array(stride(from: from + 1, to: tokens.count, by: 1))
+                                    : Array(stride(from: from - 1, through: 0, by: -1))
+                return order.first { (tokens.tokens[$0].probability ?? 1) < AppState.unsureBelow }
+                    .map { ($0, forward ? "Next token under 50%" : "Previous token under 50%") }
+            }
         case .copy:
             if let value = copyValue, !value.isEmpty { return [.copy(value)] }
             message = Message(text: "Nothing to copy here", isError: true)
@@ -297,5 +309,32 @@ extension AppState {
         tokenView = false
         focus = .text
         message = Message(text: self[keyPath: folded] ? "\(name) folded" : "\(name) shown", isError: false)
+    }
+}
+
+extension AppState {
+    /// The probability under which `>` and `<` stop at a token.
+    public static let unsureBelow = 0.5
+
+    /// Moves the token view's focus to the token `find` names (with what to say), opening the token view;
+    /// says so when the choice has no logprobs or no such token.
+    mutating func jumpToToken(_ find: (TokenStrip) -> (position: Int, what: String)?) {
+        guard let tokens else {
+            message = Message(text: "No logprobs for this choice", isError: true)
+            return
+        }
+        guard let (position, what) = find(tokens), position >= 0, position < tokens.count else {
+            message = Message(text: "No such token in this choice", isError: true)
+            return
+        }
+        tokenView = true
+        focus = .text
+        refreshTokenRows()
+        focusedToken = position
+        ensureTokenVisible()
+        let token = tokens.tokens[position]
+        let shown = VisibleText.escape(token.token ?? "", .singleLine)
+        let p = token.probability.map { String(format: "%.0f%%", $0 * 100) } ?? "?"
+        message = Message(text: "\(what): #\(position + 1) '\(shown)' \(p)", isError: false)
     }
 }

@@ -20,6 +20,10 @@ public enum Command: Hashable, Sendable {
     case previousRecord, nextRecord
     case startSearch, nextMatch, previousMatch
     case toggleWrap, toggleTokens
+    /// The token view: the least likely token of the choice.
+    case leastLikelyToken
+    /// The token view: the next or previous token the model gave less than `AppState.unsureBelow`.
+    case nextUnsureToken, previousUnsureToken
     /// Fold or unfold the reasoning above the answer in the text pane.
     case toggleReasoning
     case togglePrompt
