@@ -7,14 +7,6 @@ public enum Containers {
     /// How many bytes are looked at to recognise a container.
     static let sniffBytes = 64 << 10
 
-    /// True when `path` is a regular file holding such a container. Reads only the file's first bytes.
-    public static func isContainer(path: String) -> Bool {
-        guard !MappedFile.isStream(path: path), let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: sniffBytes), !head.isEmpty else { return false }
-        return head.withUnsafeBytes { raw in isContainer(prefix: raw.bindMemory(to: UInt8.self)) }
-    }
-
     /// True when the first bytes of a file show a container.
     static func isContainer(prefix: UnsafeBufferPointer<UInt8>) -> Bool {
         var start = 0

@@ -227,21 +227,12 @@ enum LLMLogs {
                 return true
             }
             // llm 0.31 stores the payload with the response text replaced by `{"$": "r:<row id>"}`.
-            var payload: JSONValue?
-            if case .string(let text)? = columns.value("response_json") {
-                do throws(JSONSyntaxError) {
-                    var replacements: [String: JSONValue] = [:]
-                    if let id = columns.string("id"), let response = columns.string("response"), !response.isEmpty {
-                        replacements["r:" + id] = .string(response)
-                    }
-                    payload = CondensedJSON.expand(try JSONParser.parse(text), replacements)
-                } catch {
-                    report(Diagnostic(path: db.path, line: nil, column: nil, message: "response_json is not valid JSON (\(error.message)); the row's other columns are shown", place: place))
-                    payload = .null
-                }
+            var replacements: [String: JSONValue] = [:]
+            if let id = columns.string("id"), let response = columns.string("response"), !response.isEmpty {
+                replacements["r:" + id] = .string(response)
             }
             var record = build(columns: &columns, responseKey: "response", payloadKey: "response_json", path: db.path, place: place,
-                               report: report, payload: payload)
+                               report: report, replacements: replacements)
             var prompt: [PromptMessage] = []
             if let system = columns.string("system"), !system.isEmpty { prompt.append(PromptMessage(role: "system", text: system)) }
             if let text = columns.string("prompt") { prompt.append(PromptMessage(role: "user", text: text)) }
@@ -283,20 +274,21 @@ enum LLMLogs {
         }
     }
 
-    /// A record from a row: `responseKey` holds the text, `payloadKey` the provider's JSON (already
-    /// expanded for turns). Other columns go under `extra`, JSON columns (`*_json`, `token_details`) parsed.
+    /// A record from a row: `responseKey` holds the text, `payloadKey` the provider's JSON, which is
+    /// parsed and expanded with `replacements` (llm condenses it). Other columns go under `extra`, JSON
+    /// columns (`*_json`, `token_details`) parsed.
     static func build(columns: inout RowColumns, responseKey: String, payloadKey: String, path: String,
-                      place: ContainerPlace, report: (Diagnostic) -> Void, payload given: JSONValue? = nil,
+                      place: ContainerPlace, report: (Diagnostic) -> Void, replacements: [String: JSONValue] = [:],
                       reasoning: String? = nil) -> CompletionRecord {
         let source = RecordSource(path: path, line: 0, place: place)
         var extra = JSONObject()
-        var payload: JSONValue? = given
+        var payload: JSONValue?
         for (name, value) in columns.values {
             if name == responseKey { continue }
             if name == payloadKey {
-                if given == nil, case .string(let text) = value {
+                if case .string(let text) = value {
                     do throws(JSONSyntaxError) {
-                        payload = try JSONParser.parse(text)
+                        payload = CondensedJSON.expand(try JSONParser.parse(text), replacements)
                     } catch {
                         report(Diagnostic(path: path, line: nil, column: nil, message: "\(name) is not valid JSON (\(error.message)); the row's other columns are shown", place: place))
                     }

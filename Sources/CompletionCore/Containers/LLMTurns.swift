@@ -63,19 +63,14 @@ struct TurnReader {
                     }
                 }
                 columns.values.append((name: "response", value: text.map(JSONValue.string) ?? .null))
-                var payload: JSONValue?
-                if case .string(let condensed)? = columns.value("response_json") {
-                    var replacements = Self.replacements(output)
+                var replacements: [String: JSONValue] = [:]
+                if case .string? = columns.value("response_json") {
+                    replacements = Self.replacements(output)
                     if tools, let id = columns.string("id") { try addTools(turn: id, to: &replacements) }
                     if schemas, let id = columns.string("schema_id") { try addSchema(id, to: &replacements) }
-                    do throws(JSONSyntaxError) {
-                        payload = CondensedJSON.expand(try JSONParser.parse(condensed), replacements)
-                    } catch {
-                        report(Diagnostic(path: db.path, line: nil, column: nil, message: "response_json is not valid JSON (\(error.message)); the turn's other columns are shown", place: place))
-                    }
                 }
                 var record = LLMLogs.build(columns: &columns, responseKey: "response", payloadKey: "response_json", path: db.path,
-                                           place: place, report: report, payload: payload ?? .null,
+                                           place: place, report: report, replacements: replacements,
                                            reasoning: reasoning.isEmpty ? nil : reasoning.joined(separator: "\n\n"))
                 if !calls.isEmpty, var choice = record.choices.first, var message = choice.message, message["tool_calls"] == nil {
                     message.append("tool_calls", .array(calls))

@@ -128,7 +128,7 @@ public final class LogIndex: @unchecked Sendable {
             appendSegment(merger.builder)
             merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         }
-        func take(_ event: LoadEvent) {
+        let summary = RecordLoader.loadStream(path: path, sink: { event in
             switch event {
             case .record(let r):
                 merger.append(r, start: -1, length: 0, line: r.source.line, assembled: r.stream != nil)
@@ -137,9 +137,7 @@ public final class LogIndex: @unchecked Sendable {
                 merger.append(d, keep: false)
             }
             if merger.builder.count >= 1 << 16 { seal() }
-        }
-        let summary = MappedFile.isStream(path: path) ? RecordLoader.loadStream(path: path, sink: take)
-                                                      : RecordLoader.load(path: path, sink: take)
+        })
         seal()
         lock.lock()
         format = summary.format
