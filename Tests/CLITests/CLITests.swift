@@ -193,38 +193,6 @@ struct CLITests {
         #expect(answers[4].hasPrefix("--record"))
     }
 
-    @Test("zsh completion completes file names where a subcommand could go, and the default command's flags after one")
-    func zshCompletesTheDefaultCommand() throws {
-        let zsh = "/usr/bin/zsh", tmux = "/usr/bin/tmux"
-        guard FileManager.default.isExecutableFile(atPath: zsh), FileManager.default.isExecutableFile(atPath: tmux) else { return }
-        let script = try CLI.run(["--generate-completion-script", "zsh"])
-        #expect(script.status == 0)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-zsh-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Data(script.stdout.utf8).write(to: dir.appendingPathComponent("_completion-tui"))
-        // An interactive zsh in a real terminal, with the script on its fpath, asked to complete two lines.
-        let session = "ct-zsh-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let tool = CLI.binary.deletingLastPathComponent().path
-        _ = try Self.shell(tmux, ["new-session", "-d", "-s", session, "-x", "120", "-y", "20",
-                                  "env -i HOME=\(dir.path) TERM=xterm PATH=\(tool):/usr/bin:/bin zsh -f"])
-        defer { _ = try? Self.shell(tmux, ["kill-session", "-t", session]) }
-        func type(_ keys: [String]) throws { _ = try Self.shell(tmux, ["send-keys", "-t", session] + keys) }
-        func screen() throws -> String { try Self.shell(tmux, ["capture-pane", "-p", "-t", session]) }
-        func wait(for text: String) throws -> Bool {
-            for _ in 0..<100 {
-                if try screen().contains(text) { return true }
-                usleep(100_000)
-            }
-            return false
-        }
-        try type(["cd '\(CLI.root.path)'; fpath=('\(dir.path)' $fpath); autoload -U compinit; compinit -u; PS1='%% '", "Enter"])
-        try type(["completion-tui Samples/log-2", "Tab"])
-        #expect(try wait(for: "completion-tui Samples/log-200.jsonl"))
-        try type(["C-u", "completion-tui Samples/log-200.jsonl --fo", "Tab"])
-        #expect(try wait(for: "completion-tui Samples/log-200.jsonl --follow"))
-    }
-
     /// Runs a program and returns its standard output.
     static func shell(_ program: String, _ arguments: [String]) throws -> String {
         let process = Process()
