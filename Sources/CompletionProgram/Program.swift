@@ -249,11 +249,14 @@ public enum Program {
         public var onFirstFrame: (@Sendable () -> Void)?
         /// The table that prices records, when not the bundled one (`--prices FILE`).
         public var prices: PriceTable?
+        /// The probability under which the token view's `>` and `<` stop (`--unsure-below`).
+        public var unsureBelow: Double?
 
         public init(clock: Clock = Clock(now: Date(), timeZone: .current), exitAfterFirstFrame: Bool = false,
                     idlePoll: Int = 250, busyPoll: Int = 30, onFirstFrame: (@Sendable () -> Void)? = nil,
-                    prices: PriceTable? = nil) {
+                    prices: PriceTable? = nil, unsureBelow: Double? = nil) {
             self.prices = prices
+            self.unsureBelow = unsureBelow
             self.clock = clock
             self.exitAfterFirstFrame = exitAfterFirstFrame
             self.idlePoll = idlePoll
@@ -277,6 +280,7 @@ public enum Program {
         defer { session.stop() }
         var state = session.makeState(size: terminal.size, clock: options.clock, localeWarning: terminal.localeWarning)
         if let prices = options.prices { state.setPrices(prices) }
+        if let below = options.unsureBelow { state.unsureBelow = below }
         var pending = session.initialEffects(&state)
         session.start(mailbox)
         var shown = state.renderFrame()

@@ -139,6 +139,9 @@ struct Open: ParsableCommand {
             completion: .file())
     var prices: String?
 
+    @Option(name: .long, help: ArgumentHelp("In the token view, > and < stop at tokens the model gave less than this probability (percent; % changes it).", valueName: "percent"))
+    var unsureBelow: Double?
+
     /// The price table: `--prices FILE`, else the bundled snapshot (nil when this installation lacks it).
     func priceTable() throws -> PriceTable? {
         guard let prices else { return PriceTable.bundled }
@@ -153,6 +156,9 @@ struct Open: ParsableCommand {
     func validate() throws {
         if json && print {
             throw ValidationError("--json and --print cannot be used together.")
+        }
+        if let u = unsureBelow, !(u > 0 && u <= 100) {
+            throw ValidationError("--unsure-below takes a percentage above 0 and at most 100.")
         }
         if paths.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input ('-') can be read only once.")
@@ -256,7 +262,7 @@ struct Open: ParsableCommand {
             if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
-        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: try? priceTable()).status
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: try? priceTable(), unsureBelow: unsureBelow.map { $0 / 100 }).status
         if status < 0 {
             index.waitUntilComplete()
             return writeReport([path])
@@ -274,7 +280,7 @@ struct Open: ParsableCommand {
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
     private func openLive() -> Int32 {
         let session = StdinSession()
-        let (status, state) = runInteractive(session, keysFromTTY: true, prices: try? priceTable())
+        let (status, state) = runInteractive(session, keysFromTTY: true, prices: try? priceTable(), unsureBelow: unsureBelow.map { $0 / 100 })
         if status < 0 { return writeReport(["-"]) }
         let feed = state?.live?.runs.last?.feed
         let (records, diagnostics, more) = (feed?.records ?? [], feed?.diagnostics ?? [], feed?.droppedDiagnostics ?? 0)
@@ -322,7 +328,7 @@ struct Open: ParsableCommand {
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
         let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
-        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: try? priceTable()).status
+        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: try? priceTable(), unsureBelow: unsureBelow.map { $0 / 100 }).status
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

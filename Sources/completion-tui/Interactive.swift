@@ -10,7 +10,7 @@ import Foundation
 /// - Parameters:
 ///   - session: what to show and where updates come from.
 ///   - keysFromTTY: read keys from `/dev/tty` because standard input carries data.
-func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: PriceTable? = nil) -> (status: Int32, state: AppState?) {
+func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: PriceTable? = nil, unsureBelow: Double? = nil) -> (status: Int32, state: AppState?) {
     let terminal: CursesTerminal
     do {
         terminal = try CursesTerminal(keysFromTTY: keysFromTTY || isatty(STDIN_FILENO) != 1)
@@ -21,7 +21,8 @@ func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: Pric
     let environment = ProcessInfo.processInfo.environment
     let firstFrame = FirstFrame()
     let options = Program.Options(exitAfterFirstFrame: environment["COMPLETION_TUI_EXIT_AFTER_FIRST_FRAME"] != nil,
-                                  onFirstFrame: { firstFrame.time = Timings.processUptime() }, prices: prices)
+                                  onFirstFrame: { firstFrame.time = Timings.processUptime() }, prices: prices,
+                                  unsureBelow: unsureBelow)
     let outcome = Program.run(session, terminal: terminal, options: options)
     if environment["COMPLETION_TUI_TIMINGS"] != nil {
         // Drawn and stopped at once: say how many records that frame had (an index shows its first ones

@@ -33,7 +33,7 @@ struct CLITests {
         #expect((object["source"] as? [String: Any])?["line"] as? Int == 1)
         #expect(object["error"] is NSNull)
         let choice = try #require((object["choices"] as? [[String: Any]])?.first)
-        #expect(Set(choice.keys) == ["index", "text", "reasoning", "finish_reason", "logprobs"])
+        #expect(Set(choice.keys) == ["index", "text", "reasoning", "finish_reason", "logprobs", "confidence"])
         #expect(choice["reasoning"] is NSNull)
     }
 

@@ -18,6 +18,18 @@ struct DiffCommandTests {
         #expect(!r.stdout.contains("\u{1B}["), "plain when not a terminal")
     }
 
+    @Test("two runs of one request: where their sampled tokens fork, from their logprobs")
+    func tokensFork() throws {
+        let r = try CLI.run(["diff", "Samples/fork-runs.jsonl", "--record", "1:2"])
+        #expect(r.status == 1)
+        // Runs 1 and 2 (seeds 1 and 2) share their first six tokens: ' the old st fa chi wa'.
+        #expect(r.stdout.contains("  tokens: forked at token 7 after ' the old st fa chi wa': ' th' 31% (old) · ' fox' 5% (new)"))
+        let same = try CLI.run(["diff", "Samples/fork-runs.jsonl", "--record", "3:3"])
+        #expect(same.stdout.contains("  tokens: same 10 tokens all the way: no fork"))
+        let none = try CLI.run(["diff", "Samples/ollama.json", "Samples/ollama.json"])
+        #expect(!none.stdout.contains("tokens:"), "no line without logprobs")
+    }
+
     @Test("a file against itself: exit 0")
     func same() throws {
         let r = try CLI.run(["diff", "Samples/openai-text-completion.json", "Samples/openai-text-completion.json"])

@@ -46,6 +46,8 @@ private enum Samples {
         "deepseek-fim.json",
         "deepseek-reasoner.json",
         "fireworks.json",
+        "fork-choices.json",
+        "fork-runs.jsonl",
         "gemini-array.json",
         "gemini-stream.sse",
         "gemini.json",
@@ -348,6 +350,31 @@ struct SampleTests {
         #expect(r.choices[0].finishReason == "length")
         expectUsage(r.usage, prompt: 57, completion: 80, total: 137)
         #expect(r.extra.isEmpty)
+    }
+
+    @Test("fork-runs.jsonl: six runs of one request by `request --log` against llama-cpp-python, seeds 1–6")
+    func forkRuns() throws {
+        let rs = try records("fork-runs.jsonl", count: 6)
+        #expect(rs.map { $0.choices.first?.text ?? "" } == [" the old st fa chi wa thn hell fas", " the old st fa chi wa fox r smaa", " the gre this go j qui h fas qui time", " the wg go wo wo wo mom tr", " the gre this sl tree ne ha by y qui", " the w n tuc woman tr good cat"])
+        for (i, r) in rs.enumerated() {
+            #expect(r.kind == .textCompletion)
+            #expect(r.model == "tiny")
+            #expect(r.choices.first?.logprobs?.tokens.count == 10)
+            expectUsage(r.usage, prompt: 20, completion: 10, total: 30)
+            #expect(r.extra["request"]?["seed"]?.intValue == i + 1)
+            #expect(r.extra["request"]?["prompt"]?.stringValue == "The capital of France is")
+        }
+    }
+
+    @Test("fork-choices.json: the same six answers as the choices of one response")
+    func forkChoices() throws {
+        let r = try records("fork-choices.json", count: 1)[0]
+        expectHeader(r, kind: .textCompletion, id: "cmpl-070e84bb-4052-4829-b4e5-f66d1a1c231c", object: "text_completion",
+                     model: "tiny", created: 1_796_143_748, raw: number("1796143748"), fingerprint: nil, line: 1)
+        #expect(r.choices.map(\.index) == Array(0..<6))
+        #expect(r.choices.map(\.text) == [" the old st fa chi wa thn hell fas", " the old st fa chi wa fox r smaa", " the gre this go j qui h fas qui time", " the wg go wo wo wo mom tr", " the gre this sl tree ne ha by y qui", " the w n tuc woman tr good cat"])
+        #expect(r.choices.allSatisfy { $0.logprobs?.tokens.count == 10 && $0.finishReason == "length" })
+        expectUsage(r.usage, prompt: 20, completion: 60, total: 80)
     }
 
     @Test("llama-cpp-python.json: a real llama-cpp-python server response, legacy logprobs in alphabetical key order")
@@ -1195,7 +1222,7 @@ extension SampleTests {
     func reasoningInJSON() throws {
         let r = try records("stream-deepseek-reasoner.sse", count: 1)[0]
         let choice = try #require(RecordJSON.value(r)["choices"]?.arrayValue?.first)
-        #expect(choice.objectValue?.keys == ["index", "text", "reasoning", "finish_reason", "logprobs"])
+        #expect(choice.objectValue?.keys == ["index", "text", "reasoning", "finish_reason", "logprobs", "confidence"])
         #expect(choice["reasoning"]?.stringValue?.hasPrefix("Okay, the user is asking") == true)
         let plain = try records("openai-text-completion.json", count: 1)[0]
         #expect(RecordJSON.value(plain)["choices"]?.arrayValue?.first?["reasoning"] == .null)

@@ -34,6 +34,8 @@ public struct ChoiceComparison: Sendable, Hashable {
     public var oldIndex: Int?
     public var newIndex: Int?
     public var text: TextComparison
+    /// Where the two choices' sampled tokens part ways, from their logprobs.
+    public var fork: TokenComparison = .noTokens
 }
 
 /// Two responses (or two choices of one) compared: metadata with deltas, and each choice pair's text.
@@ -103,7 +105,8 @@ public struct RecordComparison: Sendable, Hashable {
                     differs: oldReasoning != newReasoning))
             }
             choices.append(ChoiceComparison(oldIndex: oc?.index, newIndex: nc?.index,
-                                            text: TextComparison(old: oc?.text ?? "", new: nc?.text ?? "", options: options)))
+                                            text: TextComparison(old: oc?.text ?? "", new: nc?.text ?? "", options: options),
+                                            fork: TokenForks.compare(oc?.logprobs, nc?.logprobs)))
         }
         for key in RecordComparison.unionKeys(old.extra, new.extra) {
             let a = old.extra[key].map(JSONWriter.compact), b = new.extra[key].map(JSONWriter.compact)

@@ -46,3 +46,20 @@ extension Logprobs {
                                 meanEntropy: entropyCount > 0 ? entropySum / Double(entropyCount) : nil)
     }
 }
+
+extension Array where Element == Choice {
+    /// Positions in the array with the surest choice first: lowest perplexity (highest mean logprob) first,
+    /// ties and choices without usable logprobs keeping their order, the latter last.
+    /// - Complexity: O(tokens of all choices + n log n).
+    public var positionsBySureness: [Int] {
+        let perplexities = map { $0.logprobs?.confidence?.perplexity }
+        return indices.sorted { a, b in
+            switch (perplexities[a], perplexities[b]) {
+            case let (x?, y?): return x != y ? x < y : a < b
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a < b
+            }
+        }
+    }
+}

@@ -43,6 +43,10 @@ public struct DiffReport {
             default: label = "choice"
             }
             out += paint("@@ \(label): \(pair.text.summary) @@", "36") + "\n"
+            if pair.fork != .noTokens {
+                // Already escaped for one line: token texts come from the response.
+                out += "  tokens: " + TokenForks.describe(pair.fork) + "\n"
+            }
             out += body(pair.text)
         }
         return out

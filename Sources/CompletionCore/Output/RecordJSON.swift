@@ -5,7 +5,7 @@ import Foundation
 /// Keys, always present and in this order: `kind`, `id`, `object`, `model`, `created` (Unix seconds;
 /// fractional where the source had milliseconds or a float), `created_iso`, `system_fingerprint`, `usage`,
 /// `cost` (null, or `{total, currency, input, cached, output, source, price_date}`: see `cost(_:)`),
-/// `choices` (`{index, text, reasoning, finish_reason, logprobs}`), `prompt` (`[{role, text}]`, what a log
+/// `choices` (`{index, text, reasoning, finish_reason, logprobs, confidence}`), `prompt` (`[{role, text}]`, what a log
 /// kept of the request; empty for a saved response), `extra`, `error` (`{message, type, code}`),
 /// `source` (`{path, line}`; `{path, table, row}` for a database row, `{path, entry}` for an archive
 /// entry, `{path, line, span_id}` for a span). Absent values are null.
@@ -64,6 +64,8 @@ public enum RecordJSON {
             writeOptional(c.finishReason, &w)
             w.append(",\"logprobs\":")
             if let l = c.logprobs { writeLogprobs(l, &w) } else { w.append("null") }
+            w.append(",\"confidence\":")
+            w.write(confidence(c.logprobs?.confidence))
             w.append("}")
         }
         w.append("],\"prompt\":")
@@ -170,6 +172,24 @@ public enum RecordJSON {
             ("reasoning", string(c.reasoning)),
             ("finish_reason", string(c.finishReason)),
             ("logprobs", c.logprobs.map(logprobs) ?? .null),
+            ("confidence", confidence(c.logprobs?.confidence)),
+        ]))
+    }
+
+    /// `{tokens, mean_logprob, perplexity, least_likely: {position, token, probability}, mean_entropy}`
+    /// from the choice's logprobs (see `ChoiceConfidence`); null when no token has a usable logprob.
+    public static func confidence(_ c: ChoiceConfidence?) -> JSONValue {
+        guard let c else { return .null }
+        return .object(JSONObject(pairs: [
+            ("tokens", .number(JSONNumber(c.tokens))),
+            ("mean_logprob", double(c.meanLogprob)),
+            ("perplexity", double(c.perplexity)),
+            ("least_likely", .object(JSONObject(pairs: [
+                ("position", .number(JSONNumber(c.leastPosition))),
+                ("token", string(c.leastToken)),
+                ("probability", double(c.leastProbability)),
+            ]))),
+            ("mean_entropy", double(c.meanEntropy)),
         ]))
     }
 

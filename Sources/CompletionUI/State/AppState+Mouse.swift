@@ -41,7 +41,7 @@ extension AppState {
             case .choices:
                 let row = y - rect.y - 1
                 let count = currentRecord?.choices.count ?? 0
-                if row >= 0, row < layout.visibleRows(.choices), choicesTop + row < count { selectChoice(choicesTop + row) }
+                if row >= 0, row < layout.visibleRows(.choices), choicesTop + row < count { selectChoice(choiceOrder[safe: choicesTop + row] ?? choicesTop + row) }
             case .header, .usage, .extras:
                 placeFieldCursor(pane, row: (lineScroll[pane] ?? 0) + y - rect.y - 1)
             case .text:

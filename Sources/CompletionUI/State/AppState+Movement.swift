@@ -11,7 +11,8 @@ extension AppState {
         case .choices:
             let count = currentRecord?.choices.count ?? 0
             guard count > 0 else { return }
-            let target = min(max(0, clampedAdd(selectedChoice, delta)), count - 1)
+            let row = min(max(0, clampedAdd(selectedChoiceRow, delta)), count - 1)
+            let target = choiceOrder[safe: row] ?? row
             if target != selectedChoice { selectChoice(target) }
             ensureChoiceVisible()
         case .header, .usage, .extras:
@@ -117,8 +118,9 @@ extension AppState {
 
     mutating func ensureChoiceVisible() {
         let rows = max(1, layout.visibleRows(.choices))
-        if selectedChoice < choicesTop { choicesTop = selectedChoice }
-        if selectedChoice >= choicesTop + rows { choicesTop = selectedChoice - rows + 1 }
+        let row = selectedChoiceRow
+        if row < choicesTop { choicesTop = row }
+        if row >= choicesTop + rows { choicesTop = row - rows + 1 }
         choicesTop = max(0, choicesTop)
     }
 

@@ -220,12 +220,29 @@ extension AppState {
         case .nextUnsureToken, .previousUnsureToken:
             let forward = command == .nextUnsureToken
             let from = focusedToken
+            let below = unsureBelow
             jumpToToken { tokens in
                 let order = forward ? Array(stride(from: from + 1, to: tokens.count, by: 1))
                                     : Array(stride(from: from - 1, through: 0, by: -1))
-                return order.first { (tokens.tokens[$0].probability ?? 1) < AppState.unsureBelow }
-                    .map { ($0, forward ? "Next token under 50%" : "Previous token under 50%") }
+                return order.first { (tokens.tokens[$0].probability ?? 1) < below }
+                    .map { ($0, (forward ? "Next token under " : "Previous token under ") + TokenForks.percent(below)) }
             }
+        case .cycleUnsureThreshold:
+            let all = AppState.unsureThresholds
+            let next = all.firstIndex(of: unsureBelow).map { all[($0 + 1) % all.count] } ?? all[0]
+            unsureBelow = next
+            message = Message(text: "> and < stop at tokens under \(TokenForks.percent(next))", isError: false)
+        case .sortChoices:
+            choicesBySureness.toggle()
+            rebuildChoiceOrder()
+            let first = choiceOrder.first ?? 0
+            selectChoice(first)
+            choicesTop = 0
+            let sure = currentRecord?.choices.contains { $0.logprobs?.confidence != nil } ?? false
+            message = Message(text: !choicesBySureness ? "Choices in index order"
+                              : sure ? "Choices by confidence: lowest perplexity first" : "Choices by confidence: no choice here has logprobs", isError: false)
+        case .forkMap:
+            showForkMap()
         case .copy:
             if let value = copyValue, !value.isEmpty { return [.copy(value)] }
             message = Message(text: "Nothing to copy here", isError: true)
@@ -313,8 +330,28 @@ extension AppState {
 }
 
 extension AppState {
-    /// The probability under which `>` and `<` stop at a token.
-    public static let unsureBelow = 0.5
+    /// The probabilities `%` steps through for `>` and `<`, the default first.
+    public static let unsureThresholds = [0.5, 0.25, 0.1, 0.05, 0.01, 0.9, 0.75]
+
+    /// Opens the fork map of the current record's choices in the popup, or says why there is none.
+    mutating func showForkMap() {
+        guard let r = currentRecord else {
+            message = Message(text: "No record here", isError: true)
+            return
+        }
+        guard r.choices.count > 1 else {
+            message = Message(text: "A fork map needs several choices: this record has \(r.choices.count)", isError: true)
+            return
+        }
+        guard let tree = ForkTree(choices: r.choices) else {
+            message = Message(text: "A fork map needs logprobs in two choices or more", isError: true)
+            return
+        }
+        let width = ValuesPopup.frame(screen: size).width - 3
+        let forks = tree.forkCount
+        valuesPopup = ValuesPopup(lines: tree.lines(width: width),
+                                  title: "Fork map · \(r.choices.count) choices · \(forks) fork\(forks == 1 ? "" : "s")")
+    }
 
     /// Moves the token view's focus to the token `find` names (with what to say), opening the token view;
     /// says so when the choice has no logprobs or no such token.

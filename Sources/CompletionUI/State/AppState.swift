@@ -74,6 +74,12 @@ public struct AppState: Sendable {
     public var promptFolded = false
     public var tokenView = false
     public var focusedToken = 0
+    /// The probability under which `>` and `<` stop at a token (`%` changes it, `--unsure-below` sets it).
+    public var unsureBelow = 0.5
+    /// The Choices pane lists the surest choice first (`o`); kept from record to record.
+    public var choicesBySureness = false
+    /// Positions in `currentRecord.choices` in the order the Choices pane lists them.
+    public private(set) var choiceOrder: [Int] = []
     public var tokenTopRow = 0
     public var message: Message?
     /// The whole-values popup (`i`), while it is open.
@@ -215,8 +221,18 @@ public struct AppState: Sendable {
         lineScroll = [:]
         fieldCursor = [:]
         choicesTop = 0
-        selectChoice(0)
+        rebuildChoiceOrder()
+        selectChoice(choiceOrder.first ?? 0)
     }
+
+    /// Orders the Choices pane's rows: by position, or the surest first.
+    mutating func rebuildChoiceOrder() {
+        let choices = currentRecord?.choices ?? []
+        choiceOrder = choicesBySureness ? choices.positionsBySureness : Array(choices.indices)
+    }
+
+    /// The Choices pane row of the selected choice.
+    var selectedChoiceRow: Int { choiceOrder.firstIndex(of: selectedChoice) ?? selectedChoice }
 
     /// Prices records with another table and rebuilds what the panes show.
     public mutating func setPrices(_ table: PriceTable?) {

@@ -24,6 +24,12 @@ public enum Command: Hashable, Sendable {
     case leastLikelyToken
     /// The token view: the next or previous token the model gave less than `AppState.unsureBelow`.
     case nextUnsureToken, previousUnsureToken
+    /// The probability under which `>` and `<` stop: the next of `AppState.unsureThresholds`.
+    case cycleUnsureThreshold
+    /// The Choices pane: by index, or the surest choice (lowest perplexity) first.
+    case sortChoices
+    /// The fork map of the record's choices: where their tokens part ways.
+    case forkMap
     /// Fold or unfold the reasoning above the answer in the text pane.
     case toggleReasoning
     case togglePrompt

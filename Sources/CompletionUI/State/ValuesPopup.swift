@@ -6,9 +6,12 @@ public struct ValuesPopup: Sendable, Hashable {
     /// What it shows, one value a line, already escaped for the screen.
     public var lines: [String]
     public var scroll = 0
+    /// The frame's title.
+    public var title: String
 
-    public init(lines: [String]) {
+    public init(lines: [String], title: String = "Whole values") {
         self.lines = lines
+        self.title = title
     }
 
     /// Where the popup goes on a screen of this size.

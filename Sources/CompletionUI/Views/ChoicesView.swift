@@ -5,7 +5,7 @@ enum ChoicesView {
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         let choices = state.currentRecord?.choices ?? []
         let visible = max(0, rect.height - 2)
-        let inner = PaneChrome.frame(state, .choices, rect, title: "Choices (\(choices.count))",
+        let inner = PaneChrome.frame(state, .choices, rect, title: "Choices (\(choices.count))" + (state.choicesBySureness ? " · surest first" : ""),
                                      right: PaneChrome.scrollLabel(top: state.choicesTop, visible: visible, total: choices.count), into: &grid)
         guard !choices.isEmpty else {
             let note = state.currentRecord?.kind == .error ? "error record: no choices" : "no choices"
@@ -15,7 +15,9 @@ enum ChoicesView {
         let badgeWidth = min(16, choices.map { DisplayWidth.of(Badge.label(forFinishReason: $0.finishReason)) + 2 }.max() ?? 6)
         let indexWidth = String(choices.map(\.index).max() ?? 0).count + 1
         for row in 0..<inner.height {
-            let i = state.choicesTop + row
+            let shownRow = state.choicesTop + row
+            guard shownRow < choices.count else { break }
+            let i = state.choiceOrder[safe: shownRow] ?? shownRow
             guard i < choices.count else { break }
             let choice = choices[i]
             let y = inner.y + row
@@ -45,11 +47,12 @@ enum ChoicesView {
         }
     }
 
-    /// `ppl 1.42 · min 12% @7`: perplexity, and the least likely token's probability and 0-based position.
+    /// `ppl 1.42 · min 12% @7 · H 0.31`: perplexity, the least likely token's probability and 0-based
+    /// position, and the mean entropy (nats) over the top alternatives where at least two are listed.
     static func confidenceText(_ c: ChoiceConfidence) -> String {
-        let percent = c.leastProbability * 100
-        let least = percent >= 1 ? String(format: "%.0f%%", percent) : String(format: "%.2g%%", percent)
-        return String(format: "ppl %.2f", c.perplexity) + " · min \(least) @\(c.leastPosition)"
+        let least = TokenForks.percent(c.leastProbability)
+        let entropy = c.meanEntropy.map { String(format: " · H %.2f", $0) } ?? ""
+        return String(format: "ppl %.2f", c.perplexity) + " · min \(least) @\(c.leastPosition)" + entropy
     }
 
     /// The first non-empty line of a choice's text, or what stands in for it.

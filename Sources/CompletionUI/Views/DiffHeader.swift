@@ -37,6 +37,10 @@ let blocks = t.blocks.filter { if case .change = $0 { return true } else { retur
             let blockText = blocks == 0 ? "" : " · \(blocks) changed \(blocks == 1 ? "block" : "blocks") (n/N)"
             out.append([Span(DisplayWidth.pad("text", to: nameWidth) + "  ", Theme.label), Span(t.summary, style), Span(blockText, Theme.dimmed)]
                        + (session.ignoreWhitespace ? [Span("  (white space ignored)", Theme.dimmed)] : []))
+            if let fork = c.choices.first?.fork, fork != .noTokens {
+                out.append([Span(DisplayWidth.pad("tokens", to: nameWidth) + "  ", Theme.label),
+                            Span(TokenForks.describe(fork), Theme.value)])
+            }
         } else if session.isComparing {
             out.append([Span(DisplayWidth.pad("text", to: nameWidth) + "  ", Theme.label), Span("comparing…", Theme.dimmed)])
         } else {

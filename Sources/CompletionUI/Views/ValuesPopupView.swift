@@ -11,7 +11,7 @@ enum ValuesPopupView {
         let top = max(0, min(popup.scroll, rows.count - visible))
         grid.fill(rect)
         let right = rows.count > visible ? PaneChrome.scrollLabel(top: top, visible: visible, total: rows.count) + " · Esc closes" : "Esc closes"
-        grid.box(rect, title: "Whole values", focused: true, rightTitle: right)
+        grid.box(rect, title: popup.title, focused: true, rightTitle: right)
         let inner = rect.inner
         for row in 0..<min(visible, inner.height) {
             let i = top + row
