@@ -21,6 +21,56 @@ import Testing
         }
     }
 
+    /// Pieces of output in a stream file, counted directly from its `data:` lines.
+    static func outputPieces(inSSE text: String) -> Int {
+        var n = 0
+        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("data:") {
+            let body = line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let o = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { continue }
+            for c in o["choices"] as? [[String: Any]] ?? [] {
+                let delta = c["delta"] as? [String: Any] ?? [:]
+                let strings = [c["text"], delta["content"], delta["reasoning_content"], delta["reasoning"], delta["refusal"]].compactMap { $0 as? String }
+                let arguments = (delta["tool_calls"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["arguments"] as? String }
+                if (strings + arguments).contains(where: { !$0.isEmpty }) { n += 1 }
+            }
+        }
+        return n
+    }
+
+    @Test(arguments: ["stream-openai.sse", "stream-deepseek-reasoner.sse", "stream-groq-reasoning.sse", "stream-chat-tools.sse",
+                      "stream-two-choices.sse", "llama-cpp-python-stream.sse", "stream-openrouter-reasoning.sse", "stream-xai-reasoning.sse"])
+    func aStreamsPiecesOfOutputAreCountedAndNeverOutnumberItsCompletionTokens(_ name: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("Samples/" + name), encoding: .utf8)
+        let r = try #require(RecordLoader.loadAll(text: text, path: name).records.first)
+        let pieces = Self.outputPieces(inSSE: text)
+        #expect(r.stream?.outputPieces == pieces)
+        if let c = r.usage?.completionTokens {
+            // xAI counts reasoning beside the completion (the total adds all three).
+            let u = try #require(r.usage)
+            let reasoning = u.completionDetails?["reasoning_tokens"]?.intValue ?? 0
+            let output = u.totalTokens == (u.promptTokens ?? 0) + c + reasoning && reasoning > 0 ? c + reasoning : c
+            #expect(pieces <= output, "a real server's stream holds a token per piece at least")
+            #expect(!UsageAudit.findings(r).contains { $0.kind == .stream })
+        }
+    }
+
+    @Test func aUsageChunkCountingFewerTokensThanTheStreamSentIsFlagged() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("Samples/stream-openai.sse"), encoding: .utf8)
+        let pieces = Self.outputPieces(inSSE: text)
+        try #require(pieces > 3)
+        let edited = text.replacingOccurrences(of: #""completion_tokens":16,"total_tokens":25"#, with: #""completion_tokens":3,"total_tokens":12"#)
+        try #require(edited != text)
+        let r = try #require(RecordLoader.loadAll(text: edited, path: "edited.sse").records.first)
+        #expect(UsageAudit.findings(r).map(\.description) == ["completion 3 < \(pieces) streamed pieces of output (each holds a token; short by \(pieces - 3))"])
+        guard case .audit(let kind)? = try FilterQuery.parse("audit:stream") else {
+            Issue.record("audit:stream is a filter term")
+            return
+        }
+        #expect(kind == .stream)
+    }
+
     @Test func theTotalRuleKeepsItsXAIException() throws {
         let off = try Self.record(#"{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":4}}"#)
         #expect(UsageAudit.findings(off).map(\.description) == ["total 4 ≠ prompt + completion 3 (off by +1)"])

@@ -5,6 +5,8 @@ public struct UsageFinding: Sendable, Hashable, CustomStringConvertible {
         case total
         /// completion tokens ≠ the number of logprob tokens, where logprobs spell the whole text.
         case logprobs
+        /// a stream sent more pieces of output than its usage chunk counts completion tokens.
+        case stream
         /// more cached tokens than prompt tokens.
         case cached
         /// more reasoning tokens than completion tokens (unless the total counts them beside it, as xAI's).
@@ -41,6 +43,16 @@ public enum UsageAudit {
         if let c, let counted = logprobTokens(record), counted != c {
             let off = TokenArithmetic.differenceText(from: counted, to: c) ?? ""
             out.append(UsageFinding(kind: .logprobs, description: "completion \(c) ≠ \(counted) logprob tokens (off by \(off))"))
+        }
+        if let c, c >= 0, let pieces = record.stream?.outputPieces {
+            // Each piece carried at least one token; servers may send several in one, never one in two.
+            // xAI counts reasoning beside the completion (its total adds the three), so both streamed.
+            let beside = reasoning.flatMap { r in p.map { TokenArithmetic.sum(TokenArithmetic.sum($0, c), r) == t && r > 0 } } ?? false
+            let output = beside ? TokenArithmetic.sum(c, reasoning ?? 0) : c
+            if pieces > output {
+                let name = beside ? "completion + reasoning" : "completion"
+                out.append(UsageFinding(kind: .stream, description: "\(name) \(output) < \(pieces) streamed pieces of output (each holds a token; short by \(pieces - output))"))
+            }
         }
         if let p, let cached, cached > p {
             out.append(UsageFinding(kind: .cached, description: "cached \(cached) > prompt \(p) (by \(TokenArithmetic.differenceText(from: p, to: cached) ?? ""))"))

@@ -22,6 +22,8 @@ public struct StreamAssembler: Sendable {
     private var error: APIError?
     /// How many chunks have been added.
     public private(set) var chunkCount = 0
+    /// Choice pieces that carried output: see `StreamInfo.outputPieces`.
+    private var outputPieces = 0
     /// The events of an Anthropic, Responses API, Gemini, Converse or Cohere stream, assembled by their own rules.
     private var shape: ShapeStream?
 
@@ -142,6 +144,7 @@ public struct StreamAssembler: Sendable {
         }
         for (position, raw) in rawChoices.enumerated() {
             guard let c = raw.objectValue else { continue }
+            if StreamAssembler.carriesOutput(c) { outputPieces += 1 }
             let index = c["index"]?.intValue ?? position
             if builders[index] == nil {
                 builders[index] = ChoiceBuilder(index: index)
@@ -196,8 +199,31 @@ public struct StreamAssembler: Sendable {
             error: error,
             extra: extra,
             source: RecordSource(path: path, line: firstLine),
-            stream: StreamInfo(chunkCount: chunkCount, sawDone: sawDone)
+            stream: StreamInfo(chunkCount: chunkCount, sawDone: sawDone, outputPieces: outputPieces)
         )
+    }
+
+    /// True when a streamed choice piece carries generated output: a non-empty `text`, or a delta with a
+    /// non-empty string (content, reasoning, refusal) or tool-call arguments. A server sends a token at most
+    /// once, so each such piece holds at least one completion token.
+    static let outputKeys: Set<String> = ["content", "reasoning_content", "reasoning", "refusal", "text"]
+
+    static func carriesOutput(_ c: JSONObject) -> Bool {
+        if let t = c["text"]?.stringValue, !t.isEmpty { return true }
+        guard let delta = (c["delta"] ?? c["message"])?.objectValue else { return false }
+        for entry in delta {
+            switch entry.value {
+            case .string(let s) where !s.isEmpty && outputKeys.contains(entry.key): return true
+            case .object(let call) where entry.key == "function_call":
+                if (call["arguments"]?.stringValue ?? "").isEmpty == false { return true }
+            case .array(let items) where entry.key == "content":
+                if items.contains(where: { ($0["text"]?.stringValue ?? "").isEmpty == false }) { return true }
+            case .array(let calls) where entry.key == "tool_calls" || entry.key == "toolCalls":
+                if calls.contains(where: { ($0["function"]?["arguments"]?.stringValue ?? "").isEmpty == false }) { return true }
+            default: continue
+            }
+        }
+        return false
     }
 }
 

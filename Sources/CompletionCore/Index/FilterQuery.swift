@@ -10,7 +10,7 @@ public struct FilterQueryError: Error, Sendable, Hashable, CustomStringConvertib
 /// - `model:NAME`, `fp:NAME` (or `fingerprint:`), `finish:REASON` (`finish:none` for a missing one)
 /// - `kind:completion`, `kind:chat`, `kind:message`, `kind:response`, `kind:gemini`, `kind:converse`, `kind:cohere`, `kind:error`, `kind:invalid`
 /// - `tokens:RANGE` (total), `prompt:RANGE`, `completion:RANGE`, with RANGE `N`, `A..B`, `>N`, `<N`, `A..`, `..B`
-/// - `audit:` (or `audit:any`) usage that does not add up; `audit:total|logprobs|cached|reasoning|negative|fractional`
+/// - `audit:` (or `audit:any`) usage that does not add up; `audit:total|logprobs|stream|cached|reasoning|negative|fractional`
 ///   one way of it (decodes each record, like a text search)
 /// - `cost:RANGE` in dollars (`cost:>0.01`, `cost:0.001..0.01`), priced from the summary; no price never matches
 /// - `after:TIME`, `before:TIME` with TIME `2024-05-01`, `2024-05-01T12:00` (in the zone the list shows,

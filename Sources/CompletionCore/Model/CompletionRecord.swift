@@ -140,10 +140,14 @@ public struct StreamInfo: Sendable, Hashable {
     public var chunkCount: Int
     /// True when the stream ended with `[DONE]`.
     public var sawDone: Bool
+    /// Choice pieces that carried output (text, reasoning, a refusal, tool-call arguments), over all choices
+    /// of a chat or text completion stream: each carries at least one token. Nil for other stream shapes.
+    public var outputPieces: Int?
 
-    public init(chunkCount: Int, sawDone: Bool) {
+    public init(chunkCount: Int, sawDone: Bool, outputPieces: Int? = nil) {
         self.chunkCount = chunkCount
         self.sawDone = sawDone
+        self.outputPieces = outputPieces
     }
 }
 
