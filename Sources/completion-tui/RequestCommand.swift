@@ -90,7 +90,7 @@ struct RequestCommand: AsyncParsableCommand {
         }
         let request = CompletionRequest(model: model, prompt: promptText, maxTokens: maxTokens, n: n, temperature: temperature, topP: topP,
                                         logprobs: logprobs, seed: seed, stop: stop, echo: echo, stream: !noStream)
-        let base = baseURL ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
+        let base = resolvedBaseURL(environment)
         let client = CompletionClient(configuration: ClientConfiguration(
             baseURL: base, apiKey: environment[apiKeyEnv], connectTimeout: connectTimeout, readTimeout: readTimeout, timeout: timeout,
             environment: environment))
@@ -177,6 +177,11 @@ struct RequestCommand: AsyncParsableCommand {
         return result.failure == nil && result.feed.diagnostics.isEmpty ? 0 : 1
     }
 
+    /// The server asked: `--base-url`, else `OPENAI_BASE_URL`, else OpenAI's.
+    func resolvedBaseURL(_ environment: [String: String]) -> String {
+        baseURL ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
+    }
+
     /// Writes `--save` and `--log` for a run, redacted; false when a file could not be written.
     /// - Parameter report: where problems go: standard error, or the inspector's status bar while it is open.
     func store(_ result: LiveResult, request: CompletionRequest, report: (String) -> Void = StandardError.print) -> Bool {
@@ -194,7 +199,7 @@ struct RequestCommand: AsyncParsableCommand {
                 }
             }
             if let log {
-                let line = Outbound.redacted(request.logLine(for: record)) + "\n"
+                let line = Outbound.redacted(request.logLine(for: record, baseURL: resolvedBaseURL(ProcessInfo.processInfo.environment))) + "\n"
                 if !Self.append(line, to: log) {
                     report("\(log): error: cannot append to the log")
                     ok = false

@@ -126,16 +126,20 @@ struct RequestSecretTests {
                                                     steps: [.send(Array(#"{"id":"c","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"pw \#(password)","finish_reason":"stop"}]}"#.utf8))]))
         defer { server.stop() }
         let base = server.baseURL.replacingOccurrences(of: "http://", with: "http://alice:\(password)@")
-        let save = try scratchDirectory().appendingPathComponent("r.json").path
-        let r = Outcome(try CLI.run(["request", "--base-url", base, "--model", "m", "--prompt", "p", "--no-stream", "--save", save]))
+        let dir = try scratchDirectory()
+        let save = dir.appendingPathComponent("r.json").path, log = dir.appendingPathComponent("l.jsonl").path
+        let r = Outcome(try CLI.run(["request", "--base-url", base, "--model", "m", "--prompt", "p", "--no-stream", "--save", save, "--log", log]))
         let status = r.status
         #expect(status == 0)
-        for (name, text) in outputs(r, [save]) {
-            let shown = text.contains(password)
+        for (name, text) in outputs(r, [save, log]) {
+            let shown = text.contains(password) || text.contains("alice")
             #expect(shown == false, "\(name)")
         }
         let header = r.stdout.contains("[redacted]@127.0.0.1")
         #expect(header == true)
+        // The log names the server (it prices the request) without its credentials.
+        let logged = RecordLoader.loadAll(path: log).records.first?.extra["request"]?["base_url"]?.stringValue
+        #expect(logged == server.baseURL)
     }
 }
 

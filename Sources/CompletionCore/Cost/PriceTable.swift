@@ -17,6 +17,10 @@ public final class PriceTable: @unchecked Sendable {
 
     private let lock = NSLock()
     private var cache: [LookupKey: PricedModel?] = [:]
+    private var apiURLCache: [String: Int?] = [:]
+    private lazy var apiPatterns: [NSRegularExpression?] = providers.map { p in
+        p.apiPattern.flatMap { try? NSRegularExpression(pattern: $0) }
+    }
 
     private struct LookupKey: Hashable {
         var provider: String?
@@ -29,6 +33,19 @@ public final class PriceTable: @unchecked Sendable {
         self.currency = currency
         self.providers = providers
         self.origin = origin
+    }
+
+    /// The provider whose API URL pattern matches a base URL from its start (`https://api.groq.com/openai/v1`
+    /// is Groq), the first in the table's order as genai-prices finds it; nil for an unknown server.
+    /// - Complexity: O(providers) the first time a URL is asked, then O(1).
+    public func provider(apiURL url: String) -> PriceProvider? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = apiURLCache[url] { return hit.map { providers[$0] } }
+        let range = NSRange(url.startIndex..., in: url)
+        let found = apiPatterns.firstIndex { $0?.firstMatch(in: url, options: .anchored, range: range) != nil }
+        apiURLCache[url] = found
+        return found.map { providers[$0] }
     }
 
     /// The provider and model entry a model id names, or nil when the table has no price for it.

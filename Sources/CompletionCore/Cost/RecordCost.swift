@@ -69,7 +69,7 @@ extension PriceTable {
         }
         guard let model = record.model, !model.isEmpty, let usage = record.usage.flatMap(PricedUsage.init),
               let seconds = record.created?.seconds, seconds.isFinite else { return nil }
-        return cost(model: model, providerHint: PriceTable.providerHint(of: record), usage: usage, createdSeconds: seconds)
+        return cost(model: model, providerHint: providerHint(of: record), usage: usage, createdSeconds: seconds)
     }
 
     /// The table's cost of `usage` for a model at an instant, or nil when the model has no price.
@@ -115,7 +115,15 @@ extension PriceTable {
     /// The provider a record names by itself, by a marker only one provider writes: Groq's `x_groq`, Azure's
     /// content filter results, OpenRouter's `provider` name. Nil when nothing marks it; the model id's
     /// prefix or pattern then decides.
-    public static func providerHint(of record: CompletionRecord) -> String? {
+    public func providerHint(of record: CompletionRecord) -> String? {
+        if let marked = PriceTable.markedProvider(of: record) { return marked }
+        // The server a `request --log` line was sent to, by the providers' API URL patterns.
+        if let url = record.extra["request"]?["base_url"]?.stringValue { return provider(apiURL: url)?.id }
+        return nil
+    }
+
+    /// The provider a record marks by itself (see `providerHint(of:)`), without the table.
+    public static func markedProvider(of record: CompletionRecord) -> String? {
         if record.extra["x_groq"] != nil { return "groq" }
         if record.extra["prompt_filter_results"] != nil || record.choices.contains(where: { $0.extra["content_filter_results"] != nil }) {
             return "azure"

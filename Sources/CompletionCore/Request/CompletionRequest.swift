@@ -67,11 +67,25 @@ public struct CompletionRequest: Sendable, Hashable {
     }
 
     /// A log line: the response in its provider shape with the request's parameters under `request`
-    /// (never the API key), so the log reopens as responses.
-    public func logLine(for record: CompletionRecord) -> String {
+    /// (never the API key), so the log reopens as responses. The server's base URL goes in as `base_url`,
+    /// without user, password, query or fragment: it names the provider that priced the request.
+    public func logLine(for record: CompletionRecord, baseURL: String? = nil) -> String {
         var response = ProviderJSON.value(record).objectValue ?? JSONObject()
-        response.set("request", .object(parameters))
+        var request = parameters
+        if let shown = baseURL.flatMap(CompletionRequest.loggedBaseURL) { request.append("base_url", .string(shown)) }
+        response.set("request", .object(request))
         return JSONWriter.compact(.object(response))
+    }
+
+    /// `scheme://host[:port]/path` of a base URL: credentials, query and fragment left out; nil when it is
+    /// not a URL with a host.
+    public static func loggedBaseURL(_ text: String) -> String? {
+        guard var parts = URLComponents(string: text), parts.host?.isEmpty == false else { return nil }
+        parts.user = nil
+        parts.password = nil
+        parts.query = nil
+        parts.fragment = nil
+        return parts.string
     }
 }
 

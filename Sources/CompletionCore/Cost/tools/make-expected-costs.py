@@ -3,13 +3,15 @@
 
     /tmp/gp/bin/python Sources/CompletionCore/Cost/tools/make-expected-costs.py > Tests/CompletionCoreTests/Costs/expected-costs.json
 
-Reads the single-response (.json) and JSON Lines (.jsonl) samples in Samples/ with Python's json module,
+Reads the single-response (.json) and JSON Lines (.jsonl) samples in Samples/, and the `request --log` lines
+of Tests/CompletionCoreTests/Costs/base-url-log.jsonl (sent to providers' base URLs), with Python's json module,
 picks the provider by completion-tui's documented rule (restated here on purpose, so that a change on either
 side shows), and calls genai_prices.calc_price with the record's created time. A model genai-prices does not
 know is written as null: completion-tui must show "no price", never 0.
 """
 import datetime
 import json
+import re
 import pathlib
 import sys
 import warnings
@@ -46,8 +48,10 @@ def created(value):
 
 
 def provider_and_model(record):
-    """completion-tui's rule: a marker in the response names the provider; else a known provider as the
-    model id's prefix (`openai/gpt-4o`); else the first provider whose model pattern matches."""
+    """completion-tui's rule: a marker in the response names the provider; else the base URL a `request --log`
+    line was sent to, when a provider's API pattern matches it (returned as the URL, for provider_api_url);
+    else a known provider as the model id's prefix (`openai/gpt-4o`); else the first provider whose model
+    pattern matches."""
     model = record.get("model")
     if not isinstance(model, str) or not model:
         return None, None
@@ -58,6 +62,9 @@ def provider_and_model(record):
         return "azure", model
     if isinstance(record.get("provider"), str) or isinstance((record.get("usage") or {}).get("cost"), (int, float)):
         return "openrouter", model
+    base_url = (record.get("request") or {}).get("base_url") if isinstance(record.get("request"), dict) else None
+    if isinstance(base_url, str) and any(re.match(p.api_pattern, base_url) for p in get_snapshot().providers):
+        return {"url": base_url}, model
     if "/" in model:
         prefix, rest = model.split("/", 1)
         if find_provider_by_id(get_snapshot().providers, prefix):
@@ -86,13 +93,16 @@ def expected(record):
     written = count(pd.get("cache_write_tokens")) or count(pd.get("cache_creation_tokens")) or 0
     reasoning = count(details(usage, "completion_tokens_details").get("reasoning_tokens")) or 0
     try:
+        by_url = isinstance(provider, dict)
         calc = calc_price(
             Usage(input_tokens=prompt, cache_read_tokens=cached or None, cache_write_tokens=written or None,
                   output_tokens=completion, output_reasoning_tokens=reasoning or None),
-            model, provider_id=provider, genai_request_timestamp=when,
+            model, provider_id=None if by_url else provider, provider_api_url=provider["url"] if by_url else None,
+            genai_request_timestamp=when,
         )
     except (LookupError, ValueError) as e:
-        return {"provider": provider, "model": model, "table": None, "why": str(e)}
+        return {"provider": provider.get("url") if isinstance(provider, dict) else provider, "model": model,
+                "table": None, "why": str(e)}
     return {
         "provider": calc.provider.id,
         "model": calc.model.id,
@@ -104,7 +114,8 @@ def expected(record):
 
 def main():
     out = []
-    for path in sorted((ROOT / "Samples").iterdir()):
+    paths = sorted((ROOT / "Samples").iterdir()) + [ROOT / "Tests/CompletionCoreTests/Costs/base-url-log.jsonl"]
+    for path in paths:
         if path.suffix == ".json":
             try:
                 doc = json.loads(path.read_text())
@@ -136,7 +147,8 @@ def main():
             if e is None:
                 continue
             # `line` for a JSON Lines record (where it starts), `record` (0-based) in a .json file.
-            e = {"file": path.name, ("line" if path.suffix == ".jsonl" else "record"): i + (path.suffix == ".jsonl"), **e}
+            name = path.name if path.parent.name == "Samples" else str(path.relative_to(ROOT))
+            e = {"file": name, ("line" if path.suffix == ".jsonl" else "record"): i + (path.suffix == ".jsonl"), **e}
             cost = (record.get("usage") or {}).get("cost")
             if isinstance(cost, (int, float)) and not isinstance(cost, bool):
                 e["reported"] = cost
