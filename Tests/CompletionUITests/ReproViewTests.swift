@@ -71,7 +71,7 @@ import Testing
         let sky = try Self.lines().filter { $0.prompt == "The sky is" }.map(\.text)
         let counts = Dictionary(sky.map { ($0, 1) }, uniquingKeysWith: +)
         #expect(counts[diff.old.choices.first?.text ?? ""] == counts.values.max())
-        #expect(state.screen.contains("Group 1: output 1 (\(counts.values.max() ?? 0) of \(sky.count) records)"))
+        #expect(state.screen.contains("Group 1 · old: \(counts.values.max() ?? 0) of \(sky.count) records · new: \(counts[diff.new.choices.first?.text ?? ""] ?? 0)"))
         Snapshot.assert(Screen.render(state), named: "repro-diff-80x24")
         state.press(.escape)
         #expect(state.diff == nil)

@@ -35,7 +35,8 @@ extension AggregatesContent {
         b.add([])
         for line in rates(r.byFingerprint, header: "FINGERPRINT") { b.add(line) }
 
-        b.section("Groups")
+        b.lines.append([])
+        b.add([Span("Groups", Theme.title), Span("  Enter diffs two outputs · n the next group that differs", Theme.dimmed)])
         let indexWidth = String(min(r.groups.count, maxGroups)).count
         for (k, g) in r.groups.prefix(maxGroups).enumerated() {
             var line: StyledLine = [Span(String(k + 1).leftPadded(to: indexWidth) + "  ", Theme.label),

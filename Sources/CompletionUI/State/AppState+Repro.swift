@@ -75,8 +75,7 @@ extension AppState {
         aggregatesBehindDiff = panel
         aggregates = nil
         let effects = openDiff(DiffPanel(old: old, new: new, oldChoice: 0, newChoice: 0, oldLabel: la, newLabel: lb))
-        message = Message(text: "Group \(k + 1): output 1 (\(a.records) of \(g.records) records) against output 2 (\(b.records) of \(g.records))",
-                          isError: false)
+        message = Message(text: "Group \(k + 1) · old: \(a.records) of \(g.records) records · new: \(b.records)", isError: false)
         return effects
     }
 

@@ -9,6 +9,8 @@ enum AggregatesView {
         let visible = max(0, rect.height - 2)
         var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
         if state.index?.isComplete == false { scope += " · updating as the log is read" } else if state.following { scope += " · updating as the log grows" }
+        // The key that switches listings, where a narrow status bar has no room for it.
+        scope += panel.showsGroups ? " · r: totals" : " · r: request groups"
         grid.box(rect, title: (panel.showsGroups ? "Request groups · " : "Aggregates · ") + scope, focused: true, rightTitle: PaneChrome.scrollLabel(top: panel.top, visible: visible, total: lines.count))
         let inner = rect.inner
         guard inner.width > 2 else { return }
