@@ -26,6 +26,9 @@ struct StatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Count the records whose usage does not add up (total, logprob count, cached, reasoning, negative or fractional counts); decodes every record.")
     var audit = false
 
+    @Flag(name: .long, help: "Group the records that answer the same request (request --log lines, llm's logs.db, Inspect samples): distinct outputs per fingerprint and seed, and the share of runs reproduced; decodes every record.")
+    var repro = false
+
     @Option(name: .long, help: ArgumentHelp("Price records with this table instead of the bundled genai-prices snapshot (the same JSON format).", valueName: "file"),
             completion: .file())
     var prices: String?
@@ -57,12 +60,19 @@ struct StatsCommand: ParsableCommand {
             audits.byKind.merge(c.byKind, uniquingKeysWith: +)
         }
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
+        var tally = ReproTally()
+        func addRepro(_ snapshot: LogSnapshot) {
+            guard repro else { return }
+            // Groups name their file by its place in the list: the one about to be appended.
+            tally.merge(snapshot.reproTally(file: files.count))
+        }
         for path in paths {
             if MappedFile.isStream(path: path) {
                 // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
                 let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
                 let aggregates = index.snapshot().aggregates(prices: table)
                 addAudit(index.snapshot())
+                addRepro(index.snapshot())
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue
@@ -82,6 +92,7 @@ struct StatsCommand: ParsableCommand {
             if let shrink { StandardError.print(shrink.description) }
             let aggregates = snapshot.aggregates(prices: table)
             addAudit(snapshot)
+            addRepro(snapshot)
             parts.append(aggregates)
             files.append((path, aggregates, shrink))
         }
@@ -89,7 +100,9 @@ struct StatsCommand: ParsableCommand {
         var out = StandardOutput()
         let summary = files.map { StatsReport.File(path: $0.path, aggregates: $0.aggregates, problem: $0.problem) }
         let counts = audit ? audits : nil
-        let text = json ? StatsReport.json(total, files: summary, audit: counts) : StatsReport.table(total, files: summary, audit: counts)
+        let groups = repro ? tally.report() : nil
+        let text = json ? StatsReport.json(total, files: summary, audit: counts, repro: groups)
+            : StatsReport.table(total, files: summary, audit: counts, repro: groups)
         out.write(Array(text.utf8))
         out.flush()
         let problems = total.invalid + files.filter { $0.problem != nil }.count

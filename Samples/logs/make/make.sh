@@ -4,10 +4,12 @@
 # beside this script (pip freeze of the venvs that made the committed files).
 #
 #   Samples/logs/make/make.sh
+#   ONLY=repro Samples/logs/make/make.sh   # only section 5 (the repeated requests)
 #
 # Env: VENVS      where the per-tool virtualenvs go   (default /work/venvs)
 #      REALSERVER the llama-cpp-python server kit       (default <repo>/../shared/realserver)
 #      PORT       port for that server                  (default 18471)
+#      CTUI       the completion-tui binary for section 5 (default <repo>/.build/debug/completion-tui)
 #
 # Nothing outside Samples/logs/ in the repo is touched. LLM_USER_PATH and
 # Inspect's log dir point into a temporary directory, removed at the end.
@@ -54,25 +56,8 @@ venv() {
   "$dir/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements/$name.txt" >&2
   echo "$dir/bin"
 }
-LLM31=$(venv llm-0.31.1)
 LLM36=$(venv llm-0.36)
-INSPECT_NEW=$(venv inspect-0.3.285)
-INSPECT_OLD=$(venv inspect-0.3.205)
-OTEL_V2=$(venv otel-openai-v2-2.4b0)
-OTEL_V2OLD=$(venv otel-openai-v2-2.3b0)
-OTEL_LL=$(venv otel-openllmetry-0.54.0)
-OTEL_LL62=$(venv otel-openllmetry-0.62.4)
 
-# --- the real OpenAI-compatible server --------------------------------------
-"$REALSERVER/setup.sh" >&2
-"$REALSERVER/start_server.sh" "$PORT" >/dev/null
-SERVER_STARTED=1
-
-cd "$WORK"
-mkdir -p "$OUT/expected"
-rm -f "$OUT"/*.db "$OUT"/*.eval "$OUT"/*.json "$OUT"/*.jsonl "$OUT"/expected/*.json
-
-# --- 1. llm logs.db ----------------------------------------------------------
 llm_user_dir() {  # DIR: a fresh LLM_USER_PATH with the server as two models
   mkdir -p "$1"
   cat >"$1/extra-openai-models.yaml" <<EOF
@@ -84,22 +69,6 @@ llm_user_dir() {  # DIR: a fresh LLM_USER_PATH with the server as two models
   api_base: $BASE_URL
   completion: true
 EOF
-}
-UNICODE_PROMPT=$'Say «héllo» 👋\nthen stop.'
-
-llm_first_batch() {  # BIN: the prompts every database gets first
-  local bin=$1
-  "$bin/llm" -m tiny -s "You are terse." -o temperature 0.7 -o seed 42 -o max_tokens 20 "The sky is" >/dev/null
-  "$bin/llm" -c --no-stream -o max_tokens 12 "And the sea?" >/dev/null
-  "$bin/llm" -m echo "hello from llm-echo" >/dev/null
-}
-llm_second_batch() {  # BIN
-  local bin=$1
-  "$bin/llm" -m tiny --no-stream -o max_tokens 10 "$UNICODE_PROMPT" >/dev/null
-  # long enough (>= 64 characters) for llm 0.36 to condense the text in response_json
-  "$bin/llm" -m tiny --no-stream -o max_tokens 40 "Tell me a long story about the sea." >/dev/null
-  "$bin/llm" -m tiny-completion --no-stream -o logprobs 2 -o max_tokens 8 "Once upon a time" >/dev/null
-  "$bin/llm" -m tiny-completion -o logprobs 2 -o max_tokens 6 "Count: one, two," >/dev/null
 }
 finish_db() {  # SRC DEST: vacuum into 1 KiB pages (llm's ~40 tables cost a page
   # each; 4 KiB pages put a near-empty 0.36 db over 200 KB), copy as one file
@@ -117,6 +86,83 @@ c.close()
 EOF
   cp "$1" "$2"
   [ ! -e "$1-wal" ] || { echo "unexpected -wal left beside $1" >&2; exit 1; }
+}
+CTUI=${CTUI:-$REPO/.build/debug/completion-tui}
+
+# --- 5. reproducibility groups: the same requests asked again and again --------
+# llm-repeat.db (llm 0.36) and request-repeat.jsonl (`completion-tui request
+# --log`): one prompt with seed A three times, seed B twice, no seed three times,
+# temperature 0 twice, a prompt asked once, and (jsonl) an over-long prompt that
+# the server refuses, so the log has an API error line. expected_repro.py
+# groups them with Python's json and sqlite3 alone.
+make_repro() {
+  export LLM_USER_PATH="$WORK/llmrepeat"; llm_user_dir "$LLM_USER_PATH"
+  local i
+  for i in 1 2 3; do "$LLM36/llm" -m tiny --no-stream -o temperature 0.8 -o seed 11 -o max_tokens 8 "The sky is" >/dev/null; done
+  for i in 1 2; do "$LLM36/llm" -m tiny --no-stream -o temperature 0.8 -o seed 12 -o max_tokens 8 "The sky is" >/dev/null; done
+  for i in 1 2 3; do "$LLM36/llm" -m tiny --no-stream -o temperature 0.8 -o max_tokens 8 "The sky is" >/dev/null; done
+  # the same prompt in a conversation is another request: it follows an answer
+  "$LLM36/llm" -c --no-stream -o temperature 0.8 -o seed 11 -o max_tokens 8 "The sky is" >/dev/null
+  for i in 1 2; do "$LLM36/llm" -m tiny --no-stream -o temperature 0 -o max_tokens 8 "Once upon a time" >/dev/null; done
+  "$LLM36/llm" -m tiny --no-stream -o max_tokens 8 "Count: one, two," >/dev/null
+  finish_db "$LLM_USER_PATH/logs.db" "$OUT/llm-repeat.db"
+  unset LLM_USER_PATH
+
+  local log="$OUT/request-repeat.jsonl"
+  local ask=("$CTUI" request --base-url "$BASE_URL" --model tiny --log "$log")
+  rm -f "$log"
+  for i in 1 2 3; do "${ask[@]}" --prompt "The sky is" --temperature 0.8 --seed 7 --max-tokens 8 >/dev/null; done
+  for i in 1 2; do "${ask[@]}" --prompt "The sky is" --temperature 0.8 --seed 8 --max-tokens 8 >/dev/null; done
+  for i in 1 2 3; do "${ask[@]}" --prompt "The sky is" --temperature 0.8 --max-tokens 8 >/dev/null; done
+  for i in 1 2; do "${ask[@]}" --prompt "Once upon a time" --temperature 0 --max-tokens 8 --no-stream >/dev/null; done
+  "${ask[@]}" --prompt "Count: one, two," --max-tokens 8 >/dev/null
+  "${ask[@]}" --prompt "$(printf 'sky %.0s' $(seq 700))" --max-tokens 8 --no-stream >/dev/null 2>&1 || true
+
+  "$LLM36/python" "$HERE/expected_repro.py" "$OUT/request-repeat.jsonl" "$OUT/expected/request-repeat.jsonl.repro.json"
+  "$LLM36/python" "$HERE/expected_repro.py" "$OUT/llm-repeat.db" "$OUT/expected/llm-repeat.db.repro.json"
+}
+if [ "${ONLY:-}" = repro ]; then
+  "$REALSERVER/setup.sh" >&2
+  "$REALSERVER/start_server.sh" "$PORT" >/dev/null
+  SERVER_STARTED=1
+  cd "$WORK"
+  make_repro
+  exit 0
+fi
+
+LLM31=$(venv llm-0.31.1)
+INSPECT_NEW=$(venv inspect-0.3.285)
+INSPECT_OLD=$(venv inspect-0.3.205)
+OTEL_V2=$(venv otel-openai-v2-2.4b0)
+OTEL_V2OLD=$(venv otel-openai-v2-2.3b0)
+OTEL_LL=$(venv otel-openllmetry-0.54.0)
+OTEL_LL62=$(venv otel-openllmetry-0.62.4)
+
+# --- the real OpenAI-compatible server --------------------------------------
+"$REALSERVER/setup.sh" >&2
+"$REALSERVER/start_server.sh" "$PORT" >/dev/null
+SERVER_STARTED=1
+
+cd "$WORK"
+mkdir -p "$OUT/expected"
+rm -f "$OUT"/*.db "$OUT"/*.eval "$OUT"/*.json "$OUT"/*.jsonl "$OUT"/expected/*.json
+
+# --- 1. llm logs.db ----------------------------------------------------------
+UNICODE_PROMPT=$'Say «héllo» 👋\nthen stop.'
+
+llm_first_batch() {  # BIN: the prompts every database gets first
+  local bin=$1
+  "$bin/llm" -m tiny -s "You are terse." -o temperature 0.7 -o seed 42 -o max_tokens 20 "The sky is" >/dev/null
+  "$bin/llm" -c --no-stream -o max_tokens 12 "And the sea?" >/dev/null
+  "$bin/llm" -m echo "hello from llm-echo" >/dev/null
+}
+llm_second_batch() {  # BIN
+  local bin=$1
+  "$bin/llm" -m tiny --no-stream -o max_tokens 10 "$UNICODE_PROMPT" >/dev/null
+  # long enough (>= 64 characters) for llm 0.36 to condense the text in response_json
+  "$bin/llm" -m tiny --no-stream -o max_tokens 40 "Tell me a long story about the sea." >/dev/null
+  "$bin/llm" -m tiny-completion --no-stream -o logprobs 2 -o max_tokens 8 "Once upon a time" >/dev/null
+  "$bin/llm" -m tiny-completion -o logprobs 2 -o max_tokens 6 "Count: one, two," >/dev/null
 }
 
 # llm-0.31.db
@@ -180,6 +226,9 @@ done
 
 # --- 4. hostile / broken inputs ------------------------------------------------
 "$OTEL_V2/python" "$HERE/make_broken.py" "$OUT"
+
+# --- 5. reproducibility groups (defined above) -------------------------------
+make_repro
 
 ls -l "$OUT" "$OUT/expected" >&2
 echo "made fixtures in $OUT" >&2

@@ -19,7 +19,8 @@ public enum StatsReport {
     // MARK: - Table
 
     /// - Parameter audit: usage findings counted over all files (`stats --audit`), or nil.
-    public static func table(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil) -> String {
+    /// - Parameter repro: the reproducibility groups of all files (`stats --repro`), or nil.
+    public static func table(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil, repro: ReproReport? = nil) -> String {
         var lines: [String] = []
         let span = [a.first, a.last].compactMap { $0.flatMap(iso) }
         lines.append("\(files.count) \(files.count == 1 ? "file" : "files"), \(a.records) records (\(a.errors) API errors), "
@@ -62,6 +63,10 @@ public enum StatsReport {
             let rows = UsageFinding.Kind.allCases.map { [$0.rawValue, String(audit.byKind[$0] ?? 0)] }
             lines += aligned([["USAGE AUDIT", "RECORDS"], ["any", String(audit.records)]] + rows, rightAligned: 1...1)
         }
+        if let repro {
+            lines.append("")
+            lines += reproLines(repro, files: files)
+        }
         lines.append("")
         lines.append("INVALID LINES  \(a.invalid)")
         return lines.joined(separator: "\n") + "\n"
@@ -97,7 +102,7 @@ public enum StatsReport {
 
     // MARK: - JSON
 
-    public static func json(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil) -> String {
+    public static func json(_ a: LogAggregates, files: [File], audit: LogSnapshot.AuditCounts? = nil, repro: ReproReport? = nil) -> String {
         func time(_ s: Double?) -> JSONValue { s.flatMap(iso).map(JSONValue.string) ?? .null }
         func int(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
         // A token sum beyond the range of a 64-bit integer is null: the table says "out of range".
@@ -158,6 +163,11 @@ public enum StatsReport {
             var kinds = JSONObject(pairs: [("any", int(audit.records))])
             for kind in UsageFinding.Kind.allCases { kinds.append(kind.rawValue, int(audit.byKind[kind] ?? 0)) }
             o.append("usage_audit", .object(kinds))
+            withAudit = .object(o)
+        }
+        if let repro, case .object(var o) = withAudit {
+            // Request groups, run sets and reproduced rates (`stats --repro`).
+            o.append("reproducibility", reproJSON(repro, files: files))
             withAudit = .object(o)
         }
         return JSONWriter.pretty(withAudit) + "\n"

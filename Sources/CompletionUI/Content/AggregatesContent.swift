@@ -12,10 +12,14 @@ public struct AggregatesContent: Sendable {
     /// For lines that are fingerprint-timeline changes: line index -> entry position to jump to
     /// (`LogAggregates.FingerprintChange.firstPosition`).
     public var jumps: [Int: Int]
+    /// For the lines of a request group (the groups listing): line index -> the group's place in
+    /// `ReproReport.groups`, whose outputs Enter compares.
+    public var opens: [Int: Int]
 
-    public init(lines: [StyledLine], jumps: [Int: Int]) {
+    public init(lines: [StyledLine], jumps: [Int: Int], opens: [Int: Int] = [:]) {
         self.lines = lines
         self.jumps = jumps
+        self.opens = opens
     }
 
     /// Timeline lines shown per model at most; the rest are summed up in one line (a log whose fingerprint
@@ -267,9 +271,11 @@ public struct AggregatesContent: Sendable {
     struct Builder {
         var lines: [StyledLine] = []
         var jumps: [Int: Int] = [:]
+        var opens: [Int: Int] = [:]
 
-        mutating func add(_ line: StyledLine, jump: Int? = nil) {
+        mutating func add(_ line: StyledLine, jump: Int? = nil, opens group: Int? = nil) {
             if let jump { jumps[lines.count] = jump }
+            if let group { opens[lines.count] = group }
             lines.append(line)
         }
 
@@ -279,7 +285,7 @@ public struct AggregatesContent: Sendable {
         }
 
         func content(width: Int) -> AggregatesContent {
-            AggregatesContent(lines: lines.map { AggregatesContent.fit($0, width: width) }, jumps: jumps)
+            AggregatesContent(lines: lines.map { AggregatesContent.fit($0, width: width) }, jumps: jumps, opens: opens)
         }
     }
 }

@@ -113,10 +113,12 @@ extension AppState {
             // The diff the program opened on is its main view: closing it is quitting.
             if diff?.isHome == true { return [.quit] }
             diff = nil
+            returnFromDiff()
         case .toggleHelp:
             mode = .help(scroll: 0)
         case .back:
             diff = nil
+            returnFromDiff()
         case .moveUp(let n): scrollDiff(by: -n)
         case .moveDown(let n): scrollDiff(by: n)
         case .pageUp: scrollDiff(by: -max(1, diffVisibleRows - 1))

@@ -26,6 +26,20 @@ public struct AggregatesPanel: Sendable {
     public var computing = false
     public var cursor = 0
     public var top = 0
+    /// The request groups listing (`r`) instead of the totals: its report, lines and job, computed the
+    /// first time it is shown (it decodes every record in view).
+    public var showsGroups = false
+    public var groups: ReproReport?
+    public var groupsContent: AggregatesContent?
+    var groupsJob: Int?
+    /// The rows in view changed while the groups were computed: group them again when the job returns.
+    var groupsStale = false
+    /// Where the cursor was in the other listing, for switching back.
+    var otherCursor = 0
+    var otherTop = 0
+
+    /// The lines on screen: the groups or the totals.
+    public var shown: AggregatesContent? { showsGroups ? groupsContent : content }
 }
 
 extension AppState {
@@ -142,8 +156,11 @@ extension AppState {
     /// Computes the open aggregates again (the index grew, or the rows in view changed); the lines shown
     /// stay until the new ones arrive. Nothing is started while a computation is out.
     mutating func refreshAggregates() -> [Effect] {
-        guard let panel = aggregates, !panel.computing, pendingFilter == nil else { return [] }
-        return aggregatesJob()
+        guard let panel = aggregates, pendingFilter == nil else { return [] }
+        // The groups follow the rows in view too; computed again only while shown.
+        let groups = panel.showsGroups ? groupsJob() : dropGroups()
+        guard !panel.computing else { return groups }
+        return aggregatesJob() + groups
     }
 
     private mutating func aggregatesJob() -> [Effect] {
@@ -163,16 +180,19 @@ extension AppState {
         panel.computing = false
         panel.content = AggregatesContent.of(a, clock: clock, width: max(20, size.width - 4),
                                              filterDescription: logFilter.isActive ? logFilter.summary : nil)
-        let lines = panel.content?.lines.count ?? 0
-        panel.cursor = max(0, min(panel.cursor, lines - 1))
-        panel.top = max(0, min(panel.top, panel.cursor))
+        if !panel.showsGroups {
+            let lines = panel.content?.lines.count ?? 0
+            panel.cursor = max(0, min(panel.cursor, lines - 1))
+            panel.top = max(0, min(panel.top, panel.cursor))
+        }
         aggregates = panel
     }
 
-    /// Keys of the aggregates view: move, page, Enter jumps to a fingerprint change, Esc/`a` closes.
+    /// Keys of the aggregates view: move, page, Enter jumps to a fingerprint change (or compares two outputs
+    /// of a request group), `r` switches between the totals and the request groups, Esc/`a` closes.
     mutating func handleAggregates(_ key: Key) -> [Effect] {
         guard var panel = aggregates else { return [] }
-        let lines = panel.content?.lines.count ?? 0
+        let lines = panel.shown?.lines.count ?? 0
         let rows = max(1, size.height - 3)
         switch Keymap.aggregatesCommand(for: key) {
         case .quit?: return [.quit]
@@ -183,17 +203,30 @@ extension AppState {
         case .pageDown?: panel.cursor += rows
         case .top?: panel.cursor = 0
         case .bottom?: panel.cursor = lines - 1
+        case .toggleGroups?:
+            return toggleGroups()
         case .nextJump?:
-            // The next line that jumps somewhere.
-            let jumps = (panel.content?.jumps.keys.sorted() ?? [])
-            if let next = jumps.first(where: { $0 > panel.cursor }) ?? jumps.first { panel.cursor = next }
+            // The next line that jumps somewhere (a fingerprint change), or the next group that differs.
+            let targets: [Int]
+            if panel.showsGroups, let content = panel.groupsContent, let report = panel.groups {
+                var firstLines: [Int: Int] = [:]
+                for (line, group) in content.opens where firstLines[group].map({ line < $0 }) ?? true { firstLines[group] = line }
+                targets = firstLines.filter { report.groups.indices.contains($0.key) && report.groups[$0.key].outputs > 1 }.map(\.value).sorted()
+            } else {
+                targets = panel.content?.jumps.keys.sorted() ?? []
+            }
+            if let next = targets.first(where: { $0 > panel.cursor }) ?? targets.first { panel.cursor = next }
         case .open?:
-            if let position = panel.content?.jumps[panel.cursor] {
+            if panel.showsGroups {
+                if let group = panel.groupsContent?.opens[panel.cursor] { return compareGroup(group) }
+                message = Message(text: "Enter compares two outputs of a request group (n finds the next one that differs)", isError: false)
+            } else if let position = panel.content?.jumps[panel.cursor] {
                 aggregates = nil
                 jump(toPosition: Position(position))
                 return []
+            } else {
+                message = Message(text: "Enter jumps from a fingerprint change (n finds the next one)", isError: false)
             }
-            message = Message(text: "Enter jumps from a fingerprint change (n finds the next one)", isError: false)
         default:
             break
         }

@@ -35,6 +35,7 @@ extension AppState {
             case .comparedSession(let done): finishComparison(done, job: result.id)
             case .selection(let positions): return finishFilter(positions, job: result.id)
             case .aggregates(let a): finishAggregates(a, job: result.id)
+            case .repro(let r): return finishGroups(r, job: result.id)
             case .raw(let raw): return finishRaw(raw, job: result.id)
             }
             return []
@@ -288,7 +289,7 @@ extension AppState {
             return [.follow(following)]
         case .showValues:
             valuesPopup = ValuesPopup(lines: wholeValues(message: message))
-        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice, .nextJump,
+        case .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace, .nextNewChoice, .nextOldChoice, .nextJump, .toggleGroups,
              .cursorLeft, .cursorRight, .cursorStart, .cursorEnd, .deleteBackward, .deleteWordBackward, .deleteToStart,
              .deleteToEnd, .historyPrevious, .historyNext, .submit:
             // Commands of the diff view, the aggregates view and prompts; the inspector's keymap does not bind them.

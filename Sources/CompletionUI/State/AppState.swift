@@ -44,6 +44,8 @@ public struct AppState: Sendable {
     var newRunPending = false
     /// The aggregates view, when open: it takes the whole screen until Esc.
     public internal(set) var aggregates: AggregatesPanel?
+    /// The aggregates view a diff was opened from (Enter on a request group): back when the diff closes.
+    var aggregatesBehindDiff: AggregatesPanel?
     public var clock: Clock
     /// The table that prices records (`--prices FILE`, else the bundled genai-prices snapshot).
     public internal(set) var prices: PriceTable? = PriceTable.bundled

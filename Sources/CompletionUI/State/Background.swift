@@ -30,6 +30,8 @@ public struct JobResult: Sendable, Hashable {
         case selection([Int32])
         /// Aggregates of the selected entries.
         case aggregates(LogAggregates)
+        /// Request groups of the selected entries (the aggregates view's groups listing).
+        case repro(ReproReport)
         /// A record as it was written, ready for the pager, or why it cannot be shown.
         case raw(Result<String, RawSource.Unavailable>)
     }

@@ -77,6 +77,8 @@ public enum Command: Hashable, Sendable {
     // Aggregates view only.
     /// Move to the next line that jumps somewhere (a fingerprint change).
     case nextJump
+    /// Switch between the totals and the request groups (reproducibility).
+    case toggleGroups
 }
 
 /// Everything that can change the state: key and mouse input, a new terminal size, results of effects.

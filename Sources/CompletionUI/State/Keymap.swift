@@ -34,7 +34,7 @@ public enum Keymap {
     /// What the status bar suggests in each mode, most useful first (as many as fit are shown).
     public static let normalHints: [Command] = [.quit, .toggleHelp, .focusNext, .startSearch, .previousRecord, .nextRecord, .toggleTokens, .toggleWrap, .copy, .copyPath]
     public static let diffHints: [Command] = [.close, .toggleHelp, .back, .nextChange, .previousChange, .toggleDiffLayout, .toggleWhitespace]
-    public static let aggregatesHints: [Command] = [.back, .moveDown(count: 1), .moveUp(count: 1), .nextJump, .open]
+    public static let aggregatesHints: [Command] = [.back, .moveDown(count: 1), .moveUp(count: 1), .nextJump, .open, .toggleGroups]
     public static let helpHints: [Command] = [.close, .pageDown, .top, .bottom]
 
     /// A lookup table from a list of bindings: the first binding of a key wins, and the keys that work
@@ -144,8 +144,9 @@ public enum Keymap {
         Binding(keys: [.pageDown, .control("f"), .char(" ")], command: .pageDown, help: "aggregates: page down"),
         Binding(keys: [.char("g"), .home], command: .top, help: "aggregates: top"),
         Binding(keys: [.char("G"), .end], command: .bottom, help: "aggregates: bottom"),
-        Binding(keys: [.char("n")], command: .nextJump, help: "aggregates: next fingerprint change", hint: "next change"),
-        Binding(keys: [.enter], command: .open, help: "aggregates: jump to the first record after a change", hint: "jump to it"),
+        Binding(keys: [.char("r")], command: .toggleGroups, help: "aggregates: request groups (reproducibility) / totals", hint: "groups"),
+        Binding(keys: [.char("n")], command: .nextJump, help: "aggregates: next fingerprint change (groups: next that differs)", hint: "next change"),
+        Binding(keys: [.enter], command: .open, help: "aggregates: jump to a change (groups: diff two outputs)", hint: "jump to it"),
         Binding(keys: [.char("Q"), .control("c")], command: .quit, help: "quit"),
     ]
 

@@ -5,22 +5,26 @@ import CompletionCore
 enum AggregatesView {
     static func draw(_ state: AppState, _ panel: AggregatesPanel, in rect: Rect, into grid: inout Grid) {
         grid.fill(rect)
-        let lines = panel.content?.lines ?? []
+        let lines = panel.shown?.lines ?? []
         let visible = max(0, rect.height - 2)
         var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
         if state.index?.isComplete == false { scope += " · updating as the log is read" } else if state.following { scope += " · updating as the log grows" }
-        grid.box(rect, title: "Aggregates · " + scope, focused: true, rightTitle: PaneChrome.scrollLabel(top: panel.top, visible: visible, total: lines.count))
+        // The key that switches listings, where a narrow status bar has no room for it.
+        scope += panel.showsGroups ? " · r: totals" : " · r: request groups"
+        grid.box(rect, title: (panel.showsGroups ? "Request groups · " : "Aggregates · ") + scope, focused: true, rightTitle: PaneChrome.scrollLabel(top: panel.top, visible: visible, total: lines.count))
         let inner = rect.inner
         guard inner.width > 2 else { return }
-        guard let content = panel.content else {
-            grid.write("summarising…", x: inner.x + 1, y: inner.y, style: Theme.dimmed, limit: inner.width - 1)
+        guard let content = panel.shown else {
+            grid.write(panel.showsGroups ? "grouping the records by request…" : "summarising…", x: inner.x + 1, y: inner.y, style: Theme.dimmed, limit: inner.width - 1)
             return
         }
         for row in 0..<inner.height {
             let i = panel.top + row
             guard i < lines.count else { break }
             let y = inner.y + row
-            if content.jumps[i] != nil { grid.write("↵", x: inner.x, y: y, style: Theme.label) }
+            // A group's first line carries the mark; Enter works on all its lines.
+            let opensHere = content.opens[i].map { content.opens[i - 1] != $0 } ?? false
+            if content.jumps[i] != nil || opensHere { grid.write("↵", x: inner.x, y: y, style: Theme.label) }
             grid.write(lines[i], x: inner.x + 1, y: y, limit: inner.width - 1)
             if i == panel.cursor {
                 grid.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1)) { $0.reverse = true }

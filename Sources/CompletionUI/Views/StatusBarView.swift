@@ -20,6 +20,15 @@ enum StatusBarView {
 
     static let diffHints = Keymap.hints(Keymap.diffBindings, order: Keymap.diffHints)
     static let aggregatesHints = Keymap.hints(Keymap.aggregatesBindings, order: Keymap.aggregatesHints)
+    /// The same keys as the groups listing names them.
+    static let groupsHints: [(keys: String, label: String)] = aggregatesHints.map { hint in
+        switch hint.label {
+        case "next change": return (hint.keys, "next that differs")
+        case "jump to it": return (hint.keys, "diff two outputs")
+        case "groups": return (hint.keys, "totals")
+        default: return hint
+        }
+    }
 
     static func draw(_ state: AppState, in rect: Rect, into grid: inout Grid) {
         grid.fill(rect, style: Theme.statusBar)
@@ -46,8 +55,8 @@ enum StatusBarView {
             if prompt.text.isEmpty { grid.write("  model: fp: finish: kind: tokens:>N after:DATE regex · Enter applies, empty clears", x: x, y: rect.y, style: Style(dim: true, reverse: true), limit: rect.maxX - x) }
             return
         }
-        if state.aggregates != nil {
-            drawHints(aggregatesHints, x: x, in: rect, into: &grid)
+        if let panel = state.aggregates {
+            drawMessageOrHints(state.message, state, panel.showsGroups ? groupsHints : aggregatesHints, x: x, in: rect, into: &grid)
             return
         }
         drawMessageOrHints(state.message ?? state.localeWarning.map { AppState.Message(text: $0, isError: true) }, state, hints, x: x, in: rect, into: &grid)
