@@ -51,6 +51,34 @@ struct StatsTests {
         #expect(changes.map { $0["first_entry"] as? Int } == [0, 2])
     }
 
+    @Test("--json and the table: totals and cost per UTC day, oldest first, records without a time last")
+    func days() throws {
+        // gpt-4o-mini has a price; the days straddle midnight UTC, and one record has no time.
+        let text = [
+            line(id: "d1", model: "gpt-4o-mini", fingerprint: nil, created: 1_741_564_799, prompt: 1000, completion: 100, reasons: ["stop"]),  // 2025-03-09T23:59:59Z
+            line(id: "d2", model: "gpt-4o-mini", fingerprint: nil, created: 1_741_564_800, prompt: 2000, completion: 200, reasons: ["stop"]),  // 2025-03-10T00:00:00Z
+            line(id: "d3", model: "gpt-4o-mini", fingerprint: nil, created: 1_741_651_199, prompt: 3000, completion: 300, reasons: ["stop"]),  // 2025-03-10T23:59:59Z
+            line(id: "d4", model: "gpt-4o-mini", fingerprint: nil, created: 0, prompt: 5, completion: 5, reasons: ["stop"]),
+        ].joined(separator: "\n") + "\n"
+        let path = try CLI.temporaryFile(Data(text.utf8), name: "days.jsonl")
+        let r = try CLI.run(["stats", path, "--json"])
+        #expect(r.status == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+        let days = try #require(doc["days"] as? [[String: Any]])
+        #expect(days.map { $0["day"] as? String } == ["2025-03-09", "2025-03-10", nil])
+        #expect(days.map { $0["records"] as? Int } == [1, 2, 1])
+        #expect(days.map { $0["total_tokens"] as? Int } == [1100, 5500, 10])
+        // The day's cost is the sum of its records' costs, which scale with their tokens at one price.
+        let models = try #require(doc["models"] as? [[String: Any]])
+        let all = try #require(models.first?["cost"] as? Double)
+        let dayCosts = try days.map { try #require($0["cost"] as? Double) }
+        #expect(abs(dayCosts.reduce(0, +) - all) < 1e-12)
+        #expect(abs(dayCosts[1] / dayCosts[0] - 5) < 1e-9)
+        let table = try CLI.run(["stats", path])
+        #expect(table.stdout.contains("DAY (UTC)"))
+        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("2025-03-10 ") && $0.contains(" 2 ") })
+    }
+
     @Test("the table: aligned columns and every section")
     func table() throws {
         let path = try CLI.temporaryFile(Data(log.utf8), name: "log.jsonl")

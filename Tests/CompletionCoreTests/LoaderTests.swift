@@ -143,7 +143,7 @@ struct StreamTests {
         #expect(r.choices.map(\.text) == ["Hello"], "the last content chunk's text is not dropped")
         #expect(r.choices.first?.finishReason == "length")
         #expect(r.usage?.totalTokens == 5)
-        #expect(r.stream == StreamInfo(chunkCount: 3, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 3, sawDone: true, outputPieces: 2))
         #expect(r.source.line == 3)
         #expect(r.extra.isEmpty, "usage: null is not an extra")
     }

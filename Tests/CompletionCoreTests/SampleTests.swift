@@ -963,7 +963,7 @@ struct SampleTests {
         let r = try records("chunks-bare.jsonl", count: 1)[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-nrWoxZbKNTMahYGm7HQLRGkIJlzf9", object: "text_completion",
                      model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_770_934_512, raw: number("1770934512"), fingerprint: nil, line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false))
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false, outputPieces: 16))
         try #require(r.choices.count == 1)
         #expect(r.choices[0].text == "The best time to plant tulip bulbs is in the fall, about six weeks before")
         #expect(r.choices[0].finishReason == "length")
@@ -977,7 +977,7 @@ struct SampleTests {
         let r = try records("llama-cpp-python-stream.sse", count: 1)[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-4365b8d2-2540-4cb5-8566-0f246807ae98", object: "text_completion",
                      model: "tiny", created: 1_795_398_387, raw: number("1795398387"), fingerprint: nil, line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: true, outputPieces: 16))
         try #require(r.choices.count == 1)
         let c = r.choices[0]
         #expect(c.index == 0)
@@ -1003,7 +1003,7 @@ struct SampleTests {
         let r = rs[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe", object: "text_completion",
                      model: "gpt-3.5-turbo-instruct", created: 1_690_759_702, raw: number("1690759702"), fingerprint: "fp_44709d6fcb", line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 2, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 2, sawDone: true, outputPieces: 2))
         #expect(r.choices.map(\.text) == ["\n\n is a test."])
         #expect(r.finishReasons == ["stop"])
         #expect(r.usage == nil)
@@ -1018,7 +1018,7 @@ struct SampleTests {
         let r = try records("stream-azure.sse", count: 1)[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-QEZe7uEJvowVVX6TekjGFcltHdZt1", object: "text_completion",
                      model: "gpt-35-turbo-instruct", created: 1_713_266_085, raw: number("1713266085"), fingerprint: nil, line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true, outputPieces: 10))
         #expect(r.extra.keys == ["prompt_filter_results"])
         try #require(r.choices.count == 1)
         let c = r.choices[0]
@@ -1040,7 +1040,7 @@ struct SampleTests {
         let r = try records("stream-chat-tools.sse", count: 1)[0]
         expectHeader(r, kind: .chatCompletion, id: "chatcmpl-I7PyJdHitjIbm9JqzopIoSA0UqUOR", object: "chat.completion.chunk",
                      model: "gpt-4o-mini-2024-07-18", created: 1_755_502_214, raw: number("1755502214"), fingerprint: "fp_560af6e559", line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 27, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 27, sawDone: true, outputPieces: 23))
         #expect(r.extra.keys == ["service_tier"])
         try #require(r.choices.count == 1)
         let c = r.choices[0]
@@ -1063,7 +1063,7 @@ struct SampleTests {
         let r = try records("stream-openai.sse", count: 1)[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-cwNN8kuYdKLgR23xvByvDTifUbqaM", object: "text_completion",
                      model: "gpt-3.5-turbo-instruct:20230824-v2", created: 1_771_002_941, raw: number("1771002941"), fingerprint: nil, line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: true, outputPieces: 16))
         try #require(r.choices.count == 1)
         #expect(r.choices[0].text == "\n\nThe fog had swallowed the harbor whole by the time Inspector Reyes found the first")
         #expect(r.choices[0].finishReason == "length")
@@ -1076,7 +1076,7 @@ struct SampleTests {
         let r = try records("stream-orq-envelope.sse", count: 1)[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-6qReaun3ztI6pRPQ2CmfjASSGnwUH", object: "text_completion",
                      model: "openai/gpt-3.5-turbo-instruct", created: 1_758_011_925, raw: number("1758011925"), fingerprint: nil, line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 13, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 13, sawDone: true, outputPieces: 13))
         try #require(r.choices.count == 1)
         #expect(r.choices[0].text == "\n\nYour order #48213 has shipped and should arrive on Friday.")
         #expect(r.choices[0].finishReason == "stop")
@@ -1089,7 +1089,7 @@ struct SampleTests {
         let r = try records("stream-two-choices.sse", count: 1)[0]
         expectHeader(r, kind: .textCompletion, id: "cmpl-2g7K9NxsZQbKbheGVICTu3dbcxu9G", object: "text_completion",
                      model: "gpt-3.5-turbo-instruct", created: 1_742_310_077, raw: number("1742310077"), fingerprint: nil, line: 1)
-        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 12, sawDone: true, outputPieces: 12))
         try #require(r.choices.count == 2)
         #expect(Set(r.choices.map(\.index)) == [0, 1])
         let zero = try #require(r.choices.first { $0.index == 0 })
@@ -1107,7 +1107,7 @@ struct SampleTests {
         let partial = rs[0]
         expectHeader(partial, kind: .textCompletion, id: "cmpl-f997fd9bcd8523d772dddfd551fb968d", object: "text_completion",
                      model: "meta-llama/Llama-3.1-8B-Instruct", created: 1_761_204_433, raw: number("1761204433"), fingerprint: nil, line: 1)
-        #expect(partial.stream == StreamInfo(chunkCount: 3, sawDone: false))
+        #expect(partial.stream == StreamInfo(chunkCount: 3, sawDone: false, outputPieces: 3))
         try #require(partial.choices.count == 1)
         #expect(partial.choices[0].text == " The quarterly report")
         #expect(partial.choices[0].finishReason == nil, "the stream never finished")
@@ -1132,7 +1132,7 @@ extension SampleTests {
         let r = try records("stream-deepseek-reasoner.sse", count: 1)[0]
         expectHeader(r, kind: .chatCompletion, id: "4c0b3f1e-7a52-4d5b-9e0f-2b8e6c1d9a47", object: "chat.completion.chunk",
                      model: "deepseek-reasoner", created: 1_739_097_227, raw: number("1739097227"), fingerprint: "fp_7e73fd9a08_prod0225", line: 3)
-        #expect(r.stream == StreamInfo(chunkCount: 56, sawDone: true))
+        #expect(r.stream == StreamInfo(chunkCount: 56, sawDone: true, outputPieces: 54))
         try #require(r.choices.count == 1)
         let c = r.choices[0]
         #expect(c.reasoning == #"Okay, the user is asking how many r's are in "strawberry". Let me spell it out: s-t-r-a-w-b-e-r-r-y. The r's are at positions 3, 8 and 9. So that's three r's. I should double-check: s, t, r (1), a, w, b, e, r (2), r (3), y. Yes, three."#)
@@ -1295,7 +1295,7 @@ struct InBodyErrorTests {
         #expect(r.error?.message == "Provider disconnected unexpectedly")
         #expect(r.error?.code == .string("server_error"))
         #expect(r.extra.keys == ["provider"])
-        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false))
+        #expect(r.stream == StreamInfo(chunkCount: 17, sawDone: false, outputPieces: 16))
         let c = try #require(r.choices.first)
         #expect(c.text == "There once was a cat from Peru")
         #expect(c.reasoning == "Okay, the user wants a limerick about a cat.")

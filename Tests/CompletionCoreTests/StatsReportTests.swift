@@ -63,3 +63,20 @@ import Testing
         #expect(text.contains("evil␛]0;title␇"))
     }
 }
+
+@Suite struct DayNameTests {
+    @Test func dayNamesAgreeWithFoundationsCalendarFrom1900To2200() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        for day in stride(from: -25_567, through: 84_000, by: 97) {
+            let date = Date(timeIntervalSince1970: Double(day) * 86_400 + 43_200)
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            let want = String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+            #expect(LogAggregates.dayName(day) == want)
+            #expect(LogAggregates.day(Double(day) * 86_400 + 86_399.5) == day)
+        }
+        #expect(LogAggregates.day(0) == nil)
+        #expect(LogAggregates.day(.nan) == nil)
+        #expect(LogAggregates.day(1e300) == nil)
+    }
+}

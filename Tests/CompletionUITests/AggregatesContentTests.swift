@@ -25,6 +25,27 @@ struct AggregatesContentTests {
         return content.lines[(start + 1)..<end]
     }
 
+    @Test("the days section: records and total tokens per UTC day, as the decoder's records add up")
+    func days() {
+        let content = AggregatesContent.of(Self.aggregates, clock: Self.clock, width: 160)
+        var records: [String: Int] = [:], totals: [String: Int] = [:]
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withFullDate]
+        for r in Self.records {
+            guard let seconds = r.created?.seconds else { continue }
+            let day = format.string(from: Date(timeIntervalSince1970: seconds))
+            records[day, default: 0] += 1
+            totals[day, default: 0] += r.usage?.totalTokens ?? 0
+        }
+        #expect(records.count == 4)
+        let rows = Self.section("Days (UTC)", in: content).dropFirst().map { Self.text($0).split(separator: " ").map(String.init) }
+        #expect(rows.map { $0.first ?? "" } == records.keys.sorted())
+        for row in rows {
+            #expect(row[1] == String(records[row[0]] ?? -1), "\(row[0])")
+            #expect(row[4] == String(totals[row[0]] ?? -1), "\(row[0])")
+        }
+    }
+
     @Test("every model of the log is listed with the number of records the decoder finds")
     func models() {
         let content = AggregatesContent.of(Self.aggregates, clock: Self.clock, width: 160)

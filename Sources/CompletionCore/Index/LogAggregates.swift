@@ -87,6 +87,8 @@ public struct LogAggregates: Sendable, Hashable {
     /// Per model and per fingerprint, most records first.
     public var models: [Group] = []
     public var fingerprints: [Group] = []
+    /// Per UTC day of `created` (`2025-03-10`), oldest first; records without a time last (name nil).
+    public var days: [Group] = []
     /// Per model, most records first.
     public var timelines: [Timeline] = []
     public var completionTokens = Histogram()
@@ -113,6 +115,8 @@ extension LogSnapshot {
         // Timeline state per model id: the fingerprint of its last record and the index of its last change.
         var lastFingerprint = [UInt32](repeating: UInt32.max, count: n)
         var timelines = [[LogAggregates.FingerprintChange]](repeating: [], count: n)
+        var days: [Int: LogAggregates.Group] = [:]
+        var undated: LogAggregates.Group?
 
         func add(_ s: IndexSegment, _ i: Int, position: Int) {
             let kind = s.kind[i]
@@ -149,6 +153,13 @@ extension LogSnapshot {
             let m = Int(s.model[i]), f = s.fingerprint[i]
             update(&models[m], UInt32(m))
             update(&fingerprints[Int(f)], f)
+            if let day = LogAggregates.day(created) {
+                var g: LogAggregates.Group? = days[day] ?? LogAggregates.Group(name: LogAggregates.dayName(day))
+                update(&g, 0)
+                days[day] = g
+            } else {
+                update(&undated, 0)
+            }
             if !created.isNaN, created != 0 {
                 if a.first.map({ created < $0 }) ?? true { a.first = created }
                 if a.last.map({ created > $0 }) ?? true { a.last = created }
@@ -180,6 +191,7 @@ extension LogSnapshot {
         let byRecords = LogAggregates.Group.byRecords
         a.models = models.compactMap { $0 }.sorted(by: byRecords)
         a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
+        a.days = days.keys.sorted().compactMap { days[$0] } + [undated].compactMap { $0 }
         a.timelines = a.models.map { g in
             let id = g.name.flatMap { name in strings.indices.dropFirst().first { strings[$0] == name } } ?? 0
             return LogAggregates.Timeline(model: g.name, changes: timelines[id])
@@ -194,6 +206,29 @@ extension LogSnapshot {
 }
 
 extension LogAggregates {
+    /// The UTC day number (days since 1970-01-01) of a `created` time; nil for no time (NaN, 0, not finite,
+    /// or beyond the years a date can name).
+    static func day(_ created: Double) -> Int? {
+        guard created.isFinite, created != 0, abs(created) < 1e13 else { return nil }
+        return Int((created / 86_400).rounded(.down))
+    }
+
+    /// `2025-03-10` for a day number.
+    static func dayName(_ day: Int) -> String {
+        // Howard Hinnant's civil-from-days, in integers: no calendar object per record.
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
+        return "\(y)-\(two(m))-\(two(d))"
+    }
+
     /// Totals over several logs (`stats` with several files): groups with the same name are added up and
     /// shares recomputed. Timelines stay per log (positions belong to one index) and are left out.
     public static func combined(_ parts: [LogAggregates]) -> LogAggregates {
@@ -201,6 +236,7 @@ extension LogAggregates {
         var models: [String?: Group] = [:], modelOrder: [String?] = []
         var prints: [String?: Group] = [:], printOrder: [String?] = []
         var reasons: [String?: Int] = [:], reasonOrder: [String?] = []
+        var days: [String?: Group] = [:], dayOrder: [String?] = []
         func add(_ g: Group, to table: inout [String?: Group], _ order: inout [String?]) {
             guard var t = table[g.name] else {
                 table[g.name] = g
@@ -227,6 +263,7 @@ extension LogAggregates {
             a.last = [a.last, p.last].compactMap { $0 }.max()
             for g in p.models { add(g, to: &models, &modelOrder) }
             for g in p.fingerprints { add(g, to: &prints, &printOrder) }
+            for g in p.days { add(g, to: &days, &dayOrder) }
             for r in p.finishReasons {
                 if reasons[r.reason] == nil { reasonOrder.append(r.reason) }
                 reasons[r.reason, default: 0] += r.choices
@@ -240,6 +277,14 @@ extension LogAggregates {
         let byRecords = Group.byRecords
         a.models = modelOrder.compactMap { models[$0] }.sorted(by: byRecords)
         a.fingerprints = printOrder.compactMap { prints[$0] }.sorted(by: byRecords)
+        // Day names sort as dates; records without a time last.
+        a.days = dayOrder.compactMap { days[$0] }.sorted { x, y in
+            switch (x.name, y.name) {
+            case let (a?, b?): return a < b
+            case (_?, nil): return true
+            default: return false
+            }
+        }
         let total = reasons.values.reduce(0, +)
         a.finishReasons = reasonOrder.map { ReasonShare(reason: $0, choices: reasons[$0] ?? 0, share: total == 0 ? 0 : Double(reasons[$0] ?? 0) / Double(total)) }
             .sorted { $0.choices != $1.choices ? $0.choices > $1.choices : ($0.reason ?? "") < ($1.reason ?? "") }

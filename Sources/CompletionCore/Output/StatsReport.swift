@@ -37,6 +37,8 @@ public enum StatsReport {
         lines.append("")
         lines += aligned([["FINGERPRINT"] + groupHeader] + groupRows(a.fingerprints), rightAligned: 1...4)
         lines.append("")
+        lines += aligned([["DAY (UTC)"] + groupHeader] + groupRows(a.days), rightAligned: 1...4)
+        lines.append("")
         let reasonRows = a.finishReasons.map { r in
             [r.reason.map { $0.isEmpty ? "\"\"" : $0 } ?? "(none)", String(r.choices), String(format: "%.1f%%", r.share * 100)]
         }
@@ -144,6 +146,7 @@ public enum StatsReport {
             ("last", time(a.last)),
             ("models", .array(a.models.map { group("model", $0) })),
             ("fingerprints", .array(a.fingerprints.map { group("system_fingerprint", $0) })),
+            ("days", .array(a.days.map { group("day", $0) })),
             ("finish_reasons", .array(a.finishReasons.map { r in
                 .object(JSONObject(pairs: [("finish_reason", string(r.reason)), ("choices", int(r.choices)),
                                            ("share", .number(JSONNumber(r.share)))]))

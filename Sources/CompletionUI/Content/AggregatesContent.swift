@@ -53,6 +53,9 @@ public struct AggregatesContent: Sendable {
         b.section("Fingerprints")
         for line in table(a.fingerprints, header: "FINGERPRINT", clock: clock, width: width) { b.add(line) }
 
+        b.section("Days (UTC)")
+        for line in table(a.days, header: "DAY", clock: clock, width: width) { b.add(line) }
+
         if !a.timelines.isEmpty {
             b.section("Fingerprint timeline")
             timeline(a.timelines, clock: clock, width: width, into: &b)
