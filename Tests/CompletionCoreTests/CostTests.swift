@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import CompletionCore
 
-/// Costs against genai-prices' own `calc_price` (Costs/expected-costs.json, written by
+/// Costs against genai-prices' own `calc_price` (responses, JSON Lines logs and chat/text completion streams) (Costs/expected-costs.json, written by
 /// Sources/CompletionCore/Cost/tools/make-expected-costs.py), and the rules around them.
 @Suite struct CostTests {
     static let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
@@ -51,8 +51,8 @@ import Testing
     }
 
     @Test func theExpectationsCoverTheSamples() {
-        #expect(Self.expected.count == 249)
-        #expect(Self.expected.filter { $0.table != nil }.count == 119)
+        #expect(Self.expected.count == 256)
+        #expect(Self.expected.filter { $0.table != nil }.count == 125)
         // The base URL of a `request --log` line names the provider: six lines, five providers' URLs and
         // one local server (priced by the model id's pattern).
         #expect(Self.expected.filter { $0.file.hasSuffix("base-url-log.jsonl") && $0.table != nil }.count == 6)

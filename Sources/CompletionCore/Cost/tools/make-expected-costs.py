@@ -138,6 +138,32 @@ def main():
                     continue
                 records.append(record)
                 previous = record
+        elif path.suffix == ".sse":
+            # Chat and text completion streams: one record per run of `data:` chunks with one id, starting
+            # at its first chunk's line, its usage the last one sent (the other shapes' events are left out).
+            records, previous = [], None
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                records.append(None)
+                if not line.startswith("data:"):
+                    continue
+                try:
+                    chunk = json.loads(line[5:].strip())
+                except ValueError:
+                    continue
+                if isinstance(chunk, dict) and isinstance(chunk.get("data"), dict):
+                    chunk = chunk["data"]  # an envelope around the chunk
+                if not isinstance(chunk, dict) or "choices" not in chunk:
+                    continue
+                groq_usage = (chunk.get("x_groq") or {}).get("usage") if isinstance(chunk.get("x_groq"), dict) else None
+                if isinstance(previous, dict) and chunk.get("id") == previous.get("id"):
+                    if chunk.get("usage") or groq_usage:
+                        previous["usage"] = chunk.get("usage") or groq_usage
+                    if "x_groq" in chunk:
+                        previous["x_groq"] = chunk["x_groq"]
+                    continue
+                records[number - 1] = previous = dict(chunk)
+                if groq_usage and not chunk.get("usage"):
+                    previous["usage"] = groq_usage
         else:
             continue
         for i, record in enumerate(records):
@@ -148,7 +174,8 @@ def main():
                 continue
             # `line` for a JSON Lines record (where it starts), `record` (0-based) in a .json file.
             name = path.name if path.parent.name == "Samples" else str(path.relative_to(ROOT))
-            e = {"file": name, ("line" if path.suffix == ".jsonl" else "record"): i + (path.suffix == ".jsonl"), **e}
+            by_line = path.suffix in (".jsonl", ".sse")
+            e = {"file": name, ("line" if by_line else "record"): i + by_line, **e}
             cost = (record.get("usage") or {}).get("cost")
             if isinstance(cost, (int, float)) and not isinstance(cost, bool):
                 e["reported"] = cost
