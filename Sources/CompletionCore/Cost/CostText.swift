@@ -5,10 +5,13 @@ public enum CostText {
     /// The exact decimal, without an exponent (`0.000056`), as a JSON number.
     public static func plain(_ d: Decimal) -> String {
         var value = d
-        var rounded = Decimal()
         // Twelve places are far below a cent and keep long tier products short.
-        NSDecimalRound(&rounded, &value, 12, .plain)
-        return NSDecimalNumber(decimal: rounded).stringValue
+        if value.exponent < -12 {
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &value, 12, .plain)
+            value = rounded
+        }
+        return NSDecimalNumber(decimal: value).stringValue
     }
 
     /// For the records list: two significant digits below a cent, at most 10 columns (`$0.000033`, `$0.012`,

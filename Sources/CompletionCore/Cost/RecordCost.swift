@@ -92,16 +92,22 @@ extension PriceTable {
 
         func charge(_ price: Price?, _ count: Int) -> Decimal {
             guard let price, count > 0 else { return 0 }
-            return price.applicable(inputTokens: usage.prompt) * Decimal(count) / 1_000_000
+            // × 10⁻⁶ rather than ÷ 10⁶: the same exact value, and Decimal's division was an eighth of
+            // `--json`'s time on a 30 MB log (perf, release build).
+            return price.applicable(inputTokens: usage.prompt) * Decimal(count) * PriceTable.perMillion
         }
         let input = charge(set.input, uncached)
         let cached = charge(set.cacheRead, usage.cacheRead) + charge(set.cacheWrite, usage.cacheWrite)
         let output = charge(set.output, plainOutput) + charge(set.outputReasoning, usage.reasoning)
-        let perRequest = set.requestsPerThousand.map { $0.applicable(inputTokens: usage.prompt) / 1000 } ?? 0
+        let perRequest = set.requestsPerThousand.map { $0.applicable(inputTokens: usage.prompt) * PriceTable.perThousand } ?? 0
         return RecordCost(total: input + cached + output + perRequest, currency: currency, input: input,
                           cached: cached, output: output, source: .table, priceDate: date,
                           provider: found.provider.id, model: found.model.id)
     }
+
+    /// 10⁻⁶ and 10⁻³, exactly.
+    static let perMillion = Decimal(sign: .plus, exponent: -6, significand: 1)
+    static let perThousand = Decimal(sign: .plus, exponent: -3, significand: 1)
 
     /// The prices in force at an instant (the last of the model's conditional prices whose condition
     /// holds, else the first) and their start date when they have one.
