@@ -179,3 +179,39 @@ import Testing
         #expect(models.first { $0["model"] == .string("gpt-3.5-turbo-instruct") }?["priced_records"] == .number(JSONNumber(88)))
     }
 }
+
+@Suite struct CostTextTests {
+    /// SplitMix64: the same amounts on every run.
+    struct Numbers {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func theFastTextOfAnAmountIsNSDecimalNumbersText() {
+        var g = Numbers()
+        var checked = 0
+        for _ in 0..<20_000 {
+            let significand = Decimal(g.next() % 10_000_000_000_000)
+            let exponent = -Int(g.next() % 16)
+            let d = Decimal(sign: g.next() % 5 == 0 ? .minus : .plus, exponent: exponent, significand: significand)
+            var reference = d
+            if d.exponent < -12 {
+                var rounded = Decimal()
+                NSDecimalRound(&rounded, &reference, 12, .plain)
+                reference = rounded
+            }
+            #expect(CostText.plain(d) == NSDecimalNumber(decimal: reference).stringValue, "\(d)")
+            if CostText.picoText(reference) != nil { checked += 1 }
+        }
+        #expect(checked > 10_000, "most amounts take the fast path")
+        #expect(CostText.plain(Decimal(string: "0.000056") ?? 0) == "0.000056")
+        #expect(CostText.plain(0) == "0")
+        #expect(CostText.plain(Decimal(string: "123456789") ?? 0) == "123456789")
+    }
+}

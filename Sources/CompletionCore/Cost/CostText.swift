@@ -11,7 +11,33 @@ public enum CostText {
             NSDecimalRound(&rounded, &value, 12, .plain)
             value = rounded
         }
-        return NSDecimalNumber(decimal: value).stringValue
+        return picoText(value) ?? NSDecimalNumber(decimal: value).stringValue
+    }
+
+    /// 10¹², exactly.
+    static let picosPerUnit = Decimal(sign: .plus, exponent: 12, significand: 1)
+
+    /// The text of an amount with at most twelve decimal places and below 9,000,000 in size, written from
+    /// its whole number of 10⁻¹² units (`0.000056`, `12.5`, `3`); nil otherwise. NSDecimalNumber's string
+    /// took a twentieth of `--json`'s time on a 30 MB log (perf, release build); its integer value is about
+    /// four times cheaper, and the digits are then placed by hand. `CostTests` checks both agree.
+    static func picoText(_ d: Decimal) -> String? {
+        guard d.isFinite, d.exponent >= -12, d < 9_000_000, d > -9_000_000 else { return nil }
+        let picos = NSDecimalNumber(decimal: d * picosPerUnit).int64Value
+        let negative = picos < 0
+        let magnitude = picos.magnitude
+        let whole = magnitude / 1_000_000_000_000
+        var fraction = magnitude % 1_000_000_000_000
+        var text = (negative ? "-" : "") + String(whole)
+        guard fraction != 0 else { return text }
+        var places = 12
+        while fraction % 10 == 0 {
+            fraction /= 10
+            places -= 1
+        }
+        let digits = String(fraction)
+        text += "." + String(repeating: "0", count: places - digits.count) + digits
+        return text
     }
 
     /// For the records list: two significant digits below a cent, at most 10 columns (`$0.000033`, `$0.012`,
