@@ -68,3 +68,19 @@ struct ProviderJSONTests {
         }
     }
 }
+
+@Suite struct JSONWriterDoubleTests {
+    @Test func doublesAreWrittenAsSwiftPrintsThem() {
+        var state: UInt64 = 12345
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, 1e21, -9999, -3.4028234663852886e+38, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        for _ in 0..<5_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            values.append(Double(bitPattern: state))
+        }
+        for d in values where d.isFinite {
+            var w = JSONWriter()
+            w.writeDouble(d)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == "\(d)")
+        }
+    }
+}

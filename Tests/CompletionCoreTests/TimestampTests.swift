@@ -49,3 +49,26 @@ struct TimestampTests {
         #expect(TimeText.relativeAge(of: now, now: now) == "just now")
     }
 }
+
+@Suite struct UTCTextTests {
+    /// The text by the calendar fields, joined as strings (the reference the byte writer must match).
+    static func reference(_ seconds: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400)
+        let s = seconds - days * 86400
+        let (y, m, d) = Timestamp.civilDate(daysSinceEpoch: days)
+        func pad(_ v: Int, _ n: Int) -> String { String(repeating: "0", count: max(0, n - String(v).count)) + String(v) }
+        let year = (0...9999).contains(y) ? pad(y, 4) : (y < 0 ? "-" : "+") + pad(Int(y.magnitude), 4)
+        return "\(year)-\(pad(m, 2))-\(pad(d, 2))T\(pad(s / 3600, 2)):\(pad(s / 60 % 60, 2)):\(pad(s % 60, 2))"
+    }
+
+    @Test func everyEraIsWrittenAsTheCalendarSays() {
+        #expect(Timestamp.utcText(seconds: -62_135_596_800) == "0001-01-01T00:00:00")
+        #expect(Timestamp.utcText(seconds: 0) == "1970-01-01T00:00:00")
+        for seconds in stride(from: -99_999_999_999_999, through: 99_999_999_999_999, by: 7_777_777_777_777) {
+            #expect(Timestamp.utcText(seconds: seconds) == Self.reference(seconds), "\(seconds)")
+        }
+        for seconds in stride(from: -70_000_000_000, through: 300_000_000_000, by: 123_456_789) {
+            #expect(Timestamp.utcText(seconds: seconds) == Self.reference(seconds), "\(seconds)")
+        }
+    }
+}

@@ -215,16 +215,7 @@ extension LogAggregates {
 
     /// `2025-03-10` for a day number.
     static func dayName(_ day: Int) -> String {
-        // Howard Hinnant's civil-from-days, in integers: no calendar object per record.
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = Timestamp.civilDate(daysSinceEpoch: day)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
         return "\(y)-\(two(m))-\(two(d))"
     }

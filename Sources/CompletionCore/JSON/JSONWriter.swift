@@ -147,3 +147,22 @@ public struct JSONWriter {
         }
     }
 }
+
+extension JSONWriter: TextOutputStream {
+    public mutating func write(_ string: String) {
+        append(string)
+    }
+
+    /// What `Double.write(to:)` calls with the digits it formatted on the stack: they go straight into the
+    /// buffer, with no String in between.
+    public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+    }
+
+    /// A finite double as Swift's shortest round-tripping text (`-0.0243`, `1e-05`), the same text as
+    /// `"\(d)"`. Formatting through a String was a third of the logprobs' share of `--json` (perf, release
+    /// build, 30 MB slice of the benchmark log).
+    public mutating func writeDouble(_ d: Double) {
+        d.write(to: &self)
+    }
+}

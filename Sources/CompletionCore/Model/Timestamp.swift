@@ -93,12 +93,32 @@ public struct Timestamp: Sendable, Hashable {
         let days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400)
         let secondOfDay = seconds - days * 86400
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        let yearText = (0...9999).contains(year)
-            ? String(year).leftPadded(to: 4)
-            : (year < 0 ? "-" : "+") + String(year.magnitude).leftPadded(to: 4)
-        return yearText + "-" + String(month).leftPadded(to: 2) + "-" + String(day).leftPadded(to: 2)
-            + "T" + String(secondOfDay / 3600).leftPadded(to: 2) + ":" + String(secondOfDay / 60 % 60).leftPadded(to: 2)
-            + ":" + String(secondOfDay % 60).leftPadded(to: 2)
+        // Written as bytes into one buffer: joining eleven small strings was a thirtieth of `--json`'s time
+        // (perf, release build, 30 MB slice of the benchmark log).
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var text = Array(String(value.magnitude).utf8)
+            if text.count < width { text.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - text.count), at: 0) }
+            out.append(contentsOf: text)
+        }
+        func two(_ value: Int) {
+            out.append(UInt8(ascii: "0") + UInt8(value / 10))
+            out.append(UInt8(ascii: "0") + UInt8(value % 10))
+        }
+        if !(0...9999).contains(year) { out.append(UInt8(ascii: year < 0 ? "-" : "+")) }
+        if (1000...9999).contains(year) {
+            two(year / 100)
+            two(year % 100)
+        } else {
+            digits(year, 4)
+        }
+        out.append(UInt8(ascii: "-")); two(month)
+        out.append(UInt8(ascii: "-")); two(day)
+        out.append(UInt8(ascii: "T")); two(secondOfDay / 3600)
+        out.append(UInt8(ascii: ":")); two(secondOfDay / 60 % 60)
+        out.append(UInt8(ascii: ":")); two(secondOfDay % 60)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard Hinnant's

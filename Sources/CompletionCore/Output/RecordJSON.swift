@@ -108,7 +108,7 @@ public enum RecordJSON {
     }
 
     private static func writeDouble(_ d: Double?, _ w: inout JSONWriter) {
-        if let d, d.isFinite { w.append("\(d)") } else { w.append("null") }
+        if let d, d.isFinite { w.writeDouble(d) } else { w.append("null") }
     }
 
     private static func writeLogprobs(_ l: Logprobs, _ w: inout JSONWriter) {
