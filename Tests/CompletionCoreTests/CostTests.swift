@@ -181,20 +181,8 @@ import Testing
 }
 
 @Suite struct CostTextTests {
-    /// SplitMix64: the same amounts on every run.
-    struct Numbers {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func theFastTextOfAnAmountIsNSDecimalNumbersText() {
-        var g = Numbers()
+        var g = SplitMix(state: 0)
         var checked = 0
         for _ in 0..<20_000 {
             let significand = Decimal(g.next() % 10_000_000_000_000)

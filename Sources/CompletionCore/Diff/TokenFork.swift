@@ -123,16 +123,6 @@ public enum TokenForks {
 
     /// The last `columns` display columns of a text escaped for one line, `…` in front when cut.
     static func tail(_ s: String, columns: Int) -> String {
-        let shown = VisibleText.escape(s, .singleLine)
-        guard DisplayWidth.of(shown) > columns else { return shown }
-        var out = ""
-        var used = 1
-        for c in shown.reversed() {
-            let w = DisplayWidth.of(c)
-            if used + w > columns { break }
-            out.insert(c, at: out.startIndex)
-            used += w
-        }
-        return "…" + out
+        DisplayWidth.truncateLeft(VisibleText.escape(s, .singleLine), to: columns)
     }
 }

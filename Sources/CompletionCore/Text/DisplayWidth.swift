@@ -67,6 +67,21 @@ public enum DisplayWidth {
         return 1
     }
 
+    /// Keeps the end of a text in at most `width` columns, `…` in front when something was cut: the end of
+    /// a path names the file (`…/logs/today.jsonl`), the end of a prefix leads to what follows it.
+    public static func truncateLeft(_ text: String, to width: Int) -> String {
+        guard DisplayWidth.of(text) > width, width > 1 else { return text }
+        var out = ""
+        var used = 1
+        for c in text.reversed() {
+            let w = DisplayWidth.of(c)
+            if used + w > width { break }
+            out.insert(c, at: out.startIndex)
+            used += w
+        }
+        return "…" + out
+    }
+
     /// Truncates text to at most `width` columns, ending with `…` when something was cut.
     public static func truncate(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }

@@ -4,20 +4,6 @@ import CompletionCore
 enum StatusBarView {
     static let hints = Keymap.hints(Keymap.bindings, order: Keymap.normalHints)
 
-    /// Keeps the end of a path, which names the file: `…/logs/today.jsonl`.
-    static func truncateLeft(_ text: String, to width: Int) -> String {
-        guard DisplayWidth.of(text) > width, width > 1 else { return text }
-        var out = ""
-        var used = 1
-        for c in text.reversed() {
-            let w = DisplayWidth.of(c)
-            if used + w > width { break }
-            out.insert(c, at: out.startIndex)
-            used += w
-        }
-        return "…" + out
-    }
-
     static let diffHints = Keymap.hints(Keymap.diffBindings, order: Keymap.diffHints)
     static let aggregatesHints = Keymap.hints(Keymap.aggregatesBindings, order: Keymap.aggregatesHints)
     /// The same keys as the groups listing names them.
@@ -81,7 +67,7 @@ enum StatusBarView {
     static func drawPlace(_ state: AppState, in rect: Rect, into grid: inout Grid) -> Int {
         var x = rect.x
         let file = state.currentRecord?.source.path ?? state.paths.first ?? "-"
-        let shown = truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
+        let shown = DisplayWidth.truncateLeft(VisibleText.escape(file, .singleLine), to: max(8, rect.width / 3 - 2))
         x += grid.write(" " + shown + " ", x: x, y: rect.y, style: Style(bold: true, reverse: true), limit: max(0, rect.width / 3))
         x += grid.write("│ \(position(state)) │ ", x: x, y: rect.y, style: Theme.statusBar, limit: rect.maxX - x)
         if let index = state.index {
