@@ -30,6 +30,19 @@ struct DiffCommandTests {
         #expect(!none.stdout.contains("tokens:"), "no line without logprobs")
     }
 
+    @Test("records of another tool's log: the prompts they answered are compared too")
+    func prompts() throws {
+        // llm-repeat.db: rows 1–9 ask "The sky is", row 10 "Once upon a time" (Samples/logs/make/make.sh).
+        let same = try CLI.run(["diff", "Samples/logs/llm-repeat.db", "--record", "1:2"])
+        #expect(same.stdout.contains("  prompt                   16 characters: user: The sky is\n"))
+        let other = try CLI.run(["diff", "Samples/logs/llm-repeat.db", "--record", "1:10"])
+        #expect(other.status == 1)
+        #expect(other.stdout.contains("! prompt"))
+        #expect(other.stdout.contains("16 characters: user: The sky is → 22 characters: user: Once upon a time  (+6 characters)"))
+        let saved = try CLI.run(["diff", "Samples/openai-text-completion.json", "Samples/openai-text-completion.json"])
+        #expect(!saved.stdout.contains("prompt "), "no prompt line where neither side kept one")
+    }
+
     @Test("a file against itself: exit 0")
     func same() throws {
         let r = try CLI.run(["diff", "Samples/openai-text-completion.json", "Samples/openai-text-completion.json"])

@@ -79,6 +79,17 @@ public struct RecordComparison: Sendable, Hashable {
                 fields.append(FieldComparison(name: "usage.\(key)", old: a, new: b, delta: RecordComparison.countDelta(ou?.other[key]?.intValue, nu?.other[key]?.intValue), decisive: false))
             }
         }
+        if !old.prompt.isEmpty || !new.prompt.isEmpty {
+            // The prompt a log kept (llm, Inspect, traces): two answers to different prompts differ there first.
+            func flat(_ messages: [PromptMessage]) -> String? {
+                messages.isEmpty ? nil : messages.map { "\($0.role): \($0.text)" }.joined(separator: "\n")
+            }
+            let a = flat(old.prompt), b = flat(new.prompt)
+            fields.append(FieldComparison(
+                name: "prompt", old: RecordComparison.summary(a), new: RecordComparison.summary(b),
+                delta: RecordComparison.countDelta(a?.count, b?.count).map { "\($0) characters" },
+                differs: old.prompt != new.prompt))
+        }
         if old.error != nil || new.error != nil {
             fields.append(FieldComparison(name: "error", old: old.error.map { $0.message ?? "" }, new: new.error.map { $0.message ?? "" }))
         }
