@@ -60,6 +60,15 @@ struct StatsTests {
             line(id: "d3", model: "gpt-4o-mini", fingerprint: nil, created: 1_741_651_199, prompt: 3000, completion: 300, reasons: ["stop"]),  // 2025-03-10T23:59:59Z
             line(id: "d4", model: "gpt-4o-mini", fingerprint: nil, created: 0, prompt: 5, completion: 5, reasons: ["stop"]),
         ].joined(separator: "\n") + "\n"
+        // Years before 1000 and after 9999 are named as the time columns name them, and sort by time.
+        let far = [
+            line(id: "f1", model: "m", fingerprint: nil, created: 253_402_300_800, prompt: 1, completion: 1, reasons: ["stop"]),  // +10000-01-01
+            line(id: "f2", model: "m", fingerprint: nil, created: -62_135_596_800, prompt: 1, completion: 1, reasons: ["stop"]),  // 0001-01-01
+            line(id: "f3", model: "m", fingerprint: nil, created: 1_700_000_000, prompt: 1, completion: 1, reasons: ["stop"]),
+        ].joined(separator: "\n") + "\n"
+        let farPath = try CLI.temporaryFile(Data(far.utf8), name: "far.jsonl")
+        let farDoc = try #require(try JSONSerialization.jsonObject(with: try CLI.run(["stats", farPath, "--json"]).stdoutBytes) as? [String: Any])
+        #expect((farDoc["days"] as? [[String: Any]])?.map { $0["day"] as? String } == ["0001-01-01", "2023-11-14", "+10000-01-01"])
         let path = try CLI.temporaryFile(Data(text.utf8), name: "days.jsonl")
         let r = try CLI.run(["stats", path, "--json"])
         #expect(r.status == 0)

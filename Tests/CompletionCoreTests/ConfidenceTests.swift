@@ -37,4 +37,13 @@ import Testing
         #expect(abs((c.meanEntropy ?? 0) - log(2)) < 1e-12)
         #expect(Logprobs(shape: .legacy, tokens: [TokenLogprob(token: "x", logprob: nil)]).confidence == nil)
     }
+
+    @Test func choicesWhosePerplexityOverflowsStillSortByTheirMeanLogprob() {
+        func choice(_ i: Int, _ lps: [Double]) -> Choice {
+            Choice(index: i, logprobs: Logprobs(shape: .legacy, tokens: lps.map { TokenLogprob(token: "t", logprob: $0) }))
+        }
+        let choices = [choice(0, [-5000, -9000]), choice(1, [-5000, -1]), choice(2, [-0.1])]
+        #expect(choices[0].logprobs?.confidence?.perplexity == .infinity)
+        #expect(choices.positionsBySureness == [2, 1, 0])
+    }
 }

@@ -203,3 +203,12 @@ import Testing
         #expect(CostText.plain(Decimal(string: "123456789") ?? 0) == "123456789")
     }
 }
+
+@Suite struct LoggedBaseURLTests {
+    @Test func credentialsPathParametersQueryAndFragmentAreLeftOut() {
+        #expect(CompletionRequest.loggedBaseURL("https://alice:pw@api.groq.com/openai/v1?key=sk-1#x") == "https://api.groq.com/openai/v1")
+        #expect(CompletionRequest.loggedBaseURL("http://127.0.0.1:8080/v1;token=sk-param/x;y") == "http://127.0.0.1:8080/v1/x")
+        #expect(CompletionRequest.loggedBaseURL("not a url") == nil)
+        #expect(CompletionRequest.loggedBaseURL("/just/a/path") == nil)
+    }
+}

@@ -117,7 +117,7 @@ import Testing
             }
             for c in n.ended { leaves[c] = here }
             if n.children.isEmpty { for c in n.choices { leaves[c] = here } }
-            for child in n.children { walk(child, here) }
+            for child in n.children { walk(tree.nodes[child], here) }
         }
         walk(tree.root, [])
         #expect(leaves.count == raw.count)
@@ -125,6 +125,22 @@ import Testing
         let lines = tree.lines(width: 70)
         #expect(lines.first?.hasPrefix("shared by all 6") == true)
         #expect(lines.allSatisfy { DisplayWidth.of($0) <= 76 })
+    }
+
+    @Test func thousandsOfChoicesForkingOneAfterAnotherMapWithoutRecursion() throws {
+        // Choice i shares i tokens "x" with every longer one, then says "y": 3,000 nested forks.
+        let choices = (0..<3000).map { i in
+            Choice(index: i, text: "", logprobs: Logprobs(shape: .legacy, tokens: Array(repeating: TokenLogprob(token: "x", logprob: -0.01), count: i)
+                                                       + [TokenLogprob(token: "y", logprob: -0.5)]))
+        }
+        let tree = try #require(ForkTree(choices: choices))
+        #expect(tree.forkCount == 2999)
+        let lines = tree.lines(width: 76)
+        #expect(lines.count > 3000)
+        // Deep branches stop stepping right: no branch line starts past half the width.
+        let indents = lines.compactMap { line in line.range(of: "─ ").map { DisplayWidth.of(line[..<$0.lowerBound]) } }
+        #expect(indents.count >= 3000)
+        #expect((indents.max() ?? 0) <= 76 / 2 + 3)
     }
 
     @Test func theSurestChoiceComesFirst() throws {

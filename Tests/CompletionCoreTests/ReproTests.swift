@@ -139,6 +139,15 @@ struct ReproTests {
         #expect(try key(#"{"model":"m","prompt":"p","temperature":0.8,"max_tokens":8}"#) != base)
         #expect(try key(#"{"model":"m","prompt":"p ","temperature":0.7,"max_tokens":8}"#) != base)
         #expect(try key(#"{"model":"n","prompt":"p","temperature":0.7,"max_tokens":8}"#) != base)
+        // Numbers keep every digit: values a double cannot tell apart are other requests and other seeds.
+        #expect(try key(#"{"model":"m","prompt":"p","temperature":0.70000000000000000001,"max_tokens":8}"#) != base)
+        func seed(_ text: String) throws -> String? {
+            let record = try #require(RecordLoader.loadAll(text: Self.line(#"{"model":"m","prompt":"p","seed":\#(text)}"#, text: "t"), path: "t.json").records.first)
+            return try #require(ReproRequest.of(record)).seed
+        }
+        #expect(try seed("18446744073709551615") == "18446744073709551615")
+        #expect(try seed("18446744073709551614") != seed("18446744073709551615"))
+        #expect(try seed("7.0") == seed("7"))
     }
 
     @Test("tool calls are part of an output")

@@ -57,10 +57,10 @@ import Testing
 
     @Test func aUsageChunkCountingFewerTokensThanTheStreamSentIsFlagged() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("Samples/stream-openai.sse"), encoding: .utf8)
+        let text = try String(contentsOf: root.appendingPathComponent("Samples/stream-chat-tools.sse"), encoding: .utf8)
         let pieces = Self.outputPieces(inSSE: text)
         try #require(pieces > 3)
-        let edited = text.replacingOccurrences(of: #""completion_tokens":16,"total_tokens":25"#, with: #""completion_tokens":3,"total_tokens":12"#)
+        let edited = text.replacingOccurrences(of: #""completion_tokens":30,"total_tokens":116"#, with: #""completion_tokens":3,"total_tokens":89"#)
         try #require(edited != text)
         let r = try #require(RecordLoader.loadAll(text: edited, path: "edited.sse").records.first)
         #expect(UsageAudit.findings(r).map(\.description) == ["completion 3 < \(pieces) streamed pieces of output (each holds a token; short by \(pieces - 3))"])
@@ -69,6 +69,22 @@ import Testing
             return
         }
         #expect(kind == .stream)
+    }
+
+    @Test func aTextCompletionStreamIsCheckedOnlyWhenItsRequestRuledOutAnEcho() throws {
+        // With `echo`, the prompt comes back as the first pieces of output: without the request, a text
+        // completion stream cannot be checked.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("Samples/stream-openai.sse"), encoding: .utf8)
+        let short = text.replacingOccurrences(of: #""completion_tokens":16,"total_tokens":25"#, with: #""completion_tokens":3,"total_tokens":12"#)
+        try #require(short != text)
+        let unknown = try #require(RecordLoader.loadAll(text: short, path: "edited.sse").records.first)
+        #expect(!UsageAudit.findings(unknown).contains { $0.kind == .stream })
+        var asked = unknown
+        asked.extra.set("request", .object(JSONObject(pairs: [("model", .string("m")), ("prompt", .string("p"))])))
+        #expect(UsageAudit.findings(asked).contains { $0.kind == .stream })
+        asked.extra.set("request", .object(JSONObject(pairs: [("model", .string("m")), ("echo", .bool(true))])))
+        #expect(!UsageAudit.findings(asked).contains { $0.kind == .stream })
     }
 
     @Test func theTotalRuleKeepsItsXAIException() throws {

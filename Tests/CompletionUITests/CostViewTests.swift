@@ -150,7 +150,7 @@ import Testing
         let row = try #require(CostViewTests.row(state.screen, "#0"))
         #expect(row.contains(ChoicesView.confidenceText(c)))
         #expect(row.contains(String(format: "ppl %.2f", c.perplexity)))
-        #expect(row.contains("@\(c.leastPosition)"))
+        #expect(row.contains("@\(c.leastPosition + 1)"), "counted from 1, as the token view counts")
     }
 
     @Test func aNarrowPaneKeepsTheTextInstead() throws {

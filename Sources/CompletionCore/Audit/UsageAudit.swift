@@ -44,7 +44,11 @@ public enum UsageAudit {
             let off = TokenArithmetic.differenceText(from: counted, to: c) ?? ""
             out.append(UsageFinding(kind: .logprobs, description: "completion \(c) ≠ \(counted) logprob tokens (off by \(off))"))
         }
-        if let c, c >= 0, let pieces = record.stream?.outputPieces {
+        // A text completion asked with `echo` streams the prompt back as output first: such streams are
+        // checked only when the request they answer was logged and did not ask for it.
+        let echoRuledOut = record.kind != .textCompletion
+            || (record.extra["request"]?.objectValue.map { $0["echo"] != .bool(true) } ?? false)
+        if let c, c >= 0, echoRuledOut, let pieces = record.stream?.outputPieces {
             // Each piece carried at least one token; servers may send several in one, never one in two.
             // xAI counts reasoning beside the completion (its total adds the three), so both streamed.
             let beside = reasoning.flatMap { r in p.map { TokenArithmetic.sum(TokenArithmetic.sum($0, c), r) == t && r > 0 } } ?? false

@@ -2,6 +2,10 @@ import Foundation
 
 /// The fork map of a response's choices: a tree of the token runs they share, branching where they part,
 /// with how likely each branch's first token was at that point.
+///
+/// The tree is kept flat (`nodes`, children by position) and built, counted and drawn without recursion:
+/// choices that fork one after another nest as deep as there are choices, and thousands of them would
+/// overflow a thread's stack.
 public struct ForkTree: Sendable, Equatable {
     public struct Node: Sendable, Equatable {
         /// The tokens of this run, shared by every choice through it.
@@ -10,24 +14,26 @@ public struct ForkTree: Sendable, Equatable {
         public var start: Int
         /// The probability of the run's first token where it branched off (nil for the root, or unknown).
         public var probability: Double?
-        /// Indices (`choice.index`) of the choices through this run.
+        /// Indices (`choice.index`) of the choices through this run, in the response's order.
         public var choices: [Int]
         /// Choices that end after this run.
         public var ended: [Int]
-        /// The branches after this run, most likely first.
-        public var children: [Node]
+        /// Positions in `nodes` of the branches after this run, most likely first.
+        public var children: [Int]
 
         /// The run's text.
         public var text: String { tokens.joined() }
     }
 
-    /// The run every choice shares (possibly empty), with the branches below.
-    public var root: Node
+    /// Every run; the first is the run all choices share (possibly empty).
+    public var nodes: [Node]
     /// Choices left out: they have no logprob tokens.
     public var withoutTokens: [Int]
 
+    public var root: Node { nodes[0] }
+
     /// The map of the choices that have logprob tokens; nil when fewer than two have.
-    /// - Complexity: O(total tokens × branching depth).
+    /// - Complexity: O(total tokens + choices × forks along their way).
     public init?(choices: [Choice]) {
         var paths: [(index: Int, tokens: [TokenLogprob])] = []
         var without: [Int] = []
@@ -36,90 +42,121 @@ public struct ForkTree: Sendable, Equatable {
         }
         guard paths.count >= 2 else { return nil }
         withoutTokens = without
-        root = ForkTree.node(paths, from: 0, probability: nil)
-    }
-
-    private static func node(_ paths: [(index: Int, tokens: [TokenLogprob])], from start: Int, probability: Double?) -> Node {
-        // The run they all share from `start`.
-        var end = start
-        outer: while true {
-            guard let first = paths.first, end < first.tokens.count else { break }
-            let token = first.tokens[end].token
-            for p in paths.dropFirst() where end >= p.tokens.count || p.tokens[end].token != token { break outer }
-            end += 1
-        }
-        let run = paths.first.map { Array($0.tokens[start..<end]).map { $0.token ?? "" } } ?? []
-        var ended: [Int] = []
-        var groups: [(token: String?, paths: [(index: Int, tokens: [TokenLogprob])])] = []
-        var groupOf: [String?: Int] = [:]
-        for p in paths {
-            guard end < p.tokens.count else { ended.append(p.index); continue }
-            let token = p.tokens[end].token
-            if let g = groupOf[token] {
-                groups[g].paths.append(p)
-            } else {
-                groupOf[token] = groups.count
-                groups.append((token, [p]))
+        nodes = []
+        // Work to do: the paths (positions in `paths`) of a run starting at `start`, and where its node goes.
+        var pending: [(members: [Int], start: Int, probability: Double?, node: Int)] = [(Array(paths.indices), 0, nil, 0)]
+        nodes.append(Node(tokens: [], start: 0, probability: nil, choices: [], ended: [], children: []))
+        while let work = pending.popLast() {
+            let members = work.members
+            // The run they all share from `start`.
+            var end = work.start
+            let first = paths[members[0]].tokens
+            outer: while end < first.count {
+                let token = first[end].token
+                for m in members.dropFirst() {
+                    let t = paths[m].tokens
+                    if end >= t.count || t[end].token != token { break outer }
+                }
+                end += 1
             }
-        }
-        var children: [Node] = []
-        // The run stopped, so the paths part here or some end here: every group is a branch.
-        if !groups.isEmpty {
-            // The alternatives listed at the fork, from every path, for branches whose own logprob is missing.
+            var ended: [Int] = []
+            var groups: [(token: String?, members: [Int])] = []
+            var groupOf: [String?: Int] = [:]
+            for m in members {
+                let t = paths[m].tokens
+                guard end < t.count else { ended.append(paths[m].index); continue }
+                let token = t[end].token
+                if let g = groupOf[token] {
+                    groups[g].members.append(m)
+                } else {
+                    groupOf[token] = groups.count
+                    groups.append((token, [m]))
+                }
+            }
+            // The alternatives listed at the fork, for branches whose own logprob is missing.
             var listed: [String: Double] = [:]
-            for p in paths where end < p.tokens.count {
-                for alt in p.tokens[end].top { if let pr = alt.probability, listed[alt.token] == nil { listed[alt.token] = pr } }
+            if groups.count + (ended.isEmpty ? 0 : 1) > 1 {
+                for m in members where end < paths[m].tokens.count {
+                    for alt in paths[m].tokens[end].top {
+                        if let p = alt.probability, listed[alt.token] == nil { listed[alt.token] = p }
+                    }
+                }
             }
-            for g in groups {
-                let own = g.paths.lazy.compactMap { $0.tokens[end].probability }.first
-                children.append(node(g.paths, from: end, probability: own ?? g.token.flatMap { listed[$0] }))
+            var branches: [(members: [Int], probability: Double?)] = groups.map { g in
+                let own = g.members.lazy.compactMap { paths[$0].tokens[end].probability }.first
+                return (g.members, own ?? g.token.flatMap { listed[$0] })
             }
-            children.sort { ($0.probability ?? -1) > ($1.probability ?? -1) }
+            branches.sort { ($0.probability ?? -1) > ($1.probability ?? -1) }
+            var children: [Int] = []
+            for b in branches {
+                children.append(nodes.count)
+                pending.append((b.members, end, b.probability, nodes.count))
+                nodes.append(Node(tokens: [], start: end, probability: b.probability, choices: [], ended: [], children: []))
+            }
+            nodes[work.node] = Node(tokens: first[work.start..<end].map { $0.token ?? "" }, start: work.start,
+                                    probability: work.probability, choices: members.map { paths[$0].index },
+                                    ended: ended, children: children)
         }
-        return Node(tokens: run, start: start, probability: probability, choices: paths.map(\.index).sorted(),
-                    ended: ended.sorted(), children: children)
     }
 
     /// Number of places where the choices part ways.
     public var forkCount: Int {
-        func count(_ n: Node) -> Int { (n.children.count + (n.ended.isEmpty ? 0 : 1) > 1 ? 1 : 0) + n.children.reduce(0) { $0 + count($1) } }
-        return count(root)
+        nodes.reduce(0) { $0 + ($1.children.count + ($1.ended.isEmpty ? 0 : 1) > 1 ? 1 : 0) }
     }
 
     /// The map as text lines, one per run, indented under its fork with box-drawing branches:
     /// `├─ ' Paris' 62% · 3 tokens · choices 0 2` then the run's text, cut to `width` columns and escaped.
     public func lines(width: Int) -> [String] {
         var out: [String] = []
-        let rootText = root.tokens.isEmpty ? "(no shared start)" : "'" + TokenForks.tail(root.text, columns: max(8, width - 30)) + "'"
-        out.append("shared by all \(root.choices.count): \(root.tokens.count) token\(root.tokens.count == 1 ? "" : "s") \(rootText)")
-        ForkTree.append(root, indent: "", into: &out, width: width)
+        let label = "shared by all \(root.choices.count): \(root.tokens.count) token\(root.tokens.count == 1 ? "" : "s") "
+        // The label, the quotes around the text, then the end of the shared text in what is left.
+        let rootText = root.tokens.isEmpty ? "(no shared start)"
+            : "'" + TokenForks.tail(root.text, columns: max(8, width - DisplayWidth.of(label) - 2)) + "'"
+        out.append(label + rootText)
+        // Depth first, the first branch on top: a stack of (node, the indent of its branch line, last?).
+        var stack: [(node: Int, indent: String, last: Bool)] = []
+        func push(childrenOf n: Int, indent: String) {
+            let node = nodes[n]
+            // The end of the run, when some choices stop there beside branches going on, comes last.
+            if !node.ended.isEmpty, !node.children.isEmpty { stack.append((-1 - n, indent, true)) }
+            for (i, c) in node.children.enumerated().reversed() {
+                let last = i == node.children.count - 1 && (node.ended.isEmpty || node.children.isEmpty)
+                stack.append((c, indent, last))
+            }
+        }
+        push(childrenOf: 0, indent: "")
+        while let (n, indent, last) = stack.popLast() {
+            let branch = indent + (last ? "└─ " : "├─ ")
+            let below = indent + (last ? "   " : "│  ")
+            guard n >= 0 else {
+                let ended = nodes[-1 - n].ended
+                out.append(branch + "(end) · " + ForkTree.names(ended))
+                continue
+            }
+            let child = nodes[n]
+            let first = child.tokens.first ?? ""
+            let who = ForkTree.names(child.choices)
+            out.append(branch + "'" + VisibleText.escape(first, .singleLine) + "' " + TokenForks.percent(child.probability)
+                       + " @\(child.start + 1) · \(child.tokens.count) tok · " + who)
+            if child.tokens.count > 1 {
+                let lead = below + (child.children.isEmpty ? "   " : "│  ")
+                let room = max(8, width - DisplayWidth.of(lead) - 2)
+                out.append(lead + "'" + DisplayWidth.truncate(VisibleText.escape(child.text, .singleLine), to: room) + "'")
+            }
+            // Past half the width the branches stop stepping right: a deep map stays readable (and its lines
+            // short), with `┆` where the indent was cut.
+            push(childrenOf: n, indent: DisplayWidth.of(below) > width / 2 ? "┆ " : below)
+        }
         if !withoutTokens.isEmpty {
-            out.append("no logprobs: choice\(withoutTokens.count == 1 ? "" : "s") " + withoutTokens.map(String.init).joined(separator: " "))
+            out.append("no logprobs: " + ForkTree.names(withoutTokens))
         }
         return out
     }
 
-    private static func append(_ node: Node, indent: String, into out: inout [String], width: Int) {
-        var items: [(Node?, Int?)] = node.children.map { ($0, nil) }
-        if !node.ended.isEmpty, !node.children.isEmpty { items.append((nil, nil)) }
-        for (i, item) in items.enumerated() {
-            let last = i == items.count - 1
-            let branch = indent + (last ? "└─ " : "├─ ")
-            let below = indent + (last ? "   " : "│  ")
-            guard let child = item.0 else {
-                out.append(branch + "(end) · choice\(node.ended.count == 1 ? "" : "s") " + node.ended.map(String.init).joined(separator: " "))
-                continue
-            }
-            let first = child.tokens.first ?? ""
-            let who = child.choices.count == 1 ? "choice \(child.choices[0])" : "choices " + child.choices.map(String.init).joined(separator: " ")
-            let head = branch + "'" + VisibleText.escape(first, .singleLine) + "' " + TokenForks.percent(child.probability)
-                + " @\(child.start + 1) · \(child.tokens.count) tok · " + who
-            out.append(head)
-            let room = max(8, width - DisplayWidth.of(below) - 4)
-            if child.tokens.count > 1 {
-                out.append(below + (child.children.isEmpty ? "   " : "│  ") + "'" + DisplayWidth.truncate(VisibleText.escape(child.text, .singleLine), to: room) + "'")
-            }
-            append(child, indent: below, into: &out, width: width)
-        }
+    /// `choice 3`, `choices 0 2 5`, or the first six and how many in all: `choices 0 1 2 3 4 5 … (3000)`.
+    static func names(_ indices: [Int]) -> String {
+        if indices.count == 1 { return "choice \(indices[0])" }
+        let shown = indices.prefix(6).map(String.init).joined(separator: " ")
+        return "choices " + shown + (indices.count > 6 ? " … (\(indices.count))" : "")
     }
 }

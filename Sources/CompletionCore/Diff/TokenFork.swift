@@ -78,7 +78,7 @@ public enum TokenForks {
         return out.sorted { ($0.probability ?? -1) > ($1.probability ?? -1) }
     }
 
-    /// What identifies a sampled token: its text (a token without text compares by its logprob's absence).
+    /// What identifies a sampled token: its text (a token without text, null, differs from an empty one).
     static func key(_ t: TokenLogprob) -> String? { t.token }
 
     /// "forked at token 12 after 'The capital is': ' Paris' 62% (old) · ' Lyon' 21% (new) · ' Nice' 4%",

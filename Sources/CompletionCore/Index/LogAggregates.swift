@@ -214,10 +214,9 @@ extension LogAggregates {
     }
 
     /// `2025-03-10` for a day number.
+    /// The date part of `Timestamp`'s text: four-digit years, a sign and more digits outside 0...9999.
     static func dayName(_ day: Int) -> String {
-        let (y, m, d) = Timestamp.civilDate(daysSinceEpoch: day)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
-        return "\(y)-\(two(m))-\(two(d))"
+        String(Timestamp.utcText(seconds: day * 86_400).prefix { $0 != "T" })
     }
 
     /// Totals over several logs (`stats` with several files): groups with the same name are added up and
@@ -268,9 +267,10 @@ extension LogAggregates {
         let byRecords = Group.byRecords
         a.models = modelOrder.compactMap { models[$0] }.sorted(by: byRecords)
         a.fingerprints = printOrder.compactMap { prints[$0] }.sorted(by: byRecords)
-        // Day names sort as dates; records without a time last.
+        // By time (a day's first record is on that day, and names of years before 1000 or after 9999 do not
+        // sort as text); records without a time last.
         a.days = dayOrder.compactMap { days[$0] }.sorted { x, y in
-            switch (x.name, y.name) {
+            switch (x.first, y.first) {
             case let (a?, b?): return a < b
             case (_?, nil): return true
             default: return false

@@ -48,14 +48,15 @@ extension Logprobs {
 }
 
 extension Array where Element == Choice {
-    /// Positions in the array with the surest choice first: lowest perplexity (highest mean logprob) first,
-    /// ties and choices without usable logprobs keeping their order, the latter last.
+    /// Positions in the array with the surest choice first: highest mean logprob (lowest perplexity) first,
+    /// ties and choices without usable logprobs keeping their order, the latter last. The mean logprob
+    /// orders choices whose perplexity overflows a double (a mean below about −709) too.
     /// - Complexity: O(tokens of all choices + n log n).
     public var positionsBySureness: [Int] {
-        let perplexities = map { $0.logprobs?.confidence?.perplexity }
+        let means = map { $0.logprobs?.confidence?.meanLogprob }
         return indices.sorted { a, b in
-            switch (perplexities[a], perplexities[b]) {
-            case let (x?, y?): return x != y ? x < y : a < b
+            switch (means[a], means[b]) {
+            case let (x?, y?): return x != y ? x > y : a < b
             case (.some, nil): return true
             case (nil, .some): return false
             case (nil, nil): return a < b

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a record asked for, as far as its log kept it: the key that puts records answering the same request
 /// into one reproducibility group, and the seed that splits a group.
 ///
@@ -127,7 +129,15 @@ public struct ReproRequest: Sendable, Hashable {
             }
             out += "]"
         case .number(let n):
-            if let i = n.integer { out += String(i) } else if let d = Double(n.text), d.isFinite { out += String(d) } else { out += n.text }
+            // By value without losing digits: integers beyond 64 bits and long fractions through Decimal
+            // (38 digits), so two seeds apart by one never meet in a double; as written beyond that.
+            if let i = n.integer {
+                out += String(i)
+            } else if let d = Decimal(string: n.text, locale: Locale(identifier: "en_US_POSIX")), d.isFinite, !d.isNaN {
+                out += d.description
+            } else {
+                out += n.text
+            }
         default:
             out += JSONWriter.compact(value)
         }

@@ -77,14 +77,18 @@ public struct CompletionRequest: Sendable, Hashable {
         return JSONWriter.compact(.object(response))
     }
 
-    /// `scheme://host[:port]/path` of a base URL: credentials, query and fragment left out; nil when it is
-    /// not a URL with a host.
+    /// `scheme://host[:port]/path` of a base URL: credentials, `;` path parameters, query and fragment left
+    /// out; nil when it is not a URL with a host.
     public static func loggedBaseURL(_ text: String) -> String? {
         guard var parts = URLComponents(string: text), parts.host?.isEmpty == false else { return nil }
         parts.user = nil
         parts.password = nil
         parts.query = nil
         parts.fragment = nil
+        // `;name=value` path parameters carry tokens on some gateways: they go too.
+        parts.path = parts.path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
+            .joined(separator: "/")
         return parts.string
     }
 }

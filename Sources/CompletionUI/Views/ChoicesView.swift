@@ -47,12 +47,13 @@ enum ChoicesView {
         }
     }
 
-    /// `ppl 1.42 · min 12% @7 · H 0.31`: perplexity, the least likely token's probability and 0-based
-    /// position, and the mean entropy (nats) over the top alternatives where at least two are listed.
+    /// `ppl 1.42 · min 12% @7 · H 0.31`: perplexity, the least likely token's probability and position
+    /// (counted from 1, as the token view and the fork map count), and the mean entropy (nats) over the top
+    /// alternatives where at least two are listed.
     static func confidenceText(_ c: ChoiceConfidence) -> String {
         let least = TokenForks.percent(c.leastProbability)
         let entropy = c.meanEntropy.map { String(format: " · H %.2f", $0) } ?? ""
-        return String(format: "ppl %.2f", c.perplexity) + " · min \(least) @\(c.leastPosition)" + entropy
+        return String(format: "ppl %.2f", c.perplexity) + " · min \(least) @\(c.leastPosition + 1)" + entropy
     }
 
     /// The first non-empty line of a choice's text, or what stands in for it.
