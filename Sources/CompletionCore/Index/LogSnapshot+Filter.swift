@@ -154,7 +154,7 @@ extension LogSnapshot {
                 return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(matches) ?? false
             }
             guard s.kind[i] != IndexedKind.invalid.rawValue else { return false }
-            let start = s.start[i]
+            let start = s.start(i)
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }
             let raw = file.slice(start..<end)

@@ -47,7 +47,7 @@ public struct LogSnapshot: Sendable {
     /// - Precondition: `0 <= position < count`.
     public func summary(at position: Int) -> RecordSummary {
         let (s, i) = locate(position)
-        let start = s.start[i]
+        let start = s.start(i)
         let created = s.created[i]
         return RecordSummary(
             position: position,
@@ -90,7 +90,7 @@ public struct LogSnapshot: Sendable {
     private func diagnostic(_ s: IndexSegment, _ i: Int, intact: Int? = nil) -> Diagnostic? {
         if let d = s.diagnostics[i] { return d }
         let line = s.lineNumber(i)
-        let start = s.start[i]
+        let start = s.start(i)
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else { return nil }
         // Cut since it was indexed: the line now reads as zeros, and the cut is the problem to tell.
@@ -137,7 +137,7 @@ public struct LogSnapshot: Sendable {
         if let d = s.diagnostics[i] { return .failure(d) }
         if let places = s.places, i < places.count { return LLMLogs.record(path: path, place: places[i], line: line) }
         if let records = s.records, i < records.count { return .success(records[i]) }
-        let start = s.start[i]
+        let start = s.start(i)
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else {
             return .failure(Diagnostic(path: path, line: line, column: 1, message: "the record is no longer in the file"))
@@ -167,7 +167,7 @@ public struct LogSnapshot: Sendable {
     /// The raw bytes of an entry (its JSON as written); empty for inputs that are not JSON Lines.
     public func bytes(at position: Int) -> UnsafeBufferPointer<UInt8> {
         let (s, i) = locate(position)
-        let start = s.start[i]
+        let start = s.start(i)
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else { return UnsafeBufferPointer(start: nil, count: 0) }
         return file.slice(start..<end)
