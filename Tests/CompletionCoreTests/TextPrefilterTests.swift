@@ -89,6 +89,16 @@ import Testing
         #expect(try TextQuery("a|b", isRegex: true).prefilter == nil)
     }
 
+    @Test("escapes decode to what a JSON decoder gives; a lone surrogate to U+FFFD")
+    func unescapeAgreesWithJSONDecoding() throws {
+        let inner = #"caf\u00e9 \ud83d\ude00 \u6771\u4EAC x\\u0041 \"q\" \/ \n\t\b\f\r \u0069nvoice end\\"#
+        let decoded = try JSONDecoder().decode(String.self, from: Data(("\"" + inner + "\"").utf8))
+        let got = Array(inner.utf8).withUnsafeBufferPointer { LiteralPrefilter.unescaped($0) }
+        #expect(got == Array(decoded.utf8))
+        let lone = Array(#"a\ud800b"#.utf8).withUnsafeBufferPointer { LiteralPrefilter.unescaped($0) }
+        #expect(lone == Array("a\u{FFFD}b".utf8))
+    }
+
     @Test("required literal runs of a regular expression", arguments: [
         ("invoice", ["invoice"]), ("invoices?", ["invoice"]), ("inv[a-z]ice", ["inv", "ice"]), ("ab*c", ["a", "c"]),
         ("ab+c", ["ab", "c"]), ("a.b", ["a", "b"]), ("x\\.y", ["x.y"]), ("a{2,3}b", ["b"]), ("a\\sb", ["a", "b"]),
