@@ -657,6 +657,24 @@ struct LogIndexQueryTests {
         #expect(s.indexBytes / max(1, s.count) <= 64)
     }
 
+    @Test("a build held after its first chunk goes on when released and indexes the same entries")
+    func heldAfterFirstChunk() throws {
+        let data = Data(Self.text.utf8)
+        let plain = LogIndex(data: data, path: "q.jsonl", options: .init(firstChunkBytes: 512, chunkBytes: 2048))
+        plain.build()
+        let held = LogIndex(data: data, path: "q.jsonl", options: .init(firstChunkBytes: 512, chunkBytes: 2048))
+        held.holdAfterFirstChunk()
+        let first = DispatchSemaphore(value: 0)
+        held.buildInBackground { p in if p.entries > 0 { first.signal() } }
+        first.wait()
+        held.releaseFirstChunkHold()
+        held.waitUntilComplete()
+        let a = plain.snapshot(), b = held.snapshot()
+        #expect(b.isComplete)
+        #expect(b.count == a.count)
+        #expect(b.summaries.map(\.line) == a.summaries.map(\.line))
+    }
+
     @Test("a plain log takes at most 48 bytes of index per record; counts beyond the narrow columns are kept whole")
     func narrowColumns() throws {
         var lines: [String] = []

@@ -111,6 +111,13 @@ if let n = option("--profile-json").flatMap(Int.init) {
     exit(0)
 }
 
+// --time-prices PATH: only read a price table (the bundled prices.json) --runs times; prints the median.
+if let prices = option("--time-prices") {
+    let t = time(runs: runs) { _ = try? PriceTable.read(path: prices) }
+    print("price table: \(ms(t))")
+    exit(0)
+}
+
 // --figures: only the figures Benchmarks/compare-peers.sh puts beside its peers, one per line, tab-separated:
 //   bytes-per-record  B
 //   filter  QUERY  SECONDS  MATCHES     (an `f` filter line over the whole log, median of --runs)

@@ -32,6 +32,24 @@ extension LogIndex {
         thread.start()
     }
 
+    /// Makes the next build pause after publishing its first chunk until `releaseFirstChunkHold()`, for at
+    /// most a quarter of a second: the inspector draws its first screen from that chunk meanwhile, with the
+    /// cores to itself instead of sharing them with the rest of the build.
+    public func holdAfterFirstChunk() {
+        lock.withLock { firstChunkHold = DispatchSemaphore(value: 0) }
+    }
+
+    /// Lets a build held by `holdAfterFirstChunk` go on.
+    public func releaseFirstChunkHold() {
+        lock.withLock { firstChunkHold }?.signal()
+    }
+
+    private func waitForFirstChunkHold() {
+        guard let hold = lock.withLock({ firstChunkHold }) else { return }
+        _ = hold.wait(timeout: .now() + 0.25)
+        lock.withLock { firstChunkHold = nil }
+    }
+
     /// Waits until a background build has finished.
     public func waitUntilComplete() {
         done.lock()
@@ -191,6 +209,7 @@ extension LogIndex {
             }
             if atEnd, !options.follow { resumeOffset = limit }
             publish(pending: atEnd ? pendingTail : nil, scanned: atEnd ? bytes.count : chunkEnd, complete: atEnd)
+            if firstChunk, chunkSize == options.firstChunkBytes, !atEnd { waitForFirstChunkHold() }
             chunkSize = options.chunkBytes
             chunkLines = ScanWorker.maxLinesPerChunk
             // In follow mode the resume point stays at the provisional entries, before the end.
