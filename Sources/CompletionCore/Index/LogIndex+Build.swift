@@ -164,6 +164,8 @@ extension LogIndex {
             chunkEnd = ScanWorker.end(bytes, from: resumeOffset, to: chunkEnd, maxLines: chunkLines)
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
+            // The next chunks are read from disk while this one is scanned (a log not in the page cache).
+            if !atEnd { file.prefetch(chunkEnd..<min(limit, chunkEnd + 8 * options.chunkBytes)) }
             // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
             // slowest one.
             let ranges = ScanWorker.split(bytes, resumeOffset..<chunkEnd, parts: options.workers > 1 ? options.workers * 4 : 1)
