@@ -1,7 +1,7 @@
 /// A run of consecutive index entries, stored as one array per field (struct of arrays).
 ///
-/// 47 bytes per entry: byte offset 4 (from the segment's first entry), length 4, line 4, created 8, model 4,
-/// fingerprint 4, three token counts 12, finish reason 4, choice count 1, kind 1, flags 1. Strings are ids
+/// 46 bytes per entry: byte offset 4 (from the segment's first entry), length 4, line 4, created 8, model 4,
+/// fingerprint 4, three token counts 12, finish reason 4, choice count 1, kind and flags 1. Strings are ids
 /// into the index's `StringTable`. Values that do not fit (counts beyond Int32, lines beyond UInt32, more
 /// than 254 choices, an offset 4 GB past the segment's first entry) are kept in a side table, as are the
 /// diagnostics of invalid entries and the finish reasons of choices that disagree.
@@ -14,8 +14,10 @@ final class IndexSegment: Sendable {
     static let wideUInt32 = UInt32.max
     static let wideUInt8 = UInt8.max
 
-    static let assembled: UInt8 = 1 << 0
-    static let reasonsInPool: UInt8 = 1 << 1
+    /// Flags, in the two high bits of an entry's kind byte.
+    static let assembled: UInt8 = 1 << 6
+    static let reasonsInPool: UInt8 = 1 << 7
+    static let kindBits: UInt8 = 0x3F
 
     /// The byte offset of the first entry; `startOffset` counts from it.
     let startBase: Int
@@ -31,8 +33,8 @@ final class IndexSegment: Sendable {
     /// The finish reason all choices share; with `reasonsInPool`, where the choices' reasons start in `reasonPool`.
     let reason: [UInt32]
     let choiceCount: [UInt8]
-    let kind: [UInt8]
-    let flags: [UInt8]
+    /// The `IndexedKind` raw value in the low six bits, `assembled` and `reasonsInPool` above.
+    let kindAndFlags: [UInt8]
     let reasonPool: [UInt32]
     let diagnostics: [Int: Diagnostic]
     /// Values that did not fit: key `position * 8 + column` (0 prompt, 1 completion, 2 total, 3 length, 4 line,
@@ -43,7 +45,7 @@ final class IndexSegment: Sendable {
     /// For a database, where each entry's row is: records are read again from it when they are opened.
     let places: [ContainerPlace]?
 
-    var count: Int { kind.count }
+    var count: Int { kindAndFlags.count }
 
     init(_ b: SegmentBuilder) {
         startBase = b.startBase ?? 0
@@ -58,8 +60,7 @@ final class IndexSegment: Sendable {
         total = b.total
         reason = b.reason
         choiceCount = b.choiceCount
-        kind = b.kind
-        flags = b.flags
+        kindAndFlags = b.kindAndFlags
         reasonPool = b.reasonPool
         diagnostics = b.diagnostics
         wide = b.wide
@@ -69,7 +70,7 @@ final class IndexSegment: Sendable {
 
     /// The approximate bytes this segment holds (for the bytes-per-record figure).
     var byteSize: Int {
-        count * (4 + 4 + 4 + 8 + 4 + 4 + 12 + 4 + 1 + 1 + 1) + reasonPool.count * 4 + diagnostics.count * 96 + wide.count * 32
+        count * (4 + 4 + 4 + 8 + 4 + 4 + 12 + 4 + 1 + 1) + reasonPool.count * 4 + diagnostics.count * 96 + wide.count * 32
     }
 
     // MARK: - Field access
@@ -84,6 +85,12 @@ final class IndexSegment: Sendable {
     @inline(__always) func promptTokens(_ i: Int) -> Int? { count(prompt, i, column: 0) }
     @inline(__always) func completionTokens(_ i: Int) -> Int? { count(completion, i, column: 1) }
     @inline(__always) func totalTokens(_ i: Int) -> Int? { count(total, i, column: 2) }
+
+    /// The `IndexedKind` raw value of entry `i`.
+    @inline(__always) func kind(_ i: Int) -> UInt8 { kindAndFlags[i] & Self.kindBits }
+
+    /// The flags of entry `i` (`assembled`, `reasonsInPool`).
+    @inline(__always) func flags(_ i: Int) -> UInt8 { kindAndFlags[i] & ~Self.kindBits }
 
     /// The byte offset of entry `i` in the file.
     @inline(__always) func start(_ i: Int) -> Int {
@@ -109,7 +116,7 @@ final class IndexSegment: Sendable {
     /// The reason ids of every choice.
     func reasonIDs(_ i: Int) -> [UInt32] {
         let n = choices(i)
-        if flags[i] & Self.reasonsInPool != 0 {
+        if flags(i) & Self.reasonsInPool != 0 {
             let s = Int(reason[i])
             return Array(reasonPool[s..<min(reasonPool.count, s + n)])
         }
@@ -120,7 +127,7 @@ final class IndexSegment: Sendable {
     @inline(__always)
     func forEachReason(_ i: Int, _ body: (UInt32) -> Void) {
         let n = choices(i)
-        if flags[i] & Self.reasonsInPool != 0 {
+        if flags(i) & Self.reasonsInPool != 0 {
             let s = Int(reason[i])
             for k in s..<min(reasonPool.count, s + n) { body(reasonPool[k]) }
         } else {
@@ -132,7 +139,7 @@ final class IndexSegment: Sendable {
     /// True when some choice's reason is `id`.
     @inline(__always)
     func hasReason(_ i: Int, _ id: UInt32) -> Bool {
-        if flags[i] & Self.reasonsInPool != 0 {
+        if flags(i) & Self.reasonsInPool != 0 {
             let s = Int(reason[i])
             let n = choices(i)
             for k in s..<min(reasonPool.count, s + n) where reasonPool[k] == id { return true }
@@ -156,15 +163,14 @@ struct SegmentBuilder {
     var total: [Int32] = []
     var reason: [UInt32] = []
     var choiceCount: [UInt8] = []
-    var kind: [UInt8] = []
-    var flags: [UInt8] = []
+    var kindAndFlags: [UInt8] = []
     var reasonPool: [UInt32] = []
     var diagnostics: [Int: Diagnostic] = [:]
     var wide: [Int: Int] = [:]
     var records: [CompletionRecord]?
     var places: [ContainerPlace]?
 
-    var count: Int { kind.count }
+    var count: Int { kindAndFlags.count }
 
     init() {}
 
@@ -182,8 +188,7 @@ struct SegmentBuilder {
         total = Array(s.total.prefix(n))
         reason = Array(s.reason.prefix(n))
         choiceCount = Array(s.choiceCount.prefix(n))
-        kind = Array(s.kind.prefix(n))
-        flags = Array(s.flags.prefix(n))
+        kindAndFlags = Array(s.kindAndFlags.prefix(n))
         // Pool entries of dropped rows stay behind unused; they are few.
         reasonPool = s.reasonPool
         diagnostics = s.diagnostics.filter { $0.key < n }
@@ -195,8 +200,7 @@ struct SegmentBuilder {
     mutating func reserve(_ n: Int) {
         startOffset.reserveCapacity(n); length.reserveCapacity(n); line.reserveCapacity(n); created.reserveCapacity(n)
         model.reserveCapacity(n); fingerprint.reserveCapacity(n); prompt.reserveCapacity(n); completion.reserveCapacity(n)
-        total.reserveCapacity(n); reason.reserveCapacity(n); choiceCount.reserveCapacity(n); kind.reserveCapacity(n)
-        flags.reserveCapacity(n)
+        total.reserveCapacity(n); reason.reserveCapacity(n); choiceCount.reserveCapacity(n); kindAndFlags.reserveCapacity(n)
     }
 
     @inline(__always)
@@ -252,8 +256,7 @@ struct SegmentBuilder {
                          fingerprint f: UInt32, prompt p: Int?, completion co: Int?, total t: Int?, sharedReason r: UInt32, choices: Int) {
         appendColumns(start: s, length: n, line: l, created: c, model: m, fingerprint: f, prompt: p, completion: co, total: t, choices: choices)
         reason.append(choices == 0 ? 0 : r)
-        flags.append(0)
-        kind.append(k.rawValue)
+        kindAndFlags.append(k.rawValue)
     }
 
     /// Appends one entry. Call before anything else that uses `count` for this entry.
@@ -272,8 +275,7 @@ struct SegmentBuilder {
         } else {
             reason.append(reasons.first ?? 0)
         }
-        flags.append(fl)
-        kind.append(k.rawValue)
+        kindAndFlags.append(k.rawValue | fl)
         if let diagnostic { diagnostics[position] = diagnostic }
     }
 }

@@ -203,7 +203,7 @@ public final class LogIndex: @unchecked Sendable {
         guard let last = segments.last, starts.count >= 2 else { return SegmentBuilder() }
         let base = starts[starts.count - 2]
         let keep = max(0, min(last.count, from - base))
-        for i in keep..<last.count where last.kind[i] == IndexedKind.invalid.rawValue { invalidTotal -= 1 }
+        for i in keep..<last.count where last.kind(i) == IndexedKind.invalid.rawValue { invalidTotal -= 1 }
         return SegmentBuilder(last, keeping: keep)
     }
 

@@ -108,7 +108,7 @@ extension LogSnapshot {
             guard let s else { return 0 }
             return ids[s]
         }
-        let valid = { (s: IndexSegment, i: Int) in s.kind[i] != IndexedKind.invalid.rawValue }
+        let valid = { (s: IndexSegment, i: Int) in s.kind(i) != IndexedKind.invalid.rawValue }
         switch filter {
         case .model(let name):
             guard let m = id(name) else { return { _, _ in false } }
@@ -121,7 +121,7 @@ extension LogSnapshot {
             return { s, i in s.hasReason(i, r) }
         case .kind(let k):
             let raw = k.rawValue
-            return { s, i in s.kind[i] == raw }
+            return { s, i in s.kind(i) == raw }
         case .created(let range):
             return { s, i in range.contains(s.created[i]) }
         case .promptTokens(let range):
@@ -139,7 +139,7 @@ extension LogSnapshot {
             return compile(.finishReason("content_filter"), ids: ids, models: models)
         case .errors:
             let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
-            return { s, i in s.kind[i] == e || s.kind[i] == v }
+            return { s, i in s.kind(i) == e || s.kind(i) == v }
         case .text(let query):
             return recordTest(prefilter: { query.mayMatch(rawLine: $0) }, { record in query.matches(record) })
         case .audit(let kind):
@@ -176,14 +176,14 @@ extension LogSnapshot {
                 guard s.diagnostics[i] == nil else { return false }
                 return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(matches) ?? false
             }
-            guard s.kind[i] != IndexedKind.invalid.rawValue else { return false }
+            guard s.kind(i) != IndexedKind.invalid.rawValue else { return false }
             let start = s.start(i)
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }
             let raw = file.slice(start..<end)
             if let prefilter, !prefilter(raw) { return false }
             let record: CompletionRecord?
-            if s.flags[i] & IndexSegment.assembled != 0 {
+            if s.flags(i) & IndexSegment.assembled != 0 {
                 record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: s.lineNumber(i), path: path)
             } else if case .object(let o) = LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: start, line: s.lineNumber(i), path: path) {
                 record = try? o.standalone.get()

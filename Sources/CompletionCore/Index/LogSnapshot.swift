@@ -51,7 +51,7 @@ public struct LogSnapshot: Sendable {
         let created = s.created[i]
         return RecordSummary(
             position: position,
-            kind: IndexedKind(rawValue: s.kind[i]) ?? .invalid,
+            kind: IndexedKind(rawValue: s.kind(i)) ?? .invalid,
             line: s.lineNumber(i),
             byteRange: start >= 0 ? start..<(start + s.byteLength(i)) : nil,
             created: created.isNaN ? nil : created,
@@ -62,12 +62,12 @@ public struct LogSnapshot: Sendable {
             totalTokens: s.totalTokens(i),
             finishReasons: s.reasonIDs(i).map(string),
             choiceCount: s.choices(i),
-            isAssembledStream: s.flags[i] & IndexSegment.assembled != 0,
+            isAssembledStream: s.flags(i) & IndexSegment.assembled != 0,
             diagnostic: kind(s, i) == .invalid ? diagnostic(s, i) : nil
         )
     }
 
-    @inline(__always) private func kind(_ s: IndexSegment, _ i: Int) -> IndexedKind { IndexedKind(rawValue: s.kind[i]) ?? .invalid }
+    @inline(__always) private func kind(_ s: IndexSegment, _ i: Int) -> IndexedKind { IndexedKind(rawValue: s.kind(i)) ?? .invalid }
 
     /// The problem of an invalid entry (nil for records): kept for inputs read whole, read again from the
     /// line for JSON Lines, so the index holds no text per invalid line.
@@ -114,7 +114,7 @@ public struct LogSnapshot: Sendable {
     /// The kind of an entry, without building a summary.
     public func kind(at position: Int) -> IndexedKind {
         let (s, i) = locate(position)
-        return IndexedKind(rawValue: s.kind[i]) ?? .invalid
+        return IndexedKind(rawValue: s.kind(i)) ?? .invalid
     }
 
     /// `created` of an entry in seconds, without building a summary.
@@ -149,7 +149,7 @@ public struct LogSnapshot: Sendable {
             d.column = 1
             return d
         }
-        if s.flags[i] & IndexSegment.assembled != 0 {
+        if s.flags(i) & IndexSegment.assembled != 0 {
             if let record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: line, path: path) {
                 return .success(record)
             }
