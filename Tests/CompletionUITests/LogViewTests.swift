@@ -269,6 +269,22 @@ extension AppState {
         #expect(state.changeFilter { $0.query = "" }.contains(.cancelJob(running.id)))
     }
 
+    @Test func rowsFoundSoFarShowWhileTheLogIsStillBeingRead() throws {
+        var state = try LogFixture.state(lines: 100)
+        let effects = state.changeFilter { $0.query = "the" }
+        guard case .background(let job)? = effects.last else {
+            Issue.record("no filter job")
+            return
+        }
+        _ = state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 100)))
+        _ = state.reduce(.jobProgress(JobResult(id: job.id, value: .selection([1, 5]))))
+        #expect(state.entries.positions == [1, 5])
+        // Its result is shown, and the filter runs again over the whole log.
+        let again = state.reduce(.jobFinished(JobResult(id: job.id, value: .selection([1, 5, 8]))))
+        #expect(state.entries.positions == [1, 5, 8])
+        #expect(again.contains { if case .background = $0 { return true } else { return false } })
+    }
+
     @Test func theSelectedRecordIsSelectedAgainOnceAFilterShowingPartialRowsFindsIt() throws {
         var state = try LogFixture.state()
         state.selectEntry(9)

@@ -120,9 +120,11 @@ extension AppState {
     }
 
     /// Shows the rows a running filter has found so far (in file order, from the start of the log); the
-    /// filter goes on, and `finishFilter` shows them all.
+    /// filter goes on, and `finishFilter` shows them all. While a log is still being read the filter's
+    /// snapshot is older than the rows' (it runs again when it finishes): its rows so far are shown all the
+    /// same, as its result would be.
     mutating func showPartialFilter(_ positions: [Int32], job: Int) {
-        guard job == pendingFilter, let index, !filterIsStale else { return }
+        guard job == pendingFilter, let index else { return }
         let rows = positions.filter { Int($0) < index.count }
         let anchor = filterAnchor.flatMap { a in rows.contains { Int($0) == a.value } ? a : nil } ?? selectedPosition
         filterShowsPartial = true
