@@ -127,7 +127,7 @@ fi
 
 # Filters and index size.
 if [[ -x $bench ]]; then
-    figures=$("$bench" "$log" --figures --runs "$runs" --filters "invoice,Thursday,東京,garden [a-z]+ river")
+    figures=$("$bench" "$log" --figures --runs "$runs" --filters "invoice,Thursday,東京,garden [a-z]+ river,oven library,zzzq")
     row "index bytes per record" "$(awk -F'\t' '$1 == "bytes-per-record" {print $2}' <<< "$figures")" B - - "≤48 B"
     while IFS=$'\t' read -r kind query seconds matches; do
         [[ $kind == filter ]] || continue
