@@ -1,74 +1,158 @@
 #!/usr/bin/env bash
-# Times completion-tui against jq and DuckDB on one JSON Lines log, in one run, so ratios are comparable.
+# Times completion-tui beside its peers on one JSON Lines log, in one run, so that ratios are comparable on a
+# busy machine (issue 16's targets in the last column):
 #
 #   Benchmarks/compare-peers.sh LOG [RUNS]
 #
-# Each tool computes the same thing: records and total-token sums per model (the first table of
-# `completion-tui stats`). Page cache warm; wall-clock medians of RUNS (default 3); peak resident memory from
-# /usr/bin/time. Needs jq and DuckDB's Python package (`pip install duckdb`); a missing tool is skipped.
-# COMPLETION_TUI overrides the binary (default: .build/release/completion-tui of the main package).
+#   stats (warm)     completion-tui stats LOG          DuckDB: per-model count and token sum, explicit columns
+#   stats (cold)     the same, the file's pages dropped from the page cache before each run (dd iflag=nocache)
+#   --json slice     completion-tui --json SLICE       orjson: loads + dumps per line (SLICE: the first ~226 MB)
+#   --json memory    peak RssAnon (private memory) of completion-tui --json LOG, sampled every 20 ms
+#   first screen     process start to the first record's id on screen in a 200x50 tmux pane; less -S
+#   filter (f)       an `f` filter line over the whole index (in-process, index-benchmark --figures);
+#                    jq's select over the texts for the same words (one run: it is slow)
+#   index bytes      index bytes per record
+#
+# Wall-clock medians of RUNS (default 5). PYTHON is a Python with duckdb and orjson (default python3; e.g.
+# `python3 -m venv V && V/bin/pip install duckdb orjson`); a missing peer is skipped. COMPLETION_TUI and
+# INDEX_BENCHMARK override the binaries (default: the release builds of the main package and of Benchmarks/).
 set -euo pipefail
 
 log=${1:?usage: compare-peers.sh LOG [RUNS]}
-runs=${2:-3}
+runs=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 tool=${COMPLETION_TUI:-$here/../.build/release/completion-tui}
+bench=${INDEX_BENCHMARK:-$here/.build/release/index-benchmark}
+python=${PYTHON:-python3}
 size=$(stat -c %s "$log")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
+# The --json slice: whole lines up to about 226 MB.
+slice=$work/slice.jsonl
+head -c 226000000 "$log" | sed '$d' > "$slice"
+slice_size=$(stat -c %s "$slice")
 cat "$log" > /dev/null  # warm the page cache
 
-# measure NAME COMMAND...: prints "NAME seconds peak-MB", the median of $runs runs.
-results=()
-measure() {
-    local name=$1; shift
-    local times=() peak=0
-    local stats
-    stats=$(mktemp)
-    for _ in $(seq "$runs"); do
-        local out
-        /usr/bin/time -o "$stats" -f "%e %M" "$@" > /dev/null 2> /dev/null || true
-        out=$(tail -1 "$stats")
-        times+=("${out% *}")
-        local kb=${out#* }
-        (( kb > peak )) && peak=$kb
-    done
-    rm -f "$stats"
-    local median
-    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    results+=("$name $median $((peak / 1024))")
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# wall COMMAND...: seconds of one run, output discarded.
+wall() {
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" > /dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f\n", d / 1e9 }'
 }
 
-if [[ -x $tool ]]; then
-    measure "completion-tui-stats" "$tool" stats "$log"
-    measure "completion-tui-stats--json" "$tool" stats --json "$log"
-else
-    echo "no completion-tui at $tool (build with: swift build -c release)" >&2
-fi
+# timed N COMMAND...: the median of N runs.
+timed() {
+    local n=$1; shift
+    for _ in $(seq "$n"); do wall "$@"; done | median
+}
 
-if command -v jq > /dev/null; then
-    measure "jq" jq -n 'reduce inputs as $r ({}; .[($r.model // "null")] |= ((. // {records: 0, total_tokens: 0}) | .records += 1 | .total_tokens += ($r.usage.total_tokens // 0)))' "$log"
-else
-    echo "jq not found: skipped" >&2
-fi
+# cold N COMMAND...: the median of N runs, each after dropping the log's pages from the page cache.
+cold() {
+    local n=$1; shift
+    for _ in $(seq "$n"); do
+        dd if="$log" iflag=nocache count=0 status=none
+        wall "$@"
+    done | median
+}
 
-if python3 -c 'import duckdb' 2> /dev/null; then
-    measure "duckdb" python3 -c "
-import duckdb, sys
+# peak_anon COMMAND...: the largest RssAnon (MB) seen while the command runs.
+peak_anon() {
+    "$@" > /dev/null 2>&1 &
+    local pid=$! peak=0 kb
+    while kill -0 "$pid" 2> /dev/null; do
+        kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2> /dev/null || echo 0)
+        (( ${kb:-0} > peak )) && peak=$kb
+        sleep 0.02
+    done
+    wait "$pid" || true
+    echo $((peak / 1024))
+}
+
+rows=()
+# row WHAT OURS UNIT PEER PEER-VALUE TARGET: the ratio is peer / ours for times, ours / peer for rates.
+row() { rows+=("$1|$2|$3|$4|$5|$6"); }
+
+has_duckdb=false; has_orjson=false
+"$python" -c 'import duckdb' 2> /dev/null && has_duckdb=true
+"$python" -c 'import orjson' 2> /dev/null && has_orjson=true
+duck() {
+    "$python" -c "
+import duckdb
 duckdb.sql(\"\"\"select model, count(*) as records, sum(usage.total_tokens) as total_tokens
-  from read_json('$log', format = 'newline_delimited', ignore_errors = true,
+  from read_json('$1', format = 'newline_delimited', ignore_errors = true,
                  columns = {model: 'VARCHAR', usage: 'STRUCT(total_tokens BIGINT)'})
   group by model order by records desc\"\"\").fetchall()
 "
+}
+orjson_copy() {
+    "$python" -c "
+import orjson, sys
+out = sys.stdout.buffer
+with open('$1', 'rb') as f:
+    for line in f:
+        if line.strip():
+            out.write(orjson.dumps(orjson.loads(line)) + b'\n')
+"
+}
+
+[[ -x $tool ]] || { echo "no completion-tui at $tool (swift build -c release)" >&2; exit 1; }
+
+# stats, warm and cold.
+ours=$(timed "$runs" "$tool" stats "$log")
+peer=-; $has_duckdb && peer=$(timed "$runs" duck "$log")
+row "stats, page cache warm" "$ours" s duckdb "$peer" "≥3× duckdb"
+ours=$(cold "$runs" "$tool" stats "$log")
+peer=-; $has_duckdb && peer=$(cold "$runs" duck "$log")
+cat "$log" > /dev/null
+row "stats, page cache cold" "$ours" s duckdb "$peer" "≤1.0 s"
+
+# --json
+ours=$(timed "$runs" "$tool" --json "$slice")
+peer=-; $has_orjson && peer=$(timed "$runs" orjson_copy "$slice")
+row "--json of $((slice_size / 1000000)) MB" "$ours" s orjson "$peer" "≥250 MB/s, ≥2× orjson"
+row "--json of the log: peak RssAnon" "$(peak_anon "$tool" --json "$log")" MB - - "<64 MB"
+
+# First screen: the first record's id.
+needle=$(head -c 4096 "$log" | grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/' | cut -c1-12)
+if command -v tmux > /dev/null && [[ -n $needle ]]; then
+    ours=$("$python" "$here/first-screen.py" "$runs" 200 50 "$needle" "$tool" "$log" | median)
+    peer=$("$python" "$here/first-screen.py" "$runs" 200 50 "$needle" less -S "$log" | median)
+    row "first screen (tmux 200x50, id shown)" "$ours" s less "$peer" "≤35 ms"
+fi
+
+# Filters and index size.
+if [[ -x $bench ]]; then
+    figures=$("$bench" "$log" --figures --runs "$runs" --filters "invoice,Thursday,東京,garden [a-z]+ river,oven library,zzzq")
+    row "index bytes per record" "$(awk -F'\t' '$1 == "bytes-per-record" {print $2}' <<< "$figures")" B - - "≤48 B"
+    while IFS=$'\t' read -r kind query seconds matches; do
+        [[ $kind == filter ]] || continue
+        peer=-
+        if [[ $query == invoice ]] && command -v jq > /dev/null; then
+            peer=$(timed 1 jq -c 'select([.choices[]? | .text // .message.content // "" | strings | test("invoice"; "i")] | any)' "$log")
+        fi
+        row "f $query ($matches records)" "$seconds" s jq "$peer" "≤1 s"
+    done <<< "$figures"
 else
-    echo "duckdb (python) not found: skipped (pip install duckdb)" >&2
+    echo "no index-benchmark at $bench (swift build -c release --package-path Benchmarks): filters skipped" >&2
 fi
 
 echo "log: $log ($size bytes), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), median of $runs runs"
-base=""
-printf '%-28s %10s %10s %10s %10s\n' "tool" "seconds" "MB/s" "peak MB" "× stats"
-for r in "${results[@]}"; do
-    read -r name secs peak <<< "$r"
-    [[ -z $base ]] && base=$secs
-    awk -v n="$name" -v s="$secs" -v p="$peak" -v b="$base" -v size="$size" \
-        'BEGIN { printf "%-28s %10.2f %10.0f %10d %10.1f\n", n, s, (s > 0 ? size / 1e6 / s : 0), p, (b > 0 ? s / b : 0) }'
+printf '%-40s %12s %10s %12s %10s  %s\n' "what" "completion-tui" "peer" "peer" "ratio" "target"
+for r in "${rows[@]}"; do
+    IFS='|' read -r what ours unit peer value target <<< "$r"
+    awk -v w="$what" -v o="$ours" -v u="$unit" -v p="$peer" -v v="$value" -v t="$target" -v sz="$slice_size" 'BEGIN {
+        if (u == "s") { os = (o < 1 ? sprintf("%.0f ms", o * 1000) : sprintf("%.2f s", o)) } else { os = o " " u }
+        if (v == "-") { vs = "-"; ratio = "-" } else {
+            vs = (v < 1 ? sprintf("%.0f ms", v * 1000) : sprintf("%.2f s", v))
+            ratio = (o > 0 ? sprintf("%.2f×", v / o) : "-")
+        }
+        if (w ~ /^--json of [0-9]+ MB$/) { os = os sprintf(" (%.0f MB/s)", sz / 1e6 / o) }
+        printf "%-40s %12s %10s %12s %10s  %s\n", w, os, p, vs, ratio, t
+    }'
 done
+echo "ratio: the peer's time over completion-tui's (above 1: completion-tui is faster)"

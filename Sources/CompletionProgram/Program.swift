@@ -145,6 +145,8 @@ public final class Mailbox: @unchecked Sendable {
     private let lock = NSCondition()
     private var actions: [Action] = []
     private var running = 0
+    /// The controls of the jobs running, by id.
+    private var controls: [Int: JobControl] = [:]
     /// Bytes of live runs posted and not taken yet.
     private var liveBytes = 0
     private let runner: JobRunner
@@ -183,6 +185,8 @@ public final class Mailbox: @unchecked Sendable {
         switch (older, newer) {
         case (.live(let o), .live(let n)):
             return LiveFact.merge(o, n).map(Action.live)
+        case (.jobProgress(let o), .jobProgress(let n)) where o.id == n.id:
+            return newer
         case (.indexUpdated(let o), .indexUpdated(var n)):
             n.firstChanged = min(n.firstChanged, o.firstChanged)
             return .indexUpdated(n)
@@ -197,17 +201,29 @@ public final class Mailbox: @unchecked Sendable {
         return running > 0 || !actions.isEmpty
     }
 
-    /// Runs a background job off the UI loop; its result is posted when done.
+    /// Runs a background job off the UI loop; what it reports on the way and its result are posted.
     public func start(_ job: BackgroundJob) {
         lock.lock()
         running += 1
+        controls[job.id] = job.control
         lock.unlock()
+        let id = job.id
+        job.control.onReport { [weak self] value in self?.post(.jobProgress(JobResult(id: id, value: value))) }
         runner(job) { [self] action in
             lock.lock()
             running -= 1
+            controls[id] = nil
             lock.unlock()
             post(action)
         }
+    }
+
+    /// Tells a running job that its result is no longer wanted (it stops at its next look).
+    public func cancel(job id: Int) {
+        lock.lock()
+        let control = controls[id]
+        lock.unlock()
+        control?.cancel()
     }
 
     /// The actions posted since the last call, in order.
@@ -315,6 +331,8 @@ public enum Program {
                     mailbox.post(.copyFinished(message: result.message, ok: result.ok))
                 case .background(let job):
                     mailbox.start(job)
+                case .cancelJob(let id):
+                    mailbox.cancel(job: id)
                 default:
                     _ = session.perform(effect, mailbox: mailbox)
                 }

@@ -174,7 +174,13 @@ struct Open: ParsableCommand {
     func run() throws {
         let inputs = paths.isEmpty ? ["-"] : paths
         let status: Int32
-        let table = try priceTable()
+        if !json, prices == nil {
+            // The inspector prices its first screen with the bundled table: it is read on another core while
+            // the log is opened and the terminal set up (reading it first was half of the time to the first
+            // screen of a big log). A `--prices` table is read first, so that a bad one stops at once.
+            DispatchQueue.global(qos: .userInitiated).async { _ = PriceTable.bundled }
+        }
+        let table = json || prices != nil ? try priceTable() : nil
         if json {
             status = writeJSONLines(inputs, prices: table)
         } else if print || isatty(STDOUT_FILENO) != 1 {
@@ -247,6 +253,8 @@ struct Open: ParsableCommand {
             StandardError.print(error.description)
             return 2
         }
+        // The rest of the log is read once the first screen is drawn, so that drawing it has the cores.
+        index.holdAfterFirstChunk()
         index.buildInBackground()
         // The first chunk is small: wait for it (briefly) so the first frame has records.
         let deadline = Date().addingTimeInterval(0.08)
@@ -262,7 +270,8 @@ struct Open: ParsableCommand {
             if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
-        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: try? priceTable(), unsureBelow: unsureBelow.map { $0 / 100 }).status
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: try? priceTable(),
+                                    unsureBelow: unsureBelow.map { $0 / 100 }, afterFirstFrame: { index.releaseFirstChunkHold() }).status
         if status < 0 {
             index.waitUntilComplete()
             return writeReport([path])

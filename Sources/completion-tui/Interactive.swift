@@ -10,7 +10,12 @@ import Foundation
 /// - Parameters:
 ///   - session: what to show and where updates come from.
 ///   - keysFromTTY: read keys from `/dev/tty` because standard input carries data.
-func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: PriceTable? = nil, unsureBelow: Double? = nil) -> (status: Int32, state: AppState?) {
+///   - unsureBelow: the probability under which the token view's `>` and `<` stop (`--unsure-below`).
+///   - afterFirstFrame: called once the first frame is on the terminal.
+///   - prices: evaluated once the terminal is set up, so that a table still being read (the bundled one is
+///     read on another thread at start) is waited for as late as possible.
+func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: @autoclosure () -> PriceTable? = nil,
+                    unsureBelow: Double? = nil, afterFirstFrame: (@Sendable () -> Void)? = nil) -> (status: Int32, state: AppState?) {
     let terminal: CursesTerminal
     do {
         terminal = try CursesTerminal(keysFromTTY: keysFromTTY || isatty(STDIN_FILENO) != 1)
@@ -21,8 +26,10 @@ func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: Pric
     let environment = ProcessInfo.processInfo.environment
     let firstFrame = FirstFrame()
     let options = Program.Options(exitAfterFirstFrame: environment["COMPLETION_TUI_EXIT_AFTER_FIRST_FRAME"] != nil,
-                                  onFirstFrame: { firstFrame.time = Timings.processUptime() }, prices: prices,
-                                  unsureBelow: unsureBelow)
+                                  onFirstFrame: {
+                                      firstFrame.time = Timings.processUptime()
+                                      afterFirstFrame?()
+                                  }, prices: prices(), unsureBelow: unsureBelow)
     let outcome = Program.run(session, terminal: terminal, options: options)
     if environment["COMPLETION_TUI_TIMINGS"] != nil {
         // Drawn and stopped at once: say how many records that frame had (an index shows its first ones

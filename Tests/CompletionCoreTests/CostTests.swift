@@ -50,6 +50,29 @@ import Testing
         #expect(table.provider(id: "openai")?.models.isEmpty == false)
     }
 
+    @Test func theBundledTablesExpressionsCompileAndMatchAsWhenCheckedAtOnce() throws {
+        let path = Self.root.appendingPathComponent("Sources/CompletionCore/Cost/Resources/prices.json").path
+        // Read with every expression compiled and checked: none of the shipped ones fails.
+        let checked = try PriceTable.read(path: path)
+        let later = try PriceTable.read(path: path, compilingRegexesLater: true)
+        func regexes(_ c: MatchClause?) -> [NSRegularExpressionBox] {
+            switch c {
+            case .regex(let box)?: return [box]
+            case .or(let cs)?, .and(let cs)?: return cs.flatMap { regexes($0) }
+            default: return []
+            }
+        }
+        func all(_ t: PriceTable) -> [NSRegularExpressionBox] {
+            t.providers.flatMap { p in regexes(p.modelMatch) + regexes(p.providerMatch) + p.models.flatMap { regexes($0.match) } }
+        }
+        #expect(all(later).count == all(checked).count)
+        #expect(all(later).count > 50)
+        #expect(all(later).allSatisfy { $0.regex != nil })
+        for name in ["gpt-4o-mini-2024-07-18", "claude-3-5-sonnet-20241022", "gemini-1.5-pro-002", "llama-3.1-8b", "mistral-large-latest"] {
+            #expect(zip(all(later), all(checked)).allSatisfy { $0.search(name) == $1.search(name) }, "\(name)")
+        }
+    }
+
     @Test func theExpectationsCoverTheSamples() {
         #expect(Self.expected.count == 256)
         #expect(Self.expected.filter { $0.table != nil }.count == 125)

@@ -656,6 +656,53 @@ struct LogIndexQueryTests {
         let s = index.snapshot()
         #expect(s.indexBytes / max(1, s.count) <= 64)
     }
+
+    @Test("a build held after its first chunk goes on when released and indexes the same entries")
+    func heldAfterFirstChunk() throws {
+        let data = Data(Self.text.utf8)
+        let plain = LogIndex(data: data, path: "q.jsonl", options: .init(firstChunkBytes: 512, chunkBytes: 2048))
+        plain.build()
+        let held = LogIndex(data: data, path: "q.jsonl", options: .init(firstChunkBytes: 512, chunkBytes: 2048))
+        held.holdAfterFirstChunk()
+        let first = DispatchSemaphore(value: 0)
+        held.buildInBackground { p in if p.entries > 0 { first.signal() } }
+        first.wait()
+        held.releaseFirstChunkHold()
+        held.waitUntilComplete()
+        let a = plain.snapshot(), b = held.snapshot()
+        #expect(b.isComplete)
+        #expect(b.count == a.count)
+        #expect(b.summaries.map(\.line) == a.summaries.map(\.line))
+    }
+
+    @Test("a plain log takes at most 48 bytes of index per record; counts beyond the narrow columns are kept whole")
+    func narrowColumns() throws {
+        var lines: [String] = []
+        for i in 0..<2000 {
+            lines.append(#"{"id":"c\#(i)","object":"text_completion","created":\#(1_700_000_000 + i),"model":"m","choices":[{"index":0,"text":"t","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#)
+        }
+        let many = (0..<300).map { #"{"index":\#($0),"text":"x","finish_reason":"\#($0 == 299 ? "length" : "stop")"}"# }.joined(separator: ",")
+        let plain = LogIndex(data: Data((lines.joined(separator: "\n") + "\n").utf8), path: "plain.jsonl")
+        plain.build()
+        #expect(plain.snapshot().count == 2000)
+        #expect(Double(plain.snapshot().indexBytes) / 2000 <= 48)
+        let text = (lines + [#"{"id":"wide","object":"text_completion","created":1,"model":"m","choices":[\#(many)]}"#,
+                             #"{"id":"after","object":"text_completion","created":2,"model":"m","choices":[]}"#]).joined(separator: "\n") + "\n"
+        let index = LogIndex(data: Data(text.utf8), path: "narrow.jsonl")
+        index.build()
+        let s = index.snapshot()
+        #expect(s.count == 2002)
+        let wide = s.summary(at: 2000)
+        #expect(wide.choiceCount == 300)
+        #expect(wide.finishReasons.count == 300)
+        #expect(s.select(.truncated) == [2000])
+        // Every entry's bytes are its line, wherever its segment starts.
+        let all = text.split(separator: "\n").map(String.init)
+        for p in [0, 1, 999, 2000, 2001] {
+            #expect(String(decoding: s.bytes(at: p), as: UTF8.self) == all[p])
+            #expect(s.summary(at: p).line == p + 1)
+        }
+    }
 }
 
 private final class LockedProgress: @unchecked Sendable {

@@ -236,6 +236,68 @@ extension AppState {
         #expect(state.entries.count == all.count)
         #expect(all.count > early)
     }
+
+    @Test func aNewFilterLineCancelsTheRunningFilterAndRowsFoundSoFarShow() throws {
+        var state = try LogFixture.state()
+        let first = state.changeFilter { $0.query = "the" }
+        guard case .background(let old)? = first.last else {
+            Issue.record("no filter job")
+            return
+        }
+        #expect(!first.contains(.cancelJob(old.id)))
+        let second = state.changeFilter { $0.query = "garden" }
+        #expect(second.first == .cancelJob(old.id))
+        guard case .background(let current)? = second.last else {
+            Issue.record("no filter job")
+            return
+        }
+        // What the replaced filter found is not shown; what the current one found so far is.
+        _ = state.reduce(.jobProgress(JobResult(id: old.id, value: .selection([0, 1, 2]))))
+        #expect(state.entries.count == 200)
+        _ = state.reduce(.jobProgress(JobResult(id: current.id, value: .selection([4, 7]))))
+        #expect(state.entries.positions == [4, 7])
+        #expect(state.pendingFilter == current.id)
+        state.settle([.background(current)])
+        #expect(state.pendingFilter == nil)
+        #expect(state.entries.positions == state.index?.select(.text(try TextQuery("garden", isRegex: true, caseInsensitive: true))))
+        // Clearing the line stops a filter still running.
+        let third = state.changeFilter { $0.query = "river" }
+        guard case .background(let running)? = third.last else {
+            Issue.record("no filter job")
+            return
+        }
+        #expect(state.changeFilter { $0.query = "" }.contains(.cancelJob(running.id)))
+    }
+
+    @Test func rowsFoundSoFarShowWhileTheLogIsStillBeingRead() throws {
+        var state = try LogFixture.state(lines: 100)
+        let effects = state.changeFilter { $0.query = "the" }
+        guard case .background(let job)? = effects.last else {
+            Issue.record("no filter job")
+            return
+        }
+        _ = state.reduce(.indexUpdated(IndexUpdate(snapshot: try LogFixture.index(), firstChanged: 100)))
+        _ = state.reduce(.jobProgress(JobResult(id: job.id, value: .selection([1, 5]))))
+        #expect(state.entries.positions == [1, 5])
+        // Its result is shown, and the filter runs again over the whole log.
+        let again = state.reduce(.jobFinished(JobResult(id: job.id, value: .selection([1, 5, 8]))))
+        #expect(state.entries.positions == [1, 5, 8])
+        #expect(again.contains { if case .background = $0 { return true } else { return false } })
+    }
+
+    @Test func theSelectedRecordIsSelectedAgainOnceAFilterShowingPartialRowsFindsIt() throws {
+        var state = try LogFixture.state()
+        state.selectEntry(9)
+        let effects = state.changeFilter { $0.query = "zzz" }
+        guard case .background(let job)? = effects.last else {
+            Issue.record("no filter job")
+            return
+        }
+        _ = state.reduce(.jobProgress(JobResult(id: job.id, value: .selection([2, 3]))))
+        #expect(state.selectedPosition == Position(2))
+        _ = state.reduce(.jobFinished(JobResult(id: job.id, value: .selection([2, 3, 9, 12]))))
+        #expect(state.selectedPosition == Position(9))
+    }
 }
 
 @Suite struct RecordsListLabelTests {

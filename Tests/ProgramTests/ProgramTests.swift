@@ -95,6 +95,32 @@ let testOptions = Program.Options(clock: Clock(now: Date(timeIntervalSince1970: 
         #expect(terminal.painted == terminal.frames.last)
     }
 
+    @Test func aRunningJobReportsThroughTheMailboxAndIsCancelledByID() throws {
+        let held = HeldJobs()
+        let mailbox = Mailbox(runner: held.runner)
+        let job = BackgroundJob(id: 7, controlled: { control in .selection(control.isCancelled ? [] : [1, 2]) })
+        mailbox.start(job)
+        job.control.report(.selection([1]))
+        job.control.report(.selection([1, 2]))
+        let progress = mailbox.take()
+        #expect(progress.count == 1, "reports of one job not taken yet are one")
+        guard case .jobProgress(let result)? = progress.first, case .selection(let rows) = result.value else {
+            Issue.record("no progress posted")
+            return
+        }
+        #expect(result.id == 7 && rows == [1, 2])
+        mailbox.cancel(job: 7)
+        #expect(job.control.isCancelled)
+        job.control.report(.selection([3]))
+        #expect(mailbox.take().isEmpty, "a cancelled job reports nothing more")
+        held.finishAll()
+        guard case .jobFinished(let finished)? = mailbox.take().first, case .selection(let last) = finished.value else {
+            Issue.record("no result posted")
+            return
+        }
+        #expect(last.isEmpty)
+    }
+
     @Test func updatesOfOneSourceAreCoalescedAndOthersKept() throws {
         let mailbox = Mailbox(runner: { _, _ in })
         let session = try Samples.indexed("log-200.jsonl")

@@ -111,6 +111,33 @@ if let n = option("--profile-json").flatMap(Int.init) {
     exit(0)
 }
 
+// --time-prices PATH: only read a price table (the bundled prices.json) --runs times; prints the median.
+if let prices = option("--time-prices") {
+    let t = time(runs: runs) { _ = try? PriceTable.read(path: prices) }
+    print("price table: \(ms(t))")
+    exit(0)
+}
+
+// --figures: only the figures Benchmarks/compare-peers.sh puts beside its peers, one per line, tab-separated:
+//   bytes-per-record  B
+//   filter  QUERY  SECONDS  MATCHES     (an `f` filter line over the whole log, median of --runs)
+if args.contains("--figures") {
+    guard let index = try? LogIndex.build(path: log) else {
+        print("cannot index \(log)")
+        exit(1)
+    }
+    let snapshot = index.snapshot()
+    print("bytes-per-record\t" + String(format: "%.1f", Double(snapshot.indexBytes) / Double(max(1, snapshot.count))))
+    let queries = option("--filters")?.split(separator: ",").map(String.init) ?? ["invoice", "Thursday", "東京", "garden [a-z]+ river"]
+    for line in queries {
+        guard let filter = try? FilterQuery.parse(line) else { continue }
+        var n = 0
+        let t = time(runs: runs) { n = snapshot.select(filter).count }
+        print("filter\t\(line)\t" + String(format: "%.4f", t) + "\t\(n)")
+    }
+    exit(0)
+}
+
 let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
 print("log: \(log) (\(size) bytes), \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load), median of \(runs) runs")
 // Warm the page cache.

@@ -62,7 +62,7 @@ extension LogSnapshot {
     /// decoded record exactly (and show a cost the response reports). Nil for no price.
     /// - Complexity: O(1).
     func summaryCost(_ s: IndexSegment, _ i: Int, _ models: PricedModels) -> Double? {
-        let kind = s.kind[i]
+        let kind = s.kind(i)
         guard kind != IndexedKind.invalid.rawValue, kind != IndexedKind.error.rawValue,
               let sets = models.fast[s.model[i]], let first = sets.first,
               let p = s.promptTokens(i), let c = s.completionTokens(i), p >= 0, c >= 0 else { return nil }

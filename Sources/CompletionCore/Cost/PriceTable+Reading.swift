@@ -12,7 +12,8 @@ extension PriceTable {
     /// from this installation; costs then show as "no price".
     public static let bundled: PriceTable? = {
         for url in bundledCandidates where FileManager.default.fileExists(atPath: url.path) {
-            if let table = try? read(path: url.path, origin: nil) { return table }
+            // Shipped and checked by the tests: its expressions are compiled when first used.
+            if let table = try? read(path: url.path, origin: nil, compilingRegexesLater: true) { return table }
         }
         return nil
     }()
@@ -36,7 +37,9 @@ extension PriceTable {
 
     /// Reads a table in the bundled format from a file.
     /// - Throws: `PriceTableError` naming the file when it cannot be read or is not such a table.
-    public static func read(path: String, origin: String? = nil) throws(PriceTableError) -> PriceTable {
+    /// - Parameter compilingRegexesLater: leave `regex` rules to be compiled when first used (one that
+    ///   does not compile then matches nothing) instead of checking them now.
+    public static func read(path: String, origin: String? = nil, compilingRegexesLater: Bool = false) throws(PriceTableError) -> PriceTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PriceTableError(path: path, message: "cannot read the price table")
         }
@@ -48,13 +51,14 @@ extension PriceTable {
         } catch {
             throw PriceTableError(path: path, message: "not JSON: \(error)")
         }
-        return try parse(value, path: path, origin: origin)
+        return try parse(value, path: path, origin: origin, compilingRegexesLater: compilingRegexesLater)
     }
 
     /// Builds a table from its JSON form.
     /// - Throws: `PriceTableError` for a missing `providers` list or a malformed provider, model or price.
-    public static func parse(_ value: JSONValue, path: String, origin: String? = nil) throws(PriceTableError) -> PriceTable {
+    public static func parse(_ value: JSONValue, path: String, origin: String? = nil, compilingRegexesLater: Bool = false) throws(PriceTableError) -> PriceTable {
         func fail(_ message: String) -> PriceTableError { PriceTableError(path: path, message: message) }
+        let later = compilingRegexesLater
         guard let root = value.objectValue, let rawProviders = root["providers"]?.arrayValue else {
             throw fail("a price table is an object with a \"providers\" list")
         }
@@ -67,7 +71,7 @@ extension PriceTable {
             for (m, rawModel) in (o["models"]?.arrayValue ?? []).enumerated() {
                 let here = "providers[\(p)].models[\(m)]"
                 guard let mo = rawModel.objectValue, let modelID = mo["id"]?.stringValue,
-                      let match = try clause(mo["match"], at: here + ".match", fail: fail) else {
+                      let match = try clause(mo["match"], at: here + ".match", later: later, fail: fail) else {
                     throw fail("\(here) needs an id and a match rule")
                 }
                 let prices = try conditionalPrices(mo["prices"], at: here + ".prices", fail: fail)
@@ -77,8 +81,8 @@ extension PriceTable {
                 id: id.lowercased(),
                 name: o["name"]?.stringValue ?? id,
                 apiPattern: o["api_pattern"]?.stringValue,
-                modelMatch: try clause(o["model_match"], at: "providers[\(p)].model_match", fail: fail),
-                providerMatch: try clause(o["provider_match"], at: "providers[\(p)].provider_match", fail: fail),
+                modelMatch: try clause(o["model_match"], at: "providers[\(p)].model_match", later: later, fail: fail),
+                providerMatch: try clause(o["provider_match"], at: "providers[\(p)].provider_match", later: later, fail: fail),
                 fallbackProviders: (o["fallback_model_providers"]?.arrayValue ?? []).compactMap(\.stringValue),
                 models: models
             ))
@@ -94,7 +98,7 @@ extension PriceTable {
         )
     }
 
-    private static func clause(_ value: JSONValue?, at place: String, fail: (String) -> PriceTableError) throws(PriceTableError) -> MatchClause? {
+    private static func clause(_ value: JSONValue?, at place: String, later: Bool, fail: (String) -> PriceTableError) throws(PriceTableError) -> MatchClause? {
         guard let value, !value.isNull else { return nil }
         guard let o = value.objectValue, let (key, inner) = o.entries.first.map({ ($0.key, $0.value) }) else {
             throw fail("\(place) is not a match rule")
@@ -102,7 +106,7 @@ extension PriceTable {
         if key == "or" || key == "and" {
             var parts: [MatchClause] = []
             for (i, part) in (inner.arrayValue ?? []).enumerated() {
-                if let c = try clause(part, at: "\(place).\(key)[\(i)]", fail: fail) { parts.append(c) }
+                if let c = try clause(part, at: "\(place).\(key)[\(i)]", later: later, fail: fail) { parts.append(c) }
             }
             return key == "or" ? .or(parts) : .and(parts)
         }
@@ -113,6 +117,7 @@ extension PriceTable {
         case "ends_with": return .endsWith(text.lowercased())
         case "contains": return .contains(text.lowercased())
         case "regex":
+            if later { return .regex(NSRegularExpressionBox(compilingLater: text)) }
             guard let regex = try? NSRegularExpression(pattern: text) else {
                 throw fail("\(place).regex is not a regular expression: \(VisibleText.escape(text))")
             }

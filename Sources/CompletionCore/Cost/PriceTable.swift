@@ -211,12 +211,38 @@ public indirect enum MatchClause: Sendable {
     }
 }
 
-/// A compiled regular expression that searches anywhere in the text, as Python's `re.search` does.
+/// A regular expression that searches anywhere in the text, as Python's `re.search` does.
+///
+/// The bundled table's 73 expressions are compiled when first used, not when the table is read: compiling
+/// them all took about a third of reading the table, which every start of the inspector waits for.
 public final class NSRegularExpressionBox: @unchecked Sendable {
-    let regex: NSRegularExpression
-    init(_ regex: NSRegularExpression) { self.regex = regex }
+    let pattern: String
+    private let lock = NSLock()
+    /// nil until compiled; then the expression, or nil inside when the pattern does not compile.
+    private var compiled: NSRegularExpression??
+
+    init(_ regex: NSRegularExpression) {
+        pattern = regex.pattern
+        compiled = .some(regex)
+    }
+
+    /// An expression compiled on first use; one that does not compile matches nothing.
+    init(compilingLater pattern: String) {
+        self.pattern = pattern
+        compiled = nil
+    }
+
+    var regex: NSRegularExpression? {
+        lock.withLock {
+            if let done = compiled { return done }
+            let made = try? NSRegularExpression(pattern: pattern)
+            compiled = .some(made)
+            return made
+        }
+    }
 
     func search(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        guard let regex else { return false }
+        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 }

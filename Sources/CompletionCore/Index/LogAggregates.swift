@@ -119,7 +119,7 @@ extension LogSnapshot {
         var undated: LogAggregates.Group?
 
         func add(_ s: IndexSegment, _ i: Int, position: Int) {
-            let kind = s.kind[i]
+            let kind = s.kind(i)
             if kind == IndexedKind.invalid.rawValue {
                 a.invalid += 1
                 return

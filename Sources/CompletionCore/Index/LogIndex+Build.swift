@@ -32,6 +32,24 @@ extension LogIndex {
         thread.start()
     }
 
+    /// Makes the next build pause after publishing its first chunk until `releaseFirstChunkHold()`, for at
+    /// most a quarter of a second: the inspector draws its first screen from that chunk meanwhile, with the
+    /// cores to itself instead of sharing them with the rest of the build.
+    public func holdAfterFirstChunk() {
+        lock.withLock { firstChunkHold = DispatchSemaphore(value: 0) }
+    }
+
+    /// Lets a build held by `holdAfterFirstChunk` go on.
+    public func releaseFirstChunkHold() {
+        lock.withLock { firstChunkHold }?.signal()
+    }
+
+    private func waitForFirstChunkHold() {
+        guard let hold = lock.withLock({ firstChunkHold }) else { return }
+        _ = hold.wait(timeout: .now() + 0.25)
+        lock.withLock { firstChunkHold = nil }
+    }
+
     /// Waits until a background build has finished.
     public func waitUntilComplete() {
         done.lock()
@@ -146,6 +164,8 @@ extension LogIndex {
             chunkEnd = ScanWorker.end(bytes, from: resumeOffset, to: chunkEnd, maxLines: chunkLines)
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
+            // The next chunks are read from disk while this one is scanned (a log not in the page cache).
+            if !atEnd { file.prefetch(chunkEnd..<min(limit, chunkEnd + 8 * options.chunkBytes)) }
             // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
             // slowest one.
             let ranges = ScanWorker.split(bytes, resumeOffset..<chunkEnd, parts: options.workers > 1 ? options.workers * 4 : 1)
@@ -191,6 +211,7 @@ extension LogIndex {
             }
             if atEnd, !options.follow { resumeOffset = limit }
             publish(pending: atEnd ? pendingTail : nil, scanned: atEnd ? bytes.count : chunkEnd, complete: atEnd)
+            if firstChunk, chunkSize == options.firstChunkBytes, !atEnd { waitForFirstChunkHold() }
             chunkSize = options.chunkBytes
             chunkLines = ScanWorker.maxLinesPerChunk
             // In follow mode the resume point stays at the provisional entries, before the end.

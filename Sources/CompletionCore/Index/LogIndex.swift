@@ -69,6 +69,8 @@ public final class LogIndex: @unchecked Sendable {
     var nextObserver = 0
     let done = NSCondition()
     var building = false
+    /// Set by `holdAfterFirstChunk`: the build waits on it after publishing its first chunk.
+    var firstChunkHold: DispatchSemaphore?
 
     // Builder state (under `buildLock`: one build or refresh at a time).
     let buildLock = NSLock()
@@ -105,7 +107,7 @@ public final class LogIndex: @unchecked Sendable {
     }
 
     /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: each record becomes an
-    /// entry and is dropped, so memory grows by an entry per record (about 55 bytes), not by the input.
+    /// entry and is dropped, so memory grows by an entry per record (about 47 bytes), not by the input.
     /// Problems go to `problems` as they are found and are not kept; entries cannot be opened afterwards.
     /// - Parameters:
     ///   - path: `-` or the path of a FIFO or device.
@@ -201,7 +203,7 @@ public final class LogIndex: @unchecked Sendable {
         guard let last = segments.last, starts.count >= 2 else { return SegmentBuilder() }
         let base = starts[starts.count - 2]
         let keep = max(0, min(last.count, from - base))
-        for i in keep..<last.count where last.kind[i] == IndexedKind.invalid.rawValue { invalidTotal -= 1 }
+        for i in keep..<last.count where last.kind(i) == IndexedKind.invalid.rawValue { invalidTotal -= 1 }
         return SegmentBuilder(last, keeping: keep)
     }
 

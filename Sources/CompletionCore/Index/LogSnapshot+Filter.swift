@@ -10,11 +10,15 @@ extension LogSnapshot {
     /// - Complexity: O(n) for the summary fields; `text` decodes each candidate, in parallel; sorting is
     ///   O(n log n).
     ///   - prices: the table that prices `cost:` terms and the cost sort.
+    ///   - progress: lets a filter that reads text stop early and show what it found so far (in file order,
+    ///     when there is no sort). A cancelled selection returns what it had.
     public func select(_ filter: RecordFilter? = nil, sort: RecordSort? = nil, within: [Int32]? = nil,
-                       prices: PriceTable? = PriceTable.bundled) -> [Int32] {
+                       prices: PriceTable? = PriceTable.bundled, progress: SelectionProgress? = nil) -> [Int32] {
         var result: [Int32]
         if let filter {
-            result = positions(passing: filter, within: within, prices: prices)
+            var progress = progress
+            if let sort, sort.key != .position || sort.descending { progress?.partial = nil }
+            result = positions(passing: filter, within: within, prices: prices, progress: progress)
         } else if let within {
             result = within
         } else {
@@ -28,26 +32,26 @@ extension LogSnapshot {
 
     /// The number of entries that pass a filter.
     public func count(_ filter: RecordFilter, prices: PriceTable? = PriceTable.bundled) -> Int {
-        positions(passing: filter, within: nil, prices: prices).count
+        positions(passing: filter, within: nil, prices: prices, progress: nil).count
     }
 
     // MARK: - Filtering
 
     typealias EntryTest = (IndexSegment, Int) -> Bool
 
-    private func positions(passing filter: RecordFilter, within: [Int32]?, prices: PriceTable?) -> [Int32] {
+    private func positions(passing filter: RecordFilter, within: [Int32]?, prices: PriceTable?, progress: SelectionProgress?) -> [Int32] {
         let ids = Dictionary(strings.enumerated().dropFirst().map { ($0.element, UInt32($0.offset)) }, uniquingKeysWith: { a, _ in a })
         let models = filter.readsCost ? prices.map(pricedModels) : nil
         let test = compile(filter, ids: ids, models: models)
         if let within {
             if filter.readsText {
                 let parts = Self.parts(within.count)
-                return Parallel.map(parts.count) { k in
+                return Self.inBatches(parts.count, progress: progress) { k in
                     parts[k].compactMap { j -> Int32? in
                         let (s, i) = locate(Int(within[j]))
                         return test(s, i) ? within[j] : nil
                     }
-                }.flatMap { $0 }
+                }
             }
             return within.filter { p in
                 let (s, i) = locate(Int(p))
@@ -67,10 +71,29 @@ extension LogSnapshot {
             return out
         }
         if filter.readsText {
-            return Parallel.map(work.count, run).flatMap { $0 }
+            return Self.inBatches(work.count, progress: progress, run)
         }
         var result: [Int32] = []
         for w in work.indices { result.append(contentsOf: run(w)) }
+        return result
+    }
+
+    /// `body(k)` for `k` in `0..<count` on all cores, a batch at a time, so that a cancelled selection stops
+    /// within a batch and each finished batch can be shown; results in order of `k`.
+    private static func inBatches(_ count: Int, progress: SelectionProgress?, _ body: (Int) -> [Int32]) -> [Int32] {
+        guard let progress else { return Parallel.map(count, body).flatMap { $0 } }
+        // 8 parts of 4,096 entries or more (an eighth of the 1 GB benchmark log): the first rows show early and
+        // a replaced filter stops within a batch, while each batch still keeps every core busy.
+        let batch = max(8, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        var result: [Int32] = []
+        var from = 0
+        while from < count {
+            if progress.isCancelled() { return result }
+            let to = min(count, from + batch)
+            for part in Parallel.map(to - from, { body(from + $0) }) { result.append(contentsOf: part) }
+            from = to
+            if to < count { progress.partial?(result) }
+        }
         return result
     }
 
@@ -85,7 +108,7 @@ extension LogSnapshot {
             guard let s else { return 0 }
             return ids[s]
         }
-        let valid = { (s: IndexSegment, i: Int) in s.kind[i] != IndexedKind.invalid.rawValue }
+        let valid = { (s: IndexSegment, i: Int) in s.kind(i) != IndexedKind.invalid.rawValue }
         switch filter {
         case .model(let name):
             guard let m = id(name) else { return { _, _ in false } }
@@ -98,7 +121,7 @@ extension LogSnapshot {
             return { s, i in s.hasReason(i, r) }
         case .kind(let k):
             let raw = k.rawValue
-            return { s, i in s.kind[i] == raw }
+            return { s, i in s.kind(i) == raw }
         case .created(let range):
             return { s, i in range.contains(s.created[i]) }
         case .promptTokens(let range):
@@ -116,7 +139,7 @@ extension LogSnapshot {
             return compile(.finishReason("content_filter"), ids: ids, models: models)
         case .errors:
             let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
-            return { s, i in s.kind[i] == e || s.kind[i] == v }
+            return { s, i in s.kind(i) == e || s.kind(i) == v }
         case .text(let query):
             return recordTest(prefilter: { query.mayMatch(rawLine: $0) }, { record in query.matches(record) })
         case .audit(let kind):
@@ -153,14 +176,14 @@ extension LogSnapshot {
                 guard s.diagnostics[i] == nil else { return false }
                 return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(matches) ?? false
             }
-            guard s.kind[i] != IndexedKind.invalid.rawValue else { return false }
-            let start = s.start[i]
+            guard s.kind(i) != IndexedKind.invalid.rawValue else { return false }
+            let start = s.start(i)
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }
             let raw = file.slice(start..<end)
             if let prefilter, !prefilter(raw) { return false }
             let record: CompletionRecord?
-            if s.flags[i] & IndexSegment.assembled != 0 {
+            if s.flags(i) & IndexSegment.assembled != 0 {
                 record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: s.lineNumber(i), path: path)
             } else if case .object(let o) = LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: start, line: s.lineNumber(i), path: path) {
                 record = try? o.standalone.get()
@@ -211,5 +234,19 @@ extension LogSnapshot {
 
     static func orderedBits(_ i: Int) -> UInt64 {
         UInt64(bitPattern: Int64(i)) ^ (1 << 63)
+    }
+}
+
+/// How a selection that reads text reports as it goes and learns that it is no longer wanted.
+public struct SelectionProgress: Sendable {
+    /// Asked between batches; true stops the selection.
+    public var isCancelled: @Sendable () -> Bool
+    /// Called with the positions found so far, in file order, after each batch but the last (not called
+    /// when a sort orders the result).
+    public var partial: (@Sendable ([Int32]) -> Void)?
+
+    public init(isCancelled: @escaping @Sendable () -> Bool, partial: (@Sendable ([Int32]) -> Void)? = nil) {
+        self.isCancelled = isCancelled
+        self.partial = partial
     }
 }

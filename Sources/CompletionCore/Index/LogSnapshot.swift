@@ -47,11 +47,11 @@ public struct LogSnapshot: Sendable {
     /// - Precondition: `0 <= position < count`.
     public func summary(at position: Int) -> RecordSummary {
         let (s, i) = locate(position)
-        let start = s.start[i]
+        let start = s.start(i)
         let created = s.created[i]
         return RecordSummary(
             position: position,
-            kind: IndexedKind(rawValue: s.kind[i]) ?? .invalid,
+            kind: IndexedKind(rawValue: s.kind(i)) ?? .invalid,
             line: s.lineNumber(i),
             byteRange: start >= 0 ? start..<(start + s.byteLength(i)) : nil,
             created: created.isNaN ? nil : created,
@@ -62,12 +62,12 @@ public struct LogSnapshot: Sendable {
             totalTokens: s.totalTokens(i),
             finishReasons: s.reasonIDs(i).map(string),
             choiceCount: s.choices(i),
-            isAssembledStream: s.flags[i] & IndexSegment.assembled != 0,
+            isAssembledStream: s.flags(i) & IndexSegment.assembled != 0,
             diagnostic: kind(s, i) == .invalid ? diagnostic(s, i) : nil
         )
     }
 
-    @inline(__always) private func kind(_ s: IndexSegment, _ i: Int) -> IndexedKind { IndexedKind(rawValue: s.kind[i]) ?? .invalid }
+    @inline(__always) private func kind(_ s: IndexSegment, _ i: Int) -> IndexedKind { IndexedKind(rawValue: s.kind(i)) ?? .invalid }
 
     /// The problem of an invalid entry (nil for records): kept for inputs read whole, read again from the
     /// line for JSON Lines, so the index holds no text per invalid line.
@@ -90,7 +90,7 @@ public struct LogSnapshot: Sendable {
     private func diagnostic(_ s: IndexSegment, _ i: Int, intact: Int? = nil) -> Diagnostic? {
         if let d = s.diagnostics[i] { return d }
         let line = s.lineNumber(i)
-        let start = s.start[i]
+        let start = s.start(i)
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else { return nil }
         // Cut since it was indexed: the line now reads as zeros, and the cut is the problem to tell.
@@ -114,7 +114,7 @@ public struct LogSnapshot: Sendable {
     /// The kind of an entry, without building a summary.
     public func kind(at position: Int) -> IndexedKind {
         let (s, i) = locate(position)
-        return IndexedKind(rawValue: s.kind[i]) ?? .invalid
+        return IndexedKind(rawValue: s.kind(i)) ?? .invalid
     }
 
     /// `created` of an entry in seconds, without building a summary.
@@ -137,7 +137,7 @@ public struct LogSnapshot: Sendable {
         if let d = s.diagnostics[i] { return .failure(d) }
         if let places = s.places, i < places.count { return LLMLogs.record(path: path, place: places[i], line: line) }
         if let records = s.records, i < records.count { return .success(records[i]) }
-        let start = s.start[i]
+        let start = s.start(i)
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else {
             return .failure(Diagnostic(path: path, line: line, column: 1, message: "the record is no longer in the file"))
@@ -149,7 +149,7 @@ public struct LogSnapshot: Sendable {
             d.column = 1
             return d
         }
-        if s.flags[i] & IndexSegment.assembled != 0 {
+        if s.flags(i) & IndexSegment.assembled != 0 {
             if let record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: line, path: path) {
                 return .success(record)
             }
@@ -167,7 +167,7 @@ public struct LogSnapshot: Sendable {
     /// The raw bytes of an entry (its JSON as written); empty for inputs that are not JSON Lines.
     public func bytes(at position: Int) -> UnsafeBufferPointer<UInt8> {
         let (s, i) = locate(position)
-        let start = s.start[i]
+        let start = s.start(i)
         let end = start + s.byteLength(i)
         guard start >= 0, end <= file.count else { return UnsafeBufferPointer(start: nil, count: 0) }
         return file.slice(start..<end)

@@ -63,8 +63,8 @@ public struct TextQuery: @unchecked Sendable {
     public let caseInsensitive: Bool
     // NSRegularExpression is immutable and documented as safe to use from several threads.
     let regex: NSRegularExpression
-    /// The pattern's bytes when it is literal text that can be looked for in the raw JSON first.
-    let literal: [UInt8]?
+    /// A literal every match contains, looked for in a record's raw bytes before it is decoded.
+    let prefilter: LiteralPrefilter?
 
     /// - Throws: when `pattern` is not a valid regular expression.
     public init(_ pattern: String, isRegex: Bool = true, caseInsensitive: Bool = false) throws {
@@ -73,13 +73,7 @@ public struct TextQuery: @unchecked Sendable {
         self.caseInsensitive = caseInsensitive
         let source = isRegex ? pattern : NSRegularExpression.escapedPattern(for: pattern)
         regex = try NSRegularExpression(pattern: source, options: caseInsensitive ? [.caseInsensitive] : [])
-        // A literal without characters JSON may escape (quote, backslash, slash, controls) appears in the
-        // raw line whenever it appears in the decoded text, unless the line has `\u` escapes.
-        let plain = !isRegex || !pattern.contains { "\\^$.|?*+()[]{}".contains($0) }
-        let bytes = Array(pattern.utf8)
-        let escapable = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x2F }
-        let asciiOnlyCase = !caseInsensitive
-        literal = plain && !escapable && asciiOnlyCase && !bytes.isEmpty ? bytes : nil
+        prefilter = LiteralPrefilter(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
     }
 
     /// True when the text matches.
@@ -99,28 +93,9 @@ public struct TextQuery: @unchecked Sendable {
         return false
     }
 
-    /// False when the raw bytes of a record prove it cannot match (the literal is absent and the line has
-    /// no `\u` escapes that could spell it); true when the record must be decoded to tell.
+    /// False when the raw bytes of a record prove it cannot match; true when the record must be decoded.
     func mayMatch(rawLine bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let literal, let base = bytes.baseAddress else { return true }
-        if Self.find(literal, in: base, count: bytes.count) { return true }
-        return Self.find([0x5C, 0x75], in: base, count: bytes.count)  // \u
-    }
-
-    /// Whether `needle` occurs in `base[0..<count]` (glibc's memmem is not visible to Swift here).
-    static func find(_ needle: [UInt8], in base: UnsafePointer<UInt8>, count: Int) -> Bool {
-        guard let first = needle.first else { return true }
-        var i = 0
-        return needle.withUnsafeBufferPointer { n in
-            guard let nb = n.baseAddress else { return true }
-            while i + n.count <= count {
-                guard let hit = memchr(base + i, Int32(first), count - i - n.count + 1) else { return false }
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + at, nb, n.count) == 0 { return true }
-                i = at + 1
-            }
-            return false
-        }
+        prefilter?.mayMatch(bytes) ?? true
     }
 }
 

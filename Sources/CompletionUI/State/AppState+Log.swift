@@ -108,10 +108,12 @@ extension AppState {
     mutating func refilter() -> [Effect] {
         guard let index else { return [] }
         filterIsStale = false
+        // A filter still running for an earlier line is stopped: its result would be dropped anyway.
+        let cancel = pendingFilter.map { [Effect.cancelJob($0)] } ?? []
         guard logFilter.isActive else {
             pendingFilter = nil
             showRows(nil, selecting: selectedPosition)
-            return []
+            return cancel
         }
         let filter: RecordFilter?
         do {
@@ -121,10 +123,27 @@ extension AppState {
             return []
         }
         let id = nextJobID()
+        if pendingFilter == nil || !filterShowsPartial { filterAnchor = selectedPosition }
         pendingFilter = id
         let sort = logFilter.sort
         let prices = self.prices
-        return [.background(BackgroundJob(id: id) { .selection(index.select(filter, sort: sort, prices: prices)) })]
+        return cancel + [.background(BackgroundJob(id: id, controlled: { control in
+            let progress = SelectionProgress(isCancelled: { control.isCancelled }, partial: { control.report(.selection($0)) })
+            return .selection(index.select(filter, sort: sort, prices: prices, progress: progress))
+        }))]
+    }
+
+    /// Shows the rows a running filter has found so far (in file order, from the start of the log); the
+    /// filter goes on, and `finishFilter` shows them all. While a log is still being read the filter's
+    /// snapshot is older than the rows' (it runs again when it finishes): its rows so far are shown all the
+    /// same, as its result would be.
+    mutating func showPartialFilter(_ positions: [Int32], job: Int) {
+        guard job == pendingFilter, let index else { return }
+        let rows = positions.filter { Int($0) < index.count }
+        let anchor = filterAnchor.flatMap { a in rows.contains { Int($0) == a.value } ? a : nil } ?? selectedPosition
+        filterShowsPartial = true
+        entriesTop = 0
+        showRows(rows, selecting: anchor)
     }
 
     /// Shows the rows a filter job selected, keeping the selected record when it is among them.
@@ -132,7 +151,13 @@ extension AppState {
         guard job == pendingFilter, let index else { return [] }
         pendingFilter = nil
         entriesTop = 0
-        showRows(positions.filter { Int($0) < index.count }, selecting: selectedPosition)
+        let rows = positions.filter { Int($0) < index.count }
+        // After rows found so far were shown, the selection is whatever their first row was: the record
+        // selected before the filter is taken again when it is among the rows.
+        let anchor = filterShowsPartial ? filterAnchor.flatMap { a in rows.contains { Int($0) == a.value } ? a : nil } : nil
+        filterAnchor = nil
+        filterShowsPartial = false
+        showRows(rows, selecting: anchor ?? selectedPosition)
         if filterIsStale { return refilter() }
         // The count and the filter stay in the status bar; no message repeats them.
         return refreshAggregates()

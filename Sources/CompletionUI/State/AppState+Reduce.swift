@@ -39,6 +39,9 @@ extension AppState {
             case .raw(let raw): return finishRaw(raw, job: result.id)
             }
             return []
+        case .jobProgress(let result):
+            if case .selection(let positions) = result.value { showPartialFilter(positions, job: result.id) }
+            return []
         case .indexUpdated(let update):
             return takeIndexUpdate(update)
         case .notice(let text, let isError):

@@ -30,8 +30,13 @@ public struct AppState: Sendable {
     public internal(set) var index: LogSnapshot?
     /// Filter and sort of an indexed log.
     public internal(set) var logFilter = LogFilter()
-    /// The filter job the rows wait for; the rows shown meanwhile are the previous selection.
+    /// The filter job the rows wait for; the rows shown meanwhile are the previous selection, then what the
+    /// job has found so far.
     public internal(set) var pendingFilter: Int?
+    /// The record selected when the pending filter started: selected again once the filter finds it.
+    var filterAnchor: Position?
+    /// Rows found so far by the pending filter are on screen.
+    var filterShowsPartial = false
     /// The job reading a record as written for the pager (`v`).
     var pendingRaw: Int?
     /// The index grew while a filter ran: filter again when it returns.

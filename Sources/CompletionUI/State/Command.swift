@@ -91,6 +91,8 @@ public enum Action: Hashable, Sendable {
     case copyFinished(message: String, ok: Bool)
     /// A background job finished.
     case jobFinished(JobResult)
+    /// A background job's result so far (the job goes on).
+    case jobProgress(JobResult)
     /// The log index has more entries (reading on, or following the file).
     case indexUpdated(IndexUpdate)
     /// Following stopped on its own (the file cannot be read any more).
@@ -114,6 +116,8 @@ public enum Effect: Hashable, Sendable {
     case copy(String)
     /// Run this off the UI loop, then send back what `run()` returns.
     case background(BackgroundJob)
+    /// The result of this background job is no longer wanted: tell it to stop.
+    case cancelJob(Int)
     /// Start (true) or stop polling the log for appended records.
     case follow(Bool)
     /// Stop the live source (cancel the request, stop reading standard input); what arrived stays.

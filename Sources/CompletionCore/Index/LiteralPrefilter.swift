@@ -1,0 +1,244 @@
+import Foundation
+
+/// Literals that every match of a text query contains, looked for in a record's raw bytes before the record
+/// is decoded: a record whose bytes cannot hold them is passed over at memory speed.
+///
+/// The test is one-sided: `mayMatch` false proves the query cannot match the record's texts; true only says
+/// the record must be decoded to tell. It stays one-sided because
+/// - the literal holds no character JSON may escape (controls, `"`, `\`, `/`), so where it occurs in a decoded
+///   text it occurs in the raw line, unless `\u` escapes spell part of it: a line with `\u` is looked at again
+///   with its escapes decoded (and again, for JSON kept inside a string);
+/// - ignoring case, only ASCII letters fold, and a line with a character whose case folding gives one of the
+///   literal's letters (`ſ` for s, `K` Kelvin for k, `ß`, `ﬁ`, …) is always decoded; other cased characters
+///   end the literal.
+struct LiteralPrefilter: Sendable {
+    /// Every literal a match must contain (a regular expression may have several), longest first.
+    let searches: [ByteSearch]
+    let foldsCase: Bool
+    /// Ignoring case: the UTF-8 of the characters whose case folding gives one of the literal's letters.
+    let folding: [ByteSearch]
+
+    /// Characters whose full case folding (Unicode's CaseFolding.txt, plus ı) holds ASCII letters, as UTF-8,
+    /// with those letters: ß ss, İ ı i, ŉ n, ſ s, ǰ j, ẖ h, ẗ t, ẘ w, ẙ y, ẚ a, ẞ ss, K k, ﬀ–ﬆ.
+    static let foldsToASCII: [(utf8: [UInt8], letters: String)] = [
+        ([0xC3, 0x9F], "s"), ([0xC4, 0xB0], "i"), ([0xC4, 0xB1], "i"), ([0xC5, 0x89], "n"), ([0xC5, 0xBF], "s"),
+        ([0xC7, 0xB0], "j"), ([0xE1, 0xBA, 0x96], "h"), ([0xE1, 0xBA, 0x97], "t"), ([0xE1, 0xBA, 0x98], "w"),
+        ([0xE1, 0xBA, 0x99], "y"), ([0xE1, 0xBA, 0x9A], "a"), ([0xE1, 0xBA, 0x9E], "s"), ([0xE2, 0x84, 0xAA], "k"),
+        ([0xEF, 0xAC, 0x80], "f"), ([0xEF, 0xAC, 0x81], "fi"), ([0xEF, 0xAC, 0x82], "fl"), ([0xEF, 0xAC, 0x83], "fi"),
+        ([0xEF, 0xAC, 0x84], "fl"), ([0xEF, 0xAC, 0x85], "st"), ([0xEF, 0xAC, 0x86], "st"),
+    ]
+
+    /// The prefilter of a query, or nil when no literal can be read from it.
+    /// - Parameters:
+    ///   - pattern: the query as typed.
+    ///   - isRegex: the pattern is an ICU regular expression (else literal text).
+    ///   - caseInsensitive: the query ignores case.
+    init?(pattern: String, isRegex: Bool, caseInsensitive: Bool) {
+        let runs = isRegex ? Self.requiredRuns(pattern) : [Array(pattern.unicodeScalars)]
+        guard let runs else { return nil }
+        // Each run is cut at characters that JSON may escape or whose case folding is not ASCII's.
+        var pieces: [[Unicode.Scalar]] = []
+        for run in runs {
+            var piece: [Unicode.Scalar] = []
+            for s in run {
+                let escapable = s.value < 0x20 || s == "\"" || s == "\\" || s == "/"
+                let foldsOddly = caseInsensitive && !s.isASCII && (s.properties.isCased || s.properties.changesWhenCaseMapped)
+                if escapable || foldsOddly {
+                    pieces.append(piece)
+                    piece = []
+                } else {
+                    piece.append(s)
+                }
+            }
+            pieces.append(piece)
+        }
+        let literals = pieces.map { String(String.UnicodeScalarView($0)) }.filter { !$0.isEmpty }
+            .sorted { $0.utf8.count > $1.utf8.count }
+        guard !literals.isEmpty else { return nil }
+        let hasLetter = literals.contains { $0.utf8.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A } }
+        foldsCase = caseInsensitive && hasLetter
+        searches = literals.map { ByteSearch(Array($0.utf8), foldsCase: caseInsensitive && hasLetter) }
+        let letters = Set(literals.joined().lowercased().unicodeScalars.filter(\.isASCII))
+        folding = foldsCase ? Self.foldsToASCII.filter { $0.letters.unicodeScalars.contains { letters.contains($0) } }
+            .map { ByteSearch($0.utf8, foldsCase: false) } : []
+    }
+
+    /// False when `bytes` (a record's raw JSON) cannot hold a match; true when the record must be decoded.
+    func mayMatch(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        if found(in: base, count: bytes.count) { return true }
+        guard Self.backslashU.occurs(in: base, count: bytes.count) else { return false }
+        // Escapes decoded, and again for JSON kept inside a string (a body written as a string), a few levels.
+        var decoded = Self.unescaped(bytes)
+        for _ in 0..<4 {
+            let (hit, again) = decoded.withUnsafeBufferPointer { d -> (Bool, Bool) in
+                guard let b = d.baseAddress else { return (false, false) }
+                return (found(in: b, count: d.count), Self.backslashU.occurs(in: b, count: d.count))
+            }
+            if hit { return true }
+            guard again else { return false }
+            decoded = decoded.withUnsafeBufferPointer { Self.unescaped($0) }
+        }
+        return true
+    }
+
+    private func found(in base: UnsafePointer<UInt8>, count: Int) -> Bool {
+        searches.allSatisfy { $0.occurs(in: base, count: count) } || folding.contains { $0.occurs(in: base, count: count) }
+    }
+
+    private static let backslashU = ByteSearch([0x5C, 0x75], foldsCase: false)
+
+    /// The bytes with their JSON string escapes decoded (`\uXXXX` and surrogate pairs to UTF-8, lone
+    /// surrogates to U+FFFD, `\n` and the like to their byte); other bytes as they are. Runs without a
+    /// backslash are copied whole (found with memchr), so a line costs little more than a copy.
+    static func unescaped(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard let base = bytes.baseAddress else { return [] }
+        let n = bytes.count
+        return [UInt8](unsafeUninitializedCapacity: n) { out, written in
+            // Decoding never makes the bytes longer: an escape of 6 or 12 bytes becomes at most 4.
+            var o = 0
+            var i = 0
+            func hex(_ at: Int) -> UInt32? {
+                guard at >= 0, at <= n - 4 else { return nil }
+                var v: UInt32 = 0
+                for k in at..<(at + 4) {
+                    let c = base[k]
+                    let d: UInt8
+                    switch c {
+                    case 0x30...0x39: d = c - 0x30
+                    case 0x41...0x46: d = c - 0x41 + 10
+                    case 0x61...0x66: d = c - 0x61 + 10
+                    default: return nil
+                    }
+                    v = v << 4 | UInt32(d)
+                }
+                return v
+            }
+            func put(_ b: UInt8) {
+                out[o] = b
+                o += 1
+            }
+            func put(scalar v: UInt32) {
+                switch v {
+                case 0..<0x80: put(UInt8(v))
+                case 0x80..<0x800:
+                    put(UInt8(0xC0 | v >> 6)); put(UInt8(0x80 | v & 0x3F))
+                case 0x800..<0x10000:
+                    put(UInt8(0xE0 | v >> 12)); put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
+                default:
+                    put(UInt8(0xF0 | v >> 18 & 0x07)); put(UInt8(0x80 | v >> 12 & 0x3F))
+                    put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
+                }
+            }
+            while i < n {
+                guard let hit = memchr(base + i, 0x5C, n - i) else {
+                    if let dst = out.baseAddress { (dst + o).update(from: base + i, count: n - i) }
+                    o += n - i
+                    break
+                }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if at > i, let dst = out.baseAddress {
+                    (dst + o).update(from: base + i, count: at - i)
+                    o += at - i
+                }
+                i = at
+                guard i + 1 < n else {
+                    put(0x5C)
+                    i += 1
+                    break
+                }
+                switch base[i + 1] {
+                case 0x75:  // u
+                    guard let v = hex(i + 2) else {
+                        put(0x5C)
+                        i += 1
+                        continue
+                    }
+                    i += 6
+                    if v >= 0xD800, v < 0xDC00, i + 1 < n, base[i] == 0x5C, base[i + 1] == 0x75,
+                       let low = hex(i + 2), low >= 0xDC00, low < 0xE000 {
+                        i += 6
+                        put(scalar: 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00))
+                    } else if v >= 0xD800, v < 0xE000 {
+                        put(scalar: 0xFFFD)
+                    } else {
+                        put(scalar: v)
+                    }
+                case 0x6E: put(0x0A); i += 2
+                case 0x74: put(0x09); i += 2
+                case 0x72: put(0x0D); i += 2
+                case 0x62: put(0x08); i += 2
+                case 0x66: put(0x0C); i += 2
+                case let e: put(e); i += 2  // \" \\ \/ and anything else: the character itself
+                }
+            }
+            written = o
+        }
+    }
+
+    /// Runs of literal characters that every match of an ICU regular expression contains, or nil when the
+    /// pattern has alternation, groups or escapes this reading does not know (there is no prefilter then).
+    static func requiredRuns(_ pattern: String) -> [[Unicode.Scalar]]? {
+        let s = Array(pattern.unicodeScalars)
+        var runs: [[Unicode.Scalar]] = []
+        var run: [Unicode.Scalar] = []
+        func cut() {
+            if !run.isEmpty { runs.append(run) }
+            run = []
+        }
+        func skipModifier(_ i: inout Int) {
+            if i + 1 < s.count, s[i + 1] == "?" || s[i + 1] == "+" { i += 1 }
+        }
+        var i = 0
+        while i < s.count {
+            let c = s[i]
+            switch c {
+            case "|", "(", ")":
+                return nil
+            case "?", "*", "{":
+                // The character before may be absent: it leaves the run.
+                if !run.isEmpty { run.removeLast() }
+                cut()
+                if c == "{" {
+                    guard let close = s[i...].firstIndex(of: "}") else { return nil }
+                    i = close
+                }
+                skipModifier(&i)
+            case "+":
+                // At least one of the character before: it stays, but what follows need not be next to it.
+                cut()
+                skipModifier(&i)
+            case ".", "^", "$":
+                cut()
+            case "[":
+                cut()
+                var j = i + 1
+                if j < s.count, s[j] == "^" { j += 1 }
+                if j < s.count, s[j] == "]" { return nil }
+                while j < s.count, s[j] != "]" {
+                    if s[j] == "[" || s[j] == "\\" { return nil }
+                    j += 1
+                }
+                guard j < s.count else { return nil }
+                i = j
+            case "\\":
+                guard i + 1 < s.count else { return nil }
+                let e = s[i + 1]
+                if ".^$|?*+()[]{}\\/-\"'#&~ ".unicodeScalars.contains(e) {
+                    // An escaped character stands for itself; a quantifier after it is handled on the next turn.
+                    run.append(e)
+                } else if "sSdDwWbBhHvVRXN".unicodeScalars.contains(e) {
+                    cut()
+                } else {
+                    return nil
+                }
+                i += 1
+            default:
+                run.append(c)
+            }
+            i += 1
+        }
+        cut()
+        return runs
+    }
+}
