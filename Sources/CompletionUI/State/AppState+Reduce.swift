@@ -243,8 +243,9 @@ extension AppState {
             selectChoice(first)
             choicesTop = 0
             let sure = currentRecord?.choices.contains { $0.logprobs?.confidence != nil } ?? false
+            // Short enough for a 60-column status bar.
             message = Message(text: !choicesBySureness ? "Choices in index order"
-                              : sure ? "Choices by confidence: lowest perplexity first" : "Choices by confidence: no choice here has logprobs", isError: false)
+                              : sure ? "Choices: surest first" : "Choices: surest first (no logprobs here)", isError: false)
         case .forkMap:
             showForkMap()
         case .copy:
