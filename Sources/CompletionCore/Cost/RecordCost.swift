@@ -118,23 +118,17 @@ extension PriceTable {
         return (chosen.prices, nil)
     }
 
-    /// The provider a record names by itself, by a marker only one provider writes: Groq's `x_groq`, Azure's
-    /// content filter results, OpenRouter's `provider` name. Nil when nothing marks it; the model id's
-    /// prefix or pattern then decides.
+    /// The provider a record names by itself: by a marker only one provider writes (Groq's `x_groq`, Azure's
+    /// content filter results, OpenRouter's `provider` name), else by the server a `request --log` line was
+    /// sent to (`request.base_url`, against the providers' API URL patterns). Nil when neither names one; the
+    /// model id's prefix or pattern then decides.
     public func providerHint(of record: CompletionRecord) -> String? {
-        if let marked = PriceTable.markedProvider(of: record) { return marked }
-        // The server a `request --log` line was sent to, by the providers' API URL patterns.
-        if let url = record.extra["request"]?["base_url"]?.stringValue { return provider(apiURL: url)?.id }
-        return nil
-    }
-
-    /// The provider a record marks by itself (see `providerHint(of:)`), without the table.
-    public static func markedProvider(of record: CompletionRecord) -> String? {
         if record.extra["x_groq"] != nil { return "groq" }
         if record.extra["prompt_filter_results"] != nil || record.choices.contains(where: { $0.extra["content_filter_results"] != nil }) {
             return "azure"
         }
         if record.extra["provider"]?.stringValue != nil { return "openrouter" }
+        if let url = record.extra["request"]?["base_url"]?.stringValue { return provider(apiURL: url)?.id }
         return nil
     }
 }

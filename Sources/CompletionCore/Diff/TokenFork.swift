@@ -9,7 +9,7 @@ public struct TokenFork: Sendable, Hashable {
         /// The token; nil when that side ended here.
         public var token: String?
         public var probability: Double?
-        /// Which sides took it: `old`, `new`, both for an alternative neither took (empty).
+        /// Which side took it: the old, the new, or neither (an alternative listed at the fork).
         public var takenByOld: Bool
         public var takenByNew: Bool
     }
@@ -47,19 +47,16 @@ public enum TokenForks {
         var prefix = ""
         for t in a[..<i] { prefix += t.token ?? "" }
         let oldToken = i < a.count ? a[i] : nil, newToken = i < b.count ? b[i] : nil
-        var branches: [TokenFork.Branch] = []
         let listed = alternatives(oldToken?.top ?? [], newToken?.top ?? [])
         func probability(_ t: TokenLogprob?) -> Double? {
             guard let t else { return nil }
             return t.probability ?? listed.first { $0.token == t.token }?.probability
         }
-        if let o = oldToken, let n = newToken, key(o) == key(n) {
-            // Only reachable for tokens with no text on both sides: treat as one branch taken by both.
-            branches.append(.init(token: o.token, probability: probability(o), takenByOld: true, takenByNew: true))
-        } else {
-            branches.append(.init(token: oldToken.map { $0.token ?? "" }, probability: probability(oldToken), takenByOld: true, takenByNew: false))
-            branches.append(.init(token: newToken.map { $0.token ?? "" }, probability: probability(newToken), takenByOld: false, takenByNew: true))
-        }
+        // The loop stopped where the keys differ or a side ended, so the two sides took different ways.
+        var branches: [TokenFork.Branch] = [
+            .init(token: oldToken.map { $0.token ?? "" }, probability: probability(oldToken), takenByOld: true, takenByNew: false),
+            .init(token: newToken.map { $0.token ?? "" }, probability: probability(newToken), takenByOld: false, takenByNew: true),
+        ]
         let taken = Set(branches.compactMap(\.token))
         for alt in listed where !taken.contains(alt.token) {
             branches.append(.init(token: alt.token, probability: alt.probability, takenByOld: false, takenByNew: false))
@@ -95,7 +92,7 @@ public enum TokenForks {
             var parts: [String] = []
             var extra = 0
             for b in f.branches {
-                let label = b.takenByOld && b.takenByNew ? " (\(oldName), \(newName))" : b.takenByOld ? " (\(oldName))" : b.takenByNew ? " (\(newName))" : ""
+                let label = b.takenByOld ? " (\(oldName))" : b.takenByNew ? " (\(newName))" : ""
                 if label.isEmpty {
                     guard extra < alternatives else { continue }
                     extra += 1
