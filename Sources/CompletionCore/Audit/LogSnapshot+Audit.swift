@@ -11,18 +11,11 @@ extension LogSnapshot {
     /// like a text filter's, so `stats` runs it only when asked (`--audit`).
     /// - Complexity: O(bytes of the log).
     public func auditCounts() -> AuditCounts {
-        let chunk = 4096
-        let parts = stride(from: 0, to: count, by: chunk).map { $0..<min(count, $0 + chunk) }
-        let partial = Parallel.map(parts.count) { k -> AuditCounts in
-            var c = AuditCounts()
-            for position in parts[k] {
-                guard case .success(let record) = record(at: position) else { continue }
-                let findings = UsageAudit.findings(record)
-                guard !findings.isEmpty else { continue }
-                c.records += 1
-                for kind in Set(findings.map(\.kind)) { c.byKind[kind, default: 0] += 1 }
-            }
-            return c
+        let partial = decodedParts(empty: AuditCounts.init) { c, record, _ in
+            let findings = UsageAudit.findings(record)
+            guard !findings.isEmpty else { return }
+            c.records += 1
+            for kind in Set(findings.map(\.kind)) { c.byKind[kind, default: 0] += 1 }
         }
         return partial.reduce(into: AuditCounts()) { total, c in
             total.records += c.records

@@ -202,17 +202,8 @@ extension LogSnapshot {
     /// - Parameter file: the file's place among several, kept in the groups' places.
     /// - Complexity: O(bytes of the records).
     public func reproTally(of positions: [Int32]? = nil, file: Int = 0) -> ReproTally {
-        let total = positions?.count ?? count
-        let chunk = 4096
-        let parts = stride(from: 0, to: total, by: chunk).map { $0..<min(total, $0 + chunk) }
-        let partial = Parallel.map(parts.count) { k -> ReproTally in
-            var t = ReproTally()
-            for i in parts[k] {
-                let position = positions.map { Int($0[i]) } ?? i
-                guard position >= 0, position < count, case .success(let record) = record(at: position) else { continue }
-                t.add(record, file: file, position: position)
-            }
-            return t
+        let partial = decodedParts(of: positions, empty: ReproTally.init) { t, record, position in
+            t.add(record, file: file, position: position)
         }
         return partial.reduce(into: ReproTally()) { $0.merge($1) }
     }
