@@ -115,7 +115,9 @@ extension LogSnapshot {
         // Timeline state per model id: the fingerprint of its last record and the index of its last change.
         var lastFingerprint = [UInt32](repeating: UInt32.max, count: n)
         var timelines = [[LogAggregates.FingerprintChange]](repeating: [], count: n)
-        var days: [Int: LogAggregates.Group] = [:]
+        // Per day: its group's place in `dayGroups`, updated in place (a log's records share few days).
+        var dayPlace: [Int: Int] = [:]
+        var dayGroups: [LogAggregates.Group?] = []
         var undated: LogAggregates.Group?
 
         func add(_ s: IndexSegment, _ i: Int, position: Int) {
@@ -154,9 +156,15 @@ extension LogSnapshot {
             update(&models[m], UInt32(m))
             update(&fingerprints[Int(f)], f)
             if let day = LogAggregates.day(created) {
-                var g: LogAggregates.Group? = days[day] ?? LogAggregates.Group(name: LogAggregates.dayName(day))
-                update(&g, 0)
-                days[day] = g
+                let place: Int
+                if let known = dayPlace[day] {
+                    place = known
+                } else {
+                    place = dayGroups.count
+                    dayPlace[day] = place
+                    dayGroups.append(LogAggregates.Group(name: LogAggregates.dayName(day)))
+                }
+                update(&dayGroups[place], 0)
             } else {
                 update(&undated, 0)
             }
@@ -191,7 +199,7 @@ extension LogSnapshot {
         let byRecords = LogAggregates.Group.byRecords
         a.models = models.compactMap { $0 }.sorted(by: byRecords)
         a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
-        a.days = days.keys.sorted().compactMap { days[$0] } + [undated].compactMap { $0 }
+        a.days = dayPlace.sorted { $0.key < $1.key }.compactMap { dayGroups[$0.value] } + [undated].compactMap { $0 }
         a.timelines = a.models.map { g in
             let id = g.name.flatMap { name in strings.indices.dropFirst().first { strings[$0] == name } } ?? 0
             return LogAggregates.Timeline(model: g.name, changes: timelines[id])
