@@ -34,6 +34,8 @@ public enum UsageAudit {
         let p = u.promptTokens, c = u.completionTokens, t = u.totalTokens
         let reasoning = u.completionDetails?["reasoning_tokens"]?.intValue
         let cached = u.promptDetails?["cached_tokens"]?.intValue
+        // prompt + completion + reasoning: xAI counts reasoning beside the completion and its total adds the three.
+        let withReasoning = reasoning.flatMap { r in c.flatMap { c in p.map { TokenArithmetic.sum(TokenArithmetic.sum($0, c), r) } } }
 
         if u.totalMismatch, let p, let c, let t {
             let sum = TokenArithmetic.exactSumText(p, c)
@@ -50,8 +52,8 @@ public enum UsageAudit {
             || (record.extra["request"]?.objectValue.map { $0["echo"] != .bool(true) } ?? false)
         if let c, c >= 0, echoRuledOut, let pieces = record.stream?.outputPieces {
             // Each piece carried at least one token; servers may send several in one, never one in two.
-            // xAI counts reasoning beside the completion (its total adds the three), so both streamed.
-            let beside = reasoning.flatMap { r in p.map { TokenArithmetic.sum(TokenArithmetic.sum($0, c), r) == t && r > 0 } } ?? false
+            // Reasoning counted beside the completion was streamed too.
+            let beside = withReasoning != nil && withReasoning == t && (reasoning ?? 0) > 0
             let output = beside ? TokenArithmetic.sum(c, reasoning ?? 0) : c
             if pieces > output {
                 let name = beside ? "completion + reasoning" : "completion"
@@ -62,9 +64,8 @@ public enum UsageAudit {
             out.append(UsageFinding(kind: .cached, description: "cached \(cached) > prompt \(p) (by \(TokenArithmetic.differenceText(from: p, to: cached) ?? ""))"))
         }
         if let c, let reasoning, reasoning > c {
-            // xAI counts reasoning beside the completion and adds it to the total: then it may exceed it.
-            let besideCompletion = p.map { TokenArithmetic.sum(TokenArithmetic.sum($0, c), reasoning) } == t
-            if !besideCompletion {
+            // Counted beside the completion, reasoning may exceed it.
+            if withReasoning != t {
                 out.append(UsageFinding(kind: .reasoning, description: "reasoning \(reasoning) > completion \(c) (by \(TokenArithmetic.differenceText(from: c, to: reasoning) ?? ""))"))
             }
         }
