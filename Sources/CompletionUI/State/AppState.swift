@@ -82,7 +82,7 @@ public struct AppState: Sendable {
     public var tokenView = false
     public var focusedToken = 0
     /// The probability under which `>` and `<` stop at a token (`%` changes it, `--unsure-below` sets it).
-    public var unsureBelow = 0.5
+    public var unsureBelow = AppState.unsureThresholds[0]
     /// The Choices pane lists the surest choice first (`o`); kept from record to record.
     public var choicesBySureness = false
     /// Positions in `currentRecord.choices` in the order the Choices pane lists them.
