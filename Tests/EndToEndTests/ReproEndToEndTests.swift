@@ -21,8 +21,10 @@ struct ReproEndToEndTests {
         #expect(groups.contains("seed (none)  3 × 3 outputs  differs"))
         try tmux.send("n")
         try tmux.send("Enter")
-        let diff = try tmux.waitFor(text: "Side by side")
-        #expect(diff.contains("Group 1 · old: 3 of 8 records · new: 2"))
+        // The status line is the last row curses writes: wait for it, so a capture taken while the frame is
+        // still being written (the diff's title there, the groups' status line below) cannot be read.
+        let diff = try tmux.waitFor(text: "Group 1 · old: 3 of 8 records · new: 2")
+        #expect(diff.contains("Side by side"))
         try tmux.send("Escape")
         try tmux.waitFor(text: "Request groups")
         // q closes the aggregates view, as Esc does; then it quits.
