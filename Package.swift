@@ -21,7 +21,7 @@ let package = Package(
         .target(
             name: "CompletionCore",
             dependencies: [
-                "CSafeMap", "CSQLite", "CZstd",
+                "CSafeMap", "CByteScan", "CSQLite", "CZstd",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             // The price table (genai-prices' data, MIT) and the scripts that re-make it and the test's expectations.
@@ -29,6 +29,8 @@ let package = Package(
             resources: [.copy("Cost/Resources/prices.json")]
         ),
         .target(name: "CSafeMap"),
+        // SSE2 byte classification the index scanner inlines (Swift SIMD has no movemask).
+        .target(name: "CByteScan"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
 

@@ -1,3 +1,4 @@
+import CByteScan
 import Foundation
 
 /// The scanner's byte cursor: white space, strings (16 bytes at a time), numbers, literals, keys, and
@@ -12,37 +13,10 @@ extension SummaryScanner {
         while p < end, Self.isSpace(b[p]) { p &+= 1 }
     }
 
-    /// The first `"` or `\` at or after `p`, or `end`.
-    ///
-    /// 16 bytes at a time while nothing is found (response texts are long), then 8 bytes at a time with the
-    /// SWAR zero-byte test to find the exact byte (Swift has no portable SIMD movemask).
+    /// The first `"` or `\` at or after `p`, or `end`: 16 bytes per step with SSE2 (`CByteScan`).
     @inline(__always)
     func quoteOrBackslash(from p: Int) -> Int {
-        var i = p
-        let quote = SIMD16<UInt8>(repeating: 0x22)
-        let backslash = SIMD16<UInt8>(repeating: 0x5C)
-        let raw = UnsafeRawPointer(b)
-        while i &+ 16 <= end {
-            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            if any((v .== quote) .| (v .== backslash)) { break }
-            i &+= 16
-        }
-        let low: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        while i &+ 8 <= end {
-            let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let q = x ^ 0x2222_2222_2222_2222
-            let s = x ^ 0x5C5C_5C5C_5C5C_5C5C
-            let t = ((q &- low) & ~q | (s &- low) & ~s) & high
-            if t != 0 { return i &+ (t.trailingZeroBitCount &>> 3) }
-            i &+= 8
-        }
-        while i < end {
-            let c = b[i]
-            if c == 0x22 || c == 0x5C { return i }
-            i &+= 1
-        }
-        return end
+        Int(cbytescan_quote_or_backslash(b, p, end))
     }
 
     /// Skips a string starting at its opening quote; validates escapes as `JSONParser` does.
