@@ -298,6 +298,7 @@ public enum Program {
         if let prices = options.prices { state.setPrices(prices) }
         if let below = options.unsureBelow { state.unsureBelow = below }
         var pending = session.initialEffects(&state)
+        if let prices = state.pricesJob() { pending.append(prices) }
         session.start(mailbox)
         var shown = state.renderFrame()
         terminal.draw(shown.changes(since: nil))

@@ -142,6 +142,9 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("In the token view, > and < stop at tokens the model gave less than this probability (percent; % changes it).", valueName: "percent"))
     var unsureBelow: Double?
 
+    /// The `--prices FILE` table for the inspector; nil leaves it the bundled one, which it does not wait for.
+    private var givenPriceTable: PriceTable? { prices == nil ? nil : try? priceTable() }
+
     /// The price table: `--prices FILE`, else the bundled snapshot (nil when this installation lacks it).
     func priceTable() throws -> PriceTable? {
         guard let prices else { return PriceTable.bundled }
@@ -178,7 +181,9 @@ struct Open: ParsableCommand {
             // The inspector prices its first screen with the bundled table: it is read on another core while
             // the log is opened and the terminal set up (reading it first was half of the time to the first
             // screen of a big log). A `--prices` table is read first, so that a bad one stops at once.
-            DispatchQueue.global(qos: .userInitiated).async { _ = PriceTable.bundled }
+            PriceTable.readBundledInBackground()
+            // Finding the local zone (a link to follow, then ICU) took 3–4 ms of the first frame's time.
+            DispatchQueue.global(qos: .userInitiated).async { _ = TimeZone.current }
         }
         let table = json || prices != nil ? try priceTable() : nil
         if json {
@@ -270,7 +275,7 @@ struct Open: ParsableCommand {
             if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
-        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: try? priceTable(),
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: givenPriceTable,
                                     unsureBelow: unsureBelow.map { $0 / 100 }, afterFirstFrame: { index.releaseFirstChunkHold() }).status
         if status < 0 {
             index.waitUntilComplete()
@@ -289,7 +294,7 @@ struct Open: ParsableCommand {
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
     private func openLive() -> Int32 {
         let session = StdinSession()
-        let (status, state) = runInteractive(session, keysFromTTY: true, prices: try? priceTable(), unsureBelow: unsureBelow.map { $0 / 100 })
+        let (status, state) = runInteractive(session, keysFromTTY: true, prices: givenPriceTable, unsureBelow: unsureBelow.map { $0 / 100 })
         if status < 0 { return writeReport(["-"]) }
         let feed = state?.live?.runs.last?.feed
         let (records, diagnostics, more) = (feed?.records ?? [], feed?.diagnostics ?? [], feed?.droppedDiagnostics ?? 0)
@@ -337,7 +342,7 @@ struct Open: ParsableCommand {
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
         let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
-        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: try? priceTable(), unsureBelow: unsureBelow.map { $0 / 100 }).status
+        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: givenPriceTable, unsureBelow: unsureBelow.map { $0 / 100 }).status
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

@@ -47,6 +47,35 @@ import Testing
         #expect(Self.row(Self.usage(state), "price with no start date · team.json") != nil)
     }
 
+    /// The inspector draws its first frame while the bundled table is still being read: costs say they are
+    /// coming, then appear when the table does; a cost filter typed meanwhile waits for the table.
+    @Test func costsWaitForTheTableWithoutHoldingUpTheFirstFrame() throws {
+        var state = try LogFixture.state(width: 120, height: 32)
+        state.awaitBundledPrices()
+        #expect(state.pricesPending)
+        let pending = try #require(Self.row(state.screen, "It is earthy and bitter"))
+        #expect(pending.contains(" … "))
+        #expect(!pending.contains("$"))
+        #expect(Self.row(Self.usage(state), "cost  ")?.contains("reading the price table…") == true)
+
+        state.settle(state.reduce(.key(.char("f"))))
+        state.type("cost:>0.0001")
+        state.settle(state.reduce(.key(.enter)))
+        #expect(!state.entries.isEmpty)
+
+        let job = state.pricesJob()
+        #expect(job != nil)
+        state.settle(job.map { [$0] } ?? [])
+        #expect(!state.pricesPending)
+        #expect(state.pricesJob() == nil)
+        #expect(Self.row(Self.usage(state), "cost  ")?.contains("$") == true)
+        let index = try #require(state.index)
+        for i in state.entries.indices {
+            let cost = try #require(index.summaryCost(at: state.entries.position(of: i).value, prices: PriceTable.bundled))
+            #expect(cost > 0.0001)
+        }
+    }
+
     @Test func theRecordsListHasACostColumnOnlyWhenThereIsRoom() throws {
         let wide = try LogFixture.state(width: 120, height: 32)
         let header = try #require(Self.row(wide.screen, "preview"))

@@ -11,12 +11,54 @@ extension PriceTable {
     /// The table shipped with completion-tui (genai-prices' data), or nil when its resource is missing
     /// from this installation; costs then show as "no price".
     public static let bundled: PriceTable? = {
+        defer { bundledReading.finish() }
         for url in bundledCandidates where FileManager.default.fileExists(atPath: url.path) {
             // Shipped and checked by the tests: its expressions are compiled when first used.
             if let table = try? read(path: url.path, origin: nil, compilingRegexesLater: true) { return table }
         }
         return nil
     }()
+
+    /// Starts reading `bundled` on another thread, so that whoever needs it later finds it read (the
+    /// inspector draws its first frame meanwhile: reading the 860 KB table takes longer than setting up
+    /// the terminal and opening a log).
+    public static func readBundledInBackground() {
+        guard bundledReading.start() else { return }
+        DispatchQueue.global(qos: .userInitiated).async { _ = bundled }
+    }
+
+    /// The bundled table when it can be had without waiting for another thread: `.reading` while
+    /// `readBundledInBackground` is still at it. When nobody started reading it, it is read here.
+    public static var bundledUnlessReading: BundledPrices {
+        bundledReading.isReading ? .reading : .read(bundled)
+    }
+
+    /// See `bundledUnlessReading`.
+    public enum BundledPrices: Sendable {
+        case read(PriceTable?)
+        case reading
+    }
+
+    /// Whether a background read of `bundled` is under way.
+    private static let bundledReading = BackgroundRead()
+
+    private final class BackgroundRead: @unchecked Sendable {
+        private let lock = NSLock()
+        private var started = false
+        private var finished = false
+
+        /// False when a read was started before.
+        func start() -> Bool {
+            lock.withLock {
+                defer { started = true }
+                return !started
+            }
+        }
+
+        func finish() { lock.withLock { finished = true } }
+
+        var isReading: Bool { lock.withLock { started && !finished } }
+    }
 
     /// Where SwiftPM puts the resource next to the executable or test bundle, then the source tree (a
     /// binary run from a checkout). Looked up by hand rather than through `Bundle.module`, which stops the

@@ -29,7 +29,7 @@ public struct LogEntry: Sendable, Hashable {
     /// The time column's text in the zone `clock` shows.
     public func time(in clock: Clock) -> String { created.map(clock.short) ?? time }
 
-    static func of(record r: CompletionRecord, index: Int, clock: Clock, prices: PriceTable? = PriceTable.bundled) -> LogEntry {
+    static func of(record r: CompletionRecord, index: Int, clock: Clock, prices: PriceTable? = PriceTable.bundled, pricesPending: Bool = false) -> LogEntry {
         let created = r.created?.seconds.flatMap { $0.isFinite ? $0 : nil }
         let time = created.map(clock.short) ?? (r.created == nil ? "—" : "?")
         let tokens = r.usage?.totalTokens.map(String.init) ?? r.usage?.completionTokens.map(String.init) ?? "—"
@@ -47,7 +47,7 @@ public struct LogEntry: Sendable, Hashable {
             let id = customID.stringValue ?? JSONWriter.compact(customID)
             preview = VisibleText.escape(String(id.prefix(previewLimit)), .singleLine) + " · " + preview
         }
-        let cost = prices?.cost(of: r).map { CostText.column($0.total, currency: $0.currency) } ?? "—"
+        let cost = pricesPending ? "…" : prices?.cost(of: r).map { CostText.column($0.total, currency: $0.currency) } ?? "—"
         return LogEntry(
             item: .record(index), created: created, time: time,
             model: VisibleText.escape(r.model ?? "—", .singleLine),
@@ -70,14 +70,15 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     /// Entries for a log: records and problems merged in source order (path order, then line).
-    static func build(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled) -> [LogEntry] {
+    static func build(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled,
+                      pricesPending: Bool = false) -> [LogEntry] {
         var order: [String: Int] = [:]
         for (i, p) in paths.enumerated() where order[p] == nil { order[p] = i }
         func key(_ path: String, _ line: Int) -> (Int, Int) { (order[path] ?? Int.max, line) }
         var keyed: [((Int, Int), Int, LogEntry)] = []
         keyed.reserveCapacity(records.count + diagnostics.count)
         for (i, r) in records.enumerated() {
-            keyed.append((key(r.source.path, r.source.line), i, of(record: r, index: i, clock: clock, prices: prices)))
+            keyed.append((key(r.source.path, r.source.line), i, of(record: r, index: i, clock: clock, prices: prices, pricesPending: pricesPending)))
         }
         for (i, d) in diagnostics.enumerated() {
             keyed.append((key(d.path, d.line ?? 0), records.count + i, of(problem: d, index: i)))

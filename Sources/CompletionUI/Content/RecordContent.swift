@@ -78,9 +78,9 @@ public final class RecordContent: Sendable {
     /// Builds the panes of a record, the extras tree folded as `folds` says (path → unfolded) over its
     /// defaults, or wholly unfolded.
     public static func of(_ record: CompletionRecord, clock: Clock, folds: [String: Bool] = [:], unfoldAll: Bool = false,
-                          prices: PriceTable? = PriceTable.bundled) -> RecordContent {
+                          prices: PriceTable? = PriceTable.bundled, pricesPending: Bool = false) -> RecordContent {
         let header = headerRows(record, clock: clock)
-        let usage = usageRows(record.usage, kind: record.kind, pricing: record, prices: prices)
+        let usage = usageRows(record.usage, kind: record.kind, pricing: record, prices: prices, pricesPending: pricesPending)
         let sections = ExtrasTree.sections(record)
         let extras = sections.isEmpty ? (lines: [[Span("no provider extras", Theme.dimmed)]], fields: [nil])
                                       : ExtrasTree.rows(sections, folds: folds, unfoldAll: unfoldAll)
@@ -191,7 +191,9 @@ public final class RecordContent: Sendable {
     /// - Parameters:
     ///   - kind: the record's shape, whose rule for deriving the counts is said below them.
     ///   - pricing: the record to price below the counts (nil: no cost lines).
-    static func usageRows(_ usage: Usage?, kind: RecordKind? = nil, pricing record: CompletionRecord? = nil, prices: PriceTable? = nil) -> Rows {
+    ///   - pricesPending: the table is still being read (the cost line says so).
+    static func usageRows(_ usage: Usage?, kind: RecordKind? = nil, pricing record: CompletionRecord? = nil, prices: PriceTable? = nil,
+                          pricesPending: Bool = false) -> Rows {
         var out = Rows()
         guard let u = usage else {
             out.add([Span("no usage reported", Theme.dimmed)], Field(value: "", path: ".usage"))
@@ -223,7 +225,13 @@ public final class RecordContent: Sendable {
             // The provider's raw counts follow; this says how the three above were made from them.
             out.add([Span(note, Theme.dimmed)])
         }
-        if let record { costRows(record, prices: prices, into: &out) }
+        if let record {
+            if pricesPending {
+                out.add(field("cost", "reading the price table…", Theme.dimmed), nil)
+            } else {
+                costRows(record, prices: prices, into: &out)
+            }
+        }
         for entry in u.other {
             appendValue(key: entry.key, value: entry.value, indent: 0, path: JSONPath.member(".usage", entry.key), into: &out)
         }

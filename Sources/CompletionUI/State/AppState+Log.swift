@@ -58,10 +58,10 @@ extension AppState {
         if logFilter.isActive {
             // The rows stay as they were until the filter has looked at the new entries.
             let kept = entries.positions?.filter { Int($0) < snapshot.count }
-            entries = EntryList(snapshot: snapshot, positions: reset ? [] : (kept ?? []), clock: clock, prices: prices)
+            entries = EntryList(snapshot: snapshot, positions: reset ? [] : (kept ?? []), clock: clock, prices: prices, pricesPending: pricesPending)
             if pendingFilter == nil { effects = refilter() } else { filterIsStale = true }
         } else {
-            entries = EntryList(snapshot: snapshot, positions: nil, clock: clock, prices: prices)
+            entries = EntryList(snapshot: snapshot, positions: nil, clock: clock, prices: prices, pricesPending: pricesPending)
         }
         if !hadRows && !entries.isEmpty && focus == .text && showsRecords {
             focus = .records
@@ -90,7 +90,7 @@ extension AppState {
     /// it is among them, else the first row.
     mutating func showRows(_ positions: [Int32]?, selecting position: Position?) {
         guard let index else { return }
-        entries = EntryList(snapshot: index, positions: positions, clock: clock, prices: prices)
+        entries = EntryList(snapshot: index, positions: positions, clock: clock, prices: prices, pricesPending: pricesPending)
         selectEntry(position.flatMap { entries.row(of: $0) } ?? 0)
         ensureEntryVisible()
     }
@@ -126,10 +126,10 @@ extension AppState {
         if pendingFilter == nil || !filterShowsPartial { filterAnchor = selectedPosition }
         pendingFilter = id
         let sort = logFilter.sort
-        let prices = self.prices
+        let prices = pricesForJobs
         return cancel + [.background(BackgroundJob(id: id, controlled: { control in
             let progress = SelectionProgress(isCancelled: { control.isCancelled }, partial: { control.report(.selection($0)) })
-            return .selection(index.select(filter, sort: sort, prices: prices, progress: progress))
+            return .selection(index.select(filter, sort: sort, prices: prices(), progress: progress))
         }))]
     }
 
@@ -196,8 +196,8 @@ extension AppState {
         aggregates = panel
         // File order whatever the sort: the fingerprint timeline is about when things changed.
         let positions = logFilter.sort == nil ? entries.positions : entries.positions?.sorted()
-        let prices = self.prices
-        return [.background(BackgroundJob(id: id) { .aggregates(index.aggregates(of: positions, prices: prices)) })]
+        let prices = pricesForJobs
+        return [.background(BackgroundJob(id: id) { .aggregates(index.aggregates(of: positions, prices: prices())) })]
     }
 
     mutating func finishAggregates(_ a: LogAggregates, job: Int) {

@@ -37,6 +37,9 @@ extension AppState {
             case .aggregates(let a): finishAggregates(a, job: result.id)
             case .repro(let r): return finishGroups(r, job: result.id)
             case .raw(let raw): return finishRaw(raw, job: result.id)
+            case .prices(let table):
+                if pricesPending { setPrices(table) }
+                return []
             }
             return []
         case .jobProgress(let result):

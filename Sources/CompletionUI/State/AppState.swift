@@ -52,8 +52,13 @@ public struct AppState: Sendable {
     /// The aggregates view a diff was opened from (Enter on a request group): back when the diff closes.
     var aggregatesBehindDiff: AggregatesPanel?
     public var clock: Clock
-    /// The table that prices records (`--prices FILE`, else the bundled genai-prices snapshot).
-    public internal(set) var prices: PriceTable? = PriceTable.bundled
+    /// The table that prices records (`--prices FILE`, else the bundled genai-prices snapshot); nil while
+    /// `pricesPending`.
+    public var prices: PriceTable? { pricing.table }
+    /// The bundled table is still being read on another thread (`PriceTable.readBundledInBackground`):
+    /// costs show as pending until `pricesJob` brings it. The first frame does not wait for it.
+    public var pricesPending: Bool { pricing.pending }
+    private var pricing = Pricing.initial
     /// Shown once in the status bar when the locale cannot draw UTF-8.
     public var localeWarning: String?
 
@@ -117,7 +122,7 @@ public struct AppState: Sendable {
         self.clock = clock
         self.size = size
         self.localeWarning = localeWarning
-        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices)
+        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: pricing.table, pricesPending: pricing.pending)
         focus = showsRecords ? .records : .text
         selectEntry(0)
     }
@@ -133,7 +138,7 @@ public struct AppState: Sendable {
         self.localeWarning = localeWarning
         index = snapshot
         self.following = following
-        entries = EntryList(snapshot: snapshot, positions: nil, clock: clock, prices: prices)
+        entries = EntryList(snapshot: snapshot, positions: nil, clock: clock, prices: pricing.table, pricesPending: pricing.pending)
         focus = showsRecords ? .records : .text
         selectEntry(following ? max(0, entries.count - 1) : 0)
         if following { ensureEntryVisible() }
@@ -219,7 +224,7 @@ public struct AppState: Sendable {
         switch resolve(entries[selectedEntry].item) {
         case .success(let r)?:
             currentRecord = r
-            content = RecordContent.of(r, clock: clock, folds: extrasFolds, prices: prices)
+            content = RecordContent.of(r, clock: clock, folds: extrasFolds, prices: prices, pricesPending: pricesPending)
         case .failure(let d)?:
             content = RecordContent.of(d)
         case nil:
@@ -243,12 +248,22 @@ public struct AppState: Sendable {
 
     /// Prices records with another table and rebuilds what the panes show.
     public mutating func setPrices(_ table: PriceTable?) {
-        prices = table
+        setPricing(Pricing(table: table, pending: false))
+    }
+
+    /// As a state made while the bundled table is still read on another thread: costs pending until
+    /// `pricesJob` brings it.
+    mutating func awaitBundledPrices() {
+        setPricing(Pricing(table: nil, pending: true))
+    }
+
+    private mutating func setPricing(_ new: Pricing) {
+        pricing = new
         switch entries.storage {
         case .loaded:
-            entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: table)
+            entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: new.table, pricesPending: new.pending)
         case .indexed(let snapshot, let positions, _):
-            entries = EntryList(snapshot: snapshot, positions: positions, clock: clock, prices: table)
+            entries = EntryList(snapshot: snapshot, positions: positions, clock: clock, prices: new.table, pricesPending: new.pending)
         }
         selectEntry(selectedEntry)
     }
@@ -371,5 +386,36 @@ public struct AppState: Sendable {
         let altH = inner.height >= 8 ? min(maxTop + 2, inner.height / 2) : 0
         return (Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - altH),
                 Rect(x: inner.x, y: inner.maxY - altH, width: inner.width, height: altH))
+    }
+}
+
+/// The price table and whether it is still on its way.
+private struct Pricing {
+    var table: PriceTable?
+    var pending: Bool
+
+    /// The bundled table, or pending when another thread is reading it.
+    static var initial: Pricing {
+        switch PriceTable.bundledUnlessReading {
+        case .read(let table): return Pricing(table: table, pending: false)
+        case .reading: return Pricing(table: nil, pending: true)
+        }
+    }
+}
+
+extension AppState {
+    /// Waits on another thread for the bundled table being read, when `pricesPending`; its result prices the
+    /// records (`JobResult.Value.prices`).
+    public mutating func pricesJob() -> Effect? {
+        guard pricesPending else { return nil }
+        return .background(BackgroundJob(id: nextJobID()) { .prices(PriceTable.bundled) })
+    }
+
+    /// The table a background job prices with: when the bundled one is still being read, the job waits for
+    /// it on its own thread.
+    var pricesForJobs: @Sendable () -> PriceTable? {
+        if pricesPending { return { PriceTable.bundled } }
+        let table = prices
+        return { table }
     }
 }

@@ -45,6 +45,8 @@ public struct JobResult: Sendable, Hashable {
         case repro(ReproReport)
         /// A record as it was written, ready for the pager, or why it cannot be shown.
         case raw(Result<String, RawSource.Unavailable>)
+        /// The bundled price table, read on another thread while the first frames were drawn.
+        case prices(PriceTable?)
     }
 
     public let id: Int

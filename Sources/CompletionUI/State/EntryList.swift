@@ -17,18 +17,24 @@ public struct EntryList: RandomAccessCollection, Sendable {
     let clock: Clock
     /// The table that prices the cost column.
     let prices: PriceTable?
+    /// The table is still being read: the cost column says so.
+    let pricesPending: Bool
 
     /// Rows for records loaded whole and their load problems, in source order.
-    init(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled) {
-        storage = .loaded(LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices))
+    init(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled,
+         pricesPending: Bool = false) {
+        storage = .loaded(LogEntry.build(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices,
+                                         pricesPending: pricesPending))
         self.clock = clock
         self.prices = prices
+        self.pricesPending = pricesPending
     }
 
-    init(snapshot: LogSnapshot, positions: [Int32]?, clock: Clock, prices: PriceTable? = PriceTable.bundled) {
+    init(snapshot: LogSnapshot, positions: [Int32]?, clock: Clock, prices: PriceTable? = PriceTable.bundled, pricesPending: Bool = false) {
         storage = .indexed(snapshot, positions, EntryCache())
         self.clock = clock
         self.prices = prices
+        self.pricesPending = pricesPending
     }
 
     public var startIndex: Int { 0 }
@@ -76,7 +82,7 @@ public struct EntryList: RandomAccessCollection, Sendable {
             if let hit = cache.entry(position) { return hit }
             let entry: LogEntry
             switch snapshot.record(at: position) {
-            case .success(let r): entry = LogEntry.of(record: r, index: position, clock: clock, prices: prices)
+            case .success(let r): entry = LogEntry.of(record: r, index: position, clock: clock, prices: prices, pricesPending: pricesPending)
             case .failure(let d): entry = LogEntry.of(problem: d, index: position)
             }
             cache.store(entry, at: position)

@@ -79,7 +79,7 @@ public struct Search: Sendable {
             case .success(let r)?:
                 record = r
                 // Extras unfolded: a match inside a folded object is found, and jumping to it unfolds it.
-                content = RecordContent.of(r, clock: state.clock, unfoldAll: true, prices: state.prices)
+                content = RecordContent.of(r, clock: state.clock, unfoldAll: true, prices: state.prices, pricesPending: state.pricesPending)
             case .failure(let d)?:
                 content = RecordContent.of(d)
             case nil:
