@@ -178,12 +178,13 @@ struct Open: ParsableCommand {
         let inputs = paths.isEmpty ? ["-"] : paths
         let status: Int32
         if !json, prices == nil {
-            // The inspector prices its first screen with the bundled table: it is read on another core while
-            // the log is opened and the terminal set up (reading it first was half of the time to the first
+            // The inspector draws its first frame without the bundled table: a background job reads it after
+            // that frame and prices the records then (reading it first was half of the time to the first
             // screen of a big log). A `--prices` table is read first, so that a bad one stops at once.
-            PriceTable.readBundledInBackground()
-            // Finding the local zone (a link to follow, then ICU) took 3–4 ms of the first frame's time.
-            DispatchQueue.global(qos: .userInitiated).async { _ = TimeZone.current }
+            PriceTable.readBundledOnAnotherThread()
+            // Finding the local zone and its rules (a link to follow, then ICU's zone data) took 3–4 ms of the
+            // first frame's time on the UI thread.
+            DispatchQueue.global(qos: .userInitiated).async { _ = TimeZone.current.secondsFromGMT(for: Date()) }
         }
         let table = json || prices != nil ? try priceTable() : nil
         if json {

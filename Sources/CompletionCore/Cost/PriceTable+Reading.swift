@@ -19,16 +19,16 @@ extension PriceTable {
         return nil
     }()
 
-    /// Starts reading `bundled` on another thread, so that whoever needs it later finds it read (the
-    /// inspector draws its first frame meanwhile: reading the 860 KB table takes longer than setting up
-    /// the terminal and opening a log).
-    public static func readBundledInBackground() {
-        guard bundledReading.start() else { return }
-        DispatchQueue.global(qos: .userInitiated).async { _ = bundled }
+    /// Says that `bundled` will be read on another thread (the inspector's job that waits for it, which runs
+    /// once the first frame is drawn): until it is, `bundledUnlessReading` is `.reading` instead of reading
+    /// it on the caller's thread. Reading the 860 KB table takes about as long as setting up the terminal
+    /// and opening a log, and on two cores it competed with both for the first frame.
+    public static func readBundledOnAnotherThread() {
+        _ = bundledReading.start()
     }
 
-    /// The bundled table when it can be had without waiting for another thread: `.reading` while
-    /// `readBundledInBackground` is still at it. When nobody started reading it, it is read here.
+    /// The bundled table when it can be had without waiting for another thread: `.reading` after
+    /// `readBundledOnAnotherThread` until it is read. When nobody said so, it is read here.
     public static var bundledUnlessReading: BundledPrices {
         bundledReading.isReading ? .reading : .read(bundled)
     }
