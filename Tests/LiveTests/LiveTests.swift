@@ -141,10 +141,9 @@ struct LiveTests {
 
     @Test("connection refused is a clear message")
     func refused() async throws {
-        // Bind and release a port so nothing listens there.
-        let server = try ReplayServer(script: .init())
-        let base = server.baseURL
-        server.stop()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let base = refusing.baseURL
         let result = await CompletionClient(configuration: ClientConfiguration(baseURL: base, apiKey: nil, connectTimeout: 2)).send(request)
         #expect(result.failure?.description.hasPrefix("cannot connect: connection refused by 127.0.0.1:") == true, "\(String(describing: result.failure))")
         #expect(result.feed.records.isEmpty)

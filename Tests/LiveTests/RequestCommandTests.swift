@@ -15,10 +15,9 @@ struct RequestCommandTests {
 
     @Test("a refused connection prints only the error, exit 1")
     func refusedConnection() throws {
-        // A port that was just free: bind, read the port, close.
-        let server = try ReplayServer(script: .init())
-        let url = server.baseURL
-        server.stop()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let url = refusing.baseURL
         let r = try CLI.run(["request", "--base-url", url, "--model", "m", "--prompt", "p", "--connect-timeout", "2"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("cannot connect"))

@@ -264,9 +264,9 @@ struct RequestDataLossTests {
 
     @Test("huge timeouts are clamped rather than overflowing into a crash")
     func hugeTimeouts() throws {
-        let server = try ReplayServer(script: .init())
-        let url = server.baseURL
-        server.stop()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let url = refusing.baseURL
         let r = try CLI.run(["request", "--base-url", url, "--model", "m", "--prompt", "p",
                              "--connect-timeout", "1e300", "--read-timeout", "1e300", "--timeout", "1e300"])
         #expect(r.status == 1)
