@@ -186,6 +186,24 @@ struct LogIndexAgreementTests {
         expectAgreement(Data(text.utf8), path: "chunks.jsonl", options: LogIndex.Options(workers: 2, firstChunkBytes: 300, chunkBytes: 900))
         expectAgreement(Data(text.utf8), path: "chunks.jsonl", options: LogIndex.Options(workers: 1, firstChunkBytes: 1 << 20))
     }
+
+    /// Each chunk after the second is scanned while the one before it is merged, the lines the merge gives
+    /// back joined in front; a chunk whose cut changed (a stream filling it) is cut and scanned again.
+    @Test("chunks are scanned ahead of the merge, with the same entries")
+    func scannedAhead() throws {
+        let lines = (0..<3000).map { i in
+            #"{"id":"chatcmpl-\#(i)","object":"chat.completion","created":\#(1_700_000_000 + i),"model":"m\#(i % 4)","choices":[{"index":0,"message":{"role":"assistant","content":"text \#(i)"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(i % 50),"completion_tokens":3,"total_tokens":\#(i % 50 + 3)}}"#
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let options = LogIndex.Options(workers: 2, firstChunkBytes: 4000, chunkBytes: 20_000)
+        expectAgreement(data, path: "ahead.jsonl", options: options)
+        let index = LogIndex(data: data, path: "ahead.jsonl", options: options)
+        index.build()
+        #expect(index.snapshot().count == 3000)
+        #expect(index.chunksScanned > 10)
+        // The first two chunks are cut here (the small first one, then the first of the usual size).
+        #expect(index.chunksScannedAhead == index.chunksScanned - 2, "\(index.chunksScannedAhead) of \(index.chunksScanned)")
+    }
 }
 
 /// Deterministic JSON Lines of the shapes real logs hold, with some damage.

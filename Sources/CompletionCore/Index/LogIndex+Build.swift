@@ -152,26 +152,29 @@ extension LogIndex {
             publish(pending: pendingTail, scanned: bytes.count, complete: true)
             return
         }
+        // The next chunk is scanned on the other cores while this one is merged: the merge (and finding where
+        // a chunk ends) runs on this thread alone, and the cores waited for it at every chunk.
+        var ahead: ChunkScan?
+        defer { ahead?.wait() }  // never return while a scan still reads the map
         while resumeOffset < limit {
             if isCancelled { return }
-            var chunkEnd = limit
-            if limit - resumeOffset > chunkSize, let base = bytes.baseAddress {
-                let probe = resumeOffset + chunkSize
-                if let nl = memchr(base + probe, 0x0A, limit - probe) {
-                    chunkEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-                }
+            let chunkEnd: Int
+            let scans: [ScanWorker]
+            let firstLineStart = resumeLine == 1 ? 0 : resumeOffset
+            if let next = ahead, let pieces = next.joined(bytes, from: resumeOffset, limit: limit, chunkSize: chunkSize,
+                                                           chunkLines: chunkLines, path: path), firstLineStart == resumeOffset {
+                (chunkEnd, scans) = (next.end, pieces)
+                ahead = nil
+                chunksScannedAhead += 1
+            } else {
+                ahead?.wait()
+                ahead = nil
+                chunkEnd = self.chunkEnd(bytes, from: resumeOffset, limit: limit, chunkSize: chunkSize, chunkLines: chunkLines)
+                scans = scanChunk(bytes, resumeOffset..<chunkEnd, limit: limit, firstLineStart: firstLineStart)
             }
-            chunkEnd = ScanWorker.end(bytes, from: resumeOffset, to: chunkEnd, maxLines: chunkLines)
+            chunksScanned += 1
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
-            // The next chunks are read from disk while this one is scanned (a log not in the page cache).
-            if !atEnd { file.prefetch(chunkEnd..<min(limit, chunkEnd + 8 * options.chunkBytes)) }
-            // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
-            // slowest one.
-            let ranges = ScanWorker.split(bytes, resumeOffset..<chunkEnd, parts: options.workers > 1 ? options.workers * 4 : 1)
-            // Line 1 starts at 0 even when a byte-order mark makes reading start at 3.
-            let firstLineStart = resumeLine == 1 ? 0 : resumeOffset
-            let scans = scanInParallel(bytes: bytes, ranges: ranges, firstLineStart: firstLineStart, path: path)
             // A chunk read past the file's current end saw zeros: read it again up to that end, and say so.
             let intact = file.intactCount()
             if intact < chunkEnd {
@@ -187,6 +190,10 @@ extension LogIndex {
             }
             // Ids are compared in the merge; after it the chunk's pages are only needed to open a record.
             defer { if !atEnd { file.release(resumeOffsetBefore..<chunkEnd) } }
+            // Not after the small first chunk: the build then pauses so the first frame has the cores.
+            if !atEnd, !(firstChunk && chunkSize == options.firstChunkBytes) {
+                ahead = scanAhead(bytes, from: chunkEnd, limit: limit)
+            }
             var merger = ChunkMerger(bytes: bytes, path: path, strings: strings, builder: tail ?? SegmentBuilder())
             let outcome = merger.merge(scans, chunk: resumeOffset..<chunkEnd, firstLine: resumeLine, atEnd: atEnd)
             if !atEnd, outcome.resumeOffset == resumeOffset {
@@ -217,6 +224,43 @@ extension LogIndex {
             // In follow mode the resume point stays at the provisional entries, before the end.
             if atEnd { break }
         }
+    }
+
+    /// Where a chunk starting at `start` ends: after the line that crosses `chunkSize` bytes, or after its
+    /// `chunkLines`-th line, or at `limit`.
+    func chunkEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int, chunkSize: Int, chunkLines: Int) -> Int {
+        var end = limit
+        if limit - start > chunkSize, let base = bytes.baseAddress {
+            let probe = start + chunkSize
+            if let nl = memchr(base + probe, 0x0A, limit - probe) {
+                end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+        }
+        return ScanWorker.end(bytes, from: start, to: end, maxLines: chunkLines)
+    }
+
+    /// Scans a chunk on the workers, after asking the disk for the chunks after it.
+    func scanChunk(_ bytes: UnsafeBufferPointer<UInt8>, _ chunk: Range<Int>, limit: Int, firstLineStart: Int) -> [ScanWorker] {
+        // The next chunks are read from disk while this one is scanned (a log not in the page cache).
+        if chunk.upperBound < limit { file.prefetch(chunk.upperBound..<min(limit, chunk.upperBound + 8 * options.chunkBytes)) }
+        // More pieces than workers: a worker that is done takes the next piece instead of waiting for the
+        // slowest one.
+        let ranges = ScanWorker.split(bytes, chunk, parts: options.workers > 1 ? options.workers * 4 : 1)
+        return scanInParallel(bytes: bytes, ranges: ranges, firstLineStart: firstLineStart, path: path)
+    }
+
+    /// Starts scanning the chunk at `start` (of the usual size) on other threads.
+    func scanAhead(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int) -> ChunkScan {
+        let next = ChunkScan(start: start, limit: limit, chunkSize: options.chunkBytes, chunkLines: ScanWorker.maxLinesPerChunk)
+        let shared = Unchecked(bytes)
+        next.group.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let bytes = shared.value
+            let end = chunkEnd(bytes, from: start, limit: limit, chunkSize: next.chunkSize, chunkLines: next.chunkLines)
+            let scans = scanChunk(bytes, start..<end, limit: limit, firstLineStart: start)
+            next.finish(end: end, scans: scans)
+        }
+        return next
     }
 
     /// Scans ranges on the workers.
@@ -303,5 +347,49 @@ extension LogIndex {
         lock.unlock()
         resumeOffset = file.count
         publish(pending: nil, scanned: file.count, complete: true)
+    }
+}
+
+/// A chunk being scanned on other threads while the one before it is merged (`LogIndex.indexLines`).
+final class ChunkScan: @unchecked Sendable {
+    let start: Int
+    /// What the chunk was cut against: it is used only when the build still cuts it the same way.
+    let limit: Int
+    let chunkSize: Int
+    let chunkLines: Int
+    let group = DispatchGroup()
+    /// Set once, before `group` is left; read only after `wait()`.
+    private(set) var end = 0
+    private(set) var scans: [ScanWorker] = []
+
+    init(start: Int, limit: Int, chunkSize: Int, chunkLines: Int) {
+        self.start = start
+        self.limit = limit
+        self.chunkSize = chunkSize
+        self.chunkLines = chunkLines
+    }
+
+    func finish(end: Int, scans: [ScanWorker]) {
+        self.end = end
+        self.scans = scans
+        group.leave()
+    }
+
+    func wait() { group.wait() }
+
+    /// The scan as the chunk from `resumeOffset` to this one's end, when the build still cuts chunks as it
+    /// did: the lines the merge gave back (the last group, which the next line may continue) are scanned
+    /// here and put first. Nil when the chunk must be cut and scanned again.
+    func joined(_ bytes: UnsafeBufferPointer<UInt8>, from resumeOffset: Int, limit: Int, chunkSize: Int, chunkLines: Int,
+                path: String) -> [ScanWorker]? {
+        guard resumeOffset <= start, limit == self.limit, chunkSize == self.chunkSize, chunkLines == self.chunkLines else { return nil }
+        wait()
+        var pieces = scans
+        if resumeOffset < start {
+            pieces.insert(ScanWorker.scan(bytes: bytes, range: resumeOffset..<start, firstLineStart: resumeOffset, path: path), at: 0)
+        }
+        // The bound on lines per chunk holds for the joined chunk too.
+        guard pieces.reduce(0, { $0 + $1.lines }) <= chunkLines else { return nil }
+        return pieces
     }
 }

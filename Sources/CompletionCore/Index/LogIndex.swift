@@ -79,6 +79,9 @@ public final class LogIndex: @unchecked Sendable {
     var provisionalFrom: Int?
     var invalidTotal = 0
     var decodedTotal = 0
+    /// Chunks cut and scanned, and how many of them were scanned while the chunk before was merged.
+    var chunksScanned = 0
+    var chunksScannedAhead = 0
     var built = false
 
     /// Maps a file (or reads standard input for `-`). Nothing is indexed until `build` or `buildInBackground`.
