@@ -118,6 +118,7 @@ extension LogSnapshot {
         // Per day: its group's place in `dayGroups`, updated in place (a log's records share few days).
         var dayPlace: [Int: Int] = [:]
         var dayGroups: [LogAggregates.Group?] = []
+        var lastDay: (day: Int, place: Int) = (.min, 0)
         var undated: LogAggregates.Group?
 
         func add(_ s: IndexSegment, _ i: Int, position: Int) {
@@ -157,13 +158,17 @@ extension LogSnapshot {
             update(&fingerprints[Int(f)], f)
             if let day = LogAggregates.day(created) {
                 let place: Int
-                if let known = dayPlace[day] {
+                if day == lastDay.day {
+                    // Records come mostly in time order: most share the day of the one before.
+                    place = lastDay.place
+                } else if let known = dayPlace[day] {
                     place = known
                 } else {
                     place = dayGroups.count
                     dayPlace[day] = place
                     dayGroups.append(LogAggregates.Group(name: LogAggregates.dayName(day)))
                 }
+                lastDay = (day, place)
                 update(&dayGroups[place], 0)
             } else {
                 update(&undated, 0)
