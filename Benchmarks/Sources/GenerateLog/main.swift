@@ -1,13 +1,14 @@
 import BenchmarkSupport
 import Foundation
 
-// generate-log SIZE OUTPUT [--seed N]
+// generate-log SIZE OUTPUT [--seed N] [--logprobs SHARE]
 //
 // Writes a deterministic JSON Lines log of completion responses of about SIZE bytes (e.g. 100M, 1G), shaped
 // like Samples/log-200.jsonl: OpenAI, vLLM and Azure-style text completions plus some chat completions,
 // several models whose system_fingerprint changes over time, 1–4 choices, unicode text (raw UTF-8 and
 // Python-style \u escapes), about 10% with legacy logprobs, a few API error lines. The same SIZE and seed
-// always give the same bytes.
+// always give the same bytes. `--logprobs SHARE` gives that share of the text completions logprobs instead
+// of 0.1 (`--logprobs 1` writes the logprob-heavy log: most of its bytes are token arrays).
 
 typealias Random = SplitMix
 
@@ -86,6 +87,8 @@ struct Generator {
     var created = 1_735_689_600  // 2025-01-01
     var line = 0
     var out: [UInt8] = []
+    /// The share of text completions with logprobs.
+    var logprobShare = 0.1
 
     init(seed: UInt64) { r = Random(state: seed) }
 
@@ -115,7 +118,7 @@ struct Generator {
         let colon = spaced ? ": " : ":"
         let chat = model.style == .chat
         let nChoices = r.chance(0.7) ? 1 : r.chance(0.6) ? 2 : r.chance(0.65) ? 3 : 4
-        let logprobs = !chat && r.chance(0.1)
+        let logprobs = !chat && r.chance(logprobShare)
         func key(_ k: String) -> String { "\"\(k)\"" + colon }
 
         append("{" + key("id"))
@@ -206,7 +209,7 @@ func parseSize(_ text: String) -> Int? {
 
 let args = Array(CommandLine.arguments.dropFirst())
 guard args.count >= 2, let size = parseSize(args[0]) else {
-    FileHandle.standardError.write(Data("usage: generate-log SIZE OUTPUT [--seed N]   (SIZE like 100M or 1G)\n".utf8))
+    FileHandle.standardError.write(Data("usage: generate-log SIZE OUTPUT [--seed N] [--logprobs SHARE]   (SIZE like 100M or 1G; SHARE 0...1)\n".utf8))
     exit(2)
 }
 let output = args[1]
@@ -222,6 +225,9 @@ guard let handle = FileHandle(forWritingAtPath: output) ?? {
 }
 try? handle.truncate(atOffset: 0)
 var generator = Generator(seed: seed)
+if let i = args.firstIndex(of: "--logprobs"), i + 1 < args.count, let share = Double(args[i + 1]), (0...1).contains(share) {
+    generator.logprobShare = share
+}
 // About 850 bytes per line on average: the expected number of lines sets the fingerprint eras.
 let expectedLines = max(1, size / 850)
 var written = 0
