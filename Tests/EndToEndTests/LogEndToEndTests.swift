@@ -49,6 +49,16 @@ struct LogEndToEndTests {
         try tmux.waitFor(text: "EXITED:0")
     }
 
+    /// The first screen is drawn before the bundled price table is read; the costs follow without a key.
+    @Test func costsArriveAfterTheFirstScreen() throws {
+        let tmux = try session(shellQuote(Built.root.appendingPathComponent("Samples/log-200.jsonl").path))
+        defer { tmux.kill() }
+        let priced = try tmux.waitFor("the cost column priced") { $0.contains("record 1/200") && $0.contains("$0.000077") }
+        #expect(!priced.contains("reading the price table"))
+        try tmux.send("q")
+        try tmux.waitFor(text: "EXITED:0")
+    }
+
     @Test func aLogCutWhileOpenShowsWhyInsteadOfCrashing() throws {
         // What logrotate's copytruncate does to a log that is open: the inspector's map loses its end.
         let path = temporaryPath("cut.jsonl")
