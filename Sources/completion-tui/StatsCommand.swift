@@ -40,17 +40,20 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let table: PriceTable?
+        let given: PriceTable?
         if let prices {
             do throws(PriceTableError) {
-                table = try PriceTable.read(path: prices, origin: prices)
+                given = try PriceTable.read(path: prices, origin: prices)
             } catch {
                 StandardError.print(error.description)
                 throw ExitCode(2)
             }
         } else {
-            table = PriceTable.bundled
+            // Read on another core while the first log is indexed; the aggregates wait for it if need be.
+            given = nil
+            DispatchQueue.global(qos: .userInitiated).async { _ = PriceTable.bundled }
         }
+        var table: PriceTable? { prices == nil ? PriceTable.bundled : given }
         var parts: [LogAggregates] = []
         var audits = LogSnapshot.AuditCounts()
         func addAudit(_ snapshot: LogSnapshot) {
