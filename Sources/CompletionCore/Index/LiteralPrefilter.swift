@@ -92,88 +92,94 @@ struct LiteralPrefilter: Sendable {
     /// surrogates to U+FFFD, `\n` and the like to their byte); other bytes as they are. Runs without a
     /// backslash are copied whole (found with memchr), so a line costs little more than a copy.
     static func unescaped(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        guard let base = bytes.baseAddress else { return [] }
+        [UInt8](unsafeUninitializedCapacity: bytes.count) { out, written in
+            written = out.baseAddress.map { unescape(bytes, into: $0) } ?? 0
+        }
+    }
+
+    /// `unescaped`, written to `out`, which has room for `bytes.count` bytes (decoding never makes the bytes
+    /// longer: an escape of 6 or 12 bytes becomes at most 4).
+    /// - Returns: the number of bytes written.
+    static func unescape(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
         let n = bytes.count
-        return [UInt8](unsafeUninitializedCapacity: n) { out, written in
-            // Decoding never makes the bytes longer: an escape of 6 or 12 bytes becomes at most 4.
-            var o = 0
-            var i = 0
-            func hex(_ at: Int) -> UInt32? {
-                guard at >= 0, at <= n - 4 else { return nil }
-                var v: UInt32 = 0
-                for k in at..<(at + 4) {
-                    let c = base[k]
-                    let d: UInt8
-                    switch c {
-                    case 0x30...0x39: d = c - 0x30
-                    case 0x41...0x46: d = c - 0x41 + 10
-                    case 0x61...0x66: d = c - 0x61 + 10
-                    default: return nil
-                    }
-                    v = v << 4 | UInt32(d)
+        var o = 0
+        var i = 0
+        func hex(_ at: Int) -> UInt32? {
+            guard at >= 0, at <= n - 4 else { return nil }
+            var v: UInt32 = 0
+            for k in at..<(at + 4) {
+                let c = base[k]
+                let d: UInt8
+                switch c {
+                case 0x30...0x39: d = c - 0x30
+                case 0x41...0x46: d = c - 0x41 + 10
+                case 0x61...0x66: d = c - 0x61 + 10
+                default: return nil
                 }
-                return v
+                v = v << 4 | UInt32(d)
             }
-            func put(_ b: UInt8) {
-                out[o] = b
-                o += 1
+            return v
+        }
+        func put(_ b: UInt8) {
+            out[o] = b
+            o += 1
+        }
+        func put(scalar v: UInt32) {
+            switch v {
+            case 0..<0x80: put(UInt8(v))
+            case 0x80..<0x800:
+                put(UInt8(0xC0 | v >> 6)); put(UInt8(0x80 | v & 0x3F))
+            case 0x800..<0x10000:
+                put(UInt8(0xE0 | v >> 12)); put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
+            default:
+                put(UInt8(0xF0 | v >> 18 & 0x07)); put(UInt8(0x80 | v >> 12 & 0x3F))
+                put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
             }
-            func put(scalar v: UInt32) {
-                switch v {
-                case 0..<0x80: put(UInt8(v))
-                case 0x80..<0x800:
-                    put(UInt8(0xC0 | v >> 6)); put(UInt8(0x80 | v & 0x3F))
-                case 0x800..<0x10000:
-                    put(UInt8(0xE0 | v >> 12)); put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
-                default:
-                    put(UInt8(0xF0 | v >> 18 & 0x07)); put(UInt8(0x80 | v >> 12 & 0x3F))
-                    put(UInt8(0x80 | v >> 6 & 0x3F)); put(UInt8(0x80 | v & 0x3F))
-                }
+        }
+        while i < n {
+            guard let hit = memchr(base + i, 0x5C, n - i) else {
+                (out + o).update(from: base + i, count: n - i)
+                o += n - i
+                break
             }
-            while i < n {
-                guard let hit = memchr(base + i, 0x5C, n - i) else {
-                    if let dst = out.baseAddress { (dst + o).update(from: base + i, count: n - i) }
-                    o += n - i
-                    break
-                }
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if at > i, let dst = out.baseAddress {
-                    (dst + o).update(from: base + i, count: at - i)
-                    o += at - i
-                }
-                i = at
-                guard i + 1 < n else {
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if at > i {
+                (out + o).update(from: base + i, count: at - i)
+                o += at - i
+            }
+            i = at
+            guard i + 1 < n else {
+                put(0x5C)
+                i += 1
+                break
+            }
+            switch base[i + 1] {
+            case 0x75:  // u
+                guard let v = hex(i + 2) else {
                     put(0x5C)
                     i += 1
-                    break
+                    continue
                 }
-                switch base[i + 1] {
-                case 0x75:  // u
-                    guard let v = hex(i + 2) else {
-                        put(0x5C)
-                        i += 1
-                        continue
-                    }
+                i += 6
+                if v >= 0xD800, v < 0xDC00, i + 1 < n, base[i] == 0x5C, base[i + 1] == 0x75,
+                   let low = hex(i + 2), low >= 0xDC00, low < 0xE000 {
                     i += 6
-                    if v >= 0xD800, v < 0xDC00, i + 1 < n, base[i] == 0x5C, base[i + 1] == 0x75,
-                       let low = hex(i + 2), low >= 0xDC00, low < 0xE000 {
-                        i += 6
-                        put(scalar: 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00))
-                    } else if v >= 0xD800, v < 0xE000 {
-                        put(scalar: 0xFFFD)
-                    } else {
-                        put(scalar: v)
-                    }
-                case 0x6E: put(0x0A); i += 2
-                case 0x74: put(0x09); i += 2
-                case 0x72: put(0x0D); i += 2
-                case 0x62: put(0x08); i += 2
-                case 0x66: put(0x0C); i += 2
-                case let e: put(e); i += 2  // \" \\ \/ and anything else: the character itself
+                    put(scalar: 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00))
+                } else if v >= 0xD800, v < 0xE000 {
+                    put(scalar: 0xFFFD)
+                } else {
+                    put(scalar: v)
                 }
+            case 0x6E: put(0x0A); i += 2
+            case 0x74: put(0x09); i += 2
+            case 0x72: put(0x0D); i += 2
+            case 0x62: put(0x08); i += 2
+            case 0x66: put(0x0C); i += 2
+            case let e: put(e); i += 2  // \" \\ \/ and anything else: the character itself
             }
-            written = o
         }
+        return o
     }
 
     /// Runs of literal characters that every match of an ICU regular expression contains, or nil when the
