@@ -15,8 +15,11 @@ struct LiteralPrefilter: Sendable {
     /// Every literal a match must contain (a regular expression may have several), longest first.
     let searches: [ByteSearch]
     let foldsCase: Bool
-    /// Ignoring case: the UTF-8 of the characters whose case folding gives one of the literal's letters.
-    let folding: [ByteSearch]
+    /// Ignoring case: the characters whose case folding gives one of the literal's letters.
+    let folding: FoldingSearch?
+    /// Every literal is ASCII: a `\u` escape can only add to a match where it spells an ASCII character (or,
+    /// ignoring case, one of `foldsToASCII`).
+    let asciiOnly: Bool
 
     /// Characters whose full case folding (Unicode's CaseFolding.txt, plus ı) holds ASCII letters, as UTF-8,
     /// with those letters: ß ss, İ ı i, ŉ n, ſ s, ǰ j, ẖ h, ẗ t, ẘ w, ẙ y, ẚ a, ẞ ss, K k, ﬀ–ﬆ.
@@ -58,9 +61,8 @@ struct LiteralPrefilter: Sendable {
         let hasLetter = literals.contains { $0.utf8.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A } }
         foldsCase = caseInsensitive && hasLetter
         searches = literals.map { ByteSearch(Array($0.utf8), foldsCase: caseInsensitive && hasLetter) }
-        let letters = Set(literals.joined().lowercased().unicodeScalars.filter(\.isASCII))
-        folding = foldsCase ? Self.foldsToASCII.filter { $0.letters.unicodeScalars.contains { letters.contains($0) } }
-            .map { ByteSearch($0.utf8, foldsCase: false) } : []
+        folding = foldsCase ? FoldingSearch(letters: literals.joined()) : nil
+        asciiOnly = literals.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
     }
 
     /// False when `bytes` (a record's raw JSON) cannot hold a match; true when the record must be decoded.
@@ -68,6 +70,7 @@ struct LiteralPrefilter: Sendable {
         guard let base = bytes.baseAddress else { return true }
         if found(in: base, count: bytes.count) { return true }
         guard Self.backslashU.occurs(in: base, count: bytes.count) else { return false }
+        if asciiOnly, !Self.escapesASCII(base, bytes.count, folding: foldsCase) { return false }
         // Escapes decoded, and again for JSON kept inside a string (a body written as a string), a few levels.
         var decoded = Self.unescaped(bytes)
         for _ in 0..<4 {
@@ -83,7 +86,40 @@ struct LiteralPrefilter: Sendable {
     }
 
     private func found(in base: UnsafePointer<UInt8>, count: Int) -> Bool {
-        searches.allSatisfy { $0.occurs(in: base, count: count) } || folding.contains { $0.occurs(in: base, count: count) }
+        searches.allSatisfy { $0.occurs(in: base, count: count) } || (folding?.occurs(in: base, count: count) ?? false)
+    }
+
+    /// The code points of `foldsToASCII`.
+    static let foldingScalars: Set<UInt32> = Set(foldsToASCII.compactMap { String(decoding: $0.utf8, as: UTF8.self).unicodeScalars.first?.value })
+
+    /// True when some `\uXXXX` in the bytes spells an ASCII character (or, with `folding`, one of
+    /// `foldsToASCII`).
+    ///
+    /// Where none does, decoding the escapes, at any depth of JSON kept in strings, cannot add an ASCII
+    /// literal that the raw bytes lack: the other escapes give only characters a literal never holds, and an
+    /// escape one level down is either in the raw bytes already (`\\u0069` holds `\u0069`) or made with an
+    /// escape of an ASCII character (`\u005c`). A line of `\u` escapes of non-ASCII text is then passed over
+    /// without being copied.
+    static func escapesASCII(_ base: UnsafePointer<UInt8>, _ count: Int, folding: Bool) -> Bool {
+        var i = 0
+        while i < count, let hit = memchr(base + i, 0x5C, count - i) {
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            i = at + 1
+            guard at + 6 <= count, base[at + 1] == 0x75 else { continue }
+            var v: UInt32 = 0
+            var valid = true
+            for k in (at + 2)..<(at + 6) {
+                let c = base[k]
+                switch c {
+                case 0x30...0x39: v = v << 4 | UInt32(c - 0x30)
+                case 0x41...0x46: v = v << 4 | UInt32(c - 0x41 + 10)
+                case 0x61...0x66: v = v << 4 | UInt32(c - 0x61 + 10)
+                default: valid = false
+                }
+            }
+            if valid, v < 0x80 || (folding && foldingScalars.contains(v)) { return true }
+        }
+        return false
     }
 
     private static let backslashU = ByteSearch([0x5C, 0x75], foldsCase: false)
