@@ -91,6 +91,12 @@ import Testing
         Array(#"{"id":"u2","object":"text_completion","choices":[{"text":"a"#.utf8) + [0xF0, 0x9F] + Array(#"nvoice tab "#.utf8) + [0x09, 0x01] + Array(#"x","finish_reason":"stop"}]}"#.utf8),
         Array(#"{"id":"u3","object":"text_completion","choices":[{"text":"caf"#.utf8) + [0xC3] + Array(#"\u00a9 invoic"#.utf8) + [0xE9] + Array(#"","finish_reason":"stop"}]}"#.utf8),
         Array(#"{"id":"u4","object":"chat.completion","choices":[{"message":{"content":"inv"#.utf8) + [0x00] + Array(#"oice invoice"#.utf8) + [0x80] + Array(#""},"finish_reason":"stop"}]}"#.utf8),
+        // Nesting deeper than the walk validates (left to the decoder); brackets and quotes inside strings.
+        Array((#"{"id":"n1","object":"text_completion","choices":[{"text":"an invoice","logprobs":{"a":"]}\"[{"}}],"deep":"#
+            + String(repeating: "[{\"k\":", count: 40) + "1" + String(repeating: "}]", count: 40) + "}").utf8),
+        Array((#"{"id":"n2","object":"text_completion","choices":[{"x":"#
+            + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + #","text":"bill"}],"y":"invoice"}"#).utf8),
+        Array(#"{"id":"n3","object":"text_completion","choices":[{"text":"an invoice","logprobs":{"a":"]}"[{"}}]}"#.utf8),
     ]
 
     /// (pattern, isRegex, caseInsensitive)
