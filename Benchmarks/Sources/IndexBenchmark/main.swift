@@ -33,6 +33,14 @@ func time(runs: Int, _ body: () -> Void) -> Double {
     })
 }
 
+/// CPU time of this process so far (user + system), in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// Private resident memory of this process (kB → bytes), from /proc/self/status.
 func rssAnon() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -121,6 +129,7 @@ if let prices = option("--time-prices") {
 // --figures: only the figures Benchmarks/compare-peers.sh puts beside its peers, one per line, tab-separated:
 //   bytes-per-record  B
 //   filter  QUERY  SECONDS  MATCHES     (an `f` filter line over the whole log, median of --runs)
+//   (with --cpu, a fifth column: the CPU seconds of one run, user + system, averaged over --runs)
 if args.contains("--figures") {
     guard let index = try? LogIndex.build(path: log) else {
         print("cannot index \(log)")
@@ -129,11 +138,16 @@ if args.contains("--figures") {
     let snapshot = index.snapshot()
     print("bytes-per-record\t" + String(format: "%.1f", Double(snapshot.indexBytes) / Double(max(1, snapshot.count))))
     let queries = option("--filters")?.split(separator: ",").map(String.init) ?? ["invoice", "Thursday", "東京", "garden [a-z]+ river"]
+    // --cpu adds a column: the process's CPU seconds (user + system) per run, which a busy machine disturbs
+    // less than the wall-clock time.
+    let cpu = args.contains("--cpu")
     for line in queries {
         guard let filter = try? FilterQuery.parse(line) else { continue }
         var n = 0
+        let c0 = cpuSeconds()
         let t = time(runs: runs) { n = snapshot.select(filter).count }
-        print("filter\t\(line)\t" + String(format: "%.4f", t) + "\t\(n)")
+        let c = (cpuSeconds() - c0) / Double(max(1, runs))
+        print("filter\t\(line)\t" + String(format: "%.4f", t) + "\t\(n)" + (cpu ? "\t" + String(format: "%.4f", c) : ""))
     }
     exit(0)
 }

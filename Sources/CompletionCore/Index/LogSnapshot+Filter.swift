@@ -141,9 +141,9 @@ extension LogSnapshot {
             let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
             return { s, i in s.kind(i) == e || s.kind(i) == v }
         case .text(let query):
-            return recordTest(prefilter: { query.mayMatch(rawLine: $0) }, { record in query.matches(record) })
+            return recordTest(raw: { query.verdict(rawLine: $0, standalone: $1) }, { record in query.matches(record) })
         case .audit(let kind):
-            return recordTest(prefilter: nil) { record in
+            return recordTest(raw: nil) { record in
                 let findings = UsageAudit.findings(record)
                 return kind.map { k in findings.contains { $0.kind == k } } ?? !findings.isEmpty
             }
@@ -164,8 +164,9 @@ extension LogSnapshot {
         }
     }
 
-    /// A test that decodes each entry's record (after a cheap look at its raw bytes, when given one).
-    private func recordTest(prefilter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, _ matches: @escaping @Sendable (CompletionRecord) -> Bool) -> EntryTest {
+    /// A test that decodes each entry's record, unless a look at its raw bytes (when given one) settles it.
+    /// `raw` is told whether the bytes are one line that is a record on its own (not an assembled stream).
+    private func recordTest(raw: ((UnsafeBufferPointer<UInt8>, Bool) -> RawTextVerdict)?, _ matches: @escaping @Sendable (CompletionRecord) -> Bool) -> EntryTest {
         let file = self.file
         let path = self.path
         return { s, i in
@@ -180,10 +181,15 @@ extension LogSnapshot {
             let start = s.start(i)
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }
-            let raw = file.slice(start..<end)
-            if let prefilter, !prefilter(raw) { return false }
+            let bytes = file.slice(start..<end)
+            let assembled = s.flags(i) & IndexSegment.assembled != 0
+            switch raw?(bytes, !assembled) {
+            case .matches?: return true
+            case .noMatch?: return false
+            case .undecided?, nil: break
+            }
             let record: CompletionRecord?
-            if s.flags(i) & IndexSegment.assembled != 0 {
+            if assembled {
                 record = LineAnalysis.assemble(bytes: file.bytes, from: start, to: end, firstLine: s.lineNumber(i), path: path)
             } else if case .object(let o) = LineAnalysis.analyze(bytes: file.bytes, first: start, contentEnd: end, lineStart: start, line: s.lineNumber(i), path: path) {
                 record = try? o.standalone.get()

@@ -65,6 +65,8 @@ public struct TextQuery: @unchecked Sendable {
     let regex: NSRegularExpression
     /// A literal every match contains, looked for in a record's raw bytes before it is decoded.
     let prefilter: LiteralPrefilter?
+    /// The query as one plain literal, which a line's bytes can decide (nil for other queries).
+    let literal: PlainLiteral?
 
     /// - Throws: when `pattern` is not a valid regular expression.
     public init(_ pattern: String, isRegex: Bool = true, caseInsensitive: Bool = false) throws {
@@ -74,6 +76,7 @@ public struct TextQuery: @unchecked Sendable {
         let source = isRegex ? pattern : NSRegularExpression.escapedPattern(for: pattern)
         regex = try NSRegularExpression(pattern: source, options: caseInsensitive ? [.caseInsensitive] : [])
         prefilter = LiteralPrefilter(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
+        literal = PlainLiteral(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
     }
 
     /// True when the text matches.
@@ -96,6 +99,14 @@ public struct TextQuery: @unchecked Sendable {
     /// False when the raw bytes of a record prove it cannot match; true when the record must be decoded.
     func mayMatch(rawLine bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         prefilter?.mayMatch(bytes) ?? true
+    }
+
+    /// What a record's raw bytes settle: no match when the prefilter rules one out; for a plain literal and a
+    /// line that is a record on its own (`standalone`), a match or no match where `PlainLiteral` can tell.
+    func verdict(rawLine bytes: UnsafeBufferPointer<UInt8>, standalone: Bool) -> RawTextVerdict {
+        guard mayMatch(rawLine: bytes) else { return .noMatch }
+        guard standalone, let literal else { return .undecided }
+        return literal.verdict(bytes)
     }
 }
 
