@@ -39,12 +39,13 @@ struct LiteralPrefilter: Sendable {
     init?(pattern: String, isRegex: Bool, caseInsensitive: Bool) {
         let runs = isRegex ? Self.requiredRuns(pattern) : [Array(pattern.unicodeScalars)]
         guard let runs else { return nil }
-        // Each run is cut at characters that JSON may escape or whose case folding is not ASCII's.
+        // Each run is cut at characters that JSON may escape or whose case folding is not ASCII's, and at
+        // U+FFFD, which decoding puts where the bytes are not UTF-8.
         var pieces: [[Unicode.Scalar]] = []
         for run in runs {
             var piece: [Unicode.Scalar] = []
             for s in run {
-                let escapable = s.value < 0x20 || s == "\"" || s == "\\" || s == "/"
+                let escapable = s.value < 0x20 || s == "\"" || s == "\\" || s == "/" || s == "\u{FFFD}"
                 let foldsOddly = caseInsensitive && !s.isASCII && (s.properties.isCased || s.properties.changesWhenCaseMapped)
                 if escapable || foldsOddly {
                     pieces.append(piece)

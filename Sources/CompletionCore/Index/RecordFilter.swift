@@ -103,10 +103,60 @@ public struct TextQuery: @unchecked Sendable {
 
     /// What a record's raw bytes settle: no match when the prefilter rules one out; for a plain literal and a
     /// line that is a record on its own (`standalone`), a match or no match where `PlainLiteral` can tell.
+    ///
+    /// The prefilter looks for the words in one place of the bytes, so it rules nothing out where decoding
+    /// joins a text from several JSON strings, which may hold the words between two of them: a stream's
+    /// pieces (`standalone` false) and a line with content parts or blocks, Gemini parts, or reasoning
+    /// details or summaries (`JoinedTexts`).
     func verdict(rawLine bytes: UnsafeBufferPointer<UInt8>, standalone: Bool) -> RawTextVerdict {
-        guard mayMatch(rawLine: bytes) else { return .noMatch }
-        guard standalone, let literal else { return .undecided }
+        guard standalone else { return .undecided }
+        guard mayMatch(rawLine: bytes) else { return JoinedTexts.possible(in: bytes) ? .undecided : .noMatch }
+        guard let literal else { return .undecided }
         return literal.verdict(bytes)
+    }
+}
+
+/// Whether a line may hold a text that decoding joins from several JSON strings: a `content`, `parts` or
+/// `summary` key whose value is an array, or `reasoning_details`. Keys anywhere in the line count (a
+/// false alarm only costs a decode).
+enum JoinedTexts {
+    private static let arrayKeys: [[UInt8]] = [Array(#""content""#.utf8), Array(#""parts""#.utf8), Array(#""summary""#.utf8)]
+    private static let details = Array(#""reasoning_details""#.utf8)
+
+    static func possible(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let n = bytes.count
+        if find(details, in: base, from: 0, count: n) != nil { return true }
+        for key in arrayKeys {
+            var from = 0
+            while let at = find(key, in: base, from: from, count: n) {
+                var i = at + key.count
+                while i < n, InputFormat.isSpace(base[i]) { i += 1 }
+                if i < n, base[i] == UInt8(ascii: ":") {
+                    i += 1
+                    while i < n, InputFormat.isSpace(base[i]) { i += 1 }
+                    if i < n, base[i] == UInt8(ascii: "[") { return true }
+                }
+                from = at + 1
+            }
+        }
+        return false
+    }
+
+    /// The offset of the first `needle` (a key with its quotes) at or after `from`: memchr for its opening
+    /// quote, then a comparison.
+    private static func find(_ needle: [UInt8], in base: UnsafePointer<UInt8>, from: Int, count: Int) -> Int? {
+        let m = needle.count
+        var i = from
+        return needle.withUnsafeBufferPointer { n -> Int? in
+            guard let first = n.first, let np = n.baseAddress else { return nil }
+            while i <= count - m, let hit = memchr(base + i, Int32(first), count - m + 1 - i) {
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + at, np, m) == 0 { return at }
+                i = at + 1
+            }
+            return nil
+        }
     }
 }
 
