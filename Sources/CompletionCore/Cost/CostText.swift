@@ -14,16 +14,17 @@ public enum CostText {
         return picoText(value) ?? NSDecimalNumber(decimal: value).stringValue
     }
 
-    /// 10¹², exactly.
-    static let picosPerUnit = Decimal(sign: .plus, exponent: 12, significand: 1)
-
     /// The text of an amount with at most twelve decimal places and below 9,000,000 in size, written from
     /// its whole number of 10⁻¹² units (`0.000056`, `12.5`, `3`); nil otherwise. NSDecimalNumber's string
     /// took a twentieth of `--json`'s time on a 30 MB log (perf, release build); its integer value is about
     /// four times cheaper, and the digits are then placed by hand. `CostTests` checks both agree.
     static func picoText(_ d: Decimal) -> String? {
         guard d.isFinite, d.exponent >= -12, d < 9_000_000, d > -9_000_000 else { return nil }
-        let picos = NSDecimalNumber(decimal: d * picosPerUnit).int64Value
+        // × 10¹² by moving the exponent: the same value as multiplying, without Decimal's multiplication,
+        // which was three quarters of this function's time (perf, release build, 30 MB slice of the
+        // benchmark log).
+        let scaled = Decimal(sign: d.sign, exponent: d.exponent + 12, significand: d.significand)
+        let picos = NSDecimalNumber(decimal: scaled).int64Value
         let negative = picos < 0
         let magnitude = picos.magnitude
         let whole = magnitude / 1_000_000_000_000
