@@ -25,6 +25,11 @@ public enum CostText {
         // benchmark log).
         let scaled = Decimal(sign: d.sign, exponent: d.exponent + 12, significand: d.significand)
         let picos = NSDecimalNumber(decimal: scaled).int64Value
+        return text(picos: picos)
+    }
+
+    /// An amount in whole 10⁻¹² units as `picoText` writes it: no exponent, no trailing zeros.
+    static func text(picos: Int64) -> String {
         let negative = picos < 0
         let magnitude = picos.magnitude
         let whole = magnitude / 1_000_000_000_000

@@ -50,7 +50,15 @@ public enum RecordJSON {
         w.append(literal: ",\"usage\":")
         if let u = record.usage { writeUsage(u, &w) } else { w.append(literal: "null") }
         w.append(literal: ",\"cost\":")
-        writeCost(prices?.cost(of: record), &w)
+        if let prices {
+            switch prices.exactCost(of: record) {
+            case .none: w.append(literal: "null")
+            case .cost(let c): writeExactCost(c, &w)
+            case .unsure: writeCost(prices.cost(of: record), &w)
+            }
+        } else {
+            w.append(literal: "null")
+        }
         w.append(literal: ",\"choices\":[")
         var firstChoice = true
         for c in record.choices {
@@ -157,6 +165,17 @@ public enum RecordJSON {
         w.append(literal: ",\"output\":"); amount(c.output, &w)
         w.append(literal: ",\"source\":"); w.writeString(c.source.rawValue)
         w.append(literal: ",\"price_date\":"); writeOptional(c.priceDate, &w)
+        w.append(literal: "}")
+    }
+
+    /// `cost(_:)` of a table cost summed in integer arithmetic (`PriceTable.exactCost(of:)`).
+    private static func writeExactCost(_ c: ExactCost, _ w: inout JSONWriter) {
+        w.append(literal: "{\"total\":"); w.append(CostText.text(picos: c.total))
+        w.append(literal: ",\"currency\":"); w.writeString(c.currency)
+        w.append(literal: ",\"input\":"); w.append(CostText.text(picos: c.input))
+        w.append(literal: ",\"cached\":"); w.append(CostText.text(picos: c.cached))
+        w.append(literal: ",\"output\":"); w.append(CostText.text(picos: c.output))
+        w.append(literal: ",\"source\":\"table\",\"price_date\":"); writeOptional(c.priceDate, &w)
         w.append(literal: "}")
     }
 
