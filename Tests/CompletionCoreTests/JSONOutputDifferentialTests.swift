@@ -267,4 +267,28 @@ struct JSONOutputDifferentialTests {
             #expect(ExactCost.picos(scaled).map { CostText.text(picos: $0) } == CostText.plain(value))
         }
     }
+
+    @Test("number texts read as the same double as Double(text), bit for bit")
+    func doublesMatchStrtod() {
+        var generator = SplitMix(state: 0xD0B1E)
+        var texts = ["0", "-0", "0.0", "-0.0", "1", "-1", "9007199254740992", "9007199254740993", "18446744073709551615",
+                     "1e22", "1e23", "1e-22", "1e-23", "123456789012345678", "1234567890123456789", "12345678901234567890",
+                     "0.1", "0.30000000000000004", "-0.0243", "1e-05", "2.5E+3", "7e0", "1.", ".5", "+1", "1e", "1e+", "NaN",
+                     "Infinity", "-Infinity", "1e99999", "-9999.0", "-3.4028234663852886e+38", "00012", "1_0", " 1", "1 "]
+        for _ in 0..<20_000 {
+            var t = generator.next() % 2 == 0 ? "-" : ""
+            t += String(generator.next() % 100_000_000)
+            if generator.next() % 3 != 0 { t += "." + String(repeating: "0", count: Int(generator.next() % 4)) + String(generator.next() % 10_000_000_000) }
+            if generator.next() % 3 == 0 { t += (generator.next() % 2 == 0 ? "e-" : "e") + String(generator.next() % 30) }
+            texts.append(t)
+        }
+        for t in texts {
+            let fast = JSONNumber(text: t).double
+            let reference = Double(t) ?? 0
+            #expect(fast.bitPattern == reference.bitPattern || (fast.isNaN && reference.isNaN), "\(t)")
+        }
+        // The fast path itself was taken, not only the fallback.
+        #expect(JSONNumber.exactDouble("-0.0243") == -0.0243)
+        #expect(JSONNumber.exactDouble("1e23") == nil)
+    }
 }
