@@ -291,4 +291,26 @@ struct JSONOutputDifferentialTests {
         #expect(JSONNumber.exactDouble("-0.0243") == -0.0243)
         #expect(JSONNumber.exactDouble("1e23") == nil)
     }
+
+    @Test("amounts in 10⁻¹² units are written as plain decimals, negative ones too")
+    func picoTexts() {
+        #expect(CostText.text(picos: 0) == "0")
+        #expect(CostText.text(picos: 1) == "0.000000000001")
+        #expect(CostText.text(picos: -500_000_000_000) == "-0.5")
+        #expect(CostText.text(picos: -3) == "-0.000000000003")
+        #expect(CostText.text(picos: 12_500_000_000_000) == "12.5")
+        #expect(CostText.text(picos: 8_999_999_999_999_999_999) == "8999999.999999999999")
+        #expect(CostText.text(picos: 23_850_000) == "0.00002385")
+    }
+
+    @Test("created times are written in place as shownISO8601 gives them")
+    func createdTimes() throws {
+        for created in ["0", "1", "-1", "1735689613", "1735689613.5", "1731672130.52", "1735689613123", "\"2025-01-01T00:00:13.250Z\"",
+                        "\"yesterday\"", "-62135596800", "253402300800", "99999999999999", "1e14", "-1e300", "\"\\u202e\"", "null", "0.0004"] {
+            let record = try decodeOne(#"{"id":"x","object":"chat.completion","created":\#(created),"model":"m","choices":[]}"#)
+            var w = JSONWriter()
+            RecordJSON.writeLine(record, to: &w)
+            #expect(w.bytes == ReferenceJSON.line(record), "\(created)")
+        }
+    }
 }

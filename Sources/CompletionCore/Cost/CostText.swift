@@ -30,20 +30,34 @@ public enum CostText {
 
     /// An amount in whole 10⁻¹² units as `picoText` writes it: no exponent, no trailing zeros.
     static func text(picos: Int64) -> String {
-        let negative = picos < 0
+        var w = JSONWriter(capacity: 24)
+        write(picos: picos, to: &w)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// `text(picos:)` written straight into a writer: building the text as strings was a fortieth of
+    /// `--json`'s time (perf, release build, 30 MB slice of the benchmark log).
+    static func write(picos: Int64, to w: inout JSONWriter) {
+        if picos < 0 { w.bytes.append(UInt8(ascii: "-")) }
         let magnitude = picos.magnitude
-        let whole = magnitude / 1_000_000_000_000
+        w.writeInt(Int(magnitude / 1_000_000_000_000))
         var fraction = magnitude % 1_000_000_000_000
-        var text = (negative ? "-" : "") + String(whole)
-        guard fraction != 0 else { return text }
+        guard fraction != 0 else { return }
         var places = 12
         while fraction % 10 == 0 {
             fraction /= 10
             places -= 1
         }
-        let digits = String(fraction)
-        text += "." + String(repeating: "0", count: places - digits.count) + digits
-        return text
+        w.bytes.append(UInt8(ascii: "."))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { digits in
+            var k = places
+            while k > 0 {
+                k -= 1
+                digits[k] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+                fraction /= 10
+            }
+            w.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<places]))
+        }
     }
 
     /// For the records list: two significant digits below a cent, at most 10 columns (`$0.000033`, `$0.012`,

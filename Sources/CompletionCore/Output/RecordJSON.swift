@@ -45,7 +45,19 @@ public enum RecordJSON {
         w.append(literal: ",\"model\":"); writeOptional(record.model, &w)
         w.append(literal: ",\"created\":")
         if let n = record.created?.secondsNumber { w.writeNumber(n) } else { w.append(literal: "null") }
-        w.append(literal: ",\"created_iso\":"); writeOptional(record.created?.shownISO8601, &w)
+        w.append(literal: ",\"created_iso\":")
+        // `shownISO8601`, whose text needs no escapes, written in place.
+        if let created = record.created, !created.isUnset {
+            w.bytes.append(UInt8(ascii: "\""))
+            if created.appendISO8601(to: &w.bytes) {
+                w.bytes.append(UInt8(ascii: "\""))
+            } else {
+                w.bytes.removeLast()
+                w.append(literal: "null")
+            }
+        } else {
+            w.append(literal: "null")
+        }
         w.append(literal: ",\"system_fingerprint\":"); writeOptional(record.systemFingerprint, &w)
         w.append(literal: ",\"usage\":")
         if let u = record.usage { writeUsage(u, &w) } else { w.append(literal: "null") }
@@ -170,11 +182,11 @@ public enum RecordJSON {
 
     /// `cost(_:)` of a table cost summed in integer arithmetic (`PriceTable.exactCost(of:)`).
     private static func writeExactCost(_ c: ExactCost, _ w: inout JSONWriter) {
-        w.append(literal: "{\"total\":"); w.append(CostText.text(picos: c.total))
+        w.append(literal: "{\"total\":"); CostText.write(picos: c.total, to: &w)
         w.append(literal: ",\"currency\":"); w.writeString(c.currency)
-        w.append(literal: ",\"input\":"); w.append(CostText.text(picos: c.input))
-        w.append(literal: ",\"cached\":"); w.append(CostText.text(picos: c.cached))
-        w.append(literal: ",\"output\":"); w.append(CostText.text(picos: c.output))
+        w.append(literal: ",\"input\":"); CostText.write(picos: c.input, to: &w)
+        w.append(literal: ",\"cached\":"); CostText.write(picos: c.cached, to: &w)
+        w.append(literal: ",\"output\":"); CostText.write(picos: c.output, to: &w)
         w.append(literal: ",\"source\":\"table\",\"price_date\":"); writeOptional(c.priceDate, &w)
         w.append(literal: "}")
     }
