@@ -218,13 +218,15 @@ extension PriceTable {
             }
             throw fail("\(place).\(key) is not a price")
         }
-        return PriceSet(
+        var set = PriceSet(
             input: try price("input_mtok"),
             cacheRead: try price("cache_read_mtok"),
             cacheWrite: try price("cache_write_mtok"),
             output: try price("output_mtok"),
             outputReasoning: try price("output_reasoning_mtok"),
             requestsPerThousand: try price("requests_kcount"))
+        set.exact = ExactPriceSet(set)
+        return set
     }
 
     /// A price written as a decimal string (`"0.15"`, exact) or a JSON number; never negative.

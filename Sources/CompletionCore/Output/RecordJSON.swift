@@ -38,45 +38,170 @@ public enum RecordJSON {
     /// Writes directly rather than through `value(_:)`: building the intermediate tree cost about a third
     /// of `--json` time on a 15 MB log. `value(_:)` stays the reference; a test checks both agree.
     public static func writeLine(_ record: CompletionRecord, prices: PriceTable? = PriceTable.bundled, to w: inout JSONWriter) {
-        w.append("{\"kind\":")
+        w.append(literal: "{\"kind\":")
         w.writeString(record.kind.rawValue)
-        w.append(",\"id\":"); writeOptional(record.id, &w)
-        w.append(",\"object\":"); writeOptional(record.object, &w)
-        w.append(",\"model\":"); writeOptional(record.model, &w)
-        w.append(",\"created\":")
-        if let n = record.created?.secondsNumber { w.writeNumber(n) } else { w.append("null") }
-        w.append(",\"created_iso\":"); writeOptional(record.created?.shownISO8601, &w)
-        w.append(",\"system_fingerprint\":"); writeOptional(record.systemFingerprint, &w)
-        w.append(",\"usage\":")
-        if let u = record.usage { w.write(usage(u)) } else { w.append("null") }
-        w.append(",\"cost\":")
-        w.write(cost(prices?.cost(of: record)))
-        w.append(",\"choices\":[")
-        for (i, c) in record.choices.enumerated() {
-            if i > 0 { w.append(",") }
-            w.append("{\"index\":")
-            w.append(String(c.index))
-            w.append(",\"text\":")
-            if c.textAbsent { w.append("null") } else { w.writeString(c.text) }
-            w.append(",\"reasoning\":")
-            writeOptional(c.reasoning, &w)
-            w.append(",\"finish_reason\":")
-            writeOptional(c.finishReason, &w)
-            w.append(",\"logprobs\":")
-            if let l = c.logprobs { writeLogprobs(l, &w) } else { w.append("null") }
-            w.append(",\"confidence\":")
-            w.write(confidence(c.logprobs?.confidence))
-            w.append("}")
+        w.append(literal: ",\"id\":"); writeOptional(record.id, &w)
+        w.append(literal: ",\"object\":"); writeOptional(record.object, &w)
+        w.append(literal: ",\"model\":"); writeOptional(record.model, &w)
+        w.append(literal: ",\"created\":")
+        if let n = record.created?.secondsNumber { w.writeNumber(n) } else { w.append(literal: "null") }
+        w.append(literal: ",\"created_iso\":")
+        // `shownISO8601`, whose text needs no escapes, written in place.
+        if let created = record.created, !created.isUnset {
+            w.bytes.append(UInt8(ascii: "\""))
+            if created.appendISO8601(to: &w.bytes) {
+                w.bytes.append(UInt8(ascii: "\""))
+            } else {
+                w.bytes.removeLast()
+                w.append(literal: "null")
+            }
+        } else {
+            w.append(literal: "null")
         }
-        w.append("],\"prompt\":")
-        w.write(prompt(record.prompt))
-        w.append(",\"extra\":")
-        w.write(.object(record.extra))
-        w.append(",\"error\":")
-        if let e = record.error { w.write(error(e)) } else { w.append("null") }
-        w.append(",\"source\":")
-        w.write(source(record.source))
-        w.append("}\n")
+        w.append(literal: ",\"system_fingerprint\":"); writeOptional(record.systemFingerprint, &w)
+        w.append(literal: ",\"usage\":")
+        if let u = record.usage { writeUsage(u, &w) } else { w.append(literal: "null") }
+        w.append(literal: ",\"cost\":")
+        if let prices {
+            switch prices.exactCost(of: record) {
+            case .none: w.append(literal: "null")
+            case .cost(let c): writeExactCost(c, &w)
+            case .unsure: writeCost(prices.cost(of: record), &w)
+            }
+        } else {
+            w.append(literal: "null")
+        }
+        w.append(literal: ",\"choices\":[")
+        var firstChoice = true
+        for c in record.choices {
+            if !firstChoice { w.append(literal: ",") }
+            firstChoice = false
+            w.append(literal: "{\"index\":")
+            w.writeInt(c.index)
+            w.append(literal: ",\"text\":")
+            if c.textAbsent { w.append(literal: "null") } else { w.writeString(c.text) }
+            w.append(literal: ",\"reasoning\":")
+            writeOptional(c.reasoning, &w)
+            w.append(literal: ",\"finish_reason\":")
+            writeOptional(c.finishReason, &w)
+            w.append(literal: ",\"logprobs\":")
+            if let l = c.logprobs {
+                writeLogprobs(l, &w)
+                w.append(literal: ",\"confidence\":")
+                writeConfidence(l.confidence, &w)
+            } else {
+                w.append(literal: "null,\"confidence\":null")
+            }
+            w.append(literal: "}")
+        }
+        w.append(literal: "],\"prompt\":[")
+        var firstMessage = true
+        for m in record.prompt {
+            if !firstMessage { w.append(literal: ",") }
+            firstMessage = false
+            w.append(literal: "{\"role\":")
+            w.writeString(m.role)
+            w.append(literal: ",\"text\":")
+            w.writeString(m.text)
+            w.append(literal: "}")
+        }
+        w.append(literal: "],\"extra\":")
+        w.write(record.extra)
+        w.append(literal: ",\"error\":")
+        if let e = record.error {
+            w.append(literal: "{\"message\":"); writeOptional(e.message, &w)
+            w.append(literal: ",\"type\":"); writeOptional(e.type, &w)
+            w.append(literal: ",\"code\":")
+            if let code = e.code { w.write(code) } else { w.append(literal: "null") }
+            w.append(literal: "}")
+        } else {
+            w.append(literal: "null")
+        }
+        w.append(literal: ",\"source\":{\"path\":")
+        let s = record.source
+        w.writeString(s.path)
+        switch s.place {
+        case nil:
+            w.append(literal: ",\"line\":")
+            w.writeInt(s.line)
+        case .row(let table, let row)?:
+            w.append(literal: ",\"table\":")
+            w.writeString(table)
+            w.append(literal: ",\"row\":")
+            w.append(String(row))
+        case .entry(let name)?:
+            w.append(literal: ",\"entry\":")
+            w.writeString(name)
+        case .span(let id)?:
+            w.append(literal: ",\"line\":")
+            w.writeInt(s.line)
+            w.append(literal: ",\"span_id\":")
+            w.writeString(id)
+        }
+        w.append(literal: "}}\n")
+    }
+
+    /// `usage(_:)`, written directly.
+    private static func writeUsage(_ u: Usage, _ w: inout JSONWriter) {
+        guard let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens else {
+            // Some count is missing: the general form moves a written one out of the other keys.
+            w.write(usage(u))
+            return
+        }
+        w.append(literal: "{")
+        w.append(literal: "\"prompt_tokens\":")
+        w.writeInt(p)
+        w.append(literal: ",\"completion_tokens\":")
+        w.writeInt(c)
+        w.append(literal: ",\"total_tokens\":")
+        w.writeInt(t)
+        for entry in u.other.entries {
+            w.append(literal: ",")
+            w.writeString(entry.key)
+            w.append(literal: ":")
+            w.write(entry.value)
+        }
+        w.append(literal: "}")
+    }
+
+    /// `cost(_:)`, written directly.
+    private static func writeCost(_ c: RecordCost?, _ w: inout JSONWriter) {
+        guard let c else { w.append(literal: "null"); return }
+        func amount(_ d: Decimal?, _ w: inout JSONWriter) {
+            if let d { w.append(CostText.plain(d)) } else { w.append(literal: "null") }
+        }
+        w.append(literal: "{\"total\":"); amount(c.total, &w)
+        w.append(literal: ",\"currency\":"); w.writeString(c.currency)
+        w.append(literal: ",\"input\":"); amount(c.input, &w)
+        w.append(literal: ",\"cached\":"); amount(c.cached, &w)
+        w.append(literal: ",\"output\":"); amount(c.output, &w)
+        w.append(literal: ",\"source\":"); w.writeString(c.source.rawValue)
+        w.append(literal: ",\"price_date\":"); writeOptional(c.priceDate, &w)
+        w.append(literal: "}")
+    }
+
+    /// `cost(_:)` of a table cost summed in integer arithmetic (`PriceTable.exactCost(of:)`).
+    private static func writeExactCost(_ c: ExactCost, _ w: inout JSONWriter) {
+        w.append(literal: "{\"total\":"); CostText.write(picos: c.total, to: &w)
+        w.append(literal: ",\"currency\":"); w.writeString(c.currency)
+        w.append(literal: ",\"input\":"); CostText.write(picos: c.input, to: &w)
+        w.append(literal: ",\"cached\":"); CostText.write(picos: c.cached, to: &w)
+        w.append(literal: ",\"output\":"); CostText.write(picos: c.output, to: &w)
+        w.append(literal: ",\"source\":\"table\",\"price_date\":"); writeOptional(c.priceDate, &w)
+        w.append(literal: "}")
+    }
+
+    /// `confidence(_:)`, written directly.
+    private static func writeConfidence(_ c: ChoiceConfidence?, _ w: inout JSONWriter) {
+        guard let c else { w.append(literal: "null"); return }
+        w.append(literal: "{\"tokens\":"); w.writeInt(c.tokens)
+        w.append(literal: ",\"mean_logprob\":"); writeDouble(c.meanLogprob, &w)
+        w.append(literal: ",\"perplexity\":"); writeDouble(c.perplexity, &w)
+        w.append(literal: ",\"least_likely\":{\"position\":"); w.writeInt(c.leastPosition)
+        w.append(literal: ",\"token\":"); writeOptional(c.leastToken, &w)
+        w.append(literal: ",\"probability\":"); writeDouble(c.leastProbability, &w)
+        w.append(literal: "},\"mean_entropy\":"); writeDouble(c.meanEntropy, &w)
+        w.append(literal: "}")
     }
 
     /// `[{role, text}]`: the prompt a log kept beside the response; empty for a response saved alone.
@@ -104,31 +229,37 @@ public enum RecordJSON {
     }
 
     private static func writeOptional(_ s: String?, _ w: inout JSONWriter) {
-        if let s { w.writeString(s) } else { w.append("null") }
+        if let s { w.writeString(s) } else { w.append(literal: "null") }
     }
 
     private static func writeDouble(_ d: Double?, _ w: inout JSONWriter) {
-        if let d, d.isFinite { w.writeDouble(d) } else { w.append("null") }
+        if let d, d.isFinite { w.writeDouble(d) } else { w.append(literal: "null") }
     }
 
     private static func writeLogprobs(_ l: Logprobs, _ w: inout JSONWriter) {
-        w.append("{\"shape\":\"\(l.shape.rawValue)\",\"tokens\":[")
-        for (i, t) in l.tokens.enumerated() {
-            if i > 0 { w.append(",") }
-            w.append("{\"token\":"); writeOptional(t.token, &w)
-            w.append(",\"logprob\":"); writeDouble(t.logprob, &w)
-            w.append(",\"text_offset\":")
-            if let o = t.textOffset { w.append(String(o)) } else { w.append("null") }
-            w.append(",\"top_logprobs\":[")
-            for (j, alt) in t.top.enumerated() {
-                if j > 0 { w.append(",") }
-                w.append("{\"token\":"); w.writeString(alt.token)
-                w.append(",\"logprob\":"); writeDouble(alt.logprob, &w)
-                w.append("}")
+        w.append(literal: "{\"shape\":")
+        w.writeString(l.shape.rawValue)
+        w.append(literal: ",\"tokens\":[")
+        var firstToken = true
+        for t in l.tokens {
+            if !firstToken { w.append(literal: ",") }
+            firstToken = false
+            w.append(literal: "{\"token\":"); writeOptional(t.token, &w)
+            w.append(literal: ",\"logprob\":"); writeDouble(t.logprob, &w)
+            w.append(literal: ",\"text_offset\":")
+            if let o = t.textOffset { w.writeInt(o) } else { w.append(literal: "null") }
+            w.append(literal: ",\"top_logprobs\":[")
+            var firstAlt = true
+            for alt in t.top {
+                if !firstAlt { w.append(literal: ",") }
+                firstAlt = false
+                w.append(literal: "{\"token\":"); w.writeString(alt.token)
+                w.append(literal: ",\"logprob\":"); writeDouble(alt.logprob, &w)
+                w.append(literal: "}")
             }
-            w.append("]}")
+            w.append(literal: "]}")
         }
-        w.append("]}")
+        w.append(literal: "]}")
     }
 
     static func string(_ s: String?) -> JSONValue {
