@@ -15,7 +15,9 @@
 #
 # Wall-clock medians of RUNS (default 5). PYTHON is a Python with duckdb and orjson (default python3; e.g.
 # `python3 -m venv V && V/bin/pip install duckdb orjson`); a missing peer is skipped. COMPLETION_TUI and
-# INDEX_BENCHMARK override the binaries (default: the release builds of the main package and of Benchmarks/).
+# INDEX_BENCHMARK override the binaries (default: the release builds of the main package and of Benchmarks/;
+# build the main one as the README says, `swift build -c release --static-swift-stdlib`). Run it on the
+# generated log and on the logprob-heavy one (`generate-log 1G LOG --logprobs 1`).
 set -euo pipefail
 
 log=${1:?usage: compare-peers.sh LOG [RUNS]}
