@@ -388,6 +388,18 @@ import Testing
         #expect(verdict == .noMatch)
     }
 
+    @Test("joined texts are told by an array under content, parts, summary or reasoning_details, however spaced")
+    func joinedTextMarkers() {
+        func possible(_ line: String) -> Bool { Array(line.utf8).withUnsafeBufferPointer { JoinedTexts.possible(in: $0) } }
+        #expect(possible(#"{"content":[{"text":"a"}]}"#))
+        #expect(possible(#"{"candidates":[{"content":{"parts" : [ {"text":"a"}]}}]}"#))
+        #expect(possible("{\"output\":[{\"summary\"\t:\n[]}]}"))
+        #expect(possible(#"{"reasoning_details": []}"#))
+        #expect(!possible(#"{"choices":[{"message":{"content":"a [b] c: [d]"},"logprobs":{"tokens":["[", "]"]}}]}"#))
+        #expect(!possible(#"{"xcontent":[1],"content":"[","parts":"[x]"}"#))
+        #expect(!possible("[content:["))
+    }
+
     @Test("the one-pass search for characters that fold to ASCII letters finds what a byte-by-byte search finds")
     func foldingSearchAgreesWithNaiveSearch() throws {
         let folding = try #require(FoldingSearch(letters: "kisfn"))

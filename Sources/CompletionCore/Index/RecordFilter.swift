@@ -116,47 +116,33 @@ public struct TextQuery: @unchecked Sendable {
     }
 }
 
-/// Whether a line may hold a text that decoding joins from several JSON strings: a `content`, `parts` or
-/// `summary` key whose value is an array, or `reasoning_details`. Keys anywhere in the line count (a
-/// false alarm only costs a decode).
+/// Whether a line may hold a text that decoding joins from several JSON strings: a `content`, `parts`,
+/// `summary` or `reasoning_details` key whose value is an array. Keys anywhere in the line count (a false
+/// alarm only costs a decode).
 enum JoinedTexts {
-    private static let arrayKeys: [[UInt8]] = [Array(#""content""#.utf8), Array(#""parts""#.utf8), Array(#""summary""#.utf8)]
-    private static let details = Array(#""reasoning_details""#.utf8)
+    private static let keys: [[UInt8]] = ["content", "parts", "summary", "reasoning_details"].map { Array($0.utf8) }
 
+    /// Looks at each `[` (few in most lines; memchr finds them) and reads back over `"KEY" :` before it.
     static func possible(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let n = bytes.count
-        if find(details, in: base, from: 0, count: n) != nil { return true }
-        for key in arrayKeys {
-            var from = 0
-            while let at = find(key, in: base, from: from, count: n) {
-                var i = at + key.count
-                while i < n, InputFormat.isSpace(base[i]) { i += 1 }
-                if i < n, base[i] == UInt8(ascii: ":") {
-                    i += 1
-                    while i < n, InputFormat.isSpace(base[i]) { i += 1 }
-                    if i < n, base[i] == UInt8(ascii: "[") { return true }
-                }
-                from = at + 1
+        var from = 0
+        while from < n, let hit = memchr(base + from, 0x5B, n - from) {
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            from = at + 1
+            var i = at - 1
+            while i >= 0, InputFormat.isSpace(base[i]) { i -= 1 }
+            guard i >= 0, base[i] == UInt8(ascii: ":") else { continue }
+            i -= 1
+            while i >= 0, InputFormat.isSpace(base[i]) { i -= 1 }
+            guard i >= 0, base[i] == UInt8(ascii: "\"") else { continue }
+            let keyEnd = i
+            for key in keys where keyEnd - key.count - 1 >= 0 && base[keyEnd - key.count - 1] == UInt8(ascii: "\"") {
+                let same = key.withUnsafeBufferPointer { k in k.baseAddress.map { memcmp(base + keyEnd - key.count, $0, key.count) == 0 } ?? false }
+                if same { return true }
             }
         }
         return false
-    }
-
-    /// The offset of the first `needle` (a key with its quotes) at or after `from`: memchr for its opening
-    /// quote, then a comparison.
-    private static func find(_ needle: [UInt8], in base: UnsafePointer<UInt8>, from: Int, count: Int) -> Int? {
-        let m = needle.count
-        var i = from
-        return needle.withUnsafeBufferPointer { n -> Int? in
-            guard let first = n.first, let np = n.baseAddress else { return nil }
-            while i <= count - m, let hit = memchr(base + i, Int32(first), count - m + 1 - i) {
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + at, np, m) == 0 { return at }
-                i = at + 1
-            }
-            return nil
-        }
     }
 }
 
