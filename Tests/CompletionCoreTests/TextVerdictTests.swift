@@ -111,6 +111,7 @@ import Testing
         ("other", false, false), ("think", true, true), ("\u{0}", false, false), ("limit", false, true), ("failed", true, true),
         ("call", false, false), ("plain", true, false), ("invoic\u{E9}", false, false), ("invoicé", false, false),
         ("inv.ice", true, true), ("invoices?", true, true), ("\\d", true, false), ("123", false, true), ("nul and", false, false),
+        ("東京", true, true), ("東京 😀", false, true), ("café", false, true), ("CAFÉ", false, true), ("Σ", false, true),
     ]
 
     /// The standalone decode of one line, as a filter reads a line that is a record on its own.
@@ -386,6 +387,14 @@ import Testing
         let plain = #"{"id":"d","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"content":"inv oice"},"finish_reason":"stop"}]}"#
         let verdict = Array(plain.utf8).withUnsafeBufferPointer { query.verdict(rawLine: $0, standalone: true) }
         #expect(verdict == .noMatch)
+    }
+
+    @Test("ignoring case, a literal whose characters beyond ASCII have no case is still decided from bytes")
+    func uncasedLiteralIgnoringCase() {
+        #expect(PlainLiteral(pattern: "東京", isRegex: true, caseInsensitive: true) != nil)
+        #expect(PlainLiteral(pattern: "東京 river 😀", isRegex: false, caseInsensitive: true) != nil)
+        #expect(PlainLiteral(pattern: "café", isRegex: false, caseInsensitive: true) == nil)
+        #expect(PlainLiteral(pattern: "Σ", isRegex: false, caseInsensitive: true) == nil)
     }
 
     @Test("joined texts are told by an array under content, parts, summary or reasoning_details, however spaced")
