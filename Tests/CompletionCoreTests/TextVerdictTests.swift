@@ -132,7 +132,7 @@ import Testing
         for (pattern, isRegex, caseInsensitive) in queries {
             let query = try TextQuery(pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
             for (line, record) in zip(lines, records) {
-                let verdict = line.withUnsafeBufferPointer { query.literal?.verdict($0) ?? .undecided }
+                let verdict = line.withUnsafeBufferPointer { query.matcher.verdict($0) }
                 counts[verdict, default: 0] += 1
                 let expected = record.map(query.matches) ?? false
                 switch verdict {
@@ -172,6 +172,10 @@ import Testing
         #expect(verdict(invoice, Self.lines.first { $0.contains("\"s1\"") } ?? "") == .undecided)
         // Regular expressions with metacharacters and non-ASCII text ignoring case have no plain literal.
         #expect(try TextQuery("inv.ice", isRegex: true).literal == nil)
+        // They run on the texts the walk reads, without decoding the record.
+        let expression = try TextQuery("inv.ice", isRegex: true)
+        #expect(verdict(expression, Self.lines[0]) == .matches)
+        #expect(verdict(expression, Self.lines[9]) == .noMatch)
         #expect(try TextQuery("café", isRegex: false, caseInsensitive: true).literal == nil)
         #expect(try TextQuery("café", isRegex: false).literal != nil)
         #expect(try TextQuery("a+b", isRegex: false).literal != nil)

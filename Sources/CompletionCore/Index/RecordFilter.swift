@@ -65,8 +65,15 @@ public struct TextQuery: @unchecked Sendable {
     let regex: NSRegularExpression
     /// A literal every match contains, looked for in a record's raw bytes before it is decoded.
     let prefilter: LiteralPrefilter?
-    /// The query as one plain literal, which a line's bytes can decide (nil for other queries).
-    let literal: PlainLiteral?
+    /// How a line's searched texts are tested where its bytes are read without decoding the record: a
+    /// plain literal is looked for in the bytes, any other query runs its expression on each text.
+    let matcher: TextMatcher
+
+    /// The plain literal the matcher looks for, when the query is one.
+    var literal: PlainLiteral? {
+        if case .literal(let plain) = matcher { return plain }
+        return nil
+    }
 
     /// - Throws: when `pattern` is not a valid regular expression.
     public init(_ pattern: String, isRegex: Bool = true, caseInsensitive: Bool = false) throws {
@@ -76,7 +83,7 @@ public struct TextQuery: @unchecked Sendable {
         let source = isRegex ? pattern : NSRegularExpression.escapedPattern(for: pattern)
         regex = try NSRegularExpression(pattern: source, options: caseInsensitive ? [.caseInsensitive] : [])
         prefilter = LiteralPrefilter(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
-        literal = PlainLiteral(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
+        matcher = PlainLiteral(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive).map(TextMatcher.literal) ?? .expression(regex)
     }
 
     /// True when the text matches.
@@ -101,8 +108,9 @@ public struct TextQuery: @unchecked Sendable {
         prefilter?.mayMatch(bytes) ?? true
     }
 
-    /// What a record's raw bytes settle: no match when the prefilter rules one out; for a plain literal and a
-    /// line that is a record on its own (`standalone`), a match or no match where `PlainLiteral` can tell.
+    /// What a record's raw bytes settle: no match when the prefilter rules one out; for a line that is a
+    /// record on its own (`standalone`), a match or no match where its searched texts can be read from the
+    /// bytes (`TextMatcher`).
     ///
     /// The prefilter looks for the words in one place of the bytes, so it rules nothing out where decoding
     /// joins a text from several JSON strings, which may hold the words between two of them: a stream's
@@ -111,8 +119,7 @@ public struct TextQuery: @unchecked Sendable {
     func verdict(rawLine bytes: UnsafeBufferPointer<UInt8>, standalone: Bool) -> RawTextVerdict {
         guard standalone else { return .undecided }
         guard mayMatch(rawLine: bytes) else { return JoinedTexts.possible(in: bytes) ? .undecided : .noMatch }
-        guard let literal else { return .undecided }
-        return literal.verdict(bytes)
+        return matcher.verdict(bytes)
     }
 }
 

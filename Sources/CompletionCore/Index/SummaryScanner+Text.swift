@@ -44,6 +44,16 @@ struct PlainLiteral: Sendable {
         folding = folds ? FoldingSearch(letters: pattern) : nil
     }
 
+}
+
+/// What a line's searched texts are tested with where the walk reads them from the bytes.
+enum TextMatcher: @unchecked Sendable {
+    /// Looked for in the bytes of each text.
+    case literal(PlainLiteral)
+    /// Run on each text, made a String as `JSONParser` makes it: any other query. Cheaper than decoding the
+    /// record, which builds every value of the line first.
+    case expression(NSRegularExpression)
+
     /// The verdict on one line (a JSON Lines line that is one record on its own, not part of a stream).
     func verdict(_ line: UnsafeBufferPointer<UInt8>) -> RawTextVerdict {
         guard let base = line.baseAddress, line.count <= RecordLimits.maxRecordBytes else { return .undecided }
@@ -152,7 +162,7 @@ extension SummaryScanner {
     }
 
     /// Reads `first..<lineEnd` (one JSON object) and decides the literal where the bytes settle it.
-    mutating func textVerdict(_ literal: PlainLiteral, from first: Int, to lineEnd: Int) -> RawTextVerdict {
+    mutating func textVerdict(_ literal: TextMatcher, from first: Int, to lineEnd: Int) -> RawTextVerdict {
         end = lineEnd
         var walk = TextWalk()
         defer { walk.scratch?.deallocate() }
@@ -198,7 +208,7 @@ extension SummaryScanner {
 
     /// `choices`, at its `[`: each object element is a choice; other elements are skipped, as the decoder does.
     /// - Returns: false on a syntax error.
-    func textChoices(_ p: inout Int, _ literal: PlainLiteral, _ walk: inout TextWalk) -> Bool {
+    func textChoices(_ p: inout Int, _ literal: TextMatcher, _ walk: inout TextWalk) -> Bool {
         p &+= 1
         skipSpace(&p)
         guard p < end else { return false }
@@ -241,7 +251,7 @@ extension SummaryScanner {
 
     /// One choice object, at its `{`.
     /// - Returns: false on a syntax error.
-    func textChoice(_ p: inout Int, _ literal: PlainLiteral, _ walk: inout TextWalk) -> Bool {
+    func textChoice(_ p: inout Int, _ literal: TextMatcher, _ walk: inout TextWalk) -> Bool {
         p &+= 1
         skipSpace(&p)
         guard p < end else { return false }
@@ -393,8 +403,17 @@ extension SummaryScanner {
     /// A string without escapes is its own UTF-8 (invalid bytes aside, which become U+FFFD, which the
     /// literal never holds and never spans): it is searched where it lies. A string with escapes is decoded
     /// first, into the walk's scratch room, with the escapes `JSONParser` reads.
-    func search(_ s: StringRange, _ literal: PlainLiteral, _ walk: inout TextWalk) {
+    func search(_ s: StringRange, _ matcher: TextMatcher, _ walk: inout TextWalk) {
         guard !walk.found else { return }
+        let literal: PlainLiteral
+        switch matcher {
+        case .literal(let plain):
+            literal = plain
+        case .expression(let regex):
+            let text = self.text(s)
+            if regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil { walk.found = true }
+            return
+        }
         let n = s.end &- s.start
         let at: UnsafePointer<UInt8>
         let count: Int
