@@ -107,4 +107,6 @@ struct LoaderFuzzTests {
 extension SplitMix {
     /// A number in 0..<n (0 when n ≤ 0): the same on every machine for a seed.
     mutating func int(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+    mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
+    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) < p * 1_000_000 }
 }

@@ -269,20 +269,6 @@ import Testing
         }
     }
 
-    /// A deterministic generator (SplitMix64), so a failure repeats.
-    struct Mix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) < p * 1_000_000 }
-    }
 
     static let pieces: [String] = [
         "invoice", "Invoice", "INVOICE", "inv", "oice", "bill", "garden river", "\\n", "\\\"", "\\\\", "\\/", "\\t",
@@ -291,12 +277,12 @@ import Testing
     ]
 
     /// A random JSON string body of pieces.
-    static func body(_ r: inout Mix) -> String {
+    static func body(_ r: inout SplitMix) -> String {
         (0..<r.int(6)).map { _ in r.pick(pieces) }.joined()
     }
 
     /// A random line of the common shapes, with some of the variations the walk must handle or refuse.
-    static func generatedLine(_ r: inout Mix) -> String {
+    static func generatedLine(_ r: inout SplitMix) -> String {
         func str() -> String { "\"" + body(&r) + "\"" }
         func value() -> String { r.pick([str(), "null", "1", "[" + str() + "]", "{\"text\":" + str() + "}", "true"]) }
         func sep() -> String { r.chance(0.2) ? ", " : "," }
@@ -350,7 +336,7 @@ import Testing
 
     @Test("a verdict from bytes agrees with decoding the line, over generated lines")
     func generatedLinesAgree() throws {
-        var r = Mix(state: 20_261_201)
+        var r = SplitMix(state: 20_261_201)
         let lines = (0..<1500).map { _ in Array(Self.generatedLine(&r).utf8) }
         let queries: [(String, Bool, Bool)] = [
             ("invoice", true, true), ("invoice", false, false), ("Invoice", true, false), ("in\nvoice", false, false),
@@ -416,7 +402,7 @@ import Testing
     @Test("the one-pass search for characters that fold to ASCII letters finds what a byte-by-byte search finds")
     func foldingSearchAgreesWithNaiveSearch() throws {
         let folding = try #require(FoldingSearch(letters: "kisfn"))
-        var r = Mix(state: 7)
+        var r = SplitMix(state: 7)
         let alphabet: [[UInt8]] = [[0x61], [0x20], [0xC3, 0xA9], [0xC4, 0xB0], [0xC5, 0xBF], [0xE2, 0x84, 0xAA], [0xE2, 0x84], [0xEF, 0xAC, 0x81], [0xC3], [0xC5], [0x8A]]
         for _ in 0..<2000 {
             var hay: [UInt8] = []
