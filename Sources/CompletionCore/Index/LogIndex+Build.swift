@@ -156,6 +156,9 @@ extension LogIndex {
         // a chunk ends) runs on this thread alone, and the cores waited for it at every chunk.
         var ahead: ChunkScan?
         defer { ahead?.wait() }  // never return while a scan still reads the map
+        // A file not in the page cache is read from disk ahead of the scan by a thread that only waits for it.
+        let reader = limit - resumeOffset > 4 * options.chunkBytes ? PageReader(bytes, from: resumeOffset, to: limit, window: 32 * options.chunkBytes) : nil
+        defer { reader?.finish() }
         while resumeOffset < limit {
             if isCancelled { return }
             let chunkEnd: Int
@@ -173,6 +176,7 @@ extension LogIndex {
                 scans = scanChunk(bytes, resumeOffset..<chunkEnd, limit: limit, firstLineStart: firstLineStart)
             }
             chunksScanned += 1
+            reader?.scanned(upTo: chunkEnd)
             let atEnd = chunkEnd == limit
             let resumeOffsetBefore = resumeOffset
             // A chunk read past the file's current end saw zeros: read it again up to that end, and say so.
@@ -391,5 +395,57 @@ final class ChunkScan: @unchecked Sendable {
         // The bound on lines per chunk holds for the joined chunk too.
         guard pieces.reduce(0, { $0 + $1.lines }) <= chunkLines else { return nil }
         return pieces
+    }
+}
+
+/// Reads a mapped file's pages into memory ahead of the scan, on a thread of its own, at most `window`
+/// bytes ahead of it: touching one byte per 64 KB makes the kernel read from disk (and read ahead, the map
+/// being sequential) while the cores scan what is already in. The thread mostly waits for the disk.
+/// `stats` of the 1 GB benchmark log, not in the page cache, interleaved runs: 2.28–2.43 s with only the
+/// `MADV_WILLNEED` hints, 1.48–2.05 s with this thread (`cat` of the file alone: 1.60–2.02 s).
+final class PageReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var scanAt: Int
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
+    /// Where the touched bytes go, so that reading them is not optimised away.
+    private var sink: UInt8 = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, window: Int) {
+        scanAt = start
+        let shared = Unchecked(bytes)
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            guard let base = shared.value.baseAddress else { return }
+            var p = start
+            var sum: UInt8 = 0
+            while p < end {
+                let (at, stop) = lock.withLock { (scanAt, stopped) }
+                if stop { break }
+                let until = min(end, at + window, p + (4 << 20))
+                if p >= until {
+                    usleep(1000)
+                    continue
+                }
+                while p < until {
+                    sum &+= base[p]
+                    p += 64 << 10
+                }
+            }
+            lock.withLock { sink = sum }
+        }
+        thread.stackSize = 1 << 16
+        thread.start()
+    }
+
+    /// The scan has read up to `offset`.
+    func scanned(upTo offset: Int) {
+        lock.withLock { scanAt = offset }
+    }
+
+    /// Stops the thread and waits for it (before the map may go).
+    func finish() {
+        lock.withLock { stopped = true }
+        done.wait()
     }
 }
