@@ -19,10 +19,24 @@ extension SummaryScanner {
         Int(cbytescan_quote_or_backslash(b, p, end))
     }
 
+    /// A string value's content bytes and whether it has escapes, as `string(_:)` gives them.
+    typealias StringRange = (start: Int, end: Int, escaped: Bool)
+
+    /// At a value: a string's range, or nil after skipping a value of another type.
+    /// - Returns: nil (the outer optional) on a syntax error.
+    @inline(__always)
+    func stringOrSkip(_ p: inout Int) -> StringRange?? {
+        if b[p] == 0x22 {
+            guard let s = string(&p) else { return nil }
+            return .some(s)
+        }
+        return skipValue(&p) ? .some(nil) : nil
+    }
+
     /// Skips a string starting at its opening quote; validates escapes as `JSONParser` does.
     /// - Returns: the content range and whether it has escapes, or nil on a syntax error.
     @inline(__always)
-    func string(_ p: inout Int) -> (start: Int, end: Int, escaped: Bool)? {
+    func string(_ p: inout Int) -> StringRange? {
         let start = p &+ 1
         var i = start
         var escaped = false
@@ -214,8 +228,40 @@ extension SummaryScanner {
         return nil
     }
 
+    /// At an array's `[`: steps into it.
+    /// - Returns: true when an element follows, false for `[]` (then `p` is after it), nil at the end of the bytes.
+    @inline(__always)
+    func openArray(_ p: inout Int) -> Bool? {
+        p &+= 1  // [
+        skipSpace(&p)
+        guard p < end else { return nil }
+        if b[p] == 0x5D {
+            p &+= 1
+            return false
+        }
+        return true
+    }
+
+    /// After an array element: `,` (then the next element is due) or the closing bracket.
+    /// - Returns: true when another element follows, false at `]`, nil on a syntax error.
+    @inline(__always)
+    func nextElement(_ p: inout Int) -> Bool? {
+        skipSpace(&p)
+        guard p < end else { return nil }
+        if b[p] == 0x2C {
+            p &+= 1
+            skipSpace(&p)
+            return p < end ? true : nil
+        }
+        if b[p] == 0x5D {
+            p &+= 1
+            return false
+        }
+        return nil
+    }
+
     /// A string value's text: straight from the bytes, or through the parser when it has escapes.
-    func text(_ s: (start: Int, end: Int, escaped: Bool)) -> String {
+    func text(_ s: StringRange) -> String {
         if !s.escaped {
             return String(decoding: UnsafeBufferPointer(start: b + s.start, count: s.end &- s.start), as: UTF8.self)
         }
@@ -225,7 +271,7 @@ extension SummaryScanner {
 
     /// Interns a string value (through the parser when it has escapes).
     @inline(__always)
-    func intern(_ s: (start: Int, end: Int, escaped: Bool), _ interner: inout ByteInterner,
+    func intern(_ s: StringRange, _ interner: inout ByteInterner,
                         hint: inout (UInt32, UInt32, UInt32, UInt32)) -> UInt32 {
         if !s.escaped { return interner.intern(b + s.start, s.end &- s.start, recent: &hint) }
         return interner.intern(text(s))

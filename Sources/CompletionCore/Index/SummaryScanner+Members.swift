@@ -28,18 +28,10 @@ extension SummaryScanner {
     /// the first element implies.
     mutating func choices(_ p: inout Int, _ facts: inout LineFacts, _ elements: inout Int, _ kind: inout NameKind, _ anyChunk: inout Bool,
                                   _ interner: inout ByteInterner, _ reasons: inout [UInt32]) -> Bool {
-        p &+= 1  // [
-        skipSpace(&p)
-        guard p < end else { return false }
+        guard var more = openArray(&p) else { return false }
         var count = 0
         var position = 0
-        if b[p] == 0x5D {
-            p &+= 1
-            facts.choiceCount = 0
-            return true
-        }
-        while true {
-            guard p < end else { return false }
+        while more {
             if b[p] == 0x7B {
                 guard choice(&p, first: position == 0, &kind, &anyChunk, &interner, &reasons) else { return false }
                 count &+= 1
@@ -48,18 +40,11 @@ extension SummaryScanner {
             }
             position &+= 1
             elements = position
-            skipSpace(&p)
-            guard p < end else { return false }
-            if b[p] == 0x2C {
-                p &+= 1
-                skipSpace(&p)
-                continue
-            }
-            guard b[p] == 0x5D else { return false }
-            p &+= 1
-            facts.choiceCount = count
-            return true
+            guard let next = nextElement(&p) else { return false }
+            more = next
         }
+        facts.choiceCount = count
+        return true
     }
 
     mutating func choice(_ p: inout Int, first: Bool, _ kind: inout NameKind, _ anyChunk: inout Bool,

@@ -147,9 +147,6 @@ struct FoldingSearch: Sendable {
 /// a `choices` value that is not an array, a syntax error. A choice the walk is unsure of does not stop
 /// another choice from confirming a match; it only stops the walk from ruling one out.
 extension SummaryScanner {
-    /// A string value's content range, as `string(_:)` gives it.
-    typealias StringRange = (start: Int, end: Int, escaped: Bool)
-
     /// What one line's walk found so far.
     struct TextWalk {
         /// A searched text holds the literal.
@@ -209,31 +206,17 @@ extension SummaryScanner {
     /// `choices`, at its `[`: each object element is a choice; other elements are skipped, as the decoder does.
     /// - Returns: false on a syntax error.
     func textChoices(_ p: inout Int, _ literal: TextMatcher, _ walk: inout TextWalk) -> Bool {
-        p &+= 1
-        skipSpace(&p)
-        guard p < end else { return false }
-        if b[p] == 0x5D {
-            p &+= 1
-            return true
-        }
-        while true {
-            guard p < end else { return false }
+        guard var more = openArray(&p) else { return false }
+        while more {
             if b[p] == 0x7B {
                 guard textChoice(&p, literal, &walk) else { return false }
             } else {
                 guard skipValue(&p) else { return false }
             }
-            skipSpace(&p)
-            guard p < end else { return false }
-            if b[p] == 0x2C {
-                p &+= 1
-                skipSpace(&p)
-                continue
-            }
-            guard b[p] == 0x5D else { return false }
-            p &+= 1
-            return true
+            guard let next = nextElement(&p) else { return false }
+            more = next
         }
+        return true
     }
 
     /// What a choice's `message` object holds of the searched texts.
@@ -268,13 +251,8 @@ extension SummaryScanner {
                 switch k.count {
                 case 4 where isKey(k, "text"):
                     bit = 1
-                    if b[p] == 0x22 {
-                        guard let s = string(&p) else { return false }
-                        text = s
-                    } else {
-                        text = nil
-                        guard skipValue(&p) else { return false }
-                    }
+                    guard let s = stringOrSkip(&p) else { return false }
+                    text = s
                 case 7 where isKey(k, "message"):
                     bit = 2
                     if b[p] == 0x7B {
@@ -346,42 +324,29 @@ extension SummaryScanner {
         while true {
             guard let k = key(&p), p < end else { return nil }
             var bit: UInt8 = 0
-            let isString = b[p] == 0x22
             switch k.count {
             case 7 where isKey(k, "content"):
                 bit = 1
-                if isString {
-                    guard let s = string(&p) else { return nil }
+                let isArray = b[p] == 0x5B
+                guard let s = stringOrSkip(&p) else { return nil }
+                if let s {
                     m.contentKind = 1
                     m.content = s
                 } else {
-                    m.contentKind = b[p] == 0x5B ? 2 : 3
-                    guard skipValue(&p) else { return nil }
+                    m.contentKind = isArray ? 2 : 3
                 }
             case 7 where isKey(k, "refusal"):
                 bit = 2
-                if isString {
-                    guard let s = string(&p) else { return nil }
-                    m.refusal = s
-                } else {
-                    guard skipValue(&p) else { return nil }
-                }
+                guard let s = stringOrSkip(&p) else { return nil }
+                m.refusal = s
             case 17 where isKey(k, "reasoning_content"):
                 bit = 4
-                if isString {
-                    guard let s = string(&p) else { return nil }
-                    m.reasoningContent = s
-                } else {
-                    guard skipValue(&p) else { return nil }
-                }
+                guard let s = stringOrSkip(&p) else { return nil }
+                m.reasoningContent = s
             case 9 where isKey(k, "reasoning"):
                 bit = 8
-                if isString {
-                    guard let s = string(&p) else { return nil }
-                    m.reasoning = s
-                } else {
-                    guard skipValue(&p) else { return nil }
-                }
+                guard let s = stringOrSkip(&p) else { return nil }
+                m.reasoning = s
             case 17 where isKey(k, "reasoning_details"):
                 bit = 16
                 m.hasDetails = true

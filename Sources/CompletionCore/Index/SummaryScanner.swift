@@ -76,7 +76,7 @@ struct SummaryScanner {
         guard p < end else { return false }
 
         var seen: TopLevelKeys = []
-        var objectName: (start: Int, end: Int, escaped: Bool)?
+        var objectName: StringRange?
         var choicesKind = NameKind.neither  // from the first choice: chat or nothing
         var choicesIsArray = false
         var choiceElements = 0
@@ -121,34 +121,22 @@ struct SummaryScanner {
                     }
                 case 6 where isKey(k, "object"):
                     bit = .object
-                    if b[p] == 0x22 {
-                        guard let s = string(&p) else { return false }
-                        objectName = s
-                    } else {
-                        guard skipValue(&p) else { return false }
-                    }
+                    guard let s = stringOrSkip(&p) else { return false }
+                    objectName = s
                 case 7 where isKey(k, "created"):
                     bit = .created
                     guard created(&p, &facts) else { return false }
                 case 5 where isKey(k, "model"):
                     bit = .model
-                    if b[p] == 0x22 {
-                        guard let s = string(&p) else { return false }
-                        facts.model = intern(s, &interner, hint: &modelHint)
-                    } else {
-                        guard skipValue(&p) else { return false }
-                    }
+                    guard let s = stringOrSkip(&p) else { return false }
+                    if let s { facts.model = intern(s, &interner, hint: &modelHint) }
                 case 18 where isKey(k, "system_fingerprint"), 17 where isKey(k, "systemFingerprint"):
                     let snake = k.count == 18
                     bit = snake ? .fingerprint : .camelFingerprint
                     var value: UInt32 = 0
-                    if b[p] == 0x22 {
-                        guard let s = string(&p) else { return false }
-                        // An empty fingerprint is null, as the decoder reads it.
-                        value = s.end == s.start ? 0 : intern(s, &interner, hint: &fingerprintHint)
-                    } else {
-                        guard skipValue(&p) else { return false }
-                    }
+                    guard let s = stringOrSkip(&p) else { return false }
+                    // An empty fingerprint is null, as the decoder reads it.
+                    if let s, s.end > s.start { value = intern(s, &interner, hint: &fingerprintHint) }
                     if snake { snakeFingerprint = value } else { camelFingerprint = value }
                 case 7 where isKey(k, "choices"):
                     bit = .choices
@@ -252,7 +240,7 @@ struct SummaryScanner {
 
     /// The kind an `object` value names (1 text, 2 chat, 0 neither) and whether it names a chunk, as
     /// `RecordDecoder.kind` and `ChunkGrouper.looksLikeChunk` read it.
-    mutating func classify(_ s: (start: Int, end: Int, escaped: Bool)) -> (NameKind, Bool) {
+    mutating func classify(_ s: StringRange) -> (NameKind, Bool) {
         let n = s.end &- s.start
         if !s.escaped {
             for entry in objectCache where entry.bytes.count == n {
