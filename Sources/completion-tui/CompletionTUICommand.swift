@@ -142,9 +142,6 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("In the token view, > and < stop at tokens the model gave less than this probability (percent; % changes it).", valueName: "percent"))
     var unsureBelow: Double?
 
-    /// The `--prices FILE` table for the inspector; nil leaves it the bundled one, which it does not wait for.
-    private var givenPriceTable: PriceTable? { prices == nil ? nil : try? priceTable() }
-
     /// The price table: `--prices FILE`, else the bundled snapshot (nil when this installation lacks it).
     func priceTable() throws -> PriceTable? {
         guard let prices else { return PriceTable.bundled }
@@ -192,7 +189,8 @@ struct Open: ParsableCommand {
         } else if print || isatty(STDOUT_FILENO) != 1 {
             status = writeReport(inputs)
         } else {
-            status = openInspector(inputs)
+            // The `--prices` table, read above; nil leaves the bundled one, which the inspector does not wait for.
+            status = openInspector(inputs, prices: table)
         }
         if status != 0 { throw ExitCode(status) }
     }
@@ -251,7 +249,7 @@ struct Open: ParsableCommand {
 
     /// One file opens through the log index: the first screen comes from the first chunk while the rest is
     /// read in the background, and records are decoded when they are looked at.
-    private func openIndexed(_ path: String) -> Int32 {
+    private func openIndexed(_ path: String, prices table: PriceTable?) -> Int32 {
         let index: LogIndex
         do throws(Diagnostic) {
             index = try LogIndex(path: path, options: .init(follow: follow))
@@ -276,7 +274,7 @@ struct Open: ParsableCommand {
             if let shrink = snapshot.shrink { StandardError.print(shrink.description) }
             return 2
         }
-        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: givenPriceTable,
+        let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: table,
                                     unsureBelow: unsureBelow.map { $0 / 100 }, afterFirstFrame: { index.releaseFirstChunkHold() }).status
         if status < 0 {
             index.waitUntilComplete()
@@ -293,9 +291,9 @@ struct Open: ParsableCommand {
     }
 
     /// Standard input alone: shown live as it arrives (`curl -N … | completion-tui -`).
-    private func openLive() -> Int32 {
+    private func openLive(prices table: PriceTable?) -> Int32 {
         let session = StdinSession()
-        let (status, state) = runInteractive(session, keysFromTTY: true, prices: givenPriceTable, unsureBelow: unsureBelow.map { $0 / 100 })
+        let (status, state) = runInteractive(session, keysFromTTY: true, prices: table, unsureBelow: unsureBelow.map { $0 / 100 })
         if status < 0 { return writeReport(["-"]) }
         let feed = state?.live?.runs.last?.feed
         let (records, diagnostics, more) = (feed?.records ?? [], feed?.diagnostics ?? [], feed?.droppedDiagnostics ?? 0)
@@ -307,10 +305,10 @@ struct Open: ParsableCommand {
         return exitStatus(LoadSummary(records: records.count, problems: diagnostics.count + more))
     }
 
-    private func openInspector(_ inputs: [String]) -> Int32 {
-        if inputs == ["-"] { return openLive() }
+    private func openInspector(_ inputs: [String], prices table: PriceTable?) -> Int32 {
+        if inputs == ["-"] { return openLive(prices: table) }
         // A FIFO or device cannot be mapped for the index: it is loaded as it arrives, like several files.
-        if inputs.count == 1, !MappedFile.isStream(path: inputs[0]) { return openIndexed(inputs[0]) }
+        if inputs.count == 1, !MappedFile.isStream(path: inputs[0]) { return openIndexed(inputs[0], prices: table) }
         var records: [CompletionRecord] = []
         var diagnostics: [Diagnostic] = []
         var totals = LoadSummary()
@@ -343,7 +341,7 @@ struct Open: ParsableCommand {
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
         let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
-        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: givenPriceTable, unsureBelow: unsureBelow.map { $0 / 100 }).status
+        let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: table, unsureBelow: unsureBelow.map { $0 / 100 }).status
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()

@@ -12,9 +12,9 @@ import Foundation
 ///   - keysFromTTY: read keys from `/dev/tty` because standard input carries data.
 ///   - unsureBelow: the probability under which the token view's `>` and `<` stop (`--unsure-below`).
 ///   - afterFirstFrame: called once the first frame is on the terminal.
-///   - prices: evaluated once the terminal is set up, so that a table still being read (the bundled one is
-///     read on another thread at start) is waited for as late as possible.
-func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: @autoclosure () -> PriceTable? = nil,
+///   - prices: the `--prices` table; nil prices with the bundled one, which a background job reads after the
+///     first frame.
+func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: PriceTable? = nil,
                     unsureBelow: Double? = nil, afterFirstFrame: (@Sendable () -> Void)? = nil) -> (status: Int32, state: AppState?) {
     let terminal: CursesTerminal
     do {
@@ -29,7 +29,7 @@ func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: @aut
                                   onFirstFrame: {
                                       firstFrame.time = Timings.processUptime()
                                       afterFirstFrame?()
-                                  }, prices: prices(), unsureBelow: unsureBelow)
+                                  }, prices: prices, unsureBelow: unsureBelow)
     let outcome = Program.run(session, terminal: terminal, options: options)
     if environment["COMPLETION_TUI_TIMINGS"] != nil {
         // Drawn and stopped at once: say how many records that frame had (an index shows its first ones
