@@ -210,17 +210,6 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(mapped + start, end - start, MADV_DONTNEED)
     }
 
-    /// Asks the kernel to start reading a range from disk now (MADV_WILLNEED), so that when the file is
-    /// not in the page cache the disk reads the next chunk while the cores scan this one.
-    public func prefetch(_ range: Range<Int>) {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard let mapped, page > 0 else { return }
-        let start = range.lowerBound / page * page
-        let end = min(range.upperBound, mappedLength)
-        guard start >= 0, end > start else { return }
-        _ = madvise(mapped + start, end - start, MADV_WILLNEED)
-    }
-
     /// The bytes of a range, as a buffer.
     @inline(__always)
     public func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
