@@ -31,6 +31,13 @@ struct LiteralPrefilter: Sendable {
         ([0xEF, 0xAC, 0x84], "fl"), ([0xEF, 0xAC, 0x85], "st"), ([0xEF, 0xAC, 0x86], "st"),
     ]
 
+    /// True for a character beyond ASCII that has case: ignoring case, it may match others (é É, σ ς Σ),
+    /// which a search of its bytes would miss. Characters without case (東京, digits, emoji) match only
+    /// themselves either way.
+    static func foldsBeyondASCII(_ s: Unicode.Scalar) -> Bool {
+        !s.isASCII && (s.properties.isCased || s.properties.changesWhenCaseMapped)
+    }
+
     /// The prefilter of a query, or nil when no literal can be read from it.
     /// - Parameters:
     ///   - pattern: the query as typed.
@@ -46,7 +53,7 @@ struct LiteralPrefilter: Sendable {
             var piece: [Unicode.Scalar] = []
             for s in run {
                 let escapable = s.value < 0x20 || s == "\"" || s == "\\" || s == "/" || s == "\u{FFFD}"
-                let foldsOddly = caseInsensitive && !s.isASCII && (s.properties.isCased || s.properties.changesWhenCaseMapped)
+                let foldsOddly = caseInsensitive && Self.foldsBeyondASCII(s)
                 if escapable || foldsOddly {
                     pieces.append(piece)
                     piece = []

@@ -32,11 +32,7 @@ struct PlainLiteral: Sendable {
         // U+FFFD also stands for invalid UTF-8 in a decoded text, which raw bytes would not show.
         guard !scalars.isEmpty, !scalars.contains("\u{FFFD}") else { return nil }
         if isRegex, scalars.contains(where: { Self.metacharacters.contains($0) }) { return nil }
-        // Ignoring case changes nothing for characters without case (東京, digits, emoji); beyond ASCII, a
-        // cased one may match others (é É, σ ς Σ), which a byte search would miss.
-        if caseInsensitive, !scalars.allSatisfy({ $0.isASCII || !($0.properties.isCased || $0.properties.changesWhenCaseMapped) }) {
-            return nil
-        }
+        if caseInsensitive, scalars.contains(where: LiteralPrefilter.foldsBeyondASCII) { return nil }
         let bytes = Array(pattern.utf8)
         let hasLetter = bytes.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
         let folds = caseInsensitive && hasLetter
