@@ -24,7 +24,7 @@ extension PriceTable {
     /// it on the caller's thread. Reading the 860 KB table takes about as long as setting up the terminal
     /// and opening a log, and on two cores it competed with both for the first frame.
     public static func readBundledOnAnotherThread() {
-        _ = bundledReading.start()
+        bundledReading.start()
     }
 
     /// The bundled table when it can be had without waiting for another thread: `.reading` after
@@ -47,13 +47,7 @@ extension PriceTable {
         private var started = false
         private var finished = false
 
-        /// False when a read was started before.
-        func start() -> Bool {
-            lock.withLock {
-                defer { started = true }
-                return !started
-            }
-        }
+        func start() { lock.withLock { started = true } }
 
         func finish() { lock.withLock { finished = true } }
 

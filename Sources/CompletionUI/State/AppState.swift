@@ -55,7 +55,7 @@ public struct AppState: Sendable {
     /// The table that prices records (`--prices FILE`, else the bundled genai-prices snapshot); nil while
     /// `pricesPending`.
     public var prices: PriceTable? { pricing.table }
-    /// The bundled table is still being read on another thread (`PriceTable.readBundledInBackground`):
+    /// The bundled table is still being read on another thread (`PriceTable.readBundledOnAnotherThread`):
     /// costs show as pending until `pricesJob` brings it. The first frame does not wait for it.
     public var pricesPending: Bool { pricing.pending }
     private var pricing = Pricing.initial
