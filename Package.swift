@@ -26,7 +26,10 @@ let package = Package(
             ],
             // The price table (genai-prices' data, MIT) and the scripts that re-make it and the test's expectations.
             exclude: ["Cost/tools"],
-            resources: [.copy("Cost/Resources/prices.json")]
+            resources: [.copy("Cost/Resources/prices.json")],
+            // The ICU that Foundation itself links (its symbols carry a `swift_` prefix), for text filters'
+            // regular expressions without bridging each text to an NSString (`RegexMatcher`).
+            linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
         ),
         .target(name: "CSafeMap"),
         // SSE2 byte classification the index scanner inlines (Swift SIMD has no movemask).

@@ -132,7 +132,7 @@ import Testing
         for (pattern, isRegex, caseInsensitive) in queries {
             let query = try TextQuery(pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
             for (line, record) in zip(lines, records) {
-                let verdict = line.withUnsafeBufferPointer { query.matcher.verdict($0) }
+                let verdict = line.withUnsafeBufferPointer { query.textMatcher.verdict($0) }
                 counts[verdict, default: 0] += 1
                 let expected = record.map(query.matches) ?? false
                 switch verdict {

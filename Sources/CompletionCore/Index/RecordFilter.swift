@@ -63,15 +63,17 @@ public struct TextQuery: @unchecked Sendable {
     public let caseInsensitive: Bool
     // NSRegularExpression is immutable and documented as safe to use from several threads.
     let regex: NSRegularExpression
+    /// `regex`, matched without bridging each text to an `NSString`.
+    let matcher: RegexMatcher
     /// A literal every match contains, looked for in a record's raw bytes before it is decoded.
     let prefilter: LiteralPrefilter?
     /// How a line's searched texts are tested where its bytes are read without decoding the record: a
     /// plain literal is looked for in the bytes, any other query runs its expression on each text.
-    let matcher: TextMatcher
+    let textMatcher: TextMatcher
 
     /// The plain literal the matcher looks for, when the query is one.
     var literal: PlainLiteral? {
-        if case .literal(let plain) = matcher { return plain }
+        if case .literal(let plain) = textMatcher { return plain }
         return nil
     }
 
@@ -83,12 +85,14 @@ public struct TextQuery: @unchecked Sendable {
         let source = isRegex ? pattern : NSRegularExpression.escapedPattern(for: pattern)
         regex = try NSRegularExpression(pattern: source, options: caseInsensitive ? [.caseInsensitive] : [])
         prefilter = LiteralPrefilter(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
-        matcher = PlainLiteral(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive).map(TextMatcher.literal) ?? .expression(regex)
+        matcher = RegexMatcher(regex)
+        textMatcher = PlainLiteral(pattern: pattern, isRegex: isRegex, caseInsensitive: caseInsensitive).map(TextMatcher.literal)
+            ?? .expression(matcher, prefilter)
     }
 
     /// True when the text matches.
     public func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+        matcher.matches(text)
     }
 
     /// True when a record's choice texts, reasonings, refusals, error message or kept prompt match.
@@ -119,7 +123,7 @@ public struct TextQuery: @unchecked Sendable {
     func verdict(rawLine bytes: UnsafeBufferPointer<UInt8>, standalone: Bool) -> RawTextVerdict {
         guard standalone else { return .undecided }
         guard mayMatch(rawLine: bytes) else { return JoinedTexts.possible(in: bytes) ? .undecided : .noMatch }
-        return matcher.verdict(bytes)
+        return textMatcher.verdict(bytes)
     }
 }
 

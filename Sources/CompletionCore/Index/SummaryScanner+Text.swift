@@ -47,8 +47,9 @@ enum TextMatcher: @unchecked Sendable {
     /// Looked for in the bytes of each text.
     case literal(PlainLiteral)
     /// Run on each text, made a String as `JSONParser` makes it: any other query. Cheaper than decoding the
-    /// record, which builds every value of the line first.
-    case expression(NSRegularExpression)
+    /// record, which builds every value of the line first. A text whose bytes lack the literals every match
+    /// holds (the prefilter) is passed over without being made a String.
+    case expression(RegexMatcher, LiteralPrefilter?)
 
     /// The verdict on one line (a JSON Lines line that is one record on its own, not part of a stream).
     func verdict(_ line: UnsafeBufferPointer<UInt8>) -> RawTextVerdict {
@@ -370,9 +371,9 @@ extension SummaryScanner {
         switch matcher {
         case .literal(let plain):
             literal = plain
-        case .expression(let regex):
-            let text = self.text(s)
-            if regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil { walk.found = true }
+        case .expression(let regex, let prefilter):
+            if let prefilter, !prefilter.mayMatch(UnsafeBufferPointer(start: b + s.start, count: s.end &- s.start)) { return }
+            if regex.matches(self.text(s)) { walk.found = true }
             return
         }
         let n = s.end &- s.start

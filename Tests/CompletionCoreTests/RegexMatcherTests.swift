@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+/// A text filter's regular expression is matched without `NSRegularExpression`'s bridging (`RegexMatcher`);
+/// whether a text matches must be what `NSRegularExpression` answers, for every pattern and text, from
+/// several threads at once.
+@Suite struct RegexMatcherTests {
+    static let patterns: [(String, NSRegularExpression.Options)] = [
+        ("garden [a-z]+ river", []), ("inv.ice", [.caseInsensitive]), ("^an", []), ("end$", []), ("^line$", [.anchorsMatchLines]),
+        ("\\binvoice\\b", []), ("(?<=caf)é", []), ("é", [.caseInsensitive]), ("É", [.caseInsensitive]), ("strasse", [.caseInsensitive]),
+        ("STRASSE", [.caseInsensitive]), ("ß", [.caseInsensitive]), ("σ", [.caseInsensitive]), ("\\p{Han}+", []), ("😀.", []),
+        (".😀", []), ("a.b", []), ("a.b", [.dotMatchesLineSeparators]), ("\\d{3,}", []), ("[^\\x00-\\x7F]", []), ("\\u0000", []),
+        ("x*", []), ("(a|b)+c", []), ("\\Qa+b\\E", []), ("k", [.caseInsensitive]), ("\\s\\S\\s", []), ("\\X\\X", []),
+        ("(?i)İ", []), ("ı", [.caseInsensitive]), ("\\N{SNOWMAN}", []), ("[[:alpha:]]{4}", []), ("\u{FFFD}", []),
+    ]
+
+    static let texts: [String] = [
+        "", "an invoice for you", "the garden by the river", "garden by river", "garden by the river and garden of river",
+        "line\nline", "a\nb", "a\u{2028}b", "axb", "café", "CAFÉ", "Straße", "STRASSE", "strasse", "ΣΊΣΥΦΟΣ", "σίσυφος",
+        "東京 データ", "😀😀 emoji", "x😀", "Kelvin \u{212A}", "İstanbul", "ıi", "e\u{301}", "nul \u{0} here", "a+b", "1234",
+        "tab\there", "\u{FFFD} replaced", "☃", "end", "ends here", String(repeating: "garden ", count: 500) + "a river",
+        String(repeating: "東京😀", count: 2000),
+    ]
+
+    @Test("a regular expression matches the texts NSRegularExpression matches, from several threads at once")
+    func agreesWithFoundation() throws {
+        for (pattern, options) in Self.patterns {
+            let expression = try NSRegularExpression(pattern: pattern, options: options)
+            let matcher = RegexMatcher(expression)
+            let expected = Self.texts.map { t in expression.firstMatch(in: t, options: [], range: NSRange(t.startIndex..., in: t)) != nil }
+            // Eight rounds on as many threads, each text in turn: matchers are borrowed and given back.
+            let answers = Parallel.map(8) { _ in Self.texts.map(matcher.matches) }
+            for round in answers {
+                for (k, text) in Self.texts.enumerated() where round[k] != expected[k] {
+                    Issue.record("\(pattern) on \(text.debugDescription.prefix(60)): \(round[k]), Foundation says \(expected[k])")
+                }
+            }
+            #expect(expected.contains(true), "\(pattern) matches none of the texts: the check would prove little")
+        }
+    }
+
+    @Test("a text query's expression and its literal filter give the rows Foundation's expression gives")
+    func queryMatchesAsFoundation() throws {
+        for (pattern, ignoringCase) in [("garden [a-z]+ river", false), ("CAF.", true), ("\\p{Han}", false), ("inv\\w+", true)] {
+            let query = try TextQuery(pattern, isRegex: true, caseInsensitive: ignoringCase)
+            let expression = try NSRegularExpression(pattern: pattern, options: ignoringCase ? [.caseInsensitive] : [])
+            for text in Self.texts {
+                let expected = expression.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+                #expect(query.matches(text) == expected, "\(pattern) on \(text.debugDescription.prefix(60))")
+            }
+        }
+    }
+}
