@@ -45,7 +45,8 @@ import Testing
         for (pattern, ignoringCase) in [("garden [a-z]+ river", false), ("CAF.", true), ("\\p{Han}", false), ("inv\\w+", true)] {
             let query = try TextQuery(pattern, isRegex: true, caseInsensitive: ignoringCase)
             let expression = try NSRegularExpression(pattern: pattern, options: ignoringCase ? [.caseInsensitive] : [])
-            for text in Self.texts {
+            // A text past the matcher's kept room (1 MB), then the short ones again.
+            for text in [String(repeating: "garden 東京 ", count: 80_000) + "garden of river"] + Self.texts {
                 let expected = expression.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
                 #expect(query.matches(text) == expected, "\(pattern) on \(text.debugDescription.prefix(60))")
             }
