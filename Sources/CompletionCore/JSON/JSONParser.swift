@@ -274,8 +274,9 @@ public struct JSONParser {
     /// The first `"` or `\` at or after `from`, or `end`: 16 bytes at a time with SSE2's movemask
     /// (`CByteScan`, which the index scanner uses too). Response texts are long: a Swift SIMD comparison
     /// took the string reader's own time from 58 to 31 ms of CPU time on a 30 MB slice of the benchmark log
-    /// (perf samples, release build), and the movemask, which finds the byte without a second pass over
-    /// the lanes, from 2.85 to 2.63 s of user time for `--json` of a 226 MB slice (interleaved runs).
+    /// (perf samples, release build); the movemask finds the byte without a second pass over the lanes.
+    /// With `CommonKeys`, `--json` of a 226 MB slice took 3.80–4.15 s of user time against 3.83–4.24 s
+    /// before (interleaved runs on a shared machine: a few percent at most).
     @inline(__always)
     private func quoteOrBackslash(from: Int) -> Int {
         guard let base = bytes.baseAddress, from < end else { return end }
