@@ -644,6 +644,11 @@ struct LogIndexQueryTests {
             }
             #expect(t.changes.map(\.firstPosition) == expected)
             #expect(t.changes.reduce(0) { $0 + $1.records } == positions.count)
+            // Each change counts the model's records from it up to the next change.
+            let runs = expected.indices.map { k in
+                positions.filter { $0 >= expected[k] && (k + 1 == expected.count || $0 < expected[k + 1]) }.count
+            }
+            #expect(t.changes.map(\.records) == runs)
         }
         // Over a subset.
         let sub = s.select(.truncated)
