@@ -118,7 +118,7 @@ public struct JSONParser {
                 if bytes[position] == UInt8(ascii: "}") { throw error("trailing comma before '}'") }
                 throw error("unexpected \(describeCurrent()), expected a quoted key")
             }
-            let key = try parseKey()
+            let key = try parseString()
             skipWhitespace()
             guard position < end else { throw error("unexpected end of input, expected ':' after key \"\(key)\"") }
             guard bytes[position] == UInt8(ascii: ":") else {
@@ -208,20 +208,6 @@ public struct JSONParser {
     @inline(__always)
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
-    /// A key: one of `CommonKeys` when its bytes are one of them (no String is made, and long keys are not
-    /// allocated), else any string.
-    @inline(__always)
-    private mutating func parseKey() throws(JSONSyntaxError) -> String {
-        let start = position &+ 1
-        let close = quoteOrBackslash(from: start)
-        if close < end, bytes[close] == UInt8(ascii: "\""), let base = bytes.baseAddress,
-           let known = CommonKeys.find(base + start, close &- start) {
-            position = close &+ 1
-            return known
-        }
-        return try parseString()
-    }
-
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         let open = position
         position += 1  // opening quote
@@ -272,11 +258,10 @@ public struct JSONParser {
     }
 
     /// The first `"` or `\` at or after `from`, or `end`: 16 bytes at a time with SSE2's movemask
-    /// (`CByteScan`, which the index scanner uses too). Response texts are long: a Swift SIMD comparison
-    /// took the string reader's own time from 58 to 31 ms of CPU time on a 30 MB slice of the benchmark log
-    /// (perf samples, release build); the movemask finds the byte without a second pass over the lanes.
-    /// With `CommonKeys`, `--json` of a 226 MB slice took 3.80–4.15 s of user time against 3.83–4.24 s
-    /// before (interleaved runs on a shared machine: a few percent at most).
+    /// (`CByteScan`, as the index scanner finds them). Response texts are long: a 16-byte Swift SIMD
+    /// comparison took the string reader's own time from 58 to 31 ms of CPU time on a 30 MB slice of the
+    /// benchmark log (perf samples, release build); the movemask, which needs no second pass over the lanes
+    /// to find the byte, measured the same as that comparison in `--json` (interleaved, quiet machine).
     @inline(__always)
     private func quoteOrBackslash(from: Int) -> Int {
         guard let base = bytes.baseAddress, from < end else { return end }
@@ -341,65 +326,5 @@ public struct JSONParser {
         if b >= 0x20 && b < 0x7F { return String(UnicodeScalar(b)) }
         let hex = Array("0123456789ABCDEF")
         return "\\x\(hex[Int(b >> 4)])\(hex[Int(b & 0xF)])"
-    }
-}
-
-/// The keys OpenAI-style responses write on every line, as string literals: a key read from bytes that is
-/// one of them is given as the literal, neither validated nor allocated again (keys longer than 15 bytes,
-/// such as `system_fingerprint` and `completion_tokens`, are allocated otherwise).
-enum CommonKeys {
-    private static let keys: [String] = [
-        "id", "object", "created", "model", "system_fingerprint", "choices", "usage", "service_tier", "index",
-        "message", "role", "content", "refusal", "annotations", "tool_calls", "function_call", "audio", "logprobs",
-        "finish_reason", "text", "delta", "reasoning_content", "reasoning", "prompt_tokens", "completion_tokens",
-        "total_tokens", "prompt_tokens_details", "completion_tokens_details", "cached_tokens", "audio_tokens",
-        "reasoning_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens", "tokens", "token_logprobs",
-        "top_logprobs", "text_offset", "token", "logprob", "bytes", "type", "function", "name", "arguments",
-        "stop_reason", "error", "code", "param",
-    ]
-
-    /// The keys' UTF-8 back to back, the offset and length of each, and for each length below 32 the range
-    /// of keys of that length (keys sorted by length). Made once and never freed: immutable after that, and
-    /// read from every thread.
-    private final class Table: @unchecked Sendable {
-        let sorted: [String]
-        let utf8: UnsafeMutablePointer<UInt8>
-        let starts: UnsafeMutablePointer<Int>
-        let byLength: UnsafeMutablePointer<Range<Int>>
-
-        init(_ keys: [String]) {
-            sorted = keys.sorted { $0.utf8.count < $1.utf8.count }
-            let total = sorted.reduce(0) { $0 + $1.utf8.count }
-            utf8 = .allocate(capacity: max(1, total))
-            starts = .allocate(capacity: max(1, sorted.count))
-            byLength = .allocate(capacity: 32)
-            byLength.initialize(repeating: 0..<0, count: 32)
-            var at = 0
-            for (i, key) in sorted.enumerated() {
-                starts[i] = at
-                for byte in key.utf8 {
-                    utf8[at] = byte
-                    at += 1
-                }
-                let n = key.utf8.count
-                if n < 32 { byLength[n] = byLength[n].isEmpty ? i..<(i + 1) : byLength[n].lowerBound..<(i + 1) }
-            }
-        }
-    }
-
-    private static let table = Table(keys)
-
-    /// The literal whose UTF-8 is `base[0..<count]`, or nil.
-    @inline(__always)
-    static func find(_ base: UnsafePointer<UInt8>, _ count: Int) -> String? {
-        guard count < 32 else { return nil }
-        let t = table
-        for i in t.byLength[count] {
-            let key = t.utf8 + t.starts[i]
-            var k = 0
-            while k < count, key[k] == base[k] { k &+= 1 }
-            if k == count { return t.sorted[i] }
-        }
-        return nil
     }
 }
