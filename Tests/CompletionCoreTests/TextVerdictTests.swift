@@ -167,6 +167,12 @@ import Testing
         // Not standalone (part of an assembled stream): left to the decoder.
         let line = Array(Self.lines[0].utf8)
         #expect(line.withUnsafeBufferPointer { invoice.verdict(rawLine: $0, standalone: false) } == .undecided)
+        // Without the word anywhere: ruled out even when a logprobs.content array makes the line look as if
+        // a text might be joined from parts; content parts themselves are left to the decoder.
+        let logprobsLine = #"{"id":"l1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"a bill"},"logprobs":{"content":[{"token":"inv","logprob":-1,"bytes":[105],"top_logprobs":[]},{"token":"oice","logprob":-1,"bytes":[111],"top_logprobs":[]}]},"finish_reason":"stop"}]}"#
+        #expect(verdict(invoice, logprobsLine) == .noMatch)
+        #expect(verdict(try TextQuery("inv.ice", isRegex: true), logprobsLine) == .noMatch)
+        #expect(verdict(invoice, Self.lines.first { $0.contains("\"a1\"") } ?? "") == .undecided)
         // Repeated keys and chunks are left to the decoder.
         #expect(verdict(invoice, Self.lines[21]) == .undecided)
         #expect(verdict(invoice, Self.lines.first { $0.contains("\"s1\"") } ?? "") == .undecided)
