@@ -17,7 +17,8 @@
 # `python3 -m venv V && V/bin/pip install duckdb orjson`); a missing peer is skipped. COMPLETION_TUI and
 # INDEX_BENCHMARK override the binaries (default: the release builds of the main package and of Benchmarks/;
 # build the main one as the README says, `swift build -c release --static-swift-stdlib`). Run it on the
-# generated log and on the logprob-heavy one (`generate-log 1G LOG --logprobs 1`).
+# generated log, on the logprob-heavy one (`generate-log 1G LOG --logprobs 1`) and on chat completions with
+# OpenAI's `logprobs.content` (`generate-log 1G LOG --chat-logprobs 1`).
 set -euo pipefail
 
 log=${1:?usage: compare-peers.sh LOG [RUNS]}

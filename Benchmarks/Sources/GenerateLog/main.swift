@@ -1,14 +1,16 @@
 import BenchmarkSupport
 import Foundation
 
-// generate-log SIZE OUTPUT [--seed N] [--logprobs SHARE]
+// generate-log SIZE OUTPUT [--seed N] [--logprobs SHARE] [--chat-logprobs SHARE]
 //
 // Writes a deterministic JSON Lines log of completion responses of about SIZE bytes (e.g. 100M, 1G), shaped
 // like Samples/log-200.jsonl: OpenAI, vLLM and Azure-style text completions plus some chat completions,
 // several models whose system_fingerprint changes over time, 1–4 choices, unicode text (raw UTF-8 and
 // Python-style \u escapes), about 10% with legacy logprobs, a few API error lines. The same SIZE and seed
 // always give the same bytes. `--logprobs SHARE` gives that share of the text completions logprobs instead
-// of 0.1 (`--logprobs 1` writes the logprob-heavy log: most of its bytes are token arrays).
+// of 0.1 (`--logprobs 1` writes the logprob-heavy log: most of its bytes are token arrays). `--chat-logprobs
+// SHARE` gives that share of the chat completions OpenAI's `logprobs.content` (default 0: none, and the log is
+// then the same bytes as without the option).
 
 typealias Random = SplitMix
 
@@ -89,6 +91,9 @@ struct Generator {
     var out: [UInt8] = []
     /// The share of text completions with logprobs.
     var logprobShare = 0.1
+    /// The share of chat completions with `logprobs.content` (none by default: no random draw is made then,
+    /// so the default log does not change).
+    var chatLogprobShare = 0.0
 
     init(seed: UInt64) { r = Random(state: seed) }
 
@@ -119,6 +124,7 @@ struct Generator {
         let chat = model.style == .chat
         let nChoices = r.chance(0.7) ? 1 : r.chance(0.6) ? 2 : r.chance(0.65) ? 3 : 4
         let logprobs = !chat && r.chance(logprobShare)
+        let chatLogprobs = chat && chatLogprobShare > 0 && r.chance(chatLogprobShare)
         func key(_ k: String) -> String { "\"\(k)\"" + colon }
 
         append("{" + key("id"))
@@ -142,7 +148,28 @@ struct Generator {
             if chat {
                 append(key("index") + String(k) + sep + key("message") + "{" + key("role") + "\"assistant\"" + sep + key("content"))
                 appendJSONString(tokens.joined(), ascii: ascii, to: &out)
-                append(sep + key("refusal") + "null}" + sep + key("logprobs") + "null" + sep + key("finish_reason") + "\"\(finish)\"")
+                append(sep + key("refusal") + "null}" + sep + key("logprobs"))
+                if chatLogprobs {
+                    // OpenAI's chat form: one object per token, with its bytes and its top alternatives.
+                    append("{" + key("content") + "[")
+                    for (i, t) in tokens.enumerated() {
+                        if i > 0 { append(sep) }
+                        append("{" + key("token"))
+                        appendJSONString(t, ascii: ascii, to: &out)
+                        append(sep + key("logprob") + number(-Double(r.int(3_000_000)) / 1_000_000) + sep + key("bytes") + "[")
+                        append(Array(t.utf8).map(String.init).joined(separator: sep))
+                        append("]" + sep + key("top_logprobs") + "[{" + key("token"))
+                        let alternative = r.pick(words)
+                        appendJSONString(alternative, ascii: ascii, to: &out)
+                        append(sep + key("logprob") + number(-Double(r.int(6_000_000)) / 1_000_000) + sep + key("bytes") + "[")
+                        append(Array(alternative.utf8).map(String.init).joined(separator: sep))
+                        append("]}]}")
+                    }
+                    append("]" + sep + key("refusal") + "null}")
+                } else {
+                    append("null")
+                }
+                append(sep + key("finish_reason") + "\"\(finish)\"")
             } else {
                 append(key("text"))
                 appendJSONString(tokens.joined(), ascii: ascii, to: &out)
@@ -209,7 +236,7 @@ func parseSize(_ text: String) -> Int? {
 
 let args = Array(CommandLine.arguments.dropFirst())
 guard args.count >= 2, let size = parseSize(args[0]) else {
-    FileHandle.standardError.write(Data("usage: generate-log SIZE OUTPUT [--seed N] [--logprobs SHARE]   (SIZE like 100M or 1G; SHARE 0...1)\n".utf8))
+    FileHandle.standardError.write(Data("usage: generate-log SIZE OUTPUT [--seed N] [--logprobs SHARE] [--chat-logprobs SHARE]   (SIZE like 100M or 1G; SHARE 0...1)\n".utf8))
     exit(2)
 }
 let output = args[1]
@@ -227,6 +254,9 @@ try? handle.truncate(atOffset: 0)
 var generator = Generator(seed: seed)
 if let i = args.firstIndex(of: "--logprobs"), i + 1 < args.count, let share = Double(args[i + 1]), (0...1).contains(share) {
     generator.logprobShare = share
+}
+if let i = args.firstIndex(of: "--chat-logprobs"), i + 1 < args.count, let share = Double(args[i + 1]), (0...1).contains(share) {
+    generator.chatLogprobShare = share
 }
 // About 850 bytes per line on average: the expected number of lines sets the fingerprint eras.
 let expectedLines = max(1, size / 850)
