@@ -40,6 +40,34 @@ import Testing
         }
     }
 
+    /// Byte strings, well-formed UTF-8 and not: overlong forms, surrogates, values past U+10FFFF, stray and
+    /// missing continuation bytes, at the start, the middle and the end.
+    static let byteTexts: [[UInt8]] = [
+        [], Array("garden of river".utf8), Array("東京 😀 café".utf8), [0xC0, 0x80], [0xC1, 0xBF, 0x61], [0xE0, 0x80, 0x80],
+        [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+        [0xF4, 0x8F, 0xBF, 0xBF], [0xF5, 0x80, 0x80, 0x80], [0xFF, 0xE2, 0x82, 0x61], [0x61, 0xE1, 0x80], [0x80, 0x80, 0x61],
+        [0xE2, 0x82, 0xAC, 0xE2, 0x82], [0xF0, 0x9F, 0x98], Array("garden ".utf8) + [0xC3] + Array(" river".utf8),
+        Array("café".utf8) + [0xF0, 0x9F, 0x98, 0x80, 0xC3],
+    ]
+
+    @Test("an expression run on a text's bytes matches what it matches on the String those bytes decode to")
+    func bytesAgreeWithStrings() throws {
+        let patterns = ["\\x{FFFD}", "^\\x{FFFD}{2}", "^.{3}$", "^.{2}a$", "garden . river", "a$", "^\\x{FFFD}a", "😀.$", "\\p{Han}", "é"]
+        var matched = 0
+        for pattern in patterns {
+            let expression = try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+            let matcher = RegexMatcher(expression)
+            for bytes in Self.byteTexts {
+                let text = String(decoding: bytes, as: UTF8.self)
+                let expected = expression.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+                let answer = bytes.withUnsafeBufferPointer { matcher.matches(utf8: $0) }
+                #expect(answer == expected, "\(pattern) on \(bytes): \(answer), Foundation says \(expected) for \(text.debugDescription)")
+                if expected { matched += 1 }
+            }
+        }
+        #expect(matched > 20)
+    }
+
     @Test("a text query's expression and its literal filter give the rows Foundation's expression gives")
     func queryMatchesAsFoundation() throws {
         for (pattern, ignoringCase) in [("garden [a-z]+ river", false), ("CAF.", true), ("\\p{Han}", false), ("inv\\w+", true)] {

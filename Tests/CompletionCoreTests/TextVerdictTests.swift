@@ -112,6 +112,9 @@ import Testing
         ("call", false, false), ("plain", true, false), ("invoic\u{E9}", false, false), ("invoicé", false, false),
         ("inv.ice", true, true), ("invoices?", true, true), ("\\d", true, false), ("123", false, true), ("nul and", false, false),
         ("東京", true, true), ("東京 😀", false, true), ("café", false, true), ("CAFÉ", false, true), ("Σ", false, true),
+        // Expressions that see how bytes that are not UTF-8 were replaced, in texts with escapes and without.
+        ("a \u{FFFD}{2}invoice", true, false), ("caf\u{FFFD}© invoic\u{FFFD}$", true, true), ("inv.oice invoice\u{FFFD}", true, false),
+        ("^a\u{FFFD}nvoice", true, false), ("x\u{FFFD} end", true, false),
     ]
 
     /// The standalone decode of one line, as a filter reads a line that is a record on its own.

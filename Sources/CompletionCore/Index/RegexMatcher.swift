@@ -34,51 +34,62 @@ final class RegexMatcher: @unchecked Sendable {
             room.deallocate()
         }
 
-        /// Puts `text` in `room` as UTF-16 and returns its length.
+        /// Puts `u` in `room` as UTF-16 and returns its length, or nil where `u` is not well-formed UTF-8
+        /// (an overlong form, a surrogate, a stray or missing continuation byte, a value past U+10FFFF): the
+        /// caller then repairs it as `String(decoding:as:)` does and comes back with valid UTF-8.
         ///
-        /// Decoded here from the String's UTF-8, which is valid by construction: `text.utf16` measured its
-        /// length with breadcrumbs and then copied it, a tenth of the filter's CPU on the benchmark log.
-        func load(_ text: inout String) -> Int {
-            text.withUTF8 { u -> Int in
-                let n = u.count
-                // UTF-16 never takes more units than UTF-8 takes bytes.
-                if n > capacity {
-                    room.deallocate()
-                    capacity = n
-                    room = .allocate(capacity: n)
-                }
-                guard let b = u.baseAddress else { return 0 }
-                var i = 0
-                var o = 0
-                while i < n {
-                    let c = b[i]
-                    if c < 0x80 {
-                        room[o] = UInt16(c)
-                        i &+= 1
-                        o &+= 1
-                    } else if c < 0xE0, i &+ 1 < n {
-                        room[o] = UInt16(c & 0x1F) &<< 6 | UInt16(b[i &+ 1] & 0x3F)
-                        i &+= 2
-                        o &+= 1
-                    } else if c < 0xF0, i &+ 2 < n {
-                        room[o] = UInt16(c & 0x0F) &<< 12 | UInt16(b[i &+ 1] & 0x3F) &<< 6 | UInt16(b[i &+ 2] & 0x3F)
-                        i &+= 3
-                        o &+= 1
-                    } else if i &+ 3 < n {
-                        let scalar = UInt32(c & 0x07) &<< 18 | UInt32(b[i &+ 1] & 0x3F) &<< 12
-                            | UInt32(b[i &+ 2] & 0x3F) &<< 6 | UInt32(b[i &+ 3] & 0x3F)
-                        let v = scalar &- 0x10000
-                        room[o] = UInt16(truncatingIfNeeded: 0xD800 | (v &>> 10))
-                        room[o &+ 1] = UInt16(truncatingIfNeeded: 0xDC00 | (v & 0x3FF))
-                        i &+= 4
-                        o &+= 2
-                    } else {
-                        // Not reached for a String's UTF-8; stops rather than reads past the end.
-                        break
-                    }
-                }
-                return o
+        /// Decoded here from the bytes: `text.utf16` measured a String's length with breadcrumbs and then
+        /// copied it, a tenth of the filter's CPU on the benchmark log; and a text the walk reads from a line
+        /// is decoded without being made a String first.
+        func load(_ u: UnsafeBufferPointer<UInt8>) -> Int? {
+            let n = u.count
+            // UTF-16 never takes more units than UTF-8 takes bytes.
+            if n > capacity {
+                room.deallocate()
+                capacity = n
+                room = .allocate(capacity: n)
             }
+            guard let b = u.baseAddress else { return 0 }
+            @inline(__always) func follows(_ c: UInt8) -> Bool { c & 0xC0 == 0x80 }
+            var i = 0
+            var o = 0
+            while i < n {
+                let c = b[i]
+                if c < 0x80 {
+                    room[o] = UInt16(c)
+                    i &+= 1
+                    o &+= 1
+                } else if c < 0xC2 {
+                    return nil
+                } else if c < 0xE0 {
+                    guard i &+ 1 < n, follows(b[i &+ 1]) else { return nil }
+                    room[o] = UInt16(c & 0x1F) &<< 6 | UInt16(b[i &+ 1] & 0x3F)
+                    i &+= 2
+                    o &+= 1
+                } else if c < 0xF0 {
+                    guard i &+ 2 < n else { return nil }
+                    let c1 = b[i &+ 1], c2 = b[i &+ 2]
+                    guard follows(c1), follows(c2), c != 0xE0 || c1 >= 0xA0, c != 0xED || c1 < 0xA0 else { return nil }
+                    room[o] = UInt16(c & 0x0F) &<< 12 | UInt16(c1 & 0x3F) &<< 6 | UInt16(c2 & 0x3F)
+                    i &+= 3
+                    o &+= 1
+                } else if c < 0xF5 {
+                    guard i &+ 3 < n else { return nil }
+                    let c1 = b[i &+ 1], c2 = b[i &+ 2], c3 = b[i &+ 3]
+                    guard follows(c1), follows(c2), follows(c3), c != 0xF0 || c1 >= 0x90, c != 0xF4 || c1 < 0x90 else {
+                        return nil
+                    }
+                    let scalar = UInt32(c & 0x07) &<< 18 | UInt32(c1 & 0x3F) &<< 12 | UInt32(c2 & 0x3F) &<< 6 | UInt32(c3 & 0x3F)
+                    let v = scalar &- 0x10000
+                    room[o] = UInt16(truncatingIfNeeded: 0xD800 | (v &>> 10))
+                    room[o &+ 1] = UInt16(truncatingIfNeeded: 0xDC00 | (v & 0x3FF))
+                    i &+= 4
+                    o &+= 2
+                } else {
+                    return nil
+                }
+            }
+            return o
         }
     }
 
@@ -116,13 +127,29 @@ final class RegexMatcher: @unchecked Sendable {
 
     /// True when the expression matches somewhere in `text`.
     func matches(_ text: String) -> Bool {
-        guard text.utf8.count < Int(Int32.max), let compiled, let matcher = borrow(compiled) else { return fallback(text) }
-        defer { giveBack(matcher) }
         var copy = text
-        let count = matcher.load(&copy)
+        return copy.withUTF8 { matches(utf8: $0) }
+    }
+
+    /// True when the expression matches somewhere in the text these bytes spell: UTF-8, where bytes that are
+    /// not stand for U+FFFD as `String(decoding:as:)` has them (the text is then made a String first).
+    func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count < Int(Int32.max), let compiled, let matcher = borrow(compiled) else {
+            return fallback(String(decoding: text, as: UTF8.self))
+        }
+        defer { giveBack(matcher) }
+        if let count = matcher.load(text) {
+            return find(matcher, count) ?? fallback(String(decoding: text, as: UTF8.self))
+        }
+        var repaired = String(decoding: text, as: UTF8.self)
+        return repaired.withUTF8 { u in matcher.load(u).flatMap { find(matcher, $0) } } ?? fallback(repaired)
+    }
+
+    /// Runs the matcher over the `count` units in its room: nil where ICU refuses the text.
+    private func find(_ matcher: Matcher, _ count: Int) -> Bool? {
         var status = U_ZERO_ERROR
         swift_uregex_setText(matcher.regex, matcher.room, Int32(count), &status)
-        guard status.rawValue <= U_ZERO_ERROR.rawValue else { return fallback(text) }
+        guard status.rawValue <= U_ZERO_ERROR.rawValue else { return nil }
         let hit = swift_uregex_findNext(matcher.regex, &status) != 0
         // A text of megabytes leaves no room of that size behind.
         if matcher.capacity > 1 << 20 {
@@ -157,6 +184,9 @@ final class RegexMatcher: @unchecked Sendable {
 
     /// True when the expression matches somewhere in `text`.
     func matches(_ text: String) -> Bool { fallback(text) }
+
+    /// True when the expression matches somewhere in the text these bytes spell (see the Linux variant).
+    func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool { fallback(String(decoding: text, as: UTF8.self)) }
     #endif
 
     private func fallback(_ text: String) -> Bool {
