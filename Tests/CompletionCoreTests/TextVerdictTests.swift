@@ -364,6 +364,55 @@ import Testing
         try Self.checkSelections(LogIndex(data: data, path: "generated.jsonl"), queries, "generated log")
     }
 
+    @Test("on a line the index read as a record, skipping values without validating them gives the same verdicts")
+    func validLinesSkipAlike() throws {
+        var r = SplitMix(state: 20_261_202)
+        let candidates = Self.lines.map { Array($0.utf8) } + Self.hostile + (0..<600).map { _ in Array(Self.generatedLine(&r).utf8) }
+        // Only lines that decode: the index marks the others invalid and never asks about them.
+        let lines = candidates.filter { Self.decoded($0) != nil }
+        #expect(lines.count > 600)
+        #expect(lines.count < candidates.count, "some listed lines do not decode: the filter above would prove little")
+        var decided = 0
+        for (pattern, isRegex, caseInsensitive) in Self.queries + [("garden [a-z]+ river", true, true), ("inv.ice", true, true)] {
+            let query = try TextQuery(pattern, isRegex: isRegex, caseInsensitive: caseInsensitive)
+            for line in lines {
+                let (checked, trusted) = line.withUnsafeBufferPointer {
+                    (query.textMatcher.verdict($0), query.textMatcher.verdict($0, validJSON: true))
+                }
+                #expect(checked == trusted, "\(pattern): \(checked) validating, \(trusted) not, in \(String(decoding: line, as: UTF8.self).prefix(200))")
+                if trusted != .undecided { decided += 1 }
+            }
+        }
+        #expect(decided > 5000)
+    }
+
+    @Test("skipping a value of a valid line ends where the validating skip ends, nesting limit included")
+    func validSkipEndsAlike() {
+        let values = [
+            #""a\"b\\""#, #""""#, #""\\""#, #"{"k":[1,2,{"x":"}]\"[{"}],"y":null}"#, "-1.5e3", "0", "true", "false", "null",
+            "NaN", "-Infinity", "[]", "{}", "[ ]", "{ }", #"[{"a":[[],{}]},"]",-2]"#, #"{"token":"\u005d","bytes":[93]}"#,
+            String(repeating: "[", count: 60) + String(repeating: "]", count: 60),
+            String(repeating: "[", count: 61) + String(repeating: "]", count: 61),
+            String(repeating: #"{"a":"#, count: 59) + "1" + String(repeating: "}", count: 59),
+        ]
+        for value in values {
+            for after in [",", "}", "]", " ,"] {
+                let bytes = Array((value + after).utf8)
+                bytes.withUnsafeBufferPointer { b in
+                    guard let base = b.baseAddress else { return }
+                    var scanner = SummaryScanner(base: base)
+                    scanner.end = b.count
+                    var p = 0
+                    let checked = scanner.skipValue(&p)
+                    var q = 0
+                    let trusted = scanner.skipValid(&q)
+                    #expect(checked == trusted, "\(value + after): \(checked) validating, \(trusted) not")
+                    if checked && trusted { #expect(p == q, "\(value + after): ends at \(p) validating, \(q) not") }
+                }
+            }
+        }
+    }
+
     @Test("a word split between JSON strings that decoding joins is found: content parts, reasoning details, stream pieces")
     func prefilterMissesJoinedTexts() throws {
         // Content parts, reasoning details and stream deltas are joined into one text; the raw bytes hold the

@@ -33,4 +33,78 @@ static inline size_t cbytescan_quote_or_backslash(const uint8_t *b, size_t i, si
     return end;
 }
 
+/// The first `"`, `{`, `}`, `[` or `]` in `b[i..<end]`, or `end`. (`[` and `]` are `{` and `}` without bit
+/// 0x20, and no other byte is.)
+static inline size_t cbytescan_quote_or_bracket(const uint8_t *b, size_t i, size_t end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i open = _mm_set1_epi8('{');
+    const __m128i close = _mm_set1_epi8('}');
+    const __m128i lower = _mm_set1_epi8(0x20);
+    while (i + 16 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i folded = _mm_or_si128(v, lower);
+        __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                    _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+        unsigned m = (unsigned)_mm_movemask_epi8(hits);
+        if (m != 0) return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i < end) {
+        uint8_t c = b[i];
+        if (c == '"' || (c | 0x20) == '{' || (c | 0x20) == '}') return i;
+        i++;
+    }
+    return end;
+}
+
+/// Skips one JSON value of a line already known to be valid JSON, from its first byte, without validating
+/// it: a string to its closing quote, an object or array by counting brackets outside strings, a number or
+/// literal to the next delimiter. Returns the offset after the value, or `end + 1` where the input ends
+/// first or non-empty objects and arrays nest deeper than `max_depth`.
+static inline size_t cbytescan_skip_valid(const uint8_t *b, size_t i, size_t end, long max_depth) {
+    if (i >= end) return end + 1;
+    uint8_t c = b[i];
+    if (c != '"' && c != '{' && c != '[') {
+        while (i < end) {
+            c = b[i];
+            if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r') break;
+            i++;
+        }
+        return i;
+    }
+    long depth = 0;
+    for (;;) {
+        if (c == '"') {
+            i++;
+            for (;;) {
+                i = cbytescan_quote_or_backslash(b, i, end);
+                if (i >= end) return end + 1;
+                if (b[i] == '"') break;
+                i += 2;
+            }
+            i++;
+        } else if (c == '{' || c == '[') {
+            // An empty object or array does not count as a level (as the validating skip counts them).
+            size_t j = i + 1;
+            while (j < end && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r')) j++;
+            if (j < end && (b[j] | 0x20) == '}') {
+                i = j + 1;
+            } else {
+                depth++;
+                if (depth > max_depth) return end + 1;
+                i++;
+            }
+        } else {
+            depth--;
+            i++;
+        }
+        if (depth == 0) return i;
+        i = cbytescan_quote_or_bracket(b, i, end);
+        if (i >= end) return end + 1;
+        c = b[i];
+    }
+}
+
 #endif

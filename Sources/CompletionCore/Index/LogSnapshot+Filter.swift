@@ -141,7 +141,8 @@ extension LogSnapshot {
             let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
             return { s, i in s.kind(i) == e || s.kind(i) == v }
         case .text(let query):
-            return recordTest(raw: { query.verdict(rawLine: $0, standalone: $1) }, { record in query.matches(record) })
+            // `recordTest` asks only about lines the index read as records, which are valid JSON.
+            return recordTest(raw: { query.verdict(rawLine: $0, standalone: $1, validJSON: true) }, { record in query.matches(record) })
         case .audit(let kind):
             return recordTest(raw: nil) { record in
                 let findings = UsageAudit.findings(record)
@@ -165,7 +166,8 @@ extension LogSnapshot {
     }
 
     /// A test that decodes each entry's record, unless a look at its raw bytes (when given one) settles it.
-    /// `raw` is told whether the bytes are one line that is a record on its own (not an assembled stream).
+    /// `raw` is told whether the bytes are one line that is a record on its own (not an assembled stream), and
+    /// is only asked about entries the index read as records (not `invalid`): their bytes are valid JSON.
     private func recordTest(raw: ((UnsafeBufferPointer<UInt8>, Bool) -> RawTextVerdict)?, _ matches: @escaping @Sendable (CompletionRecord) -> Bool) -> EntryTest {
         let file = self.file
         let path = self.path

@@ -120,15 +120,20 @@ public struct TextQuery: @unchecked Sendable {
     /// joins a text from several JSON strings, which may hold the words between two of them: a stream's
     /// pieces (`standalone` false) and a line with content parts or blocks, Gemini parts, or reasoning
     /// details or summaries (`JoinedTexts`).
-    func verdict(rawLine bytes: UnsafeBufferPointer<UInt8>, standalone: Bool) -> RawTextVerdict {
+    ///
+    /// `validJSON`: the line is known to be valid JSON (a line the index read as a record); see
+    /// `TextMatcher.verdict(_:validJSON:)`.
+    func verdict(rawLine bytes: UnsafeBufferPointer<UInt8>, standalone: Bool, validJSON: Bool = false) -> RawTextVerdict {
         guard standalone else { return .undecided }
         // Without the literal anywhere in its bytes, a line can only match through a text joined from several
         // strings; where the line may hold one (`JoinedTexts`), the walk tells the texts it reads whole from
         // joined ones (a `logprobs.content` array, as OpenAI writes on every chat line with logprobs, is
         // neither), and leaves only the latter to the decoder. Decoding every such line made `f zzzq` take
         // 6.5 s on a 1 GB log of chat completions with logprobs, against 0.35 s on one without.
-        guard mayMatch(rawLine: bytes) else { return JoinedTexts.possible(in: bytes) ? textMatcher.verdict(bytes) : .noMatch }
-        return textMatcher.verdict(bytes)
+        guard mayMatch(rawLine: bytes) else {
+            return JoinedTexts.possible(in: bytes) ? textMatcher.verdict(bytes, validJSON: validJSON) : .noMatch
+        }
+        return textMatcher.verdict(bytes, validJSON: validJSON)
     }
 }
 

@@ -149,8 +149,10 @@ extension SummaryScanner {
         return true
     }
 
-    /// Skips any value, validating it. Nesting is tracked in a bit stack (object = 1) up to 60 levels.
+    /// Skips any value, validating it (unless the line is known to be valid JSON, `validLine`). Nesting is
+    /// tracked in a bit stack (object = 1) up to 60 levels.
     func skipValue(_ p: inout Int) -> Bool {
+        if validLine { return skipValid(&p) }
         var depth = 0
         var objects: UInt64 = 0
         while true {
@@ -208,6 +210,21 @@ extension SummaryScanner {
                 depth &-= 1
             }
         }
+    }
+
+    /// Skips a value of a line known to be valid JSON: strings to their closing quote, objects and arrays by
+    /// counting brackets outside strings, up to the 60 levels `skipValue` reads (deeper is a failure here
+    /// too, so that both leave the same lines to the decoder).
+    ///
+    /// A text filter reads lines the index has read whole already. Validating the values it skips again (a
+    /// chat completion's `logprobs.content`, with a number, a byte array and alternatives per token) was
+    /// most of `f` on the 1 GB benchmark log of chat completions with logprobs (`perf`, release build).
+    @inline(__always)
+    func skipValid(_ p: inout Int) -> Bool {
+        let next = cbytescan_skip_valid(b, p, end, 60)
+        guard next <= end else { return false }
+        p = next
+        return true
     }
 
     /// After a member's value: `,` (then the next key is due) or the closing brace.

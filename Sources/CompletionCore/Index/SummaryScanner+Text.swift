@@ -52,9 +52,12 @@ enum TextMatcher: @unchecked Sendable {
     case expression(RegexMatcher, LiteralPrefilter?)
 
     /// The verdict on one line (a JSON Lines line that is one record on its own, not part of a stream).
-    func verdict(_ line: UnsafeBufferPointer<UInt8>) -> RawTextVerdict {
+    /// `validJSON`: the line is known to be valid JSON (the index read it as a record), so the values the walk
+    /// skips are not validated again.
+    func verdict(_ line: UnsafeBufferPointer<UInt8>, validJSON: Bool = false) -> RawTextVerdict {
         guard let base = line.baseAddress, line.count <= RecordLimits.maxRecordBytes else { return .undecided }
         var scanner = SummaryScanner(base: base)
+        scanner.validLine = validJSON
         return scanner.textVerdict(self, from: 0, to: line.count)
     }
 }

@@ -38,6 +38,9 @@ struct SummaryScanner {
 
     let b: UnsafePointer<UInt8>
     var end: Int = 0
+    /// The line is known to be valid JSON (the index read it as a record): values are skipped without being
+    /// validated again (`skipValid`).
+    var validLine = false
     var modelHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     var fingerprintHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     var reasonHint: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
