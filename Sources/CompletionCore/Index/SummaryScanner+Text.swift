@@ -46,9 +46,9 @@ struct PlainLiteral: Sendable {
 enum TextMatcher: @unchecked Sendable {
     /// Looked for in the bytes of each text.
     case literal(PlainLiteral)
-    /// Run on each text, made a String as `JSONParser` makes it: any other query. Cheaper than decoding the
-    /// record, which builds every value of the line first. A text whose bytes lack the literals every match
-    /// holds (the prefilter) is passed over without being made a String.
+    /// Run on each text, its escapes decoded as `JSONParser` decodes them: any other query. Cheaper than
+    /// decoding the record, which builds every value of the line first. A text whose bytes lack the literals
+    /// every match holds (the prefilter) is passed over without being decoded.
     case expression(RegexMatcher, LiteralPrefilter?)
 
     /// The verdict on one line (a JSON Lines line that is one record on its own, not part of a stream).
@@ -393,19 +393,16 @@ extension SummaryScanner {
             at = b + s.start
             count = n
         }
-        let literal: PlainLiteral
         switch matcher {
-        case .literal(let plain):
-            literal = plain
         case .expression(let regex, _):
             if regex.matches(utf8: UnsafeBufferPointer(start: at, count: count)) { walk.found = true }
-            return
-        }
-        if literal.search.occurs(in: at, count: count) {
-            walk.found = true
-        } else if let folding = literal.folding, folding.occurs(in: at, count: count) {
-            // A character that may match one of the literal's letters when case is ignored.
-            walk.sure = false
+        case .literal(let literal):
+            if literal.search.occurs(in: at, count: count) {
+                walk.found = true
+            } else if let folding = literal.folding, folding.occurs(in: at, count: count) {
+                // A character that may match one of the literal's letters when case is ignored.
+                walk.sure = false
+            }
         }
     }
 }
