@@ -59,6 +59,9 @@ static inline size_t cbytescan_quote_or_bracket(const uint8_t *b, size_t i, size
     return end;
 }
 
+/// JSON's whitespace: space, tab, line feed, carriage return.
+static inline int cbytescan_is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 /// Skips one JSON value of a line already known to be valid JSON, from its first byte, without validating
 /// it: a string to its closing quote, an object or array by counting brackets outside strings, a number or
 /// literal to the next delimiter. Returns the offset after the value, or `end + 1` where the input ends
@@ -69,7 +72,7 @@ static inline size_t cbytescan_skip_valid(const uint8_t *b, size_t i, size_t end
     if (c != '"' && c != '{' && c != '[') {
         while (i < end) {
             c = b[i];
-            if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r') break;
+            if (c == ',' || c == '}' || c == ']' || cbytescan_is_space(c)) break;
             i++;
         }
         return i;
@@ -88,7 +91,7 @@ static inline size_t cbytescan_skip_valid(const uint8_t *b, size_t i, size_t end
         } else if (c == '{' || c == '[') {
             // An empty object or array does not count as a level (as the validating skip counts them).
             size_t j = i + 1;
-            while (j < end && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r')) j++;
+            while (j < end && cbytescan_is_space(b[j])) j++;
             if (j < end && (b[j] | 0x20) == '}') {
                 i = j + 1;
             } else {
