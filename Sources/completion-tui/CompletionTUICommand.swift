@@ -309,37 +309,32 @@ struct Open: ParsableCommand {
         if inputs == ["-"] { return openLive(prices: table) }
         // A FIFO or device cannot be mapped for the index: it is loaded as it arrives, like several files.
         if inputs.count == 1, !MappedFile.isStream(path: inputs[0]) { return openIndexed(inputs[0], prices: table) }
-        var records: [CompletionRecord] = []
-        var diagnostics: [Diagnostic] = []
+        // Held in memory, up to a bound: an endless stream is read only that far.
+        var held = HeldRecords(path: inputs[0])
         var totals = LoadSummary()
         // Where each input's records start, for opening two files straight into their comparison.
         var firstRecord: [Int] = []
         var loadedFrom: [Int] = []
-        var moreProblems = 0
-        for path in inputs {
-            firstRecord.append(records.count)
-            let summary = RecordLoader.load(path: path) { event in
-                switch event {
-                case .record(let r): records.append(r)
-                // Problems cost memory only up to a cap; the rest are counted.
-                case .diagnostic(let d):
-                    if diagnostics.count < StreamFeed.maxKeptDiagnostics { diagnostics.append(d) } else { moreProblems += 1 }
-                }
-            }
-            loadedFrom.append(records.count - (firstRecord.last ?? 0))
+        for path in inputs where !held.isFull {
+            firstRecord.append(held.records.count)
+            held.path = path
+            let summary = RecordLoader.load(path: path, into: &held)
+            loadedFrom.append(held.records.count - (firstRecord.last ?? 0))
             printNotes(summary)
             totals.add(summary)
         }
+        if held.isFull { totals.problems += 1 }
+        let (records, diagnostics) = (held.records, held.diagnostics)
         func printProblems() {
             for d in diagnostics { StandardError.print(d.description) }
-            if moreProblems > 0 { StandardError.print("… and \(moreProblems) more problems") }
+            if held.droppedDiagnostics > 0 { StandardError.print("… and \(held.droppedDiagnostics) more problems") }
         }
         if totals.records == 0 {
             printProblems()
             return exitStatus(totals)
         }
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
-        let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
+        let compare: (Int, Int)? = loadedFrom.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
         let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: table, unsureBelow: unsureBelow.map { $0 / 100 }).status
         if status < 0 {

@@ -116,6 +116,20 @@ struct StreamingInputTests {
         #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
     }
 
+    @Test("diff stops reading an endless standard input at the bound of what is held")
+    func diffOfAnEndlessInput() throws {
+        let run = try PipedRun(["diff", "-", "Samples/groq-chat.json", "--record", "1:1"], environment: ["COMPLETION_TUI_MAX_HELD_RECORDS": "20"])
+        let line = Array((response + "\n").utf8)
+        // Without the bound this would read all it is given; with it the tool stops reading, compares and quits,
+        // and the next write fails.
+        var written = 0
+        while written < 100_000, run.write(line) { written += 1 }
+        #expect(written < 100_000, "the tool stopped reading")
+        let status = run.finish()
+        #expect(status == 1, "the two records differ")
+        #expect(run.stdout.contains("cmpl-1"))
+    }
+
     @Test("--json on a device of zeros stops at once: binary data, exit 2")
     func zeros() throws {
         let r = try CLI.run(["--json", "/dev/zero"])

@@ -187,9 +187,55 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         var lines = StreamFeed(path: "-")
         lines.feed(Array((record + "\n").utf8), now: 0)
         #expect(lines.records.count == 1, "a JSON Lines record shows before the input ends")
-        for k in 0..<(StreamFeed.maxKeptDiagnostics + 5) { lines.feed(Array("{\"bad\" \(k)\n".utf8), now: 1) }
-        #expect(lines.diagnostics.count == StreamFeed.maxKeptDiagnostics)
-        #expect(lines.problemCount == StreamFeed.maxKeptDiagnostics + 5)
+        for k in 0..<(HeldRecords.maxKeptDiagnostics + 5) { lines.feed(Array("{\"bad\" \(k)\n".utf8), now: 1) }
+        #expect(lines.diagnostics.count == HeldRecords.maxKeptDiagnostics)
+        #expect(lines.problemCount == HeldRecords.maxKeptDiagnostics + 5)
+    }
+
+    @Test func heldRecordsStopAtTheirBoundAndNameTheFirstLeftOut() {
+        var held = HeldRecords(path: "-", maxRecords: 3, maxBytes: 1 << 20)
+        let records = RecordLoader.loadAll(text: Array(repeating: record, count: 5).joined(separator: "\n")).records
+        #expect(records.count == 5)
+        for r in records { held.take(.record(r)) }
+        held.take(.diagnostic(Diagnostic(path: "-", line: 9, column: 1, message: "a later problem")))
+        #expect(held.records.count == 3)
+        #expect(held.isFull)
+        #expect(held.diagnostics.count == 1, "past the bound nothing more is kept, problems included")
+        let bound = held.diagnostics[0]
+        #expect(bound.leftOut)
+        #expect(bound.description.hasPrefix("-:4:1: error: 3 records are held, the most kept in memory (COMPLETION_TUI_MAX_HELD_RECORDS)"))
+    }
+
+    @Test func aLiveStreamPastTheRecordBoundIsLeftUnread() {
+        var feed = StreamFeed(path: "-", held: HeldRecords(path: "-", maxRecords: 3, maxBytes: 1 << 20))
+        feed.feed(Array(Array(repeating: record + "\n", count: 5).joined().utf8), now: 0)
+        #expect(feed.records.count == 3)
+        #expect(feed.inputRefused, "the source stops reading")
+        #expect(feed.reachedHeldBound)
+        feed.feed(Array((record + "\n").utf8), now: 1)
+        feed.finish(now: 2)
+        #expect(feed.records.count == 3)
+        #expect(feed.diagnostics.map(\.line) == [4])
+    }
+
+    @Test func aLiveStreamPastTheByteBoundStopsAtTheLineInProgress() {
+        let line = Array((record + "\n").utf8)
+        let stream = Array(Array(repeating: line, count: 100).joined())
+        var feed = StreamFeed(path: "-", held: HeldRecords(path: "-", maxRecords: 1000, maxBytes: 4096))
+        // 100 bytes at a time: the bound is passed at 4,100 bytes, in the middle of a line.
+        var offset = 0
+        while !feed.inputRefused && offset < stream.count {
+            feed.feed(Array(stream[offset..<offset + 100]), now: 0)
+            offset += 100
+        }
+        #expect(offset == 4100)
+        #expect(feed.records.count == 4100 / line.count)
+        feed.finish(now: 1)
+        // The line in progress is not reported as cut, only as where the input was left unread.
+        #expect(feed.diagnostics.count == 1)
+        #expect(feed.diagnostics.first?.leftOut == true)
+        #expect(feed.diagnostics.first?.line == 4100 / line.count + 1)
+        #expect(feed.diagnostics.first?.message.hasPrefix("4100 bytes were read, past the most held in memory from a stream (4096 bytes)") == true)
     }
 
     @Test func recordLimitReadsSizesWithSuffixes() {

@@ -155,6 +155,33 @@ import Testing
         #expect(state.screen.contains("your key is"))
     }
 
+    @Test func aLogPipedInPiecesShowsWhatItShowsReadAtOnceRedacted() throws {
+        let key = "sk-test-" + String(repeating: "P3z", count: 8)
+        let lines = (1...40).map { i in
+            #"{"id":"cmpl-\#(i)","object":"text_completion","created":1751000000,"model":"tiny","choices":[{"index":0,"text":"line \#(i) \#(i % 3 == 0 ? key : "plain")","finish_reason":"stop"}]}"#
+        }
+        let bytes = Array(lines.joined(separator: "\n").utf8)
+        var state = AppState(live: "-", source: .standardInput, redaction: SecretRedaction(secrets: [key]),
+                             size: Size(width: 100, height: 30), clock: Fixture.clock)
+        state.reduce(.live(.started(run: 1, at: 0)))
+        // Pieces that split lines, and the key, anywhere.
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + 37)
+            state.reduce(.live(.bytes(run: 1, Array(bytes[offset..<end]), at: 0.1)))
+            offset = end
+        }
+        state.reduce(.live(.ended(run: 1, at: 1, failure: nil, cancelled: false, note: nil)))
+        let redaction = SecretRedaction(secrets: [key])
+        let expected = RecordLoader.loadAll(text: String(decoding: bytes, as: UTF8.self)).records.map { redaction.redact($0) }
+        let shown = try #require(state.live).records
+        #expect(shown.count == 40)
+        #expect(shown.map(\.id) == expected.map(\.id))
+        #expect(shown.map { $0.choices.first?.text } == expected.map { $0.choices.first?.text })
+        #expect(shown.map(\.source.line) == Array(1...40))
+        #expect(!shown.contains { $0.choices.contains { $0.text.contains(String(key.suffix(12))) } })
+    }
+
     @Test func withoutRequestModeRExplains() throws {
         var state = Self.standardInput()
         state.reduce(.live(.started(run: 1, at: 0)))

@@ -53,6 +53,27 @@ struct LiveEndToEndTests {
         #expect(!stopped.contains("✖"), "stopping on purpose is not a failure")
     }
 
+    @Test func anEndlessLogOnStandardInputIsHeldOnlyUpToItsBound() throws {
+        let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
+        let line = #"{"id":"chatcmpl-endless","object":"chat.completion","created":1751000000,"model":"tiny","choices":[{"index":0,"message":{"role":"assistant","content":"again and again"},"finish_reason":"stop"}]}"#
+        // `yes` never ends: only the bound stops the reading.
+        let tmux = try Tmux(width: 100, height: 24, script: "yes \(shellQuote(line)) | \(shellQuote(binary)) -; echo EXITED:$?; sleep 60",
+                            environment: ["COMPLETION_TUI_MAX_HELD_RECORDS": "50"])
+        defer { tmux.kill() }
+        let screen = try tmux.waitFor("the bound") { $0.contains("Records 1/51") && $0.contains("stopped at the memory bound") }
+        #expect(screen.contains("again and again"))
+        #expect(!screen.contains("unreadable"), "nothing in the input was wrong")
+        // The writer goes on; nothing more is taken.
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try tmux.screen().contains("Records 1/51"))
+        try tmux.send("End")
+        let last = try tmux.waitFor("the last entry") { $0.contains("Records 51/51") }
+        #expect(last.contains("left out"))
+        try tmux.send("q")
+        let after = try tmux.waitFor(text: "EXITED:1")
+        #expect(after.contains("-:51:1: error: 50 records are held"))
+    }
+
     @Test func requestModeShowsTheResponseLiveRerunsAndComparesRuns() throws {
         let binary = try #require(Built.binary, "completion-tui is not built next to the tests; run `swift build` first")
         var steps: [ReplayServer.Step] = []

@@ -8,6 +8,9 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// For a problem inside a container (a database row, an archive entry, a span): where it is.
     public var place: ContainerPlace?
+    /// True when nothing was wrong here: the input was left out from this point on, past a bound on what
+    /// is held in memory (`HeldRecords`). Shown as left out rather than unreadable.
+    public var leftOut = false
 
     public init(path: String, line: Int?, column: Int?, message: String, place: ContainerPlace? = nil) {
         self.path = path

@@ -40,6 +40,9 @@ public struct IncrementalLoader: Sendable {
     /// Bytes of chunk lines held for a stream not assembled yet (bounded by `maxRecordBytes` plus a line).
     var heldChunkBytes: Int { grouper.pendingBytes }
 
+    /// The line that the next bytes continue, for JSON Lines (nil for other layouts).
+    public var pendingLine: Int? { mode == .lines ? lineNumber : nil }
+
     /// True once the input was found not to hold responses: the caller can stop reading.
     public var isDone: Bool { mode == .done }
 
@@ -312,14 +315,18 @@ extension RecordLoader {
     ///   - path: the name for diagnostics and sources.
     ///   - sink: called for each record and problem, in input order, as soon as it is complete.
     ///   - pause: called after the records of each read are handed on, before reading again (writers flush there).
+    ///   - stop: asked before each read with the bytes read so far and the line in progress (JSON Lines);
+    ///     true leaves the rest unread (the caller holds as much as it may).
     /// - Returns: counts of records and problems.
     @discardableResult
     public static func loadStream(descriptor: Int32, path: String, maxRecordBytes: Int = RecordLimits.maxRecordBytes,
-                                  sink: (LoadEvent) -> Void, pause: () -> Void = {}) -> LoadSummary {
+                                  sink: (LoadEvent) -> Void, pause: () -> Void = {}, stop: (Int, Int?) -> Bool = { _, _ in false }) -> LoadSummary {
         var loader = IncrementalLoader(path: path, maxRecordBytes: maxRecordBytes)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: streamReadBytes, alignment: 16)
         defer { buffer.deallocate() }
+        var bytesRead = 0
         while !loader.isDone {
+            if stop(bytesRead, loader.pendingLine) { return loader.summary }
             let n = read(descriptor, buffer.baseAddress, buffer.count)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -329,6 +336,7 @@ extension RecordLoader {
                 return summary
             }
             if n == 0 { break }
+            bytesRead += n
             loader.feed(UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: n), sink: sink)
             loader.pause(sink: sink)
             pause()
@@ -339,8 +347,8 @@ extension RecordLoader {
 
     /// Loads a path that names a stream (`-`, a FIFO, a device): opens it and reads it as it arrives.
     @discardableResult
-    static func loadStream(path: String, sink: (LoadEvent) -> Void, pause: () -> Void = {}) -> LoadSummary {
-        if path == "-" { return loadStream(descriptor: STDIN_FILENO, path: path, sink: sink, pause: pause) }
+    static func loadStream(path: String, sink: (LoadEvent) -> Void, pause: () -> Void = {}, stop: (Int, Int?) -> Bool = { _, _ in false }) -> LoadSummary {
+        if path == "-" { return loadStream(descriptor: STDIN_FILENO, path: path, sink: sink, pause: pause, stop: stop) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
@@ -351,6 +359,6 @@ extension RecordLoader {
             return summary
         }
         defer { close(fd) }
-        return loadStream(descriptor: fd, path: path, sink: sink, pause: pause)
+        return loadStream(descriptor: fd, path: path, sink: sink, pause: pause, stop: stop)
     }
 }

@@ -45,8 +45,21 @@ public enum RecordLoader {
     /// - Returns: counts of records and problems.
     @discardableResult
     public static func load(path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
+        load(path: path, sink: sink, stop: { _, _ in false })
+    }
+
+    /// Loads a file, or standard input for `-`, into `held`: a stream is read only until `held` is full.
+    @discardableResult
+    public static func load(path: String, into held: inout HeldRecords) -> LoadSummary {
+        load(path: path, sink: { held.take($0) }, stop: { bytes, line in
+            held.read(bytes: bytes, line: line)
+            return held.isFull
+        })
+    }
+
+    private static func load(path: String, sink: (LoadEvent) -> Void, stop: (Int, Int?) -> Bool) -> LoadSummary {
         // Standard input and FIFOs are read as they arrive, in bounded memory.
-        if MappedFile.isStream(path: path) { return loadStream(path: path, sink: sink) }
+        if MappedFile.isStream(path: path) { return loadStream(path: path, sink: sink, stop: stop) }
         let file: MappedFile
         do throws(Diagnostic) {
             file = try MappedFile.open(path: path)
@@ -109,16 +122,11 @@ public enum RecordLoader {
     }
 
     /// Loads everything into arrays (for single responses, tests and small files).
+    /// At most `HeldRecords`' bound is kept; a stream is read only that far.
     public static func loadAll(path: String) -> (records: [CompletionRecord], diagnostics: [Diagnostic], summary: LoadSummary) {
-        var records: [CompletionRecord] = []
-        var diagnostics: [Diagnostic] = []
-        let summary = load(path: path) { event in
-            switch event {
-            case .record(let r): records.append(r)
-            case .diagnostic(let d): diagnostics.append(d)
-            }
-        }
-        return (records, diagnostics, summary)
+        var held = HeldRecords(path: path)
+        let summary = load(path: path, into: &held)
+        return (held.records, held.diagnostics, summary)
     }
 
     /// Loads everything from a string (for tests).

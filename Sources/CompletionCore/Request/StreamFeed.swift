@@ -9,13 +9,16 @@ public struct StreamFeed: Sendable {
     private var loader: IncrementalLoader
     private var buffered: [UInt8] = []
     private var mode: Mode = .undecided
+    /// What is kept: records and problems up to the bound of what is held in memory (`HeldRecords`), so an
+    /// endless stream, of records or of bad lines, is read only that far.
+    private var held: HeldRecords
+    /// Bytes fed so far.
+    private var fedBytes = 0
     /// Responses completed so far, in order.
-    public private(set) var records: [CompletionRecord] = []
-    /// The first `maxKeptDiagnostics` problems; `droppedDiagnostics` counts the others, so an endless stream
-    /// of bad lines costs no memory per line.
-    public private(set) var diagnostics: [Diagnostic] = []
-    public private(set) var droppedDiagnostics = 0
-    public static let maxKeptDiagnostics = 1000
+    public var records: [CompletionRecord] { held.records }
+    /// The first `HeldRecords.maxKeptDiagnostics` problems; `droppedDiagnostics` counts the others.
+    public var diagnostics: [Diagnostic] { held.diagnostics }
+    public var droppedDiagnostics: Int { held.droppedDiagnostics }
     /// Seconds (on the caller's clock) when the first byte and the first text arrived.
     public private(set) var firstByteAt: Double?
     public private(set) var firstTextAt: Double?
@@ -25,20 +28,25 @@ public struct StreamFeed: Sendable {
 
     enum Mode: Sendable { case undecided, events, whole }
 
-    public init(path: String, maxRecordBytes: Int = RecordLimits.maxRecordBytes) {
+    public init(path: String, maxRecordBytes: Int = RecordLimits.maxRecordBytes, held: HeldRecords? = nil) {
         self.path = path
+        self.held = held ?? HeldRecords(path: path)
         self.reader = EventStreamReader(path: path, maxLineBytes: maxRecordBytes)
         self.loader = IncrementalLoader(path: path, maxRecordBytes: maxRecordBytes)
     }
 
-    /// True when the input was found not to hold responses (binary data): reading can stop.
-    public var inputRefused: Bool { mode == .whole && loader.isDone && !finished }
+    /// True when the input was found not to hold responses (binary data), or when as much is held as may
+    /// be: reading can stop.
+    public var inputRefused: Bool { (mode == .whole && loader.isDone || held.isFull) && !finished }
+
+    /// True when the bound of what is held was reached: the rest of the input is left unread.
+    public var reachedHeldBound: Bool { held.isFull }
 
     /// Every problem found, kept or not.
     public var problemCount: Int { diagnostics.count + droppedDiagnostics }
 
     /// The response in progress (an event stream between chunks), or nil.
-    public var current: CompletionRecord? { mode == .events ? reader.current : nil }
+    public var current: CompletionRecord? { mode == .events && !held.isFull ? reader.current : nil }
 
     /// Everything to show: completed responses, then the one in progress.
     public var visibleRecords: [CompletionRecord] {
@@ -60,8 +68,12 @@ public struct StreamFeed: Sendable {
 
     /// Takes more bytes that arrived at time `now` (seconds, any clock).
     public mutating func feed(_ bytes: [UInt8], now: Double) {
-        guard !bytes.isEmpty else { return }
+        guard !bytes.isEmpty, !held.isFull else { return }
         if firstByteAt == nil { firstByteAt = now }
+        defer {
+            fedBytes += bytes.count
+            held.read(bytes: fedBytes, line: mode == .whole ? loader.pendingLine : nil)
+        }
         lastUpdateAt = now
         if mode == .undecided {
             buffered.append(contentsOf: bytes)
@@ -95,6 +107,8 @@ public struct StreamFeed: Sendable {
         guard !finished else { return }
         finished = true
         lastUpdateAt = now
+        // Past the bound the input was left unread: its last line is not cut, only not read.
+        if held.isFull { return }
         switch mode {
         case .events:
             take(reader.finish())
@@ -122,13 +136,7 @@ public struct StreamFeed: Sendable {
     }
 
     private mutating func take(_ events: [LoadEvent]) {
-        for event in events {
-            switch event {
-            case .record(let r): records.append(r)
-            case .diagnostic(let d):
-                if diagnostics.count < Self.maxKeptDiagnostics { diagnostics.append(d) } else { droppedDiagnostics += 1 }
-            }
-        }
+        for event in events { held.take(event) }
     }
 }
 

@@ -56,7 +56,8 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     static func of(problem d: Diagnostic, index: Int) -> LogEntry {
-        LogEntry(item: .problem(index), created: nil, time: "", model: "", fingerprint: "", tokens: "", finishReasons: [],
+        // A problem's label stands where the model would.
+        LogEntry(item: .problem(index), created: nil, time: "", model: d.leftOut ? "left out" : "unreadable", fingerprint: "", tokens: "", finishReasons: [],
                  preview: previewText(d.description), isError: true)
     }
 

@@ -130,7 +130,7 @@ public final class RecordContent: Sendable {
 
     /// Builds the panes of a load problem: the message where the header would be.
     public static func of(_ problem: Diagnostic) -> RecordContent {
-        var header: [StyledLine] = [[Span("✖ could not read this entry", Theme.error)]]
+        var header: [StyledLine] = [[problem.leftOut ? Span("⋯ left out from here on", Theme.warning) : Span("✖ could not read this entry", Theme.error)]]
         header.append(field("source", problem.line.map { "\(problem.path):\($0)" + (problem.column.map { ":\($0)" } ?? "") } ?? problem.path))
         for line in VisibleText.escape(problem.message, .init(keepNewlines: true, tabWidth: 4)).split(separator: "\n", omittingEmptySubsequences: false) {
             header.append([Span(String(line), Theme.error)])

@@ -151,7 +151,8 @@ public struct AppState: Sendable {
     }
 
     /// Lines that could not be read.
-    public var problemCount: Int { index?.invalidCount ?? diagnostics.count }
+    /// Lines that could not be read (not the mark of input left out past a bound).
+    public var problemCount: Int { index?.invalidCount ?? diagnostics.count { !$0.leftOut } }
 
     /// True when the records pane is shown: a log, several files, any load problem, or an index still
     /// being read or followed.

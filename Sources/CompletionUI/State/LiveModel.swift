@@ -39,9 +39,11 @@ public struct LiveRun: Sendable {
     public var cancelled = false
     public var failure: String?
     public var note: String?
-    /// The run's records as shown (labelled and redacted), made again only when this run changes: a
-    /// run's bytes must not cost the redaction of every earlier run.
+    /// The run's records as shown (labelled and redacted), made only for what changed: a chunk of a
+    /// piped log must not cost the redaction of every record before it, nor a run's bytes every earlier run.
     fileprivate(set) var shown: [CompletionRecord] = []
+    /// Whether `shown` ends with the response in progress, which is made again each time.
+    fileprivate var shownCurrent = false
 
     init(path: String, at: Double) {
         feed = StreamFeed(path: path)
@@ -125,12 +127,19 @@ public struct LiveModel: Sendable {
         refreshShown(run: last + 1)
     }
 
-    /// Labels (request mode) and redacts one run's records.
+    /// Labels (request mode) and redacts one run's new records and the one in progress: completed records
+    /// never change, so those already shown are kept.
     private mutating func refreshShown(run: Int) {
         guard runs.indices.contains(run - 1) else { return }
-        runs[run - 1].shown = runs[run - 1].feed.visibleRecords.enumerated().map { i, record in
+        let feed = runs[run - 1].feed
+        if runs[run - 1].shownCurrent { runs[run - 1].shown.removeLast() }
+        var fresh = Array(feed.records[min(runs[run - 1].shown.count, feed.records.count)...])
+        if let current = feed.current { fresh.append(current) }
+        runs[run - 1].shownCurrent = feed.current != nil
+        let first = runs[run - 1].shown.count
+        runs[run - 1].shown += fresh.enumerated().map { i, record in
             var r = redaction.map { $0.redact(record) } ?? record
-            if source == .requests { r.source = RecordSource(path: "run \(run)", line: i + 1) }
+            if source == .requests { r.source = RecordSource(path: "run \(run)", line: first + i + 1) }
             return r
         }
     }
@@ -164,7 +173,9 @@ public struct LiveModel: Sendable {
             if run.feed.firstByteAt == nil {
                 return run.ended ? (run.cancelled ? "stopped" : "nothing arrived on standard input") : "waiting for the first bytes…"
             }
-            var text = (run.cancelled ? "stopped" : run.ended ? "ended" : "streaming") + " · " + run.timing.summary
+            // Why the input stopped comes first: the status line may be narrow.
+            let state = run.feed.reachedHeldBound ? "stopped at the memory bound (last entry)" : run.cancelled ? "stopped" : run.ended ? "ended" : "streaming"
+            var text = state + " · " + run.timing.summary
             if run.failed, run.failure == nil, run.feed.diagnostics.isEmpty, run.streamCut { text += " · the stream ended without a finish reason" }
             if let failure = run.failure { text += " · " + failure }
             return text

@@ -77,7 +77,7 @@ enum RecordsView {
         cell(String(index + 1), c.index, Theme.dimmed, right: true)
         if e.isProblem {
             if c.time > 0 { x += c.time + 1 }
-            cell("unreadable", c.model + (c.fingerprint > 0 ? c.fingerprint + 1 : 0) + c.tokens + 1 + (c.cost > 0 ? c.cost + 1 : 0) + c.finish + 1, Theme.warning)
+            cell(e.model, c.model + (c.fingerprint > 0 ? c.fingerprint + 1 : 0) + c.tokens + 1 + (c.cost > 0 ? c.cost + 1 : 0) + c.finish + 1, Theme.warning)
             cell(e.preview, inner.maxX - x, Theme.warning)
         } else {
             // The narrow column drops the year of a date; `—`, `?` and `0 (not set)` are shown whole.
