@@ -170,8 +170,11 @@ import Testing
             let end = min(bytes.count, offset + 37)
             state.reduce(.live(.bytes(run: 1, Array(bytes[offset..<end]), at: 0.1)))
             offset = end
+            // Rows are made only for new records: the list must be what making them all gives.
+            #expect(Self.rowsAreFresh(state))
         }
         state.reduce(.live(.ended(run: 1, at: 1, failure: nil, cancelled: false, note: nil)))
+        #expect(Self.rowsAreFresh(state))
         let redaction = SecretRedaction(secrets: [key])
         let expected = RecordLoader.loadAll(text: String(decoding: bytes, as: UTF8.self)).records.map { redaction.redact($0) }
         let shown = try #require(state.live).records
@@ -180,6 +183,36 @@ import Testing
         #expect(shown.map { $0.choices.first?.text } == expected.map { $0.choices.first?.text })
         #expect(shown.map(\.source.line) == Array(1...40))
         #expect(!shown.contains { $0.choices.contains { $0.text.contains(String(key.suffix(12))) } })
+    }
+
+    /// True when the records pane's rows are those made from every record at once.
+    static func rowsAreFresh(_ state: AppState) -> Bool {
+        let fresh = EntryList(records: state.records, diagnostics: state.diagnostics, paths: state.paths, clock: state.clock,
+                              prices: state.prices, pricesPending: state.pricesPending)
+        return Array(state.entries) == Array(fresh) && state.entries.count == state.records.count + state.diagnostics.count
+    }
+
+    @Test func rowsOfResponsesInProgressAndOfRunsFollowWhatArrives() throws {
+        var state = AppState(live: "http://127.0.0.1:1/v1", source: .requests, size: Size(width: 120, height: 30), clock: Fixture.clock)
+        for run in 1...3 {
+            state.reduce(.live(.started(run: run, at: Double(run))))
+            // The row of the response in progress changes with each chunk: its preview grows.
+            for word in ["Once", " upon", " a time"] {
+                state.reduce(.live(.bytes(run: run, Self.chunk(word), at: Double(run) + 0.1)))
+                #expect(Self.rowsAreFresh(state))
+            }
+            #expect(state.entries.last?.preview == "Once upon a time")
+            state.reduce(.live(.bytes(run: run, Self.chunk(".", finish: "stop") + Self.done, at: Double(run) + 0.2)))
+            state.reduce(.live(.ended(run: run, at: Double(run) + 0.3, failure: nil, cancelled: false, note: nil)))
+            #expect(Self.rowsAreFresh(state))
+            #expect(state.entries.count == run)
+        }
+        // A run cut without a finish reason, then one whose body is a problem: rows are made again whole.
+        state.reduce(.live(.started(run: 4, at: 5)))
+        state.reduce(.live(.bytes(run: 4, Array("data: {not json\n\n".utf8), at: 5.1)))
+        state.reduce(.live(.ended(run: 4, at: 5.2, failure: nil, cancelled: false, note: nil)))
+        #expect(Self.rowsAreFresh(state))
+        #expect(state.entries.contains { $0.isProblem })
     }
 
     @Test func withoutRequestModeRExplains() throws {

@@ -43,7 +43,9 @@ extension AppState {
         let hadRecordsPane = showsRecords
         records = model.records
         diagnostics = model.diagnostics
-        entries = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices, pricesPending: pricesPending)
+        entries.grow(unchanged: liveRowsFinal, records: records, diagnostics: diagnostics, paths: paths,
+                     clock: clock, prices: prices, pricesPending: pricesPending)
+        liveRowsFinal = model.finalCount
         // A log piped in opens at its first record; once the user is at the last of several, new ones are followed.
         let follow = wasAtLastEntry && previousCount > 1 && entries.count > previousCount
         // A new run is selected once its first record is there.

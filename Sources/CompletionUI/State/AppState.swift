@@ -47,6 +47,8 @@ public struct AppState: Sendable {
     public internal(set) var live: LiveModel?
     /// A re-run started: select its record when it appears.
     var newRunPending = false
+    /// How many of the live records were final when their rows were last made: those rows stay.
+    var liveRowsFinal = 0
     /// The aggregates view, when open: it takes the whole screen until Esc.
     public internal(set) var aggregates: AggregatesPanel?
     /// The aggregates view a diff was opened from (Enter on a request group): back when the diff closes.

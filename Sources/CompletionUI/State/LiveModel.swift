@@ -160,6 +160,9 @@ public struct LiveModel: Sendable {
     /// Every run's records, labelled by run in request mode, redacted.
     public var records: [CompletionRecord] { runs.flatMap(\.shown) }
 
+    /// How many of `records`, from the first, will not change: all but a response still in progress.
+    public var finalCount: Int { runs.reduce(0) { $0 + $1.shown.count - ($1.shownCurrent ? 1 : 0) } }
+
     /// The problems of finished runs (a run's problems show once it ends, like a file's).
     public var diagnostics: [Diagnostic] {
         runs.filter(\.ended).flatMap(\.feed.diagnostics)
