@@ -45,6 +45,22 @@ extension AppState {
 }
 
 @Suite struct LogViewTests {
+    @Test func aRowsPreviewShowsLineBreaksAsArrowsAndEscapesTheRest() {
+        #expect(LogEntry.previewText("\n\n  Hello\r\nworld\nend") == "Hello↵world↵end")
+        // What Foundation's replacing gave, on texts with every kind of line end, controls and clusters.
+        func reference(_ text: String) -> String {
+            let start = text.firstIndex { !$0.isWhitespace } ?? text.endIndex
+            let head = String(text[start...].prefix(LogEntry.previewLimit))
+            return VisibleText.escape(head.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵"), .singleLine)
+        }
+        let pieces = ["\n", "\r\n", "\r", "\n\r", "a", "é", "e\u{301}", "\u{1b}[2J", "\t", "東京", "👩‍👩‍👧", "\u{202e}", " ", "\u{85}", "\u{2028}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...200, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(LogEntry.previewText(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test func anIndexedLogShowsTheSameRecordsAsTheLoader() throws {
         let state = try LogFixture.state()
         let loaded = try LogFixture.records()

