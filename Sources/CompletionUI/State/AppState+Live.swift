@@ -16,6 +16,8 @@ extension AppState {
     mutating func takeLive(_ fact: LiveFact) -> [Effect] {
         // Taken in place: a run's feed holds everything that arrived and must not be copied per fact.
         guard live != nil else { return [] }
+        // The records shown share the run's array: let go of it so that the run's records grow in place.
+        records = []
         let refused = live?.take(fact) ?? false
         if case .started(let run, _) = fact, run > 1 { newRunPending = true }
         showLiveRecords()

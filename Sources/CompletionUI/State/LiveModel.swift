@@ -158,7 +158,8 @@ public struct LiveModel: Sendable {
     public var canRerun: Bool { source == .requests }
 
     /// Every run's records, labelled by run in request mode, redacted.
-    public var records: [CompletionRecord] { runs.flatMap(\.shown) }
+    /// One run's are its own array, not a copy: a log piped in is not copied per chunk.
+    public var records: [CompletionRecord] { runs.count == 1 ? runs[0].shown : runs.flatMap(\.shown) }
 
     /// How many of `records`, from the first, will not change: all but a response still in progress.
     public var finalCount: Int { runs.reduce(0) { $0 + $1.shown.count - ($1.shownCurrent ? 1 : 0) } }
