@@ -77,18 +77,25 @@ public struct LogEntry: Sendable, Hashable {
     /// Entries for a log: records and problems merged in source order (path order, then line).
     static func build(records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String], clock: Clock, prices: PriceTable? = PriceTable.bundled,
                       pricesPending: Bool = false) -> [LogEntry] {
+        let rows = records.enumerated().map { i, r in of(record: r, index: i, clock: clock, prices: prices, pricesPending: pricesPending) }
+        return ordered(recordRows: rows, records: records, diagnostics: diagnostics, paths: paths)
+    }
+
+    /// The rows of `records` (made already, one per record, in order) with the rows of `diagnostics` sorted in
+    /// among them by file and line.
+    static func ordered(recordRows: [LogEntry], records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String]) -> [LogEntry] {
+        if diagnostics.isEmpty { return recordRows }
         var order: [String: Int] = [:]
         for (i, p) in paths.enumerated() where order[p] == nil { order[p] = i }
         func key(_ path: String, _ line: Int) -> (Int, Int) { (order[path] ?? Int.max, line) }
         var keyed: [((Int, Int), Int, LogEntry)] = []
         keyed.reserveCapacity(records.count + diagnostics.count)
         for (i, r) in records.enumerated() {
-            keyed.append((key(r.source.path, r.source.line), i, of(record: r, index: i, clock: clock, prices: prices, pricesPending: pricesPending)))
+            keyed.append((key(r.source.path, r.source.line), i, recordRows[i]))
         }
         for (i, d) in diagnostics.enumerated() {
             keyed.append((key(d.path, d.line ?? 0), records.count + i, of(problem: d, index: i)))
         }
-        if diagnostics.isEmpty { return keyed.map(\.2) }
         keyed.sort { ($0.0.0, $0.0.1, $0.1) < ($1.0.0, $1.0.1, $1.1) }
         return keyed.map(\.2)
     }

@@ -32,11 +32,11 @@ public struct EntryList: RandomAccessCollection, Sendable {
 
     /// Makes the rows again for records loaded whole that only grew at their end (a live source): the rows
     /// for the first `unchanged` records are kept and only the rest are made, so a log piped in costs each
-    /// record's row once rather than every row again per chunk. Every row is made when there are problems
-    /// (they are sorted in among the records) or the rows were made otherwise.
+    /// record's row once rather than every row again per chunk. Problems are sorted in among the records' rows
+    /// when there are any; every row is made again when the rows already held problems or were made otherwise.
     mutating func grow(unchanged: Int, records: [CompletionRecord], diagnostics: [Diagnostic], paths: [String],
                        clock: Clock, prices: PriceTable?, pricesPending: Bool) {
-        guard diagnostics.isEmpty, case .loaded(var rows) = storage, self.clock == clock,
+        guard case .loaded(var rows) = storage, self.clock == clock,
               self.prices === prices, self.pricesPending == pricesPending,
               unchanged <= rows.count, unchanged <= records.count, !rows.contains(where: \.isProblem) else {
             self = EntryList(records: records, diagnostics: diagnostics, paths: paths, clock: clock, prices: prices, pricesPending: pricesPending)
@@ -48,7 +48,7 @@ public struct EntryList: RandomAccessCollection, Sendable {
         for i in unchanged..<records.count {
             rows.append(LogEntry.of(record: records[i], index: i, clock: clock, prices: prices, pricesPending: pricesPending))
         }
-        storage = .loaded(rows)
+        storage = .loaded(LogEntry.ordered(recordRows: rows, records: records, diagnostics: diagnostics, paths: paths))
     }
 
     init(snapshot: LogSnapshot, positions: [Int32]?, clock: Clock, prices: PriceTable? = PriceTable.bundled, pricesPending: Bool = false) {
