@@ -334,7 +334,7 @@ struct Open: ParsableCommand {
             return exitStatus(totals)
         }
         // `completion-tui a.json b.json`: compare the first record of each; Esc shows the inspector.
-        let compare: (Int, Int)? = loadedFrom.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
+        let compare: (Int, Int)? = inputs.count == 2 && loadedFrom.count == 2 && loadedFrom.allSatisfy { $0 > 0 } ? (firstRecord[0], firstRecord[1]) : nil
         let session = LoadedSession(records: records, diagnostics: diagnostics, paths: inputs, compare: compare)
         let status = runInteractive(session, keysFromTTY: inputs.contains("-"), prices: table, unsureBelow: unsureBelow.map { $0 / 100 }).status
         if status < 0 {

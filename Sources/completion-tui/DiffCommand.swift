@@ -59,10 +59,10 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let recordPair = record.flatMap(Self.pair) ?? (1, 1)
-        let oldRecords = try load(old)
         // Without a second file (or with the same one), both sides come from the first.
         let newPath = new ?? old
-        let newRecords = newPath == old ? oldRecords : try load(newPath)
+        let oldRecords = try load(old, upTo: max(1, newPath == old ? max(recordPair.0, recordPair.1) : recordPair.0))
+        let newRecords = newPath == old ? oldRecords : try load(newPath, upTo: max(1, recordPair.1))
         guard let a = pick(oldRecords, recordPair.0, path: old),
               let b = pick(newRecords, recordPair.1, path: newPath) else { throw ExitCode(2) }
         var pairs: [(Int, Int)]?
@@ -87,18 +87,29 @@ struct DiffCommand: ParsableCommand {
         if !comparison.isEqual { throw ExitCode(1) }
     }
 
-    private func load(_ path: String) throws -> [CompletionRecord] {
-        let (records, diagnostics, _) = RecordLoader.loadAll(path: path)
-        for d in diagnostics { StandardError.print(d.description) }
-        if records.isEmpty { throw ExitCode(2) }
-        return records
+    /// The records of a file up to the `needed`-th (1-based), and how many there are: a file is read to its end
+    /// to count them, keeping none past the one asked for; a stream stops being read once it has arrived.
+    /// Problems are written as they are found.
+    private func load(_ path: String, upTo needed: Int) throws -> (kept: [CompletionRecord], count: Int) {
+        var kept: [CompletionRecord] = []
+        var count = 0
+        RecordLoader.load(path: path, sink: { event in
+            switch event {
+            case .record(let r):
+                count += 1
+                if kept.count < needed { kept.append(r) }
+            case .diagnostic(let d): StandardError.print(d.description)
+            }
+        }, stop: { _, _ in kept.count >= needed })
+        if count == 0 { throw ExitCode(2) }
+        return (kept, count)
     }
 
-    private func pick(_ records: [CompletionRecord], _ number: Int, path: String) -> CompletionRecord? {
-        guard number >= 1, number <= records.count else {
+    private func pick(_ records: (kept: [CompletionRecord], count: Int), _ number: Int, path: String) -> CompletionRecord? {
+        guard number >= 1, number <= records.kept.count else {
             StandardError.print("\(path): error: there is no record \(number); the file holds \(records.count)")
             return nil
         }
-        return records[number - 1]
+        return records.kept[number - 1]
     }
 }

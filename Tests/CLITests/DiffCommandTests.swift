@@ -43,6 +43,21 @@ struct DiffCommandTests {
         #expect(!saved.stdout.contains("prompt "), "no prompt line where neither side kept one")
     }
 
+    @Test("a record far into a file is compared whatever the bound on records held in memory, and a missing one is counted")
+    func farRecord() throws {
+        let lines = (1...30).map { #"{"id":"r\#($0)","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,"text":"text \#($0)","finish_reason":"stop"}]}"# }
+        let log = try CLI.temporaryFile(Data(lines.joined(separator: "\n").utf8), name: "far.jsonl")
+        // Only the records up to the one asked for are kept, so the bound for the inspector does not apply.
+        let r = try CLI.run(["diff", log, "--record", "25:26"], environment: ["COMPLETION_TUI_MAX_HELD_RECORDS": "20"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("- text [-25-]"), "\(r.stdout)")
+        #expect(r.stdout.contains("+ text {+26+}"))
+        #expect(!r.stderr.contains("held"))
+        let missing = try CLI.run(["diff", log, "--record", "25:40"], environment: ["COMPLETION_TUI_MAX_HELD_RECORDS": "20"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("there is no record 40; the file holds 30"))
+    }
+
     @Test("a file against itself: exit 0")
     func same() throws {
         let r = try CLI.run(["diff", "Samples/openai-text-completion.json", "Samples/openai-text-completion.json"])

@@ -235,7 +235,7 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(feed.diagnostics.count == 1)
         #expect(feed.diagnostics.first?.leftOut == true)
         #expect(feed.diagnostics.first?.line == 4100 / line.count + 1)
-        #expect(feed.diagnostics.first?.message.hasPrefix("4100 bytes were read, past the most held in memory from a stream (4096 bytes)") == true)
+        #expect(feed.diagnostics.first?.message.hasPrefix("4100 bytes were read, past the most held in memory from a stream (4096 bytes); from here on the input was left out") == true)
     }
 
     @Test func recordLimitReadsSizesWithSuffixes() {

@@ -215,6 +215,18 @@ import Testing
         #expect(state.entries.contains { $0.isProblem })
     }
 
+    @Test func inputLeftOutWithoutALineIsTheLastRow() {
+        let records = RecordLoader.loadAll(text: "data: {\"id\":\"a\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"text\":\"x\",\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n").records
+        var leftOut = Diagnostic(path: "-", line: nil, column: nil, message: "left out")
+        leftOut.leftOut = true
+        let unreadable = Diagnostic(path: "-", line: nil, column: nil, message: "cannot read")
+        let rows = Array(EntryList(records: records + records, diagnostics: [leftOut, unreadable], paths: ["-"], clock: Fixture.clock))
+        #expect(rows.count == 4)
+        // A problem with the input as a whole comes first; input left out from some point on comes last.
+        #expect(rows.first?.model == "unreadable")
+        #expect(rows.last?.model == "left out")
+    }
+
     @Test func withoutRequestModeRExplains() throws {
         var state = Self.standardInput()
         state.reduce(.live(.started(run: 1, at: 0)))

@@ -21,6 +21,9 @@ struct ChunkGrouper: Sendable {
     /// True when nothing is pending, or only whole responses: no chunk that later lines could complete.
     var holdsNoChunk: Bool { !held.values.contains { $0.chunk } }
 
+    /// The first line of the objects held back, waiting for the rest of their response.
+    var firstHeldLine: Int? { held.values.map(\.line).min() }
+
     mutating func add(_ raw: JSONObject, line: Int, bytes: Int = 0, emit: (LoadEvent) -> Void) {
         let facts = GroupFacts(raw, source: RecordSource(path: path, line: line))
         let ref = nextRef

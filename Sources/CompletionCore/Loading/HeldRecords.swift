@@ -63,7 +63,7 @@ public struct HeldRecords: Sendable {
     /// `line` on (the line in progress, when the input has lines).
     public mutating func read(bytes bytesRead: Int, line: Int?) {
         guard !isFull, bytesRead > maxBytes else { return }
-        reachBound(at: RecordSource(path: path, line: line ?? 0), "\(bytesRead) bytes were read, past the most held in memory from a stream (\(maxBytes) bytes); the rest was left unread")
+        reachBound(at: RecordSource(path: path, line: line ?? 0), "\(bytesRead) bytes were read, past the most held in memory from a stream (\(maxBytes) bytes); from here on the input was left out")
     }
 
     private mutating func reachBound(at source: RecordSource, _ what: String) {

@@ -40,8 +40,12 @@ public struct IncrementalLoader: Sendable {
     /// Bytes of chunk lines held for a stream not assembled yet (bounded by `maxRecordBytes` plus a line).
     var heldChunkBytes: Int { grouper.pendingBytes }
 
-    /// The line that the next bytes continue, for JSON Lines (nil for other layouts).
-    public var pendingLine: Int? { mode == .lines ? lineNumber : nil }
+    /// For JSON Lines, the first line not yet made into a record: chunk lines held back for the rest of
+    /// their response, else the line the next bytes continue (nil for other layouts).
+    public var pendingLine: Int? {
+        guard mode == .lines else { return nil }
+        return min(grouper.firstHeldLine ?? lineNumber, lineNumber)
+    }
 
     /// True once the input was found not to hold responses: the caller can stop reading.
     public var isDone: Bool { mode == .done }

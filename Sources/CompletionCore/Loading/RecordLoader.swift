@@ -57,7 +57,10 @@ public enum RecordLoader {
         })
     }
 
-    private static func load(path: String, sink: (LoadEvent) -> Void, stop: (Int, Int?) -> Bool) -> LoadSummary {
+    /// Loads a file, or standard input for `-`; a stream is read only until `stop` (asked before each read
+    /// with the bytes read and the line in progress) says so.
+    @discardableResult
+    public static func load(path: String, sink: (LoadEvent) -> Void, stop: (Int, Int?) -> Bool) -> LoadSummary {
         // Standard input and FIFOs are read as they arrive, in bounded memory.
         if MappedFile.isStream(path: path) { return loadStream(path: path, sink: sink, stop: stop) }
         let file: MappedFile

@@ -72,7 +72,8 @@ public struct StreamFeed: Sendable {
         if firstByteAt == nil { firstByteAt = now }
         defer {
             fedBytes += bytes.count
-            held.read(bytes: fedBytes, line: mode == .whole ? loader.pendingLine : nil)
+            // Input already refused (binary data, a document over the record limit) has said why it stopped.
+            if !inputRefused { held.read(bytes: fedBytes, line: mode == .whole ? loader.pendingLine : nil) }
         }
         lastUpdateAt = now
         if mode == .undecided {

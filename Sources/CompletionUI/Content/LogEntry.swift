@@ -94,7 +94,8 @@ public struct LogEntry: Sendable, Hashable {
             keyed.append((key(r.source.path, r.source.line), i, recordRows[i]))
         }
         for (i, d) in diagnostics.enumerated() {
-            keyed.append((key(d.path, d.line ?? 0), records.count + i, of(problem: d, index: i)))
+            // Input left out "from here on" without a line (an event stream) goes after its input's rows.
+            keyed.append((key(d.path, d.line ?? (d.leftOut ? Int.max : 0)), records.count + i, of(problem: d, index: i)))
         }
         keyed.sort { ($0.0.0, $0.0.1, $0.1) < ($1.0.0, $1.0.1, $1.1) }
         return keyed.map(\.2)
