@@ -227,6 +227,18 @@ import Testing
         #expect(rows.last?.model == "left out")
     }
 
+    @Test func tokensComeFromTheLastUsageElseFromEveryLogprob() {
+        func line(_ id: String, usage: Int?) -> String {
+            let u = usage.map { #","usage":{"prompt_tokens":1,"completion_tokens":\#($0),"total_tokens":\#($0 + 1)}"# } ?? ""
+            return #"{"id":"\#(id)","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"abc","logprobs":{"tokens":["a","b","c"],"token_logprobs":[-0.1,-0.2,-0.3],"top_logprobs":null,"text_offset":[0,1,2]},"finish_reason":"stop"}]\#(u)}"#
+        }
+        var feed = StreamFeed(path: "-")
+        feed.feed(Array((line("a", usage: nil) + "\n" + line("b", usage: nil) + "\n").utf8), now: 1)
+        #expect(StreamTiming(start: 0, now: 2, feed: feed).tokens == 6)
+        feed.feed(Array((line("c", usage: 9) + "\n").utf8), now: 2)
+        #expect(StreamTiming(start: 0, now: 2, feed: feed).tokens == 9)
+    }
+
     @Test func withoutRequestModeRExplains() throws {
         var state = Self.standardInput()
         state.reduce(.live(.started(run: 1, at: 0)))

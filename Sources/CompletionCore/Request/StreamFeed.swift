@@ -98,10 +98,12 @@ public struct StreamFeed: Sendable {
         } else {
             take(reader.feed(bytes))
         }
-        if firstTextAt == nil, visibleRecords.contains(where: { $0.choices.contains { !$0.text.isEmpty } }) {
+        if firstTextAt == nil, (current.map { [$0] } ?? []).contains(where: Self.hasText) || records.contains(where: Self.hasText) {
             firstTextAt = now
         }
     }
+
+    static func hasText(_ r: CompletionRecord) -> Bool { r.choices.contains { !$0.text.isEmpty } }
 
     /// Ends the input.
     public mutating func finish(now: Double) {
@@ -124,7 +126,7 @@ public struct StreamFeed: Sendable {
             loader.finish { events.append($0) }
             take(events)
         }
-        if firstTextAt == nil, records.contains(where: { $0.choices.contains { !$0.text.isEmpty } }) {
+        if firstTextAt == nil, records.contains(where: Self.hasText) {
             firstTextAt = now
         }
     }
@@ -158,11 +160,14 @@ public struct StreamTiming: Sendable, Hashable {
         elapsed = max(0, (feed.finished ? (feed.lastUpdateAt ?? now) : now) - start)
         streamed = feed.isEventStream
         timeToFirstToken = feed.firstTextAt.map { $0 - start }
-        let records = feed.visibleRecords
-        if let usage = records.last?.usage?.completionTokens, usage > 0 {
+        // Counted in place: this runs for every status line, and a log piped in holds many records.
+        if let usage = (feed.current ?? feed.records.last)?.usage?.completionTokens, usage > 0 {
             tokens = usage
         } else {
-            let logprobTokens = records.flatMap(\.choices).compactMap { $0.logprobs?.tokens.count }.reduce(0, +)
+            var logprobTokens = 0
+            func count(_ r: CompletionRecord) { for c in r.choices { logprobTokens += c.logprobs?.tokens.count ?? 0 } }
+            for r in feed.records { count(r) }
+            if let current = feed.current { count(current) }
             tokens = logprobTokens > 0 ? logprobTokens : feed.textChunkCount
         }
         if let first = timeToFirstToken, elapsed - first > 0.001, tokens > 1 {
