@@ -20,6 +20,8 @@ cat "$log" > /dev/null  # warm the page cache
 
 one() {
   local bin=$1 start end pid="" last
+  # The previous run's process may still be going away: it must not be taken for this one.
+  while pgrep -f -x "$bin -" > /dev/null; do sleep 0.05; done
   start=$(date +%s.%N)
   tmux -L "$socket" new-session -d -x 200 -y 50 "cat '$log' | '$bin' -; sleep 600"
   while true; do

@@ -206,6 +206,18 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(bound.description.hasPrefix("-:4:1: error: 3 records are held, the most kept in memory (COMPLETION_TUI_MAX_HELD_RECORDS)"))
     }
 
+    @Test func theByteBoundCountsEveryStreamRead() {
+        var held = HeldRecords(path: "first", maxRecords: 1000, maxBytes: 4096)
+        held.read(bytes: 3000, line: 20)
+        held.streamEnded(bytes: 3000)
+        held.path = "second"
+        held.read(bytes: 1000, line: 7)
+        #expect(!held.isFull)
+        held.read(bytes: 1200, line: 9)
+        #expect(held.isFull)
+        #expect(held.diagnostics.first?.description.hasPrefix("second:9:1: error: 4200 bytes were read, past the most held in memory from streams (4096 bytes)") == true)
+    }
+
     @Test func aLiveStreamPastTheRecordBoundIsLeftUnread() {
         var feed = StreamFeed(path: "-", held: HeldRecords(path: "-", maxRecords: 3, maxBytes: 1 << 20))
         feed.feed(Array(Array(repeating: record + "\n", count: 5).joined().utf8), now: 0)
@@ -235,7 +247,7 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(feed.diagnostics.count == 1)
         #expect(feed.diagnostics.first?.leftOut == true)
         #expect(feed.diagnostics.first?.line == 4100 / line.count + 1)
-        #expect(feed.diagnostics.first?.message.hasPrefix("4100 bytes were read, past the most held in memory from a stream (4096 bytes); from here on the input was left out") == true)
+        #expect(feed.diagnostics.first?.message.hasPrefix("4100 bytes were read, past the most held in memory from streams (4096 bytes); from here on the input was left out") == true)
     }
 
     @Test func recordLimitReadsSizesWithSuffixes() {

@@ -16,7 +16,7 @@ public struct HeldRecords: Sendable {
     public static let defaultMaxRecords = 100_000
     public static let maxRecordsFromEnvironment: Int =
         RecordLimits.parse(ProcessInfo.processInfo.environment[environmentVariable]) ?? defaultMaxRecords
-    /// The most bytes read from a stream for held records: 256 MiB, or the record limit when it is higher,
+    /// The most bytes read from streams for held records: 256 MiB, or the record limit when it is higher,
     /// so one record of any allowed size can always be held.
     public static var defaultMaxBytes: Int { max(256 << 20, RecordLimits.maxRecordBytes) }
     /// The first `maxKeptDiagnostics` problems are kept; the others are counted.
@@ -32,6 +32,8 @@ public struct HeldRecords: Sendable {
     public private(set) var droppedDiagnostics = 0
     /// True once the bound was reached: nothing more is kept, and a stream can stop being read.
     public private(set) var isFull = false
+    /// Bytes read from streams that ended before the one being read.
+    private var bytesOfEarlierStreams = 0
 
     public init(path: String, maxRecords: Int = HeldRecords.maxRecordsFromEnvironment, maxBytes: Int = HeldRecords.defaultMaxBytes) {
         self.path = path
@@ -59,11 +61,20 @@ public struct HeldRecords: Sendable {
         }
     }
 
-    /// Says that `bytesRead` bytes of a stream were read: past `maxBytes` the stream is left unread from
-    /// `line` on (the line in progress, when the input has lines).
+    /// Says that `bytesRead` bytes of the stream being read were read: past `maxBytes`, counting the streams
+    /// read before it, the stream is left unread from `line` on (the first line not made a record yet, when
+    /// the input has lines).
     public mutating func read(bytes bytesRead: Int, line: Int?) {
-        guard !isFull, bytesRead > maxBytes else { return }
-        reachBound(at: RecordSource(path: path, line: line ?? 0), "\(bytesRead) bytes were read, past the most held in memory from a stream (\(maxBytes) bytes); from here on the input was left out")
+        let total = bytesOfEarlierStreams.addingReportingOverflow(bytesRead)
+        guard !isFull, total.overflow || total.partialValue > maxBytes else { return }
+        let what = total.overflow ? "more than \(Int.max) bytes were read" : "\(total.partialValue) bytes were read"
+        reachBound(at: RecordSource(path: path, line: line ?? 0), what + ", past the most held in memory from streams (\(maxBytes) bytes); from here on the input was left out")
+    }
+
+    /// Says that the stream being read ended after `bytesRead` bytes: they count toward the next one's bound.
+    public mutating func streamEnded(bytes bytesRead: Int) {
+        let total = bytesOfEarlierStreams.addingReportingOverflow(bytesRead)
+        bytesOfEarlierStreams = total.overflow ? Int.max : total.partialValue
     }
 
     private mutating func reachBound(at source: RecordSource, _ what: String) {

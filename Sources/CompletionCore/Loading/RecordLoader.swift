@@ -51,10 +51,14 @@ public enum RecordLoader {
     /// Loads a file, or standard input for `-`, into `held`: a stream is read only until `held` is full.
     @discardableResult
     public static func load(path: String, into held: inout HeldRecords) -> LoadSummary {
-        load(path: path, sink: { held.take($0) }, stop: { bytes, line in
+        var bytesRead = 0
+        let summary = load(path: path, sink: { held.take($0) }, stop: { bytes, line in
+            bytesRead = bytes
             held.read(bytes: bytes, line: line)
             return held.isFull
         })
+        held.streamEnded(bytes: bytesRead)
+        return summary
     }
 
     /// Loads a file, or standard input for `-`; a stream is read only until `stop` (asked before each read
