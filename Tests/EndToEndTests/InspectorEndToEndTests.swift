@@ -50,11 +50,12 @@ struct InspectorEndToEndTests {
         defer { tmux.kill() }
         try tmux.waitFor(text: "record 1/200")
         try tmux.run(["resize-window", "-t", "0", "-x", "60", "-y", "20"])
-        let small = try tmux.waitFor("the 60-column layout") { screen in
+        // The frame is drawn top down: the status line is what says the whole of it is there.
+        try tmux.waitFor("the 60-column layout with its status line") { screen in
             let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
-            return lines.first.map { $0.hasPrefix("┏") && $0.hasSuffix("┓") && $0.count == 60 } ?? false
+            let framed = lines.first.map { $0.hasPrefix("┏") && $0.hasSuffix("┓") && $0.count == 60 } ?? false
+            return framed && screen.contains("record 1/200")
         }
-        #expect(small.contains("record 1/200"))
         try tmux.run(["resize-window", "-t", "0", "-x", "20", "-y", "5"])
         try tmux.waitFor(text: "too small")
         try tmux.run(["resize-window", "-t", "0", "-x", "120", "-y", "40"])
