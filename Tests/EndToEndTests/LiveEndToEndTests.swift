@@ -68,8 +68,8 @@ struct LiveEndToEndTests {
         Thread.sleep(forTimeInterval: 1)
         #expect(try tmux.screen().contains("Records 1/51"))
         try tmux.send("End")
-        let last = try tmux.waitFor("the last entry") { $0.contains("Records 51/51") }
-        #expect(last.contains("left out"))
+        // The row and the pane below it both say it: waiting for both, the frame is whole.
+        try tmux.waitFor("the last entry, left out") { $0.contains("Records 51/51") && $0.contains("⋯ left out from here on") }
         try tmux.send("q")
         let after = try tmux.waitFor(text: "EXITED:1")
         #expect(after.contains("-:51:1: error: 50 records are held"))
