@@ -14,7 +14,7 @@ final class UpdateLog: @unchecked Sendable {
     func add(_ bytes: [UInt8], at time: Double) {
         lock.lock()
         feed.feed(bytes, now: time)
-        let text = feed.visibleRecords.last?.choices.map(\.text).joined(separator: "|") ?? ""
+        let text = (feed.current ?? feed.records.last)?.choices.map(\.text).joined(separator: "|") ?? ""
         if texts.last != text { texts.append(text) }
         lock.unlock()
     }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Records and problems held in memory, with a bound on both: what the inspector keeps from inputs it
-/// does not index (standard input shown live, a FIFO, several files opened together) and what `diff`
-/// reads. A log opened on its own from a file is indexed instead and has no such bound.
+/// does not index (standard input shown live, a FIFO, several files opened together). A log opened on its
+/// own from a file is indexed instead and has no such bound; `diff` keeps only the records it compares.
 ///
 /// An endless input (`yes '{…}' | completion-tui -`) must not take the machine's memory: each record is
 /// bounded by `RecordLimits`, and their number and the bytes read for them are bounded here. Past the

@@ -42,10 +42,23 @@ public enum RecordLoader {
     /// - Parameters:
     ///   - path: a file path, or `-` for standard input.
     ///   - sink: called for each record and problem, in input order.
+    ///   - stop: for a stream, asked before each read with the bytes read and the line in progress (JSON
+    ///     Lines); true leaves the rest unread.
     /// - Returns: counts of records and problems.
     @discardableResult
-    public static func load(path: String, sink: (LoadEvent) -> Void) -> LoadSummary {
-        load(path: path, sink: sink, stop: { _, _ in false })
+    public static func load(path: String, sink: (LoadEvent) -> Void, stop: (Int, Int?) -> Bool = { _, _ in false }) -> LoadSummary {
+        // Standard input and FIFOs are read as they arrive, in bounded memory.
+        if MappedFile.isStream(path: path) { return loadStream(path: path, sink: sink, stop: stop) }
+        let file: MappedFile
+        do throws(Diagnostic) {
+            file = try MappedFile.open(path: path)
+        } catch {
+            sink(.diagnostic(error))
+            var summary = LoadSummary()
+            summary.problems = 1
+            return summary
+        }
+        return load(file: file, sink: sink)
     }
 
     /// Loads a file, or standard input for `-`, into `held`: a stream is read only until `held` is full.
@@ -59,24 +72,6 @@ public enum RecordLoader {
         })
         held.streamEnded(bytes: bytesRead)
         return summary
-    }
-
-    /// Loads a file, or standard input for `-`; a stream is read only until `stop` (asked before each read
-    /// with the bytes read and the line in progress) says so.
-    @discardableResult
-    public static func load(path: String, sink: (LoadEvent) -> Void, stop: (Int, Int?) -> Bool) -> LoadSummary {
-        // Standard input and FIFOs are read as they arrive, in bounded memory.
-        if MappedFile.isStream(path: path) { return loadStream(path: path, sink: sink, stop: stop) }
-        let file: MappedFile
-        do throws(Diagnostic) {
-            file = try MappedFile.open(path: path)
-        } catch {
-            sink(.diagnostic(error))
-            var summary = LoadSummary()
-            summary.problems = 1
-            return summary
-        }
-        return load(file: file, sink: sink)
     }
 
     /// Loads a mapped file, stopping where it ends now if it shrank while being read.

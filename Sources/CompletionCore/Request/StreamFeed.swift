@@ -43,16 +43,11 @@ public struct StreamFeed: Sendable {
     public var reachedHeldBound: Bool { held.isFull }
 
     /// Every problem found, kept or not.
-    public var problemCount: Int { diagnostics.count + droppedDiagnostics }
+    public var problemCount: Int { held.problemCount }
 
-    /// The response in progress (an event stream between chunks), or nil.
+    /// The response in progress (an event stream between chunks), or nil. Assembled from the pieces so far
+    /// on each call.
     public var current: CompletionRecord? { mode == .events && !held.isFull ? reader.current : nil }
-
-    /// Everything to show: completed responses, then the one in progress.
-    public var visibleRecords: [CompletionRecord] {
-        if let current { return records + [current] }
-        return records
-    }
 
     /// True when the input is an event stream (chunks), false for a whole JSON body or before it is known.
     public var isEventStream: Bool { mode == .events }
@@ -98,7 +93,7 @@ public struct StreamFeed: Sendable {
         } else {
             take(reader.feed(bytes))
         }
-        if firstTextAt == nil, (current.map { [$0] } ?? []).contains(where: Self.hasText) || records.contains(where: Self.hasText) {
+        if firstTextAt == nil, current.map(Self.hasText) == true || records.contains(where: Self.hasText) {
             firstTextAt = now
         }
     }
@@ -161,13 +156,14 @@ public struct StreamTiming: Sendable, Hashable {
         streamed = feed.isEventStream
         timeToFirstToken = feed.firstTextAt.map { $0 - start }
         // Counted in place: this runs for every status line, and a log piped in holds many records.
-        if let usage = (feed.current ?? feed.records.last)?.usage?.completionTokens, usage > 0 {
+        let current = feed.current
+        if let usage = (current ?? feed.records.last)?.usage?.completionTokens, usage > 0 {
             tokens = usage
         } else {
             var logprobTokens = 0
             func count(_ r: CompletionRecord) { for c in r.choices { logprobTokens += c.logprobs?.tokens.count ?? 0 } }
             for r in feed.records { count(r) }
-            if let current = feed.current { count(current) }
+            if let current { count(current) }
             tokens = logprobTokens > 0 ? logprobTokens : feed.textChunkCount
         }
         if let first = timeToFirstToken, elapsed - first > 0.001, tokens > 1 {

@@ -133,10 +133,12 @@ public struct LiveModel: Sendable {
     private mutating func refreshShown(run: Int) {
         guard runs.indices.contains(run - 1) else { return }
         let feed = runs[run - 1].feed
+        // Assembled from the stream's pieces on each call: asked once.
+        let current = feed.current
         if runs[run - 1].shownCurrent { runs[run - 1].shown.removeLast() }
         var fresh = Array(feed.records[min(runs[run - 1].shown.count, feed.records.count)...])
-        if let current = feed.current { fresh.append(current) }
-        runs[run - 1].shownCurrent = feed.current != nil
+        if let current { fresh.append(current) }
+        runs[run - 1].shownCurrent = current != nil
         let first = runs[run - 1].shown.count
         runs[run - 1].shown += fresh.enumerated().map { i, record in
             var r = redaction.map { $0.redact(record) } ?? record
