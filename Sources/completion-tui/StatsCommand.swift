@@ -58,9 +58,7 @@ struct StatsCommand: ParsableCommand {
         var audits = LogSnapshot.AuditCounts()
         func addAudit(_ snapshot: LogSnapshot) {
             guard audit else { return }
-            let c = snapshot.auditCounts()
-            audits.records += c.records
-            audits.byKind.merge(c.byKind, uniquingKeysWith: +)
+            audits.merge(snapshot.auditCounts())
         }
         var files: [(path: String, aggregates: LogAggregates?, problem: Diagnostic?)] = []
         var tally = ReproTally()
@@ -72,10 +70,15 @@ struct StatsCommand: ParsableCommand {
         for path in paths {
             if MappedFile.isStream(path: path) {
                 // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
-                let index = LogIndex.build(streamPath: path) { StandardError.print($0.description) }
+                // Their records cannot be read again afterwards: the audit and the groups take each as it
+                // comes.
+                let file = files.count
+                let index = LogIndex.build(streamPath: path, problems: { StandardError.print($0.description) },
+                                           records: { record, position in
+                                               if audit { audits.add(record) }
+                                               if repro { tally.add(record, file: file, position: position) }
+                                           })
                 let aggregates = index.snapshot().aggregates(prices: table)
-                addAudit(index.snapshot())
-                addRepro(index.snapshot())
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue

@@ -176,4 +176,33 @@ struct StatsTests {
         let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
         #expect(doc["records"] as? Int == 4)
     }
+
+    /// A stream's records cannot be read again once summarised: the usage audit and the request groups
+    /// must see each as it arrives, or standard input would report none.
+    @Test("standard input: --audit and --repro find what the same log as a file finds")
+    func stdinAuditAndGroups() throws {
+        let repeated = samplePath("logs/request-repeat.jsonl")
+        // One record whose total does not add up, one whose cached count is above its prompt.
+        let odd = [
+            #"{"id":"x1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":3}}"#,
+            #"{"id":"x2","object":"text_completion","created":2,"model":"m","choices":[{"index":0,"text":"x","finish_reason":"stop"}],"usage":{"prompt_tokens":4,"completion_tokens":1,"total_tokens":5,"prompt_tokens_details":{"cached_tokens":9}}}"#,
+        ].joined(separator: "\n") + "\n"
+        let data = try Data(contentsOf: URL(fileURLWithPath: repeated)) + Data(odd.utf8)
+        let path = try CLI.temporaryFile(data, name: "log.jsonl")
+        func sections(_ r: CLI.Result) throws -> (audit: [String: Int], repro: String) {
+            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            let audit = try #require(doc["usage_audit"] as? [String: Int])
+            var repro = try #require(doc["reproducibility"] as? [String: Any])
+            // Groups name the file they were found in.
+            repro["groups"] = (repro["groups"] as? [[String: Any]])?.map { g in g.filter { $0.key != "file" } }
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: repro, options: .sortedKeys), as: UTF8.self)
+            return (audit, text)
+        }
+        let file = try sections(try CLI.run(["stats", "--json", "--audit", "--repro", path]))
+        let piped = try sections(try CLI.run(["stats", "--json", "--audit", "--repro", "-"], stdin: data))
+        #expect(file.audit["any"] == 2 && file.audit["total"] == 1 && file.audit["cached"] == 1)
+        #expect(piped.audit == file.audit)
+        #expect(file.repro.contains("\"run_sets\""))
+        #expect(piped.repro == file.repro)
+    }
 }

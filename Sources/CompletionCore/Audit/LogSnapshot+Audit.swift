@@ -5,21 +5,27 @@ extension LogSnapshot {
         public var byKind: [UsageFinding.Kind: Int] = [:]
 
         public init() {}
+
+        /// Counts one record's findings.
+        public mutating func add(_ record: CompletionRecord) {
+            let findings = UsageAudit.findings(record)
+            guard !findings.isEmpty else { return }
+            records += 1
+            for kind in Set(findings.map(\.kind)) { byKind[kind, default: 0] += 1 }
+        }
+
+        /// Adds another part's counts.
+        public mutating func merge(_ other: AuditCounts) {
+            records += other.records
+            byKind.merge(other.byKind, uniquingKeysWith: +)
+        }
     }
 
     /// Counts the usage findings of every record (`UsageAudit`), decoding each one on all cores: a pass
     /// like a text filter's, so `stats` runs it only when asked (`--audit`).
     /// - Complexity: O(bytes of the log).
     public func auditCounts() -> AuditCounts {
-        let partial = decodedParts(empty: AuditCounts.init) { c, record, _ in
-            let findings = UsageAudit.findings(record)
-            guard !findings.isEmpty else { return }
-            c.records += 1
-            for kind in Set(findings.map(\.kind)) { c.byKind[kind, default: 0] += 1 }
-        }
-        return partial.reduce(into: AuditCounts()) { total, c in
-            total.records += c.records
-            total.byKind.merge(c.byKind, uniquingKeysWith: +)
-        }
+        decodedParts(empty: AuditCounts.init) { c, record, _ in c.add(record) }
+            .reduce(into: AuditCounts()) { $0.merge($1) }
     }
 }

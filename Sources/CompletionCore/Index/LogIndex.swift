@@ -115,27 +115,33 @@ public final class LogIndex: @unchecked Sendable {
     /// - Parameters:
     ///   - path: `-` or the path of a FIFO or device.
     ///   - problems: called for each problem, in input order.
-    public static func build(streamPath path: String, options: Options = Options(), problems: (Diagnostic) -> Void) -> LogIndex {
+    ///   - records: called with each record and its entry position, in input order, before it is dropped:
+    ///     what needs whole records (the usage audit, request groups) cannot decode them again later.
+    public static func build(streamPath path: String, options: Options = Options(), problems: (Diagnostic) -> Void,
+                             records: (CompletionRecord, _ position: Int) -> Void = { _, _ in }) -> LogIndex {
         let index = LogIndex(data: Data(), path: path, options: options)
-        index.indexStream(problems: problems)
+        index.indexStream(problems: problems, records: records)
         return index
     }
 
-    func indexStream(problems: (Diagnostic) -> Void) {
+    func indexStream(problems: (Diagnostic) -> Void, records: (CompletionRecord, _ position: Int) -> Void) {
         buildLock.lock()
         defer { buildLock.unlock() }
         built = true
         var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         var invalid = 0
+        var sealed = 0
         func seal() {
             guard merger.builder.count > 0 else { return }
             invalid += merger.invalid
+            sealed += merger.builder.count
             appendSegment(merger.builder)
             merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         }
         let summary = RecordLoader.loadStream(path: path, sink: { event in
             switch event {
             case .record(let r):
+                records(r, sealed + merger.builder.count)
                 merger.append(r, start: -1, length: 0, line: r.source.line, assembled: r.stream != nil)
             case .diagnostic(let d):
                 problems(d)
