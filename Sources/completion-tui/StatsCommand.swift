@@ -73,12 +73,12 @@ struct StatsCommand: ParsableCommand {
                 // Their records cannot be read again afterwards: the audit and the groups take each as it
                 // comes.
                 let file = files.count
-                let index = LogIndex.build(streamPath: path, problems: { StandardError.print($0.description) },
-                                           records: { record, position in
-                                               if audit { audits.add(record) }
-                                               if repro { tally.add(record, file: file, position: position) }
-                                           })
-                let aggregates = index.snapshot().aggregates(prices: table)
+                let aggregates = LogIndex.summarise(streamPath: path, prices: table,
+                                                    problems: { StandardError.print($0.description) },
+                                                    records: { record, position in
+                                                        if audit { audits.add(record) }
+                                                        if repro { tally.add(record, file: file, position: position) }
+                                                    })
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue

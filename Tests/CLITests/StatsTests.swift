@@ -205,4 +205,39 @@ struct StatsTests {
         #expect(file.repro.contains("\"run_sets\""))
         #expect(piped.repro == file.repro)
     }
+
+    /// Standard input is summarised a segment of 65,536 entries at a time, each dropped once counted: every
+    /// figure must still be what the same log read as a file gives, fingerprint changes across a segment's
+    /// end included.
+    @Test("standard input longer than a segment: the same summary as the file, fingerprint changes included")
+    func stdinAcrossSegments() throws {
+        var lines: [String] = []
+        let models = ["gpt-4o-mini", "gpt-3.5-turbo-instruct", "davinci-002"]
+        for k in 0..<100_000 {
+            let model = models[k % 3]
+            // A fingerprint change every 30,001 records of each model (across the segment ends), some days
+            // apart, a bad line now and then.
+            let fingerprint = "fp_\(k / 30_001)"
+            let created = 1_735_689_600 + k * 7
+            if k % 50_000 == 49_999 { lines.append("{not json"); continue }
+            lines.append(#"{"id":"r\#(k)","object":"text_completion","created":\#(created),"model":"\#(model)","system_fingerprint":"\#(fingerprint)","choices":[{"index":0,"text":"x","finish_reason":"\#(k % 7 == 0 ? "length" : "stop")"}],"usage":{"prompt_tokens":\#(k % 100),"completion_tokens":\#(k % 13),"total_tokens":\#(k % 100 + k % 13)}}"#)
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let path = try CLI.temporaryFile(data, name: "long.jsonl")
+        func summary(_ r: CLI.Result) throws -> String {
+            var doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            doc["files"] = nil  // each names its input
+            return String(decoding: try JSONSerialization.data(withJSONObject: doc, options: .sortedKeys), as: UTF8.self)
+        }
+        let file = try CLI.run(["stats", "--json", path])
+        let piped = try CLI.run(["stats", "--json", "-"], stdin: data)
+        #expect(file.status == 1 && piped.status == 1, "two bad lines")
+        let fileSummary = try summary(file)
+        #expect(fileSummary.contains("\"records\":99998"))
+        #expect(fileSummary.contains("fp_3"))
+        #expect(try summary(piped) == fileSummary)
+        let table = try CLI.run(["stats", path]).stdout
+        #expect(table.contains("fp_3"))
+        #expect(try CLI.run(["stats", "-"], stdin: data).stdout == table)
+    }
 }

@@ -63,11 +63,11 @@ extension LogSnapshot {
     /// - Complexity: O(1).
     func summaryCost(_ s: IndexSegment, _ i: Int, _ models: PricedModels) -> Double? {
         guard let sets = models.fast[s.model[i]] else { return nil }
-        return summaryCost(s, i, sets)
+        return Self.summaryCost(s, i, sets)
     }
 
     /// `summaryCost(_:_:_:)` with the prices of the entry's model already looked up.
-    func summaryCost(_ s: IndexSegment, _ i: Int, _ sets: [FastPrices]) -> Double? {
+    static func summaryCost(_ s: IndexSegment, _ i: Int, _ sets: [FastPrices]) -> Double? {
         let kind = s.kind(i)
         guard kind != IndexedKind.invalid.rawValue, kind != IndexedKind.error.rawValue, let first = sets.first,
               let p = s.promptTokens(i), let c = s.completionTokens(i), p >= 0, c >= 0 else { return nil }

@@ -106,110 +106,157 @@ extension LogSnapshot {
     /// - Complexity: O(n), one pass over the summary columns.
     /// - Parameter prices: the table that prices each group's records (nil: no costs).
     public func aggregates(of positions: [Int32]? = nil, prices: PriceTable? = PriceTable.bundled) -> LogAggregates {
-        var a = LogAggregates()
-        let priced = prices.map(pricedModels)
-        let n = strings.count
-        // Each model's prices by model id, looked up once instead of once per entry.
-        let pricesByID: [[FastPrices]?] = (0..<n).map { id in priced?.fast[UInt32(id)] }
-        // Plain tallies by string id, named at the end: the pass over a million entries does no reference
-        // counting (Optional groups holding their names took 0.3 s of `stats` on the 1 GB benchmark log,
-        // after the index, on one core).
-        var modelTallies = [Tally](repeating: Tally(), count: n)
-        var printTallies = [Tally](repeating: Tally(), count: n)
-        var reasons = [Int](repeating: 0, count: n)
-        // Timeline state per model id: the fingerprint of its last record, and the records of the current
-        // run (added to its change when the next change starts, and at the end).
-        var lastFingerprint = [UInt32](repeating: UInt32.max, count: n)
-        var runRecords = [Int](repeating: 0, count: n)
-        var timelines = [[LogAggregates.FingerprintChange]](repeating: [], count: n)
-        // Per day: its tally's place in `dayTallies` (a log's records share few days).
-        var dayPlace: [Int: Int] = [:]
-        var dayTallies: [Tally] = []
-        var lastDay: (day: Int, place: Int) = (.min, 0)
-        var undated = Tally()
-
-        func add(_ s: IndexSegment, _ i: Int, position: Int) {
-            let kind = s.kind(i)
-            if kind == IndexedKind.invalid.rawValue {
-                a.invalid += 1
-                return
-            }
-            a.records += 1
-            if kind == IndexedKind.error.rawValue { a.errors += 1 }
-            let created = s.created[i]
-            let p = s.promptTokens(i), c = s.completionTokens(i)
-            // A record that reports no total (llm's columns, trace spans) counts prompt + completion.
-            let t = s.totalTokens(i) ?? (p == nil && c == nil ? nil : TokenArithmetic.sum(p ?? 0, c ?? 0))
-            let m = Int(s.model[i]), f = s.fingerprint[i]
-            let cost = pricesByID[m].flatMap { summaryCost(s, i, $0) }
-            let entry = Tally.Entry(prompt: p, completion: c, total: t, cost: cost, created: created)
-            modelTallies[m].add(entry)
-            printTallies[Int(f)].add(entry)
-            if let day = LogAggregates.day(created) {
-                let place: Int
-                if day == lastDay.day {
-                    // Records come mostly in time order: most share the day of the one before.
-                    place = lastDay.place
-                } else if let known = dayPlace[day] {
-                    place = known
-                } else {
-                    place = dayTallies.count
-                    dayPlace[day] = place
-                    dayTallies.append(Tally())
-                }
-                lastDay = (day, place)
-                dayTallies[place].add(entry)
-            } else {
-                undated.add(entry)
-            }
-            if !created.isNaN, created != 0 {
-                if a.first.map({ created < $0 }) ?? true { a.first = created }
-                if a.last.map({ created > $0 }) ?? true { a.last = created }
-            }
-            if let c { a.completionTokens.add(c) } else { a.completionTokens.missing += 1 }
-            a.choices += s.choices(i)
-            s.forEachReason(i) { reasons[Int($0)] += 1 }
-            if lastFingerprint[m] != f {
-                if lastFingerprint[m] != UInt32.max { timelines[m][timelines[m].count - 1].records = runRecords[m] }
-                lastFingerprint[m] = f
-                runRecords[m] = 1
-                timelines[m].append(LogAggregates.FingerprintChange(fingerprint: string(f), firstPosition: position,
-                                                                     created: created.isNaN ? nil : created, records: 1))
-            } else {
-                runRecords[m] += 1
-            }
-        }
-
+        var builder = AggregatesBuilder(prices: prices)
+        builder.names(strings)
         if let positions {
             for p in positions {
                 let (s, i) = locate(Int(p))
-                add(s, i, position: Int(p))
+                builder.add(s, i, position: Int(p))
             }
         } else {
-            for (k, s) in segments.enumerated() {
-                let base = starts[k]
-                for i in 0..<s.count { add(s, i, position: base + i) }
+            for (k, s) in segments.enumerated() { builder.add(s, base: starts[k]) }
+        }
+        return builder.finish()
+    }
+}
+
+/// Folds index entries into `LogAggregates`, in entry order, one segment or one entry at a time: a log's
+/// whole index, or a stream's segments as they fill (`stats -`), which are then dropped, so a piped log of
+/// any length is summarised in memory that grows with its distinct models, fingerprints and days only.
+struct AggregatesBuilder {
+    private var a = LogAggregates()
+    private let prices: PriceTable?
+    /// Interned strings by id, as far as the entries added so far use them.
+    private var strings: [String] = [""]
+    /// Each model's prices by model id, looked up once (when the id is first met) instead of once per entry.
+    private var pricesByID: [[FastPrices]?] = []
+    private var looked: [Bool] = []
+    // Plain tallies by string id, named at the end: the pass over a million entries does no reference
+    // counting (Optional groups holding their names took 0.3 s of `stats` on the 1 GB benchmark log,
+    // after the index, on one core).
+    private var modelTallies: [Tally] = []
+    private var printTallies: [Tally] = []
+    private var reasons: [Int] = []
+    // Timeline state per model id: the fingerprint of its last record, and the records of the current
+    // run (added to its change when the next change starts, and at the end).
+    private var lastFingerprint: [UInt32] = []
+    private var runRecords: [Int] = []
+    private var timelines: [[LogAggregates.FingerprintChange]] = []
+    // Per day: its tally's place in `dayTallies` (a log's records share few days).
+    private var dayPlace: [Int: Int] = [:]
+    private var dayTallies: [Tally] = []
+    private var lastDay: (day: Int, place: Int) = (.min, 0)
+    private var undated = Tally()
+
+    init(prices: PriceTable?) {
+        self.prices = prices
+    }
+
+    /// The interned strings by id (a prefix of them may have been given before: ids never change).
+    mutating func names(_ all: [String]) {
+        strings = all
+        let n = all.count
+        guard n > modelTallies.count else { return }
+        let more = n - modelTallies.count
+        pricesByID.append(contentsOf: repeatElement(nil, count: more))
+        looked.append(contentsOf: repeatElement(false, count: more))
+        modelTallies.append(contentsOf: repeatElement(Tally(), count: more))
+        printTallies.append(contentsOf: repeatElement(Tally(), count: more))
+        reasons.append(contentsOf: repeatElement(0, count: more))
+        lastFingerprint.append(contentsOf: repeatElement(UInt32.max, count: more))
+        runRecords.append(contentsOf: repeatElement(0, count: more))
+        timelines.append(contentsOf: repeatElement([], count: more))
+    }
+
+    private func string(_ id: UInt32) -> String? {
+        id == 0 || Int(id) >= strings.count ? nil : strings[Int(id)]
+    }
+
+    /// Adds every entry of a segment whose first entry is at position `base`.
+    mutating func add(_ s: IndexSegment, base: Int) {
+        for i in 0..<s.count { add(s, i, position: base + i) }
+    }
+
+    /// Adds one entry.
+    mutating func add(_ s: IndexSegment, _ i: Int, position: Int) {
+        let kind = s.kind(i)
+        if kind == IndexedKind.invalid.rawValue {
+            a.invalid += 1
+            return
+        }
+        a.records += 1
+        if kind == IndexedKind.error.rawValue { a.errors += 1 }
+        let created = s.created[i]
+        let p = s.promptTokens(i), c = s.completionTokens(i)
+        // A record that reports no total (llm's columns, trace spans) counts prompt + completion.
+        let t = s.totalTokens(i) ?? (p == nil && c == nil ? nil : TokenArithmetic.sum(p ?? 0, c ?? 0))
+        let m = Int(s.model[i]), f = s.fingerprint[i]
+        if !looked[m] {
+            looked[m] = true
+            if let prices, let name = string(UInt32(m)), let found = prices.lookup(model: name) {
+                pricesByID[m] = found.model.prices.map(FastPrices.init)
             }
         }
-        for m in 0..<n where lastFingerprint[m] != UInt32.max {
+        let cost = pricesByID[m].flatMap { LogSnapshot.summaryCost(s, i, $0) }
+        let entry = Tally.Entry(prompt: p, completion: c, total: t, cost: cost, created: created)
+        modelTallies[m].add(entry)
+        printTallies[Int(f)].add(entry)
+        if let day = LogAggregates.day(created) {
+            let place: Int
+            if day == lastDay.day {
+                // Records come mostly in time order: most share the day of the one before.
+                place = lastDay.place
+            } else if let known = dayPlace[day] {
+                place = known
+            } else {
+                place = dayTallies.count
+                dayPlace[day] = place
+                dayTallies.append(Tally())
+            }
+            lastDay = (day, place)
+            dayTallies[place].add(entry)
+        } else {
+            undated.add(entry)
+        }
+        if !created.isNaN, created != 0 {
+            if a.first.map({ created < $0 }) ?? true { a.first = created }
+            if a.last.map({ created > $0 }) ?? true { a.last = created }
+        }
+        if let c { a.completionTokens.add(c) } else { a.completionTokens.missing += 1 }
+        a.choices += s.choices(i)
+        s.forEachReason(i) { reasons[Int($0)] += 1 }
+        if lastFingerprint[m] != f {
+            if lastFingerprint[m] != UInt32.max { timelines[m][timelines[m].count - 1].records = runRecords[m] }
+            lastFingerprint[m] = f
+            runRecords[m] = 1
+            timelines[m].append(LogAggregates.FingerprintChange(fingerprint: string(f), firstPosition: position,
+                                                                 created: created.isNaN ? nil : created, records: 1))
+        } else {
+            runRecords[m] += 1
+        }
+    }
+
+    /// The aggregates of the entries added.
+    func finish() -> LogAggregates {
+        var a = a
+        var timelines = timelines
+        for m in 0..<lastFingerprint.count where lastFingerprint[m] != UInt32.max {
             timelines[m][timelines[m].count - 1].records = runRecords[m]
         }
-
-        let models = modelTallies.enumerated().map { $0.element.group(named: string(UInt32($0.offset))) }
+        let byRecords = LogAggregates.Group.byRecords
+        let models = modelTallies.enumerated().compactMap { m, tally in
+            tally.group(named: string(UInt32(m))).map { (id: m, group: $0) }
+        }.sorted { byRecords($0.group, $1.group) }
         let fingerprints = printTallies.enumerated().map { $0.element.group(named: string(UInt32($0.offset))) }
         let dayGroups = dayTallies.enumerated().map { $0.element.group(named: nil) }
         let named = dayPlace.map { ($0.value, $0.key) }
         var days = dayGroups
         for (place, day) in named { days[place]?.name = LogAggregates.dayName(day) }
         let dated = dayPlace.sorted { $0.key < $1.key }.compactMap { days[$0.value] }
-        let byRecords = LogAggregates.Group.byRecords
-        a.models = models.compactMap { $0 }.sorted(by: byRecords)
+        a.models = models.map(\.group)
         a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
         a.days = dated + [undated.group(named: string(0))].compactMap { $0 }
-        a.timelines = a.models.map { g in
-            let id = g.name.flatMap { name in strings.indices.dropFirst().first { strings[$0] == name } } ?? 0
-            return LogAggregates.Timeline(model: g.name, changes: timelines[id])
-        }
+        a.timelines = models.map { LogAggregates.Timeline(model: $0.group.name, changes: timelines[$0.id]) }
         let totalChoices = reasons.reduce(0, +)
         a.finishReasons = reasons.enumerated().filter { $0.element > 0 }.map { id, count in
             LogAggregates.ReasonShare(reason: string(UInt32(id)), choices: count,

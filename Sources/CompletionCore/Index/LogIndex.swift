@@ -109,36 +109,36 @@ public final class LogIndex: @unchecked Sendable {
         return index
     }
 
-    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: each record becomes an
-    /// entry and is dropped, so memory grows by an entry per record (about 47 bytes), not by the input.
-    /// Problems go to `problems` as they are found and are not kept; entries cannot be opened afterwards.
+    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: records become index
+    /// entries a segment at a time, each full segment is folded into the aggregates and dropped, so memory
+    /// grows with the stream's distinct models, fingerprints and days, not with its records. Problems go to
+    /// `problems` as they are found and are not kept.
     /// - Parameters:
     ///   - path: `-` or the path of a FIFO or device.
+    ///   - prices: the table that prices each group's records (nil: no costs).
     ///   - problems: called for each problem, in input order.
     ///   - records: called with each record and its entry position, in input order, before it is dropped:
     ///     what needs whole records (the usage audit, request groups) cannot decode them again later.
-    public static func build(streamPath path: String, options: Options = Options(), problems: (Diagnostic) -> Void,
-                             records: (CompletionRecord, _ position: Int) -> Void = { _, _ in }) -> LogIndex {
-        let index = LogIndex(data: Data(), path: path, options: options)
-        index.indexStream(problems: problems, records: records)
-        return index
+    public static func summarise(streamPath path: String, prices: PriceTable?, problems: (Diagnostic) -> Void,
+                                 records: (CompletionRecord, _ position: Int) -> Void = { _, _ in }) -> LogAggregates {
+        let index = LogIndex(data: Data(), path: path, options: Options())
+        return index.summariseStream(prices: prices, problems: problems, records: records)
     }
 
-    func indexStream(problems: (Diagnostic) -> Void, records: (CompletionRecord, _ position: Int) -> Void) {
-        buildLock.lock()
-        defer { buildLock.unlock() }
-        built = true
+    private func summariseStream(prices: PriceTable?, problems: (Diagnostic) -> Void,
+                                 records: (CompletionRecord, _ position: Int) -> Void) -> LogAggregates {
         var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
-        var invalid = 0
+        var aggregates = AggregatesBuilder(prices: prices)
         var sealed = 0
         func seal() {
             guard merger.builder.count > 0 else { return }
-            invalid += merger.invalid
-            sealed += merger.builder.count
-            appendSegment(merger.builder)
+            let segment = IndexSegment(merger.builder)
+            aggregates.names(strings.all())
+            aggregates.add(segment, base: sealed)
+            sealed += segment.count
             merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         }
-        let summary = RecordLoader.loadStream(path: path, sink: { event in
+        _ = RecordLoader.loadStream(path: path, sink: { event in
             switch event {
             case .record(let r):
                 records(r, sealed + merger.builder.count)
@@ -150,11 +150,7 @@ public final class LogIndex: @unchecked Sendable {
             if merger.builder.count >= 1 << 16 { seal() }
         })
         seal()
-        lock.lock()
-        format = summary.format
-        lock.unlock()
-        invalidTotal = invalid
-        publish(pending: nil, scanned: 0, complete: true)
+        return aggregates.finish()
     }
 
     // MARK: - Reading
