@@ -73,12 +73,14 @@ struct StatsCommand: ParsableCommand {
                 // Their records cannot be read again afterwards: the audit and the groups take each as it
                 // comes.
                 let file = files.count
+                // Without them, a JSON Lines stream is summarised by the index's scanner without decoding it.
+                let wholeRecords: ((CompletionRecord, Int) -> Void)? = audit || repro ? { record, position in
+                    if audit { audits.add(record) }
+                    if repro { tally.add(record, file: file, position: position) }
+                } : nil
                 let aggregates = LogIndex.summarise(streamPath: path, prices: table,
                                                     problems: { StandardError.print($0.description) },
-                                                    records: { record, position in
-                                                        if audit { audits.add(record) }
-                                                        if repro { tally.add(record, file: file, position: position) }
-                                                    })
+                                                    records: wholeRecords)
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue

@@ -206,6 +206,28 @@ struct StatsTests {
         #expect(piped.repro == file.repro)
     }
 
+    /// Standard input is read a chunk (8 MiB) at a time: a line longer than the limit between chunks is
+    /// skipped with the message a file gives, and the lines around it are all counted.
+    @Test("standard input: a line past the limit after whole chunks is skipped as in a file")
+    func stdinOverlongLine() throws {
+        func records(_ range: Range<Int>) -> String {
+            range.map { #"{"id":"r\#($0)","object":"text_completion","created":1735689600,"model":"m","choices":[{"index":0,"text":"x","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"# + "\n" }.joined()
+        }
+        let before = records(0..<50_000)  // 9 MB
+        let long = #"{"id":"big","text":""# + String(repeating: "y", count: 3 << 20) + "\"}\n"
+        let after = records(50_000..<51_000)
+        let data = Data((before + long + after).utf8)
+        let path = try CLI.temporaryFile(data, name: "overlong.jsonl")
+        let limit = ["COMPLETION_TUI_MAX_RECORD_BYTES": "1M"]
+        let file = try CLI.run(["stats", path], environment: limit)
+        let piped = try CLI.run(["stats", "-"], stdin: data, environment: limit)
+        #expect(file.status == 1 && piped.status == 1)
+        #expect(file.stdout.contains("invalid lines") && file.stdout.contains(" 1 invalid lines"))
+        #expect(piped.stdout == file.stdout)
+        #expect(piped.stderr == file.stderr.replacingOccurrences(of: path, with: "-"))
+        #expect(piped.stderr.contains("the line is longer than 1048576 bytes"))
+    }
+
     /// Standard input is summarised a segment of 65,536 entries at a time, each dropped once counted: every
     /// figure must still be what the same log read as a file gives, fingerprint changes across a segment's
     /// end included.

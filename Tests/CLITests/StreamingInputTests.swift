@@ -116,6 +116,22 @@ struct StreamingInputTests {
         #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
     }
 
+    @Test("stats -: one response's endless stream of chunk lines is read as one response at the limit, in bounded memory")
+    func endlessStreamOfChunksStaysBounded() throws {
+        let run = try PipedRun(["stats", "-"], environment: ["COMPLETION_TUI_MAX_RECORD_BYTES": "1M"])
+        #expect(run.write(Array((response + "\n").utf8)))
+        let chunk = #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":[{"index":0,"delta":{"content":"more "},"finish_reason":null}]}"# + "\n"
+        let piece = Array(String(repeating: chunk, count: (1 << 20) / chunk.utf8.count).utf8)
+        var written = 0
+        for _ in 0..<40 where run.write(piece) { written += 1 }  // 40 MB of one response
+        #expect(written == 40)
+        let peak = run.peakResidentBytes ?? 0
+        #expect(run.finish() == 1, "the stream past the limit is a problem")
+        #expect(run.stdout.contains("1 file, "))
+        // Held whole, the stream's 40 MB would be decoded at once; cut at the limit, it stays near the tool's own size.
+        #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
+    }
+
     @Test("diff stops reading an endless standard input once the record it compares has arrived")
     func diffOfAnEndlessInput() throws {
         let run = try PipedRun(["diff", "-", "Samples/groq-chat.json", "--record", "3:1"])

@@ -109,50 +109,6 @@ public final class LogIndex: @unchecked Sendable {
         return index
     }
 
-    /// Summarises a stream (standard input, a FIFO) as it arrives, for `stats -`: records become index
-    /// entries a segment at a time, each full segment is folded into the aggregates and dropped, so memory
-    /// grows with the stream's distinct models, fingerprints and days, not with its records. Problems go to
-    /// `problems` as they are found and are not kept.
-    /// - Parameters:
-    ///   - path: `-` or the path of a FIFO or device.
-    ///   - prices: the table that prices each group's records (nil: no costs).
-    ///   - problems: called for each problem, in input order.
-    ///   - records: called with each record and its entry position, in input order, before it is dropped:
-    ///     what needs whole records (the usage audit, request groups) cannot decode them again later.
-    public static func summarise(streamPath path: String, prices: PriceTable?, problems: (Diagnostic) -> Void,
-                                 records: (CompletionRecord, _ position: Int) -> Void = { _, _ in }) -> LogAggregates {
-        let index = LogIndex(data: Data(), path: path, options: Options())
-        return index.summariseStream(prices: prices, problems: problems, records: records)
-    }
-
-    private func summariseStream(prices: PriceTable?, problems: (Diagnostic) -> Void,
-                                 records: (CompletionRecord, _ position: Int) -> Void) -> LogAggregates {
-        var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
-        var aggregates = AggregatesBuilder(prices: prices)
-        var sealed = 0
-        func seal() {
-            guard merger.builder.count > 0 else { return }
-            let segment = IndexSegment(merger.builder)
-            aggregates.names(strings.all())
-            aggregates.add(segment, base: sealed)
-            sealed += segment.count
-            merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
-        }
-        _ = RecordLoader.loadStream(path: path, sink: { event in
-            switch event {
-            case .record(let r):
-                records(r, sealed + merger.builder.count)
-                merger.append(r, start: -1, length: 0, line: r.source.line, assembled: r.stream != nil)
-            case .diagnostic(let d):
-                problems(d)
-                merger.append(d, keep: false)
-            }
-            if merger.builder.count >= 1 << 16 { seal() }
-        })
-        seal()
-        return aggregates.finish()
-    }
-
     // MARK: - Reading
 
     /// What is indexed so far. Cheap: it shares the index's storage.

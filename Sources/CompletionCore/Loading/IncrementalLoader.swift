@@ -321,14 +321,22 @@ extension RecordLoader {
     ///   - pause: called after the records of each read are handed on, before reading again (writers flush there).
     ///   - stop: asked before each read with the bytes read so far and the line in progress (JSON Lines);
     ///     true leaves the rest unread (the caller holds as much as it may).
+    ///   - prefix: bytes already read from the descriptor (to recognise the input), read first.
     /// - Returns: counts of records and problems.
     @discardableResult
     public static func loadStream(descriptor: Int32, path: String, maxRecordBytes: Int = RecordLimits.maxRecordBytes,
-                                  sink: (LoadEvent) -> Void, pause: () -> Void = {}, stop: (Int, Int?) -> Bool = { _, _ in false }) -> LoadSummary {
+                                  sink: (LoadEvent) -> Void, pause: () -> Void = {}, stop: (Int, Int?) -> Bool = { _, _ in false },
+                                  prefix: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)) -> LoadSummary {
         var loader = IncrementalLoader(path: path, maxRecordBytes: maxRecordBytes)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: streamReadBytes, alignment: 16)
         defer { buffer.deallocate() }
         var bytesRead = 0
+        if !prefix.isEmpty {
+            bytesRead = prefix.count
+            loader.feed(prefix, sink: sink)
+            loader.pause(sink: sink)
+            pause()
+        }
         while !loader.isDone {
             if stop(bytesRead, loader.pendingLine) { return loader.summary }
             let n = read(descriptor, buffer.baseAddress, buffer.count)

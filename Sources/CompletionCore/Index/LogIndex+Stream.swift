@@ -1,0 +1,280 @@
+import Foundation
+
+/// `stats -`: a stream (standard input, a FIFO) summarised as it arrives, in memory that does not grow with
+/// its length.
+///
+/// A JSON Lines stream goes through the index's own machinery a chunk at a time: the byte scanner on all
+/// cores, the merger that assembles stream chunks and hands doubtful lines to the decoder, the problems of
+/// unreadable lines told from their bytes. So a piped log is summarised at the index's speed, with the very
+/// figures and messages the same log gives as a file. Each chunk's entries are folded into the aggregates
+/// and dropped with the chunk's bytes. Other input (one document, an array, server-sent events, a trace
+/// batch) and the passes that need whole records (`--audit`, `--repro`) are decoded record by record.
+extension LogIndex {
+    /// Summarises a stream as it arrives. Problems go to `problems` as they are found and are not kept.
+    /// - Parameters:
+    ///   - path: `-` or the path of a FIFO or device.
+    ///   - prices: the table that prices each group's records (nil: no costs).
+    ///   - problems: called for each problem, in input order.
+    ///   - records: when given, called with each record and its entry position, in input order, before it
+    ///     is dropped: what needs whole records (the usage audit, request groups) cannot decode them later.
+    public static func summarise(streamPath path: String, prices: PriceTable?, problems: (Diagnostic) -> Void,
+                                 records: ((CompletionRecord, _ position: Int) -> Void)? = nil) -> LogAggregates {
+        let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        defer { if descriptor >= 0, descriptor != STDIN_FILENO { close(descriptor) } }
+        return summarise(descriptor: descriptor >= 0 ? descriptor : nil, path: path, prices: prices, problems: problems, records: records)
+    }
+
+    /// `summarise(streamPath:…)` from an open descriptor (nil: the path could not be opened, which the loader
+    /// reports), with the index's chunk size in `options`.
+    static func summarise(descriptor: Int32?, path: String, options: Options = Options(), prices: PriceTable?,
+                          problems: (Diagnostic) -> Void, records: ((CompletionRecord, _ position: Int) -> Void)?) -> LogAggregates {
+        let index = LogIndex(data: Data(), path: path, options: options)
+        var aggregates = AggregatesBuilder(prices: prices)
+        var input = StreamBuffer()
+        if let descriptor, records == nil, input.sniffLines(descriptor) {
+            index.scanStream(descriptor: descriptor, input: &input, into: &aggregates, problems: problems)
+        } else {
+            index.decodeStream(descriptor: descriptor, prefix: input, into: &aggregates, problems: problems, records: records)
+        }
+        return aggregates.finish()
+    }
+
+    /// Decodes every record with the stream loader (the bytes in `prefix` first) and folds a segment of
+    /// entries at a time.
+    private func decodeStream(descriptor: Int32?, prefix: borrowing StreamBuffer, into aggregates: inout AggregatesBuilder,
+                              problems: (Diagnostic) -> Void, records: ((CompletionRecord, Int) -> Void)?) {
+        var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+        var sealed = 0
+        func seal() {
+            guard merger.builder.count > 0 else { return }
+            let segment = IndexSegment(merger.builder)
+            aggregates.names(strings.all())
+            aggregates.add(segment, base: sealed)
+            sealed += segment.count
+            merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+        }
+        func sink(_ event: LoadEvent) {
+            switch event {
+            case .record(let r):
+                records?(r, sealed + merger.builder.count)
+                merger.append(r, start: -1, length: 0, line: r.source.line, assembled: r.stream != nil)
+            case .diagnostic(let d):
+                problems(d)
+                merger.append(d, keep: false)
+            }
+            if merger.builder.count >= 1 << 16 { seal() }
+        }
+        if let descriptor {
+            prefix.withBytes { RecordLoader.loadStream(descriptor: descriptor, path: path, sink: sink, prefix: $0) }
+        } else {
+            RecordLoader.loadStream(path: path, sink: sink)
+        }
+        seal()
+    }
+
+    /// Summarises a JSON Lines stream a chunk at a time with the index's scanner and merger.
+    private func scanStream(descriptor: Int32, input: inout StreamBuffer, into aggregates: inout AggregatesBuilder,
+                            problems: (Diagnostic) -> Void) {
+        let limit = RecordLimits.maxRecordBytes
+        var sealed = 0
+        var line = 1
+        // The first chunk starts after a byte-order mark; its first line still starts at 0.
+        var start = input.startsWithBOM ? 3 : 0
+        // Chunks no longer than the limit: a response's stream chunks are decoded a chunk at a time, and are
+        // held to about twice the limit before they are cut.
+        let chunkBytes = min(options.chunkBytes, limit)
+        var chunkSize = chunkBytes
+        var chunkLines = ScanWorker.maxLinesPerChunk
+        // Set while one response's stream chunks fill whole chunks (the chunk then grows to take them all).
+        var growingStream = false
+        func fold(_ builder: SegmentBuilder, bytes: MappedFile?) {
+            guard builder.count > 0 else { return }
+            let segment = IndexSegment(builder)
+            if let bytes, (0..<segment.count).contains(where: { segment.kind($0) == IndexedKind.invalid.rawValue }) {
+                // Unreadable lines are told from their bytes, which go with the chunk.
+                let names = strings.all()
+                let snapshot = LogSnapshot(path: path, format: .jsonLines, file: bytes, segments: [segment],
+                                           starts: [0, segment.count], strings: names, progress: progress,
+                                           pendingLine: nil, shrink: nil)
+                _ = snapshot.forEachDiagnostic(problems)
+            }
+            aggregates.names(strings.all())
+            aggregates.add(segment, base: sealed)
+            sealed += segment.count
+        }
+        func report(_ message: String) {
+            let d = Diagnostic(path: path, line: line, column: 1, message: message)
+            problems(d)
+            var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
+            merger.append(d, keep: false)
+            fold(merger.builder, bytes: nil)
+        }
+        while true {
+            let ended = input.fill(descriptor, upTo: start + chunkSize, problems: { report($0) })
+            // Whole lines only, unless the input ended.
+            var end = input.count
+            var overlong = false
+            if !ended {
+                let whole = input.lastLineEnd(after: start).map { $0 + 1 } ?? start
+                // A line longer than the limit is not held: the lines before it are read, and it is skipped.
+                overlong = input.count - whole > limit
+                if whole == start, !overlong {
+                    // Up to one byte past the limit: a line that long is known to be too long.
+                    chunkSize = min(max(chunkSize, input.count - start) * 2, limit + 1)
+                    continue
+                }
+                end = whole
+            }
+            if start < end {
+                let cutEnd = ScanWorker.end(input.bytes, from: start, to: end, maxLines: chunkLines)
+                // The input (or its whole lines, before a line too long) ends here: flush what is pending.
+                let flush = (ended || overlong) && cutEnd == end
+                // Lines held for what follows (one response's stream chunks, lines that share an id) past the
+                // limit are read as they are, as the loader reads a stream held that long.
+                let cut = !flush && growingStream && cutEnd - start > limit
+                // The chunk's bytes go with its entries until their problems are told.
+                let chunk = input.copy(upTo: cutEnd, path: path)
+                let scans = scanChunk(chunk.bytes, start..<cutEnd, firstLineStart: 0)
+                var merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
+                let outcome = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: flush || cut)
+                if !flush, !cut, outcome.resumeOffset == start {
+                    // One stream's chunk lines fill the whole chunk: read a bigger one.
+                    chunkSize *= 2
+                    chunkLines *= 2
+                    growingStream = true
+                    continue
+                }
+                growingStream = false
+                // Lines held only because they share an id (whole responses) are read as they are; stream chunks
+                // cut short are said to be.
+                if cut, let first = scans.first?.facts.first, first.flags & LineFacts.looksLikeChunk != 0 {
+                    report(RecordLimits.streamTooLong(limit: limit))
+                }
+                fold(merger.builder, bytes: chunk)
+                if ended, flush { break }
+                if flush || cut {
+                    line += scans.reduce(0) { $0 + $1.lines }
+                    input.drop(cutEnd)
+                } else {
+                    line = outcome.resumeLine
+                    input.drop(outcome.resumeOffset)
+                }
+                start = 0
+                chunkSize = chunkBytes
+                chunkLines = ScanWorker.maxLinesPerChunk
+                if !overlong || !flush { continue }
+            } else if ended {
+                break
+            }
+            report(RecordLimits.tooLong("line", limit: limit))
+            input.drop(input.count)
+            if !input.skipLine(descriptor, problems: { report($0) }) { break }
+            line += 1
+            start = 0
+        }
+    }
+}
+
+/// The bytes read from a stream and not summarised yet.
+struct StreamBuffer: ~Copyable {
+    private var storage: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+    private var ended = false
+
+    init() {
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: RecordLoader.streamReadBytes, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R { body(bytes) }
+
+    var startsWithBOM: Bool { count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF }
+
+    /// Reads until `target` bytes are held or the input ends; true once it has ended (or cannot be read:
+    /// the reason goes to `problems`).
+    mutating func fill(_ descriptor: Int32, upTo target: Int, problems: (String) -> Void) -> Bool {
+        while !ended, count < target {
+            if storage.count - count < RecordLoader.streamReadBytes { grow(to: max(storage.count * 2, count + RecordLoader.streamReadBytes)) }
+            guard let base = storage.baseAddress else { return true }
+            let n = read(descriptor, base + count, min(storage.count - count, target - count + RecordLoader.streamReadBytes))
+            if n < 0 {
+                if errno == EINTR { continue }
+                problems("cannot read: \(String(cString: strerror(errno)))")
+                ended = true
+            } else if n == 0 {
+                ended = true
+            } else {
+                count += n
+            }
+        }
+        return ended
+    }
+
+    private mutating func grow(to capacity: Int) {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        if let from = storage.baseAddress, let to = bigger.baseAddress { to.copyMemory(from: from, byteCount: count) }
+        storage.deallocate()
+        storage = bigger
+    }
+
+    /// Reads enough to recognise the input; true when it is JSON Lines (as a file of these bytes would be
+    /// indexed line by line: not one document, not a trace batch or another container).
+    mutating func sniffLines(_ descriptor: Int32) -> Bool {
+        var want = Containers.sniffBytes
+        while true {
+            let ended = fill(descriptor, upTo: want, problems: { _ in })
+            let prefix = bytes
+            let format = InputFormat.detect(prefix, from: startsWithBOM ? 3 : 0)
+            // A first line longer than what was read reads as one document so far: read more of it, a little.
+            if format == .json, !ended, want < 1 << 20 {
+                want *= 4
+                continue
+            }
+            return format == .jsonLines
+                && !Containers.isContainer(prefix: UnsafeBufferPointer(rebasing: prefix.prefix(Containers.sniffBytes)))
+        }
+    }
+
+    /// The offset of the last line end at or after `start`, if any.
+    func lastLineEnd(after start: Int) -> Int? {
+        guard let base = storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count > start else { return nil }
+        var i = count - 1
+        while i >= start {
+            if base[i] == 0x0A { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Forgets the first `n` bytes.
+    mutating func drop(_ n: Int) {
+        guard n > 0, let base = storage.baseAddress else { return }
+        let n = min(n, count)
+        if n < count { base.copyMemory(from: base + n, byteCount: count - n) }
+        count -= n
+    }
+
+    /// Reads and forgets bytes up to and including the next line end; false when the input ended first.
+    mutating func skipLine(_ descriptor: Int32, problems: (String) -> Void) -> Bool {
+        while true {
+            if let base = storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count > 0,
+               let found = memchr(base, 0x0A, count) {
+                drop(base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1)
+                return true
+            }
+            count = 0
+            if fill(descriptor, upTo: RecordLoader.streamReadBytes, problems: problems), count == 0 { return false }
+        }
+    }
+
+    /// The first `end` bytes as a file of their own, for the entries made from them.
+    func copy(upTo end: Int, path: String) -> MappedFile {
+        guard let base = storage.baseAddress else { return MappedFile.copy(of: Data(), path: path) }
+        return MappedFile.copy(of: Data(bytesNoCopy: base, count: end, deallocator: .none), path: path)
+    }
+}

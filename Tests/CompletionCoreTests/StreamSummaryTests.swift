@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+
+/// `stats -`: a stream summarised a chunk at a time must give the figures and the messages the same bytes
+/// give as a file, whatever the chunks cut: lines, stream chunks of one response, unreadable lines.
+@Suite("stream summary")
+struct StreamSummaryTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func samplePath(_ name: String) -> String { root.appendingPathComponent("Samples/" + name).path }
+
+    /// The bytes written into a pipe from another thread, summarised from its reading end.
+    static func piped(_ data: Data, chunkBytes: Int, records: ((CompletionRecord, Int) -> Void)? = nil) -> (LogAggregates, [String]) {
+        let pipe = Pipe()
+        let writer = pipe.fileHandleForWriting
+        let thread = Thread {
+            writer.write(data)
+            try? writer.close()
+        }
+        thread.start()
+        var messages: [String] = []
+        let aggregates = LogIndex.summarise(descriptor: pipe.fileHandleForReading.fileDescriptor, path: "-",
+                                            options: LogIndex.Options(chunkBytes: chunkBytes), prices: PriceTable.bundled,
+                                            problems: { messages.append($0.description) }, records: records)
+        return (aggregates, messages)
+    }
+
+    /// The same bytes indexed as a file.
+    static func indexed(_ data: Data) -> (LogAggregates, [String]) {
+        let index = LogIndex(data: data, path: "-")
+        index.build()
+        let snapshot = index.snapshot()
+        var messages: [String] = []
+        _ = snapshot.forEachDiagnostic { messages.append($0.description) }
+        return (snapshot.aggregates(prices: PriceTable.bundled), messages)
+    }
+
+    static func lines(_ count: Int, from k: Int = 0) -> String {
+        (k..<(k + count)).map { i in
+            #"{"id":"r\#(i)","object":"text_completion","created":\#(1_735_689_600 + i * 600),"model":"\#(["gpt-4o-mini", "davinci-002"][i % 2])","system_fingerprint":"fp_\#(i / 40)","choices":[{"index":0,"text":"t\#(i)","finish_reason":"\#(i % 5 == 0 ? "length" : "stop")"}],"usage":{"prompt_tokens":\#(i % 90),"completion_tokens":\#(i % 11),"total_tokens":\#(i % 90 + i % 11)}}"#
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// One streamed response of `pieces` chunk lines.
+    static func streamed(_ id: String, pieces: Int) -> String {
+        var out = ""
+        for k in 0..<pieces {
+            out += #"{"id":"\#(id)","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"w\#(k) "},"finish_reason":null}]}"# + "\n"
+        }
+        out += #"{"id":"\#(id)","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":\#(pieces),"total_tokens":\#(pieces + 5)}}"# + "\n"
+        return out
+    }
+
+    @Test("a log with bad lines, in chunks of a few lines: the file's figures and messages", arguments: [700, 4096, 1 << 20])
+    func log(chunkBytes: Int) throws {
+        let sample = try Data(contentsOf: URL(fileURLWithPath: Self.samplePath("log-200.jsonl")))
+        var text = Self.lines(150) + "{broken\n" + "\n  \n" + Self.lines(100, from: 150) + "[1, 2]\n" + "{\"id\": \"x\", \"choices\": [}\n"
+        text += String(decoding: sample, as: UTF8.self) + Self.lines(90, from: 250)
+        let data = Data(text.utf8)
+        let file = Self.indexed(data)
+        let stream = Self.piped(data, chunkBytes: chunkBytes)
+        #expect(file.0.records == 540 && file.0.invalid == 3)
+        #expect(stream.0 == file.0)
+        #expect(stream.1 == file.1)
+        #expect(file.1.count == 3 && file.1[0].hasPrefix("-:151:2: error:"))
+    }
+
+    @Test("one response's stream chunks across many chunks: assembled whole, as in a file", arguments: [512, 4096])
+    func streamAcrossChunks(chunkBytes: Int) {
+        let text = Self.lines(7) + Self.streamed("chatcmpl-a", pieces: 400) + Self.lines(5, from: 7) + Self.streamed("chatcmpl-b", pieces: 30)
+        let data = Data(text.utf8)
+        let file = Self.indexed(data)
+        let stream = Self.piped(data, chunkBytes: chunkBytes)
+        #expect(file.0.records == 14)
+        #expect(stream.0 == file.0)
+        #expect(stream.1 == file.1)
+    }
+
+    @Test("a byte-order mark, CRLF line ends, blank lines and no line end at the end")
+    func edges() {
+        let body = Self.lines(60).replacingOccurrences(of: "\n", with: "\r\n\r\n")
+        let data = Data([0xEF, 0xBB, 0xBF]) + Data(body.utf8) + Data(Self.lines(1, from: 60).dropLast().utf8) + Data("\n{\"x\":".utf8)
+        let file = Self.indexed(data)
+        let stream = Self.piped(data, chunkBytes: 1000)
+        #expect(file.0.records == 61 && file.0.invalid == 1)
+        #expect(stream.0 == file.0)
+        #expect(stream.1 == file.1)
+    }
+
+    @Test("one document, an array or server-sent events are decoded record by record, as before")
+    func otherShapes() throws {
+        for name in ["openai-text-completion.json", "array-of-responses.json", "claude-stream.sse"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: Self.samplePath(name)))
+            let stream = Self.piped(data, chunkBytes: 256)
+            #expect(stream.0.records > 0, "\(name)")
+            #expect(stream.0.invalid == 0, "\(name)")
+        }
+    }
+
+    @Test("asked for whole records, the same figures with every record handed on in order")
+    func wholeRecords() {
+        let data = Data((Self.lines(300) + Self.streamed("chatcmpl-c", pieces: 20)).utf8)
+        var positions: [Int] = []
+        let stream = Self.piped(data, chunkBytes: 4096) { _, position in positions.append(position) }
+        #expect(stream.0 == Self.indexed(data).0)
+        #expect(positions == Array(0..<301))
+    }
+}
