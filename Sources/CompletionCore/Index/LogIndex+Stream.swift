@@ -85,6 +85,7 @@ extension LogIndex {
         let chunkBytes = min(options.chunkBytes, limit)
         var chunkSize = chunkBytes
         var chunkLines = ScanWorker.maxLinesPerChunk
+        input.readAhead(descriptor, bytes: 2 * chunkBytes)
         // Set while one response's stream chunks fill whole chunks (the chunk then grows to take them all).
         var growingStream = false
         func fold(_ builder: SegmentBuilder, bytes: MappedFile?) {
@@ -180,6 +181,13 @@ struct StreamBuffer: ~Copyable {
     private var storage: UnsafeMutableRawBufferPointer
     private(set) var count = 0
     private var ended = false
+    /// Once the input is known to be JSON Lines: a thread that reads ahead of the scan.
+    private var ahead: ReadAhead?
+
+    /// Reads from here on in a thread of its own, up to `bytes` ahead of what is taken.
+    mutating func readAhead(_ descriptor: Int32, bytes: Int) {
+        ahead = ReadAhead(descriptor: descriptor, bytes: bytes)
+    }
 
     init() {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: RecordLoader.streamReadBytes, alignment: 16)
@@ -201,6 +209,17 @@ struct StreamBuffer: ~Copyable {
         while !ended, count < target {
             if storage.count - count < RecordLoader.streamReadBytes { grow(to: max(storage.count * 2, count + RecordLoader.streamReadBytes)) }
             guard let base = storage.baseAddress else { return true }
+            if let ahead {
+                guard let block = ahead.next(problems: problems) else {
+                    ended = true
+                    break
+                }
+                block.withUnsafeBytes { raw in
+                    if let from = raw.baseAddress { (base + count).copyMemory(from: from, byteCount: raw.count) }
+                }
+                count += block.count
+                continue
+            }
             let n = read(descriptor, base + count, min(storage.count - count, target - count + RecordLoader.streamReadBytes))
             if n < 0 {
                 if errno == EINTR { continue }
@@ -287,5 +306,78 @@ struct StreamBuffer: ~Copyable {
     func copy(upTo end: Int, path: String) -> MappedFile {
         guard let base = storage.baseAddress else { return MappedFile.copy(of: Data(), path: path) }
         return MappedFile.copy(of: Data(bytesNoCopy: base, count: end, deallocator: .none), path: path)
+    }
+}
+
+/// Reads a descriptor in a thread of its own, a few megabytes ahead of the scan: the pipe is drained while the
+/// cores scan the chunk before, instead of each waiting for the other (`cat 1g.jsonl | completion-tui
+/// stats -`: 2.8–3.0 s reading in turn, see the closing figures in `Benchmarks/`).
+final class ReadAhead: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var blocks: [[UInt8]] = []
+    private var head = 0
+    private var queued = 0
+    private var finished = false
+    private var failure: String?
+    private let limit: Int
+
+    init(descriptor: Int32, bytes: Int) {
+        limit = max(bytes, RecordLoader.streamReadBytes)
+        let thread = Thread { [self] in run(descriptor) }
+        thread.stackSize = 1 << 16
+        thread.start()
+    }
+
+    private func run(_ descriptor: Int32) {
+        let size = RecordLoader.streamReadBytes
+        while true {
+            condition.lock()
+            while queued >= limit { condition.wait() }
+            condition.unlock()
+            var code: Int32 = 0
+            var n = 0
+            let block = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                repeat {
+                    n = read(descriptor, buffer.baseAddress, size)
+                    code = errno
+                } while n < 0 && code == EINTR
+                initialized = max(n, 0)
+            }
+            condition.lock()
+            if n > 0 {
+                blocks.append(block)
+                queued += n
+            } else {
+                if n < 0 { failure = "cannot read: \(String(cString: strerror(code)))" }
+                finished = true
+            }
+            condition.broadcast()
+            condition.unlock()
+            if n <= 0 { return }
+        }
+    }
+
+    /// The next block read, or nil once the input has ended (a read error goes to `problems` first).
+    func next(problems: (String) -> Void) -> [UInt8]? {
+        condition.lock()
+        while head == blocks.count, !finished { condition.wait() }
+        if head < blocks.count {
+            let block = blocks[head]
+            blocks[head] = []
+            head += 1
+            if head >= 64 {
+                blocks.removeFirst(head)
+                head = 0
+            }
+            queued -= block.count
+            condition.broadcast()
+            condition.unlock()
+            return block
+        }
+        let failed = failure
+        failure = nil
+        condition.unlock()
+        if let failed { problems(failed) }
+        return nil
     }
 }
