@@ -336,17 +336,27 @@ final class ReadAhead: @unchecked Sendable {
             condition.unlock()
             var code: Int32 = 0
             var n = 0
-            let block = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var block = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                 repeat {
                     n = read(descriptor, buffer.baseAddress, size)
                     code = errno
                 } while n < 0 && code == EINTR
                 initialized = max(n, 0)
             }
+            // A pipe gives what it holds (often 64 KiB): a short block is kept at its size, not the read's.
+            if n > 0, n < size / 2 {
+                let read = block
+                block = [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    read.withUnsafeBufferPointer { from in
+                        if let to = buffer.baseAddress, let base = from.baseAddress { to.initialize(from: base, count: n) }
+                    }
+                    initialized = n
+                }
+            }
             condition.lock()
             if n > 0 {
                 blocks.append(block)
-                queued += n
+                queued += block.capacity
             } else {
                 if n < 0 { failure = "cannot read: \(String(cString: strerror(code)))" }
                 finished = true
@@ -369,7 +379,7 @@ final class ReadAhead: @unchecked Sendable {
                 blocks.removeFirst(head)
                 head = 0
             }
-            queued -= block.count
+            queued -= block.capacity
             condition.broadcast()
             condition.unlock()
             return block
