@@ -6,6 +6,7 @@
 #
 #   stats (warm)     completion-tui stats LOG          DuckDB: per-model count and token sum, explicit columns
 #   stats (cold)     the same, the file's pages dropped from the page cache before each run (dd iflag=nocache)
+#   stats - (piped)  cat LOG | completion-tui stats -     DuckDB on the file, for scale
 #   --json slice     completion-tui --json SLICE       orjson: loads + dumps per line (SLICE: the first ~226 MB)
 #   --json memory    peak RssAnon (private memory) of completion-tui --json LOG, sampled every 20 ms
 #   first screen     process start to the first record's id on screen in a 200x50 tmux pane; less -S
@@ -113,6 +114,11 @@ ours=$(cold "$runs" "$tool" stats "$log")
 peer=-; $has_duckdb && peer=$(cold "$runs" duck "$log")
 cat "$log" > /dev/null
 row "stats, page cache cold" "$ours" s duckdb "$peer" "≤1.0 s"
+# The same log on standard input (the DuckDB figure is its read of the file, for scale).
+piped() { cat "$1" | "$tool" stats - ; }
+ours=$(timed "$runs" piped "$log")
+peer=-; $has_duckdb && peer=$(timed "$runs" duck "$log")
+row "stats -, the log piped in" "$ours" s duckdb "$peer" "-"
 
 # --json
 ours=$(timed "$runs" "$tool" --json "$slice")
