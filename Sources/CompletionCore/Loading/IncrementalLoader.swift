@@ -107,6 +107,7 @@ public struct IncrementalLoader: Sendable {
                     sink(event)
                 }
                 summary.format = inner.format
+                summary.notes += inner.notes
             }
         }
         mode = .done
@@ -173,6 +174,13 @@ public struct IncrementalLoader: Sendable {
             sink(.diagnostic(Diagnostic(path: path, line: line, column: line == 1 ? column : 1,
                                         message: "not a completion response: found \(what); expected a JSON object, a JSON array, JSON Lines or a server-sent-event stream")))
             mode = .done
+        case .jsonLines? where pending.withUnsafeBufferPointer({
+            JSONContainer.recognise(prefix: UnsafeBufferPointer(rebasing: $0.prefix(Containers.sniffBytes)), from: start) == .otlpTraces
+        }):
+            // OTLP trace batches, a line each: a span waits for the events logged beside it on any later line,
+            // so they are read whole when the input ends, as a file of them is (up to the limit).
+            mode = .whole
+            buffer = pending
         case .jsonLines?:
             mode = .lines
             pending.withUnsafeBufferPointer { feedLines(UnsafeBufferPointer(rebasing: $0[start...]), sink: sink) }
