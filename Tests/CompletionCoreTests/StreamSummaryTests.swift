@@ -82,6 +82,41 @@ struct StreamSummaryTests {
         #expect(stream.1 == file.1)
     }
 
+    @Test("hostile lines across chunk ends: the file's figures and messages", arguments: [300, 2048])
+    func hostile(chunkBytes: Int) {
+        var lines: [String] = []
+        var k = 0
+        // A fixed mix: bad JSON, blank and binary lines, arrays, runs of stream chunks (some never finished),
+        // lines that share an id, control characters in text.
+        for i in 0..<1500 {
+            switch i % 23 {
+            case 0: lines.append("{bad json \(i)")
+            case 3: lines.append("")
+            case 5: lines.append("   \t ")
+            case 7: lines.append("\u{0}\u{1}\u{2}")
+            case 11: lines.append("[1,2,3]")
+            case 13, 17:
+                let id = "chatcmpl-\(i)"
+                for p in 0..<(i % 37) {
+                    lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"w\#(p)\u0000\u202e"},"finish_reason":null}]}"#)
+                }
+                if i % 17 != 0 {
+                    lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)
+                }
+            case 19: lines.append(Self.lines(1, from: i).dropLast().replacingOccurrences(of: "\"r\(i)\"", with: "\"same\""))
+            default:
+                lines.append(String(Self.lines(1, from: k).dropLast()))
+                k += 1
+            }
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let file = Self.indexed(data)
+        let stream = Self.piped(data, chunkBytes: chunkBytes)
+        #expect(file.0.invalid > 100 && file.0.records > 1000)
+        #expect(stream.0 == file.0)
+        #expect(stream.1 == file.1)
+    }
+
     @Test("a byte-order mark, CRLF line ends, blank lines and no line end at the end")
     func edges() {
         let body = Self.lines(60).replacingOccurrences(of: "\n", with: "\r\n\r\n")
