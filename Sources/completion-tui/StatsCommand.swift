@@ -69,11 +69,10 @@ struct StatsCommand: ParsableCommand {
         }
         for path in paths {
             if MappedFile.isStream(path: path) {
-                // Standard input and FIFOs are summarised as they arrive; problems are written as they are found.
-                // Their records cannot be read again afterwards: the audit and the groups take each as it
-                // comes.
+                // Standard input and FIFOs are summarised as they arrive (problems are written as they are
+                // found, a chunk at a time) and cannot be read again: the audit and the groups take each record
+                // as it comes. Without them, a JSON Lines stream is summarised by the index's scanner, undecoded.
                 let file = files.count
-                // Without them, a JSON Lines stream is summarised by the index's scanner without decoding it.
                 let wholeRecords: ((CompletionRecord, Int) -> Void)? = audit || repro ? { record, position in
                     if audit { audits.add(record) }
                     if repro { tally.add(record, file: file, position: position) }

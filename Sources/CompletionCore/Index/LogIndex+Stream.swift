@@ -46,11 +46,7 @@ extension LogIndex {
         var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         var sealed = 0
         func seal() {
-            guard merger.builder.count > 0 else { return }
-            let segment = IndexSegment(merger.builder)
-            aggregates.names(strings.all())
-            aggregates.add(segment, base: sealed)
-            sealed += segment.count
+            foldSegment(merger.builder, into: &aggregates, base: &sealed)
             merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
         }
         func sink(_ event: LoadEvent) {
@@ -65,11 +61,24 @@ extension LogIndex {
             if merger.builder.count >= 1 << 16 { seal() }
         }
         if let descriptor {
-            prefix.withBytes { RecordLoader.loadStream(descriptor: descriptor, path: path, sink: sink, prefix: $0) }
+            RecordLoader.loadStream(descriptor: descriptor, path: path, sink: sink, prefix: prefix.bytes)
         } else {
             RecordLoader.loadStream(path: path, sink: sink)
         }
         seal()
+    }
+
+    /// Folds a builder's entries, the first at position `base`, into the aggregates and drops them; `base`
+    /// moves past them.
+    /// - Returns: their segment, nil for none.
+    @discardableResult
+    private func foldSegment(_ builder: SegmentBuilder, into aggregates: inout AggregatesBuilder, base: inout Int) -> IndexSegment? {
+        guard builder.count > 0 else { return nil }
+        let segment = IndexSegment(builder)
+        aggregates.names(strings.all())
+        aggregates.add(segment, base: base)
+        base += segment.count
+        return segment
     }
 
     /// Summarises a JSON Lines stream a chunk at a time with the index's scanner and merger.
@@ -89,19 +98,12 @@ extension LogIndex {
         // Set while one response's stream chunks fill whole chunks (the chunk then grows to take them all).
         var growingStream = false
         func fold(_ builder: SegmentBuilder, bytes: MappedFile?) {
-            guard builder.count > 0 else { return }
-            let segment = IndexSegment(builder)
-            if let bytes, (0..<segment.count).contains(where: { segment.kind($0) == IndexedKind.invalid.rawValue }) {
-                // Unreadable lines are told from their bytes, which go with the chunk.
-                let names = strings.all()
-                let snapshot = LogSnapshot(path: path, format: .jsonLines, file: bytes, segments: [segment],
-                                           starts: [0, segment.count], strings: names, progress: progress,
-                                           pendingLine: nil, shrink: nil)
-                _ = snapshot.forEachDiagnostic(problems)
-            }
-            aggregates.names(strings.all())
-            aggregates.add(segment, base: sealed)
-            sealed += segment.count
+            guard let segment = foldSegment(builder, into: &aggregates, base: &sealed), let bytes else { return }
+            // Unreadable lines are told from their bytes, which go with the chunk.
+            let snapshot = LogSnapshot(path: path, format: .jsonLines, file: bytes, segments: [segment],
+                                       starts: [0, segment.count], strings: strings.all(), progress: progress,
+                                       pendingLine: nil, shrink: nil)
+            _ = snapshot.forEachDiagnostic(problems)
         }
         func report(_ message: String) {
             let d = Diagnostic(path: path, line: line, column: 1, message: message)
@@ -198,8 +200,6 @@ struct StreamBuffer: ~Copyable {
     var bytes: UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
     }
-
-    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R { body(bytes) }
 
     var startsWithBOM: Bool { count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF }
 
