@@ -34,6 +34,40 @@ struct HostileCountTests {
         #expect(model["completion_tokens"] as? Int == 5_000_000_000_000_000_005)
     }
 
+    /// Counts written too large to read (twenty digits, an exponent, a string, below zero) after and before
+    /// ordinary ones, for a model with a price.
+    static let beyond = [
+        line("12", "3", "15"),
+        line("99999999999999999999999", "3", "\"5\""),
+        line("4", "-99999999999999999999999", "1e30"),
+        line("5", "\"123456789012345678901234567890\"", "7"),
+    ].map { $0.replacingOccurrences(of: "\"model\":\"m\"", with: "\"model\":\"gpt-4o-mini\"") }
+
+    @Test("a count beyond 64-bit integers makes its sums out of range, not 0, in the file, piped and decoded")
+    func countBeyondRange() throws {
+        let jsonl = Self.beyond.joined(separator: "\n") + "\n"
+        let file = try CLI.temporaryFile(Data(jsonl.utf8), name: "beyond.jsonl")
+        // The same records as one JSON array: read by the decoder, not the index's scanner.
+        let array = try CLI.temporaryFile(Data(("[" + Self.beyond.joined(separator: ",") + "]").utf8), name: "beyond.json")
+        for (arguments, stdin) in [(["stats", "--json", file], nil), (["stats", "--json", "-"], Data(jsonl.utf8)),
+                                   (["stats", "--json", array], nil)] as [([String], Data?)] {
+            let r = try CLI.run(arguments, stdin: stdin)
+            #expect(r.status == 0, "\(arguments)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let model = try #require((object["models"] as? [[String: Any]])?.first)
+            #expect(model["records"] as? Int == 4)
+            #expect(model["prompt_tokens"] is NSNull, "\(arguments): \(model)")
+            #expect(model["completion_tokens"] is NSNull, "\(arguments): \(model)")
+            #expect(model["total_tokens"] is NSNull, "\(arguments): \(model)")
+            #expect(model["records_without_usage"] as? Int == 0)
+            // Only the first record has counts a price can be applied to.
+            #expect(model["priced_records"] as? Int == 1, "\(arguments): \(model)")
+        }
+        let table = try CLI.run(["stats", file])
+        let row = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("gpt-4o-mini") })
+        #expect(row.components(separatedBy: "out of range").count == 4, "\(row)")
+    }
+
     @Test("diff gives the exact difference of counts at both ends of the range")
     func diff() throws {
         let a = try CLI.temporaryFile(Data(Self.line("-9223372036854775808", "1", "1").utf8), name: "a.json")

@@ -70,7 +70,8 @@ extension LogSnapshot {
     static func summaryCost(_ s: IndexSegment, _ i: Int, _ sets: [FastPrices]) -> Double? {
         let kind = s.kind(i)
         guard kind != IndexedKind.invalid.rawValue, kind != IndexedKind.error.rawValue, let first = sets.first,
-              let p = s.promptTokens(i), let c = s.completionTokens(i), p >= 0, c >= 0 else { return nil }
+              let p = s.promptTokens(i), let c = s.completionTokens(i), p >= 0, c >= 0,
+              !TokenArithmetic.isOutOfRange(p), !TokenArithmetic.isOutOfRange(c) else { return nil }
         let created = s.created[i]
         guard created.isFinite else { return nil }
         // The same choice of price as `PriceTable.prices(of:atSeconds:)`: the last in force, else the first.

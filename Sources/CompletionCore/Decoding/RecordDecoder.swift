@@ -296,6 +296,10 @@ public enum RecordDecoder {
         usage.promptTokens = count(o.first(promptKeys))
         usage.completionTokens = count(o.first(completionKeys))
         usage.totalTokens = count(o.first(totalKeys))
+        for (k, keys) in [promptKeys, completionKeys, totalKeys].enumerated() {
+            guard let beyond = outOfRangeCount(o.first(keys)) else { continue }
+            usage.outOfRange |= (beyond > 0 ? 1 : 8) << UInt8(k)
+        }
         for entry in o {
             if countKeys.contains(entry.key), count(entry.value) != nil || entry.value.isNull { continue }
             usage.other.append(entry.key, normaliseCounts(entry.value, key: entry.key))
@@ -310,6 +314,30 @@ public enum RecordDecoder {
         case .string(let s): return Int(s) ?? Double(s).flatMap { $0 == $0.rounded() && abs($0) < 9e15 ? Int($0) : nil }
         default: return nil
         }
+    }
+
+    /// A count written as a whole number too large to read exactly (`1e30`, twenty digits, `"-1e20"`): what
+    /// sums take for it, `Int.max` above zero and `Int.min + 1` below (both read as out of range,
+    /// `TokenArithmetic`). Nil for a count that reads (`count`) and for anything that is not a whole number.
+    static func outOfRangeCount(_ value: JSONValue?) -> Int? {
+        let text: String
+        switch value {
+        case .number(let n): text = n.text
+        case .string(let s): text = s
+        default: return nil
+        }
+        guard count(value) == nil else { return nil }
+        // Digits first: `Infinity`, `NaN` and `inf` are not counts.
+        let digits = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
+        guard let lead = digits.first, lead &- UInt8(ascii: "0") < 10, let d = Double(text), !d.isNaN else { return nil }
+        guard d.isInfinite || (d == d.rounded() && abs(d) >= 9.0e15) else { return nil }
+        return d < 0 ? TokenArithmetic.belowRange : .max
+    }
+
+    /// A count as sums take it: `count`, else `outOfRangeCount`.
+    @inline(__always)
+    static func countForSums(_ value: JSONValue?) -> Int? {
+        count(value) ?? outOfRangeCount(value)
     }
 
     /// Inside usage, token counts written as floats (`30.0`) become integers; costs and timings stay as written.

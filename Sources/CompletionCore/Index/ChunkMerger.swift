@@ -257,8 +257,8 @@ struct ChunkMerger {
                            created: record.created?.seconds ?? .nan,
                            model: record.model.map(strings.id(for:)) ?? 0,
                            fingerprint: record.systemFingerprint.map(strings.id(for:)) ?? 0,
-                           prompt: record.usage?.promptTokens, completion: record.usage?.completionTokens,
-                           total: record.usage?.totalTokens, reasons: r, assembled: assembled, diagnostic: nil)
+                           prompt: record.usage?.promptTokensForSums, completion: record.usage?.completionTokensForSums,
+                           total: record.usage?.totalTokensForSums, reasons: r, assembled: assembled, diagnostic: nil)
         }
     }
 

@@ -99,9 +99,9 @@ struct ScanWorker {
         f.created = record.created?.seconds ?? .nan
         f.model = record.model.map { interner.intern($0) } ?? 0
         f.fingerprint = record.systemFingerprint.map { interner.intern($0) } ?? 0
-        f.prompt = record.usage?.promptTokens ?? .min
-        f.completion = record.usage?.completionTokens ?? .min
-        f.total = record.usage?.totalTokens ?? .min
+        f.prompt = record.usage?.promptTokensForSums ?? .min
+        f.completion = record.usage?.completionTokensForSums ?? .min
+        f.total = record.usage?.totalTokensForSums ?? .min
         f.choiceCount = record.choices.count
         let ids = record.choices.map { $0.finishReason.map { interner.intern($0) } ?? 0 }
         if let first = ids.first, ids.contains(where: { $0 != first }) {

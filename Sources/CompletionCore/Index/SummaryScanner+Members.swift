@@ -176,19 +176,19 @@ extension SummaryScanner {
         return true
     }
 
-    /// One count value: `Int.min` for values that are not counts.
+    /// One count value as sums take it (`RecordDecoder.countForSums`): `Int.min` for values that are not counts.
     /// - Returns: nil on a syntax error.
     func count(_ p: inout Int) -> Int? {
         let c = b[p]
         if c == 0x22 {
             guard let s = string(&p) else { return nil }
-            return RecordDecoder.count(.string(text(s))) ?? .min
+            return RecordDecoder.countForSums(.string(text(s))) ?? .min
         }
         if Self.startsNumber(c) {
             guard let n = numberValue(&p, maxDigits: 18) else { return nil }
             switch n {
             case .plain(let v): return v
-            case .text(let text): return RecordDecoder.count(.number(JSONNumber(text: text))) ?? .min
+            case .text(let text): return RecordDecoder.countForSums(.number(JSONNumber(text: text))) ?? .min
             }
         }
         guard skipValue(&p) else { return nil }

@@ -78,6 +78,9 @@ public struct Usage: Sendable, Hashable {
     /// Every other usage key in source order, as written: the details objects (`prompt_tokens_details`,
     /// `completion_tokens_details`), costs, timings, cache counts. Integral floats are normalised to integers.
     public var other: JSONObject
+    /// Counts written as whole numbers too large to read (kept as written in `other`): bits 0–2 for prompt,
+    /// completion and total above `Int`, bits 3–5 below it. Sums show them as out of range, not as missing.
+    public var outOfRange: UInt8 = 0
 
     public init(promptTokens: Int? = nil, completionTokens: Int? = nil, totalTokens: Int? = nil, other: JSONObject = JSONObject()) {
         self.promptTokens = promptTokens
@@ -97,6 +100,18 @@ public struct Usage: Sendable, Hashable {
             if !over, withReasoning == t { return false }
         }
         return true
+    }
+
+    /// The counts as sums and the index take them: a count too large to read is `Int.max` (or
+    /// `TokenArithmetic.belowRange`), which sums show as out of range.
+    public var promptTokensForSums: Int? { promptTokens ?? beyondRange(0) }
+    public var completionTokensForSums: Int? { completionTokens ?? beyondRange(1) }
+    public var totalTokensForSums: Int? { totalTokens ?? beyondRange(2) }
+
+    private func beyondRange(_ k: UInt8) -> Int? {
+        if outOfRange & (1 << k) != 0 { return .max }
+        if outOfRange & (8 << k) != 0 { return TokenArithmetic.belowRange }
+        return nil
     }
 
     /// True when no count is present or all present counts are zero (Ollama's per-chunk zeroed usage).

@@ -8,15 +8,22 @@ public enum TokenArithmetic {
     @inline(__always)
     public static func sum(_ a: Int, _ b: Int) -> Int {
         // Once out of range, a sum stays there: a later negative count must not bring it back to a wrong number.
+        // So does a sum with a count (or a sum) that is out of range itself.
         if isOutOfRange(a) { return a }
+        if isOutOfRange(b) { return b }
         let (value, overflow) = a.addingReportingOverflow(b)
         guard overflow else { return value }
         return b > 0 ? .max : .min
     }
 
-    /// True for a sum that reached the end of `Int` (and may be larger than shown).
+    /// What a single count below the range of `Int` is kept as: `Int.min` itself marks "no count" in the
+    /// log index's columns.
+    public static let belowRange = Int.min + 1
+
+    /// True for a sum that reached the end of `Int` (and may be larger than shown), or a count written too
+    /// large to read (`Int.max`, `belowRange`).
     public static func isOutOfRange(_ value: Int) -> Bool {
-        value == .max || value == .min
+        value == .max || value <= belowRange
     }
 
     /// A sum for display: the number, or `out of range` once it reached the end of `Int`.
