@@ -68,6 +68,23 @@ struct HostileCountTests {
         #expect(row.components(separatedBy: "out of range").count == 4, "\(row)")
     }
 
+    @Test("a count of exactly Int.min is out of range in the file, piped and decoded, not missing")
+    func countAtTheLowEnd() throws {
+        let lines = [Self.line("12", "3", "15"), Self.line("-9223372036854775808", "1", "2")]
+        let jsonl = lines.joined(separator: "\n") + "\n"
+        let file = try CLI.temporaryFile(Data(jsonl.utf8), name: "low.jsonl")
+        let array = try CLI.temporaryFile(Data(("[" + lines.joined(separator: ",") + "]").utf8), name: "low.json")
+        for (arguments, stdin) in [(["stats", "--json", file], nil), (["stats", "--json", "-"], Data(jsonl.utf8)),
+                                   (["stats", "--json", array], nil)] as [([String], Data?)] {
+            let r = try CLI.run(arguments, stdin: stdin)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let model = try #require((object["models"] as? [[String: Any]])?.first)
+            #expect(model["prompt_tokens"] is NSNull, "\(arguments): \(model)")
+            #expect(model["completion_tokens"] as? Int == 4, "\(arguments): \(model)")
+            #expect(model["total_tokens"] as? Int == 17, "\(arguments): \(model)")
+        }
+    }
+
     @Test("diff gives the exact difference of counts at both ends of the range")
     func diff() throws {
         let a = try CLI.temporaryFile(Data(Self.line("-9223372036854775808", "1", "1").utf8), name: "a.json")

@@ -334,10 +334,11 @@ public enum RecordDecoder {
         return d < 0 ? TokenArithmetic.belowRange : .max
     }
 
-    /// A count as sums take it: `count`, else `outOfRangeCount`.
+    /// A count as sums and the log index take it: `count`, else `outOfRangeCount`. `Int.min` is kept as
+    /// `TokenArithmetic.belowRange`, since the index's columns mark "no count" with it.
     @inline(__always)
     static func countForSums(_ value: JSONValue?) -> Int? {
-        count(value) ?? outOfRangeCount(value)
+        TokenArithmetic.forSums(count(value)) ?? outOfRangeCount(value)
     }
 
     /// Inside usage, token counts written as floats (`30.0`) become integers; costs and timings stay as written.

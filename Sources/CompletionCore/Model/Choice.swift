@@ -104,9 +104,9 @@ public struct Usage: Sendable, Hashable {
 
     /// The counts as sums and the index take them: a count too large to read is `Int.max` (or
     /// `TokenArithmetic.belowRange`), which sums show as out of range.
-    public var promptTokensForSums: Int? { promptTokens ?? beyondRange(0) }
-    public var completionTokensForSums: Int? { completionTokens ?? beyondRange(1) }
-    public var totalTokensForSums: Int? { totalTokens ?? beyondRange(2) }
+    public var promptTokensForSums: Int? { TokenArithmetic.forSums(promptTokens) ?? beyondRange(0) }
+    public var completionTokensForSums: Int? { TokenArithmetic.forSums(completionTokens) ?? beyondRange(1) }
+    public var totalTokensForSums: Int? { TokenArithmetic.forSums(totalTokens) ?? beyondRange(2) }
 
     private func beyondRange(_ k: UInt8) -> Int? {
         if outOfRange & (1 << k) != 0 { return .max }

@@ -20,6 +20,12 @@ public enum TokenArithmetic {
     /// log index's columns.
     public static let belowRange = Int.min + 1
 
+    /// A count as sums and the log index keep it: `Int.min` becomes `belowRange` (both read as out of range).
+    @inline(__always)
+    public static func forSums(_ count: Int?) -> Int? {
+        count == .min ? belowRange : count
+    }
+
     /// True for a sum that reached the end of `Int` (and may be larger than shown), or a count written too
     /// large to read (`Int.max`, `belowRange`).
     public static func isOutOfRange(_ value: Int) -> Bool {
