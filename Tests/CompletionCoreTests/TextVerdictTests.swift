@@ -64,6 +64,9 @@ import Testing
         #"{"id":"k1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"c\u006fntent":"invoice"},"finish_reason":"stop"}]}"#,
         #"{"id":"k2","object":"chat.completion","model":"m","ch\u006fices":[{"text":"invoice","finish_reason":"stop"}]}"#,
         #"{"id":"k3","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"content":"bill"},"t\u0065xt":"invoice","finish_reason":"stop"}]}"#,
+        // A match in the first `choices`, then a second one spelled with escapes (the decoder reads the last).
+        #"{"id":"k4","object":"text_completion","model":"m","choices":[{"text":"invoice","finish_reason":"stop"}],"ch\u006Fices":[{"text":"bill"}]}"#,
+        #"{"id":"k5","object":"text_completion","model":"m","choices":[{"text":"invoice"},{"text":"bill"}],"usage":{"n":"caf\u00e9"},"\u0063hoices":[]}"#,
         // Chunks, errors, envelopes, batch lines, other shapes.
         #"{"id":"s1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"invoice"},"finish_reason":null}]}"#,
         #"{"error":{"message":"Invoice limit reached","type":"requests"}}"#,
@@ -138,13 +141,17 @@ import Testing
                 let verdict = line.withUnsafeBufferPointer { query.textMatcher.verdict($0) }
                 counts[verdict, default: 0] += 1
                 let expected = record.map(query.matches) ?? false
-                switch verdict {
-                case .matches:
-                    #expect(expected, "\(what): \(pattern) regex \(isRegex) ignoring case \(caseInsensitive) confirmed in \(String(decoding: line, as: UTF8.self))", sourceLocation: sourceLocation)
-                case .noMatch:
-                    #expect(!expected, "\(what): \(pattern) regex \(isRegex) ignoring case \(caseInsensitive) ruled out in \(String(decoding: line, as: UTF8.self))", sourceLocation: sourceLocation)
-                case .undecided:
-                    break
+                // A line that decodes is one the index reads as a record: the filter asks about it as valid JSON.
+                let trusted = record == nil ? [verdict] : [verdict, line.withUnsafeBufferPointer { query.textMatcher.verdict($0, validJSON: true) }]
+                for verdict in trusted {
+                    switch verdict {
+                    case .matches:
+                        #expect(expected, "\(what): \(pattern) regex \(isRegex) ignoring case \(caseInsensitive) confirmed in \(String(decoding: line, as: UTF8.self))", sourceLocation: sourceLocation)
+                    case .noMatch:
+                        #expect(!expected, "\(what): \(pattern) regex \(isRegex) ignoring case \(caseInsensitive) ruled out in \(String(decoding: line, as: UTF8.self))", sourceLocation: sourceLocation)
+                    case .undecided:
+                        break
+                    }
                 }
             }
         }
