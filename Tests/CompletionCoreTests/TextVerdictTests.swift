@@ -420,6 +420,69 @@ import Testing
         }
     }
 
+    /// A random valid JSON value: nested objects and arrays, strings with escapes (runs of backslashes, escaped
+    /// quotes, brackets and `\u` escapes), numbers and literals, and blanks between tokens.
+    static func randomValue(_ r: inout SplitMix, depth: Int) -> String {
+        func blank(_ r: inout SplitMix) -> String { ["", "", "", " ", "\t", "  "][Int(r.next() % 6)] }
+        func string(_ r: inout SplitMix) -> String {
+            let pieces = ["a", "]", "[", "}", "{", ",", ":", "\\\"", "\\\\", "\\\\\\\"", "\\n", "\\u005d", "\\u0022", "é", "東京", " ", "\\/", "x y z"]
+            return "\"" + (0..<Int(r.next() % 24)).map { _ in pieces[Int(r.next() % UInt64(pieces.count))] }.joined() + "\""
+        }
+        // Containers only for a few levels below where the value starts (`depth % 8`), so values stay small.
+        let pick = depth % 8 >= 5 ? Int(r.next() % 3) : Int(r.next() % 6)
+        switch pick {
+        case 0: return string(&r)
+        case 1: return ["0", "-1.5e3", "true", "false", "null", "12345678901234567890", "NaN", "-Infinity"][Int(r.next() % 8)]
+        case 2: return ["[]", "{}", "[ ]", "{ }"][Int(r.next() % 4)]
+        case 3, 4:
+            let n = Int(r.next() % 6)
+            return "[" + blank(&r) + (0..<n).map { _ in randomValue(&r, depth: depth + 1) + blank(&r) }.joined(separator: "," + blank(&r)) + "]"
+        default:
+            let n = Int(r.next() % 6)
+            return "{" + blank(&r) + (0..<n).map { _ in string(&r) + blank(&r) + ":" + blank(&r) + randomValue(&r, depth: depth + 1) + blank(&r) }
+                .joined(separator: "," + blank(&r)) + "}"
+        }
+    }
+
+    @Test("skipping random valid values ends where the validating skip ends, at every offset of a 64-byte block")
+    func validSkipEndsAlikeOnRandomValues() {
+        var r = SplitMix(state: 64_064)
+        var long = 0, deep = 0
+        for round in 0..<3000 {
+            // Some values start deep already, to come near the nesting limit.
+            let nesting = round % 5 == 0 ? 40 + Int(r.next() % 25) : 0
+            let inner = Self.randomValue(&r, depth: 0)
+            let value = String(repeating: "[", count: nesting) + inner + String(repeating: "]", count: nesting)
+            // A prefix moves the value across block boundaries (the skip reads 64 bytes at a time from its start,
+            // but a value's own bytes fall differently into blocks with different contents before them).
+            let prefix = String(repeating: " ", count: Int(r.next() % 64))
+            let text = prefix + value + [",", "}", "]", ""][Int(r.next() % 4)]
+            let bytes = Array(text.utf8)
+            if value.utf8.count > 256 { long += 1 }
+            if nesting > 55 { deep += 1 }
+            bytes.withUnsafeBufferPointer { b in
+                guard let base = b.baseAddress else { return }
+                var scanner = SummaryScanner(base: base)
+                scanner.end = b.count
+                var p = prefix.utf8.count
+                let checked = scanner.skipValue(&p)
+                var q = prefix.utf8.count
+                let trusted = scanner.skipValid(&q)
+                #expect(checked == trusted, "\(text): \(checked) validating, \(trusted) not")
+                if checked && trusted { #expect(p == q, "\(text): ends at \(p) validating, \(q) not") }
+                // Cut short, neither finds the value's end.
+                if b.count > prefix.utf8.count + 1, value.hasPrefix("[") || value.hasPrefix("{") {
+                    var shortScanner = SummaryScanner(base: base)
+                    shortScanner.end = prefix.utf8.count + value.utf8.count - 1
+                    var s = prefix.utf8.count
+                    #expect(!shortScanner.skipValid(&s), "\(text) cut before its last byte")
+                }
+            }
+        }
+        #expect(long > 300)
+        #expect(deep > 100)
+    }
+
     @Test("a word split between JSON strings that decoding joins is found: content parts, reasoning details, stream pieces")
     func prefilterMissesJoinedTexts() throws {
         // Content parts, reasoning details and stream deltas are joined into one text; the raw bytes hold the
