@@ -114,6 +114,35 @@ import Testing
         #expect(LiteralPrefilter.requiredRuns(pattern) == nil)
     }
 
+    @Test("an escape of an ASCII character is found wherever it lies, next to other escapes and backslashes")
+    func asciiEscapesFoundAtEveryAlignment() {
+        var r = SplitMix(state: 5_005)
+        let pieces = [#"\"#, "u", "0", "00", "6", "9", "F", "e", "x", " ", "é", #"\n"#, #"\\"#, #"\u00"#, #"\u0"#, #"\uFB01"#, #"\u212A"#]
+        func hex(_ c: UInt8) -> UInt32? { UInt32(String(UnicodeScalar(c)), radix: 16) }
+        var found = 0
+        for _ in 0..<4000 {
+            let bytes = Array((0..<Int(r.next() % 40)).map { _ in pieces[Int(r.next() % UInt64(pieces.count))] }.joined().utf8)
+            for folding in [false, true] {
+                // Every backslash followed by `u` and four hex digits, whether the JSON reader would read it so or not.
+                let expected = bytes.indices.contains { at in
+                    guard at + 6 <= bytes.count, bytes[at] == 0x5C, bytes[at + 1] == 0x75 else { return false }
+                    guard let a = hex(bytes[at + 2]), let b = hex(bytes[at + 3]), let c = hex(bytes[at + 4]), let d = hex(bytes[at + 5]) else {
+                        return false
+                    }
+                    let v = a << 12 | b << 8 | c << 4 | d
+                    let folds: Set<UInt32> = [0xDF, 0x130, 0x131, 0x149, 0x17F, 0x1F0, 0x1E9E, 0x212A]
+                    return v < 0x80 || (folding && (folds.contains(v) || (0x1E96...0x1E9A).contains(v) || (0xFB00...0xFB06).contains(v)))
+                }
+                let got = bytes.withUnsafeBufferPointer { b in
+                    b.baseAddress.map { LiteralPrefilter.escapesASCII($0, b.count, folding: folding) } ?? false
+                }
+                #expect(got == expected, "\(String(decoding: bytes, as: UTF8.self)) folding \(folding)")
+                if expected { found += 1 }
+            }
+        }
+        #expect(found > 500)
+    }
+
     @Test("the block search finds what a byte-by-byte search finds, at every alignment and case")
     func byteSearchAgreesWithNaiveSearch() {
         var rng = SystemRandomNumberGenerator()

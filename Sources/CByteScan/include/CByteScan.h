@@ -59,6 +59,27 @@ static inline size_t cbytescan_quote_or_bracket(const uint8_t *b, size_t i, size
     return end;
 }
 
+/// The first `\u` (a backslash followed by `u`) in `b[i..<end]`, at the backslash, or `end`.
+static inline size_t cbytescan_backslash_u(const uint8_t *b, size_t i, size_t end) {
+#if defined(__SSE2__)
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i u = _mm_set1_epi8('u');
+    /* Positions i..<i+16 are candidates; the block read for the `u` ends at i + 17. */
+    while (i + 17 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(w, u)));
+        if (m != 0) return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i + 1 < end) {
+        if (b[i] == '\\' && b[i + 1] == 'u') return i;
+        i++;
+    }
+    return end;
+}
+
 /// JSON's whitespace: space, tab, line feed, carriage return.
 static inline int cbytescan_is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
