@@ -262,4 +262,42 @@ struct StatsTests {
         #expect(table.contains("fp_3"))
         #expect(try CLI.run(["stats", "-"], stdin: data).stdout == table)
     }
+
+    @Test("a model served by fingerprints in turn: its first changes and a count, in the table and --json, file and piped")
+    func interleavedFingerprints() throws {
+        // Two fingerprints taking turns record by record (a model served from several backends), 3,000 records,
+        // and a model that changes once.
+        var lines: [String] = []
+        for k in 0..<3000 {
+            lines.append(line(id: "r\(k)", model: "m-turns", fingerprint: "fp_\(k % 2)", created: 1_700_000_000 + k, prompt: 1, completion: 1, reasons: ["stop"]))
+        }
+        lines.append(line(id: "s1", model: "m-once", fingerprint: "fp_a", created: 1_700_000_000, prompt: 1, completion: 1, reasons: ["stop"]))
+        lines.append(line(id: "s2", model: "m-once", fingerprint: "fp_b", created: 1_700_000_001, prompt: 1, completion: 1, reasons: ["stop"]))
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let path = try CLI.temporaryFile(data, name: "turns.jsonl")
+        for (arguments, stdin) in [(["stats", path], nil), (["stats", "-"], data)] as [([String], Data?)] {
+            let table = try CLI.run(arguments, stdin: stdin)
+            #expect(table.status == 0)
+            let rows = table.stdout.split(separator: "\n")
+            // 20 rows of runs, then the rest counted: 2,999 changes, 19 of them shown.
+            #expect(rows.filter { $0.hasPrefix("m-turns") }.count == 21 + 1, "\(arguments): model row, 20 runs, one count")
+            #expect(rows.contains { $0.hasPrefix("m-turns") && $0.contains("… 2980 more changes") }, "\(arguments)")
+            #expect(rows.filter { $0.hasPrefix("m-once") }.count == 1 + 2)
+        }
+        for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {
+            let r = try CLI.run(arguments, stdin: stdin)
+            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            let file = try #require((doc["files"] as? [[String: Any]])?.first)
+            let timelines = try #require(file["fingerprint_timeline"] as? [[String: Any]])
+            let turns = try #require(timelines.first { $0["model"] as? String == "m-turns" })
+            let changes = try #require(turns["changes"] as? [[String: Any]])
+            #expect(changes.count == 1000, "\(arguments)")
+            #expect(turns["more_changes"] as? Int == 2000, "\(arguments)")
+            #expect(changes.allSatisfy { $0["records"] as? Int == 1 }, "every run kept is one record long")
+            #expect(changes.last?["first_entry"] as? Int == 999)
+            let once = try #require(timelines.first { $0["model"] as? String == "m-once" })
+            #expect((once["changes"] as? [[String: Any]])?.count == 2)
+            #expect(once["more_changes"] as? Int == 0)
+        }
+    }
 }

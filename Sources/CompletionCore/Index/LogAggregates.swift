@@ -45,11 +45,28 @@ public struct LogAggregates: Sendable, Hashable {
         public var records: Int
     }
 
-    /// The fingerprint history of one model.
+    /// The fingerprint history of one model: its runs of records with one fingerprint, the first
+    /// `maxTimelineRuns` of them kept.
     public struct Timeline: Sendable, Hashable {
         public var model: String?
+        /// The first runs, in order: the first is where the model starts, each other one a change.
         public var changes: [FingerprintChange]
+        /// Runs after the kept ones: a model served by several fingerprints in turn (one per server, say)
+        /// changes on almost every record, and a change per record is neither readable nor bounded.
+        public var moreChanges = 0
+
+        public init(model: String?, changes: [FingerprintChange], moreChanges: Int = 0) {
+            self.model = model
+            self.changes = changes
+            self.moreChanges = moreChanges
+        }
+
+        /// Changes of fingerprint in all (the first run is not a change).
+        public var changeCount: Int { max(0, changes.count - 1) + moreChanges }
     }
+
+    /// Runs kept per model's timeline (`Timeline.moreChanges` counts the rest).
+    public static let maxTimelineRuns = 1000
 
     /// Counts per power-of-two bucket: `counts[k]` counts values in `bucketBounds(k)`.
     public struct Histogram: Sendable, Hashable {
@@ -142,6 +159,7 @@ struct AggregatesBuilder {
     private var lastFingerprint: [UInt32] = []
     private var runRecords: [Int] = []
     private var timelines: [[LogAggregates.FingerprintChange]] = []
+    private var moreChanges: [Int] = []
     // Per day: its tally's place in `dayTallies` (a log's records share few days).
     private var dayPlace: [Int: Int] = [:]
     private var dayTallies: [Tally] = []
@@ -166,6 +184,7 @@ struct AggregatesBuilder {
         lastFingerprint.append(contentsOf: repeatElement(UInt32.max, count: more))
         runRecords.append(contentsOf: repeatElement(0, count: more))
         timelines.append(contentsOf: repeatElement([], count: more))
+        moreChanges.append(contentsOf: repeatElement(0, count: more))
     }
 
     private func string(_ id: UInt32) -> String? {
@@ -226,11 +245,16 @@ struct AggregatesBuilder {
         a.choices += s.choices(i)
         s.forEachReason(i) { reasons[Int($0)] += 1 }
         if lastFingerprint[m] != f {
-            if lastFingerprint[m] != UInt32.max { timelines[m][timelines[m].count - 1].records = runRecords[m] }
+            // The run that ends gets its records, if it is one of those kept.
+            if lastFingerprint[m] != UInt32.max, moreChanges[m] == 0 { timelines[m][timelines[m].count - 1].records = runRecords[m] }
             lastFingerprint[m] = f
             runRecords[m] = 1
-            timelines[m].append(LogAggregates.FingerprintChange(fingerprint: string(f), firstPosition: position,
-                                                                 created: created.isNaN ? nil : created, records: 1))
+            if timelines[m].count < LogAggregates.maxTimelineRuns {
+                timelines[m].append(LogAggregates.FingerprintChange(fingerprint: string(f), firstPosition: position,
+                                                                     created: created.isNaN ? nil : created, records: 1))
+            } else {
+                moreChanges[m] += 1
+            }
         } else {
             runRecords[m] += 1
         }
@@ -240,7 +264,7 @@ struct AggregatesBuilder {
     func finish() -> LogAggregates {
         var a = a
         var timelines = timelines
-        for m in 0..<lastFingerprint.count where lastFingerprint[m] != UInt32.max {
+        for m in 0..<lastFingerprint.count where lastFingerprint[m] != UInt32.max && moreChanges[m] == 0 {
             timelines[m][timelines[m].count - 1].records = runRecords[m]
         }
         let byRecords = LogAggregates.Group.byRecords
@@ -256,7 +280,7 @@ struct AggregatesBuilder {
         a.models = models.map(\.group)
         a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
         a.days = dated + [undated.group(named: string(0))].compactMap { $0 }
-        a.timelines = models.map { LogAggregates.Timeline(model: $0.group.name, changes: timelines[$0.id]) }
+        a.timelines = models.map { LogAggregates.Timeline(model: $0.group.name, changes: timelines[$0.id], moreChanges: moreChanges[$0.id]) }
         let totalChoices = reasons.reduce(0, +)
         a.finishReasons = reasons.enumerated().filter { $0.element > 0 }.map { id, count in
             LogAggregates.ReasonShare(reason: string(UInt32(id)), choices: count,

@@ -3,6 +3,9 @@ import Foundation
 /// What `completion-tui stats` writes: the aggregates of one or more logs as aligned tables for people, or
 /// as one JSON document for scripts. Every name from a file (models, fingerprints, paths) is escaped.
 public enum StatsReport {
+    /// Rows of the fingerprint timeline table per model; the rest are counted in one row (`--json` lists up to
+    /// `LogAggregates.maxTimelineRuns`).
+    static let maxTimelineRows = 20
     /// One log given on the command line: its aggregates, or why it could not be read (or was cut short).
     public struct File: Sendable {
         public var path: String
@@ -47,10 +50,16 @@ public enum StatsReport {
         var changes: [[String]] = []
         for f in files {
             guard let agg = f.aggregates else { continue }
-            for t in agg.timelines where t.changes.count > 1 {
-                for c in t.changes {
-                    changes.append([t.model ?? "(none)", c.fingerprint ?? "(none)", c.created.flatMap(iso) ?? "-", String(c.records),
+            for t in agg.timelines where t.changeCount > 0 {
+                let model = t.model ?? "(none)"
+                for c in t.changes.prefix(maxTimelineRows) {
+                    changes.append([model, c.fingerprint ?? "(none)", c.created.flatMap(iso) ?? "-", String(c.records),
                                     files.count > 1 ? f.path : ""])
+                }
+                // A model that changes fingerprint all the time (served by several in turn): its first changes, then a count.
+                let more = t.changeCount - max(0, min(t.changes.count, maxTimelineRows) - 1)
+                if more > 0 {
+                    changes.append([model, "… \(more) more \(more == 1 ? "change" : "changes")", "", "", files.count > 1 ? f.path : ""])
                 }
             }
         }
@@ -131,6 +140,7 @@ public enum StatsReport {
                             .object(JSONObject(pairs: [("fingerprint", string(c.fingerprint)), ("first", time(c.created)),
                                                        ("first_entry", int(c.firstPosition)), ("records", int(c.records))]))
                         })),
+                        ("more_changes", int(t.moreChanges)),
                     ]))
                 }))
             }

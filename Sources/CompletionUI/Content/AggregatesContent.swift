@@ -161,9 +161,9 @@ public struct AggregatesContent: Sendable {
     static func timeline(_ timelines: [LogAggregates.Timeline], clock: Clock, width: Int, into b: inout Builder) {
         let hint = Span("  [Enter jumps]", Theme.dimmed)
         for t in timelines {
-            let changes = t.changes.count
+            let changes = t.changeCount
             b.add([Span(name(t.model), t.model == nil ? Theme.dimmed : Theme.title),
-                   Span(changes > 1 ? "  \(changes - 1) \(plural(changes - 1, "change"))" : "  no change", changes > 1 ? Theme.warning : Theme.dimmed)])
+                   Span(changes > 0 ? "  \(changes) \(plural(changes, "change"))" : "  no change", changes > 0 ? Theme.warning : Theme.dimmed)])
             for (k, c) in t.changes.prefix(maxChangesPerModel).enumerated() {
                 var line: StyledLine = [Span("  → ", Theme.dimmed),
                                         Span(name(c.fingerprint), c.fingerprint == nil ? Theme.dimmed : Theme.value)]
@@ -176,8 +176,9 @@ public struct AggregatesContent: Sendable {
                 if DisplayWidth.of(line.map(\.text).joined()) + DisplayWidth.of(hint.text) <= width { line.append(hint) }
                 b.add(line, jump: c.firstPosition)
             }
-            if changes > maxChangesPerModel {
-                let more = changes - maxChangesPerModel
+            // Runs shown: the first is not a change.
+            let more = changes - max(0, min(t.changes.count, maxChangesPerModel) - 1)
+            if more > 0 {
                 b.add([Span("  … \(more) more \(plural(more, "change"))", Theme.dimmed)])
             }
         }
