@@ -67,6 +67,16 @@ struct StatsCommand: ParsableCommand {
             // Groups name their file by its place in the list: the one about to be appended.
             tally.merge(snapshot.reproTally(file: files.count))
         }
+        // A log with more distinct names than the index keeps: its records are all counted, the later new
+        // names under one shared name, and the exit status says not everything is shown as written.
+        var namesLimited = 0
+        func reportNamesLimit(_ aggregates: LogAggregates, _ path: String) {
+            guard let limit = aggregates.namesLimit else { return }
+            namesLimited += 1
+            let name = LogAggregates.overLimitName(limit)
+            StandardError.print(Diagnostic(path: path, line: nil, column: nil, message:
+                "more than \(limit) distinct names (models, fingerprints, finish reasons): the records with later new names are counted under \"\(name)\" (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+        }
         for path in paths {
             if MappedFile.isStream(path: path) {
                 // Standard input and FIFOs are summarised as they arrive (problems are written as they are
@@ -80,6 +90,7 @@ struct StatsCommand: ParsableCommand {
                 let aggregates = LogIndex.summarise(streamPath: path, prices: table,
                                                     problems: { StandardError.print($0.description) },
                                                     records: wholeRecords)
+                reportNamesLimit(aggregates, path)
                 parts.append(aggregates)
                 files.append((path, aggregates, nil))
                 continue
@@ -98,6 +109,7 @@ struct StatsCommand: ParsableCommand {
             let shrink = snapshot.currentShrink
             if let shrink { StandardError.print(shrink.description) }
             let aggregates = snapshot.aggregates(prices: table)
+            reportNamesLimit(aggregates, path)
             addAudit(snapshot)
             addRepro(snapshot)
             parts.append(aggregates)
@@ -112,7 +124,7 @@ struct StatsCommand: ParsableCommand {
             : StatsReport.table(total, files: summary, audit: counts, repro: groups)
         out.write(Array(text.utf8))
         out.flush()
-        let problems = total.invalid + files.filter { $0.problem != nil }.count
+        let problems = total.invalid + files.filter { $0.problem != nil }.count + namesLimited
         if total.records == 0 && problems > 0 { throw ExitCode(2) }
         if problems > 0 { throw ExitCode(1) }
     }

@@ -300,4 +300,37 @@ struct StatsTests {
             #expect(once["more_changes"] as? Int == 0)
         }
     }
+
+    @Test("more distinct names than the index keeps: every record counted, the later names under one, said on standard error, exit 1")
+    func namesPastTheLimit() throws {
+        // 3,000 records with a model of their own, over a limit of 100 names.
+        let lines = (0..<3000).map { k in
+            line(id: "r\(k)", model: "model-\(k)", fingerprint: "fp_\(k % 3)", created: 1_700_000_000 + k, prompt: 2, completion: 1, reasons: ["stop"])
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let path = try CLI.temporaryFile(data, name: "names.jsonl")
+        let environment = ["COMPLETION_TUI_MAX_NAMES": "100"]
+        var outputs: [String] = []
+        for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {
+            let r = try CLI.run(arguments, stdin: stdin, environment: environment)
+            #expect(r.status == 1, "\(arguments)")
+            #expect(r.stderr.contains("more than 100 distinct names"), "\(arguments): \(r.stderr)")
+            var doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            #expect(doc["records"] as? Int == 3000)
+            let models = try #require(doc["models"] as? [[String: Any]])
+            // The three fingerprints and `stop` are among the first names, so 96 models keep theirs.
+            #expect(models.count == 97, "\(arguments)")
+            let others = try #require(models.first { $0["model"] as? String == "(names beyond the first 100)" })
+            #expect(others["records"] as? Int == 3000 - 96)
+            #expect(others["prompt_tokens"] as? Int == 2 * (3000 - 96))
+            doc["files"] = nil
+            outputs.append(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: .sortedKeys), as: UTF8.self))
+        }
+        #expect(outputs.count == 2 && outputs[0] == outputs[1], "the file and the stream give the same figures")
+        // Without the limit every model has its row.
+        let all = try CLI.run(["stats", "--json", path])
+        #expect(all.status == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: all.stdoutBytes) as? [String: Any])
+        #expect((doc["models"] as? [[String: Any]])?.count == 3000)
+    }
 }

@@ -116,15 +116,50 @@ struct ByteInterner {
 ///
 /// Strings are compared as Swift strings, so two byte sequences that decode alike (invalid UTF-8 becomes
 /// U+FFFD, as in the decoder) share one id, and filtering by id agrees with filtering by the decoded value.
+///
+/// The table keeps at most `limit` strings: an endless stream with a new model name on every line must not
+/// take the machine's memory (`stats -`). Past the limit every new string shares one id, named
+/// `overLimitName`, and the aggregates say so (`LogAggregates.namesLimit`).
 final class StringTable: @unchecked Sendable {
+    /// The environment variable that sets the limit (a count; K, M and G suffixes as for the record limit).
+    static let environmentVariable = "COMPLETION_TUI_MAX_NAMES"
+    /// 100,000 distinct names unless the environment says otherwise: about 10 MB, where a log has a few
+    /// dozen models and fingerprints.
+    static let defaultLimit = 100_000
+    static let limitFromEnvironment = RecordLimits.parse(ProcessInfo.processInfo.environment[environmentVariable]) ?? defaultLimit
+
+    /// The name the strings past `limit` share.
+    static func overLimitName(_ limit: Int) -> String { "(names beyond the first \(limit))" }
+
+    let limit: Int
     private let lock = NSLock()
     private var strings: [String] = [""]
     private var ids: [String: UInt32] = [:]
+    /// The id the strings past the limit share (0 until one arrives).
+    private var overLimitID: UInt32 = 0
 
-    /// The id of a string, adding it when new.
+    init(limit: Int = StringTable.limitFromEnvironment) {
+        self.limit = max(1, limit)
+    }
+
+    /// The limit, once more distinct strings than it arrived; nil before.
+    var limitReached: Int? {
+        lock.lock(); defer { lock.unlock() }
+        return overLimitID == 0 ? nil : limit
+    }
+
+    /// The id of a string, adding it when new (past the limit, the id the rest share).
     func id(for s: String) -> UInt32 {
         lock.lock(); defer { lock.unlock() }
         if let id = ids[s] { return id }
+        // `strings[0]` is the placeholder for "absent".
+        if strings.count > limit {
+            if overLimitID == 0 {
+                strings.append(Self.overLimitName(limit))
+                overLimitID = UInt32(strings.count - 1)
+            }
+            return overLimitID
+        }
         strings.append(s)
         let id = UInt32(strings.count - 1)
         ids[s] = id

@@ -114,8 +114,15 @@ public struct LogAggregates: Sendable, Hashable {
     /// Earliest and latest `created` over all records.
     public var first: Double?
     public var last: Double?
+    /// Set (to the limit) when the log had more distinct names than the index keeps: the records with the
+    /// names past it are counted under one shared name.
+    public var namesLimit: Int?
 
     public init() {}
+
+    /// The name the records past `namesLimit` share, and the variable that sets the limit.
+    public static func overLimitName(_ limit: Int) -> String { StringTable.overLimitName(limit) }
+    public static let namesLimitVariable = StringTable.environmentVariable
 }
 
 extension LogSnapshot {
@@ -133,7 +140,9 @@ extension LogSnapshot {
         } else {
             for (k, s) in segments.enumerated() { builder.add(s, base: starts[k]) }
         }
-        return builder.finish()
+        var a = builder.finish()
+        a.namesLimit = namesLimit
+        return a
     }
 }
 
@@ -394,6 +403,7 @@ extension LogAggregates {
             table[g.name] = t
         }
         for p in parts {
+            a.namesLimit = a.namesLimit ?? p.namesLimit
             a.records += p.records
             a.errors += p.errors
             a.invalid += p.invalid

@@ -36,7 +36,9 @@ extension LogIndex {
         } else {
             index.decodeStream(descriptor: descriptor, prefix: input, into: &aggregates, problems: problems, records: records)
         }
-        return aggregates.finish()
+        var a = aggregates.finish()
+        a.namesLimit = index.strings.limitReached
+        return a
     }
 
     /// Decodes every record with the stream loader (the bytes in `prefix` first) and folds a segment of

@@ -114,8 +114,10 @@ public final class LogIndex: @unchecked Sendable {
     /// What is indexed so far. Cheap: it shares the index's storage.
     public func snapshot() -> LogSnapshot {
         lock.lock(); defer { lock.unlock() }
-        return LogSnapshot(path: path, format: format, file: file, segments: segments, starts: starts,
-                           strings: strings.all(), progress: progress, pendingLine: pending, shrink: shrink)
+        var snapshot = LogSnapshot(path: path, format: format, file: file, segments: segments, starts: starts,
+                                   strings: strings.all(), progress: progress, pendingLine: pending, shrink: shrink)
+        snapshot.namesLimit = strings.limitReached
+        return snapshot
     }
 
     /// The progress so far.

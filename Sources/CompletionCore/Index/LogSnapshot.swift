@@ -17,6 +17,9 @@ public struct LogSnapshot: Sendable {
     public let pendingLine: PendingLine?
     /// Set when the file shrank while it was being indexed: the entries stop at its new end.
     public let shrink: Diagnostic?
+    /// Set (to the limit) when more distinct names (models, fingerprints, finish reasons) arrived than the
+    /// index keeps: the rest share one name (`StringTable`).
+    public var namesLimit: Int? = nil
 
     /// The number of entries.
     public var count: Int { starts.last ?? 0 }

@@ -46,6 +46,9 @@ public struct AggregatesContent: Sendable {
             return b.content(width: width)
         }
         b.add(summary(a, clock: clock))
+        if let limit = a.namesLimit {
+            b.add([Span("more than \(limit) distinct names: the records with later new names are counted together", Theme.warning)])
+        }
 
         b.section("Models")
         for line in table(a.models, header: "MODEL", clock: clock, width: width) { b.add(line) }
