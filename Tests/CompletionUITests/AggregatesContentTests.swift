@@ -25,6 +25,16 @@ struct AggregatesContentTests {
         return content.lines[(start + 1)..<end]
     }
 
+    @Test("a log with more distinct names than the index keeps says so under the summary; other logs do not")
+    func namesPastTheLimit() {
+        let plain = AggregatesContent.of(Self.aggregates, clock: Self.clock, width: 160)
+        #expect(!plain.lines.contains { Self.text($0).contains("distinct names") })
+        var limited = Self.aggregates
+        limited.namesLimit = 5
+        let content = AggregatesContent.of(limited, clock: Self.clock, width: 160)
+        #expect(content.lines.count > 1 && Self.text(content.lines[1]) == "more than 5 distinct names: later ones are counted together")
+    }
+
     @Test("the days section: records and total tokens per UTC day, as the decoder's records add up")
     func days() {
         let content = AggregatesContent.of(Self.aggregates, clock: Self.clock, width: 160)

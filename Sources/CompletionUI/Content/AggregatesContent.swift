@@ -47,7 +47,7 @@ public struct AggregatesContent: Sendable {
         }
         b.add(summary(a, clock: clock))
         if let limit = a.namesLimit {
-            b.add([Span("more than \(limit) distinct names: the records with later new names are counted together", Theme.warning)])
+            b.add([Span("more than \(limit) distinct names: later ones are counted together", Theme.warning)])
         }
 
         b.section("Models")
