@@ -189,6 +189,21 @@ extension AppState {
         #expect(state.screen.contains("record \(first + 1)/200"))
     }
 
+    @Test func aggregatesAreLaidOutAgainForANewWidth() throws {
+        var state = try LogFixture.state()
+        state.reduce(.resize(Size(width: 60, height: 20)))
+        state.pressSettling(.char("a"))
+        let narrow = try #require(state.aggregates?.content?.lines.map(\.plainText))
+        // At 60 columns the timeline lines have no room for the hint; at 160 they have.
+        #expect(narrow.filter { $0.contains("→") && $0.contains("[Enter jumps]") }.isEmpty)
+        state.reduce(.resize(Size(width: 160, height: 40)))
+        let wide = try #require(state.aggregates?.content?.lines.map(\.plainText))
+        #expect(!wide.filter { $0.contains("→") && $0.contains("[Enter jumps]") }.isEmpty)
+        #expect(state.screen.contains("[Enter jumps]"))
+        state.reduce(.resize(Size(width: 60, height: 20)))
+        #expect(state.aggregates?.content?.lines.map(\.plainText) == narrow)
+    }
+
     @Test func aggregatesOfASortedViewKeepTheTimelineInFileOrder() throws {
         var plain = try LogFixture.state()
         plain.pressSettling(.char("a"))

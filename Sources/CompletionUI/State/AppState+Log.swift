@@ -20,6 +20,8 @@ public struct IndexUpdate: Sendable, Hashable {
 /// The aggregates view of an indexed log: computed off the UI loop, then scrolled with a cursor on lines.
 public struct AggregatesPanel: Sendable {
     public var content: AggregatesContent?
+    /// What `content` shows, to lay it out again for another width.
+    var totals: LogAggregates?
     /// The job computing `content`.
     var job: Int
     /// True while a computation is out.
@@ -203,6 +205,7 @@ extension AppState {
     mutating func finishAggregates(_ a: LogAggregates, job: Int) {
         guard var panel = aggregates, panel.job == job else { return }
         panel.computing = false
+        panel.totals = a
         panel.content = AggregatesContent.of(a, clock: clock, width: max(20, size.width - 4),
                                              filterDescription: logFilter.isActive ? logFilter.summary : nil)
         if !panel.showsGroups {
@@ -210,6 +213,20 @@ extension AppState {
             panel.cursor = max(0, min(panel.cursor, lines - 1))
             panel.top = max(0, min(panel.top, panel.cursor))
         }
+        aggregates = panel
+    }
+
+    /// The aggregates view laid out again for the pane's width (after a resize): its lines are cut and
+    /// padded to the width they were made for.
+    mutating func relayoutAggregates() {
+        guard var panel = aggregates else { return }
+        let width = max(20, size.width - 4)
+        let filter = logFilter.isActive ? logFilter.summary : nil
+        if let a = panel.totals { panel.content = AggregatesContent.of(a, clock: clock, width: width, filterDescription: filter) }
+        if let r = panel.groups { panel.groupsContent = AggregatesContent.groups(r, width: width, filterDescription: filter) }
+        let lines = panel.shown?.lines.count ?? 0
+        panel.cursor = max(0, min(panel.cursor, lines - 1))
+        panel.top = max(0, min(panel.top, panel.cursor))
         aggregates = panel
     }
 

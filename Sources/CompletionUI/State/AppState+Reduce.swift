@@ -22,8 +22,10 @@ extension AppState {
     private mutating func apply(_ action: Action) -> [Effect] {
         switch action {
         case .resize(let newSize):
+            let widthChanged = newSize.width != size.width
             size = newSize
             diff?.relayout(size: newSize)
+            if widthChanged { relayoutAggregates() }
             refreshTokenRows()
             clampScrolling()
             return []
