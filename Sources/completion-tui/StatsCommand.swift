@@ -71,11 +71,18 @@ struct StatsCommand: ParsableCommand {
         // names under one shared name, and the exit status says not everything is shown as written.
         var namesLimited = 0
         func reportNamesLimit(_ aggregates: LogAggregates, _ path: String) {
-            guard let limit = aggregates.namesLimit else { return }
-            namesLimited += 1
-            let name = LogAggregates.overLimitName(limit)
-            StandardError.print(Diagnostic(path: path, line: nil, column: nil, message:
-                "more than \(limit) distinct names (models, fingerprints, finish reasons): the records with later new names are counted under \"\(name)\" (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+            if let limit = aggregates.namesLimit {
+                namesLimited += 1
+                let name = LogAggregates.overLimitName(limit)
+                StandardError.print(Diagnostic(path: path, line: nil, column: nil, message:
+                    "more than \(limit) distinct names (models, fingerprints, finish reasons): the records with later new names are counted under \"\(name)\" (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+            }
+            if let limit = aggregates.daysLimit {
+                namesLimited += 1
+                let name = LogAggregates.overLimitDaysName(limit)
+                StandardError.print(Diagnostic(path: path, line: nil, column: nil, message:
+                    "more than \(limit) distinct days: the records of later new days are counted under \"\(name)\" (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+            }
         }
         for path in paths {
             if MappedFile.isStream(path: path) {

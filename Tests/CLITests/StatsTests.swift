@@ -333,4 +333,29 @@ struct StatsTests {
         let doc = try #require(try JSONSerialization.jsonObject(with: all.stdoutBytes) as? [String: Any])
         #expect((doc["models"] as? [[String: Any]])?.count == 3000)
     }
+
+    @Test("more distinct days than are counted apart: the later days in one group, said on standard error, exit 1")
+    func daysPastTheLimit() throws {
+        // 300 records a day apart, over a limit of 100.
+        let lines = (0..<300).map { k in
+            line(id: "r\(k)", model: "m", fingerprint: nil, created: 1_700_000_000 + k * 86_400, prompt: 2, completion: 1, reasons: ["stop"])
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let path = try CLI.temporaryFile(data, name: "days.jsonl")
+        for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {
+            let r = try CLI.run(arguments, stdin: stdin, environment: ["COMPLETION_TUI_MAX_NAMES": "100"])
+            #expect(r.status == 1, "\(arguments)")
+            #expect(r.stderr.contains("more than 100 distinct days"), "\(arguments): \(r.stderr)")
+            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            let days = try #require(doc["days"] as? [[String: Any]])
+            #expect(days.count == 101, "\(arguments)")
+            #expect(days.last?["day"] as? String == "(days beyond the first 100)")
+            #expect(days.last?["records"] as? Int == 200)
+            #expect(days.first?["day"] as? String == "2023-11-14")
+        }
+        let all = try CLI.run(["stats", "--json", path])
+        #expect(all.status == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: all.stdoutBytes) as? [String: Any])
+        #expect((doc["days"] as? [[String: Any]])?.count == 300)
+    }
 }

@@ -117,11 +117,16 @@ public struct LogAggregates: Sendable, Hashable {
     /// Set (to the limit) when the log had more distinct names than the index keeps: the records with the
     /// names past it are counted under one shared name.
     public var namesLimit: Int?
+    /// Set (to the limit, the same as for names) when the log had more distinct days than are counted apart:
+    /// the records of the days past it are counted under one group (`overLimitDaysName`).
+    public var daysLimit: Int?
 
     public init() {}
 
     /// The name the records past `namesLimit` share, and the variable that sets the limit.
     public static func overLimitName(_ limit: Int) -> String { StringTable.overLimitName(limit) }
+    /// The day group of the records past `daysLimit`.
+    public static func overLimitDaysName(_ limit: Int) -> String { "(days beyond the first \(limit))" }
     public static let namesLimitVariable = StringTable.environmentVariable
 }
 
@@ -174,9 +179,15 @@ struct AggregatesBuilder {
     private var dayTallies: [Tally] = []
     private var lastDay: (day: Int, place: Int) = (.min, 0)
     private var undated = Tally()
+    // Days past `dayLimit` (an endless stream with a new `created` day on every line must not grow the
+    // tallies without end): counted together.
+    private let dayLimit: Int
+    private var beyondDays = Tally()
+    private var daysLimited = false
 
-    init(prices: PriceTable?) {
+    init(prices: PriceTable?, dayLimit: Int = StringTable.limitFromEnvironment) {
         self.prices = prices
+        self.dayLimit = max(1, dayLimit)
     }
 
     /// The interned strings by id (a prefix of them may have been given before: ids never change).
@@ -236,13 +247,20 @@ struct AggregatesBuilder {
                 place = lastDay.place
             } else if let known = dayPlace[day] {
                 place = known
+            } else if dayTallies.count >= dayLimit {
+                place = -1
             } else {
                 place = dayTallies.count
                 dayPlace[day] = place
                 dayTallies.append(Tally())
             }
-            lastDay = (day, place)
-            dayTallies[place].add(entry)
+            if place < 0 {
+                daysLimited = true
+                beyondDays.add(entry)
+            } else {
+                lastDay = (day, place)
+                dayTallies[place].add(entry)
+            }
         } else {
             undated.add(entry)
         }
@@ -288,7 +306,9 @@ struct AggregatesBuilder {
         let dated = dayPlace.sorted { $0.key < $1.key }.compactMap { days[$0.value] }
         a.models = models.map(\.group)
         a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
-        a.days = dated + [undated.group(named: string(0))].compactMap { $0 }
+        let beyond = daysLimited ? beyondDays.group(named: LogAggregates.overLimitDaysName(dayLimit)) : nil
+        a.days = dated + [beyond, undated.group(named: string(0))].compactMap { $0 }
+        if daysLimited { a.daysLimit = dayLimit }
         a.timelines = models.map { LogAggregates.Timeline(model: $0.group.name, changes: timelines[$0.id], moreChanges: moreChanges[$0.id]) }
         let totalChoices = reasons.reduce(0, +)
         a.finishReasons = reasons.enumerated().filter { $0.element > 0 }.map { id, count in
@@ -404,6 +424,7 @@ extension LogAggregates {
         }
         for p in parts {
             a.namesLimit = a.namesLimit ?? p.namesLimit
+            a.daysLimit = a.daysLimit ?? p.daysLimit
             a.records += p.records
             a.errors += p.errors
             a.invalid += p.invalid

@@ -49,6 +49,9 @@ public struct AggregatesContent: Sendable {
         if let limit = a.namesLimit {
             b.add([Span("more than \(limit) distinct names: later ones are counted together", Theme.warning)])
         }
+        if let limit = a.daysLimit {
+            b.add([Span("more than \(limit) distinct days: later ones are counted together", Theme.warning)])
+        }
 
         b.section("Models")
         for line in table(a.models, header: "MODEL", clock: clock, width: width) { b.add(line) }
