@@ -358,4 +358,28 @@ struct StatsTests {
         let doc = try #require(try JSONSerialization.jsonObject(with: all.stdoutBytes) as? [String: Any])
         #expect((doc["days"] as? [[String: Any]])?.count == 300)
     }
+
+    @Test("many models changing fingerprint all the time: the runs kept over all of them are bounded, the rest counted")
+    func timelineRunsBoundedOverModels() throws {
+        // Five models, each changing fingerprint on every one of its 600 records; the limit of 100 names keeps
+        // 1,000 runs in all.
+        let lines = (0..<3000).map { k in
+            line(id: "r\(k)", model: "m\(k % 5)", fingerprint: "fp_\((k / 5) % 2)", created: 1_700_000_000 + k, prompt: 1, completion: 1, reasons: ["stop"])
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let path = try CLI.temporaryFile(data, name: "runs.jsonl")
+        for limited in [true, false] {
+            let r = try CLI.run(["stats", "--json", path], environment: limited ? ["COMPLETION_TUI_MAX_NAMES": "100"] : [:])
+            #expect(r.status == 0)
+            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            let file = try #require((doc["files"] as? [[String: Any]])?.first)
+            let timelines = try #require(file["fingerprint_timeline"] as? [[String: Any]])
+            #expect(timelines.count == 5)
+            let kept = timelines.map { ($0["changes"] as? [Any])?.count ?? 0 }
+            let more = timelines.map { $0["more_changes"] as? Int ?? -1 }
+            #expect(kept.allSatisfy { $0 >= 1 })
+            #expect(zip(kept, more).allSatisfy { $0 + $1 == 600 }, "every run is kept or counted")
+            #expect(kept.reduce(0, +) == (limited ? 1000 : 3000), "\(kept)")
+        }
+    }
 }

@@ -46,7 +46,8 @@ public struct LogAggregates: Sendable, Hashable {
     }
 
     /// The fingerprint history of one model: its runs of records with one fingerprint, the first
-    /// `maxTimelineRuns` of them kept.
+    /// `maxTimelineRuns` of them kept (fewer once the log's models have ten runs per name of the names limit
+    /// kept between them; a model's first run is always kept).
     public struct Timeline: Sendable, Hashable {
         public var model: String?
         /// The first runs, in order: the first is where the model starts, each other one a change.
@@ -184,10 +185,15 @@ struct AggregatesBuilder {
     private let dayLimit: Int
     private var beyondDays = Tally()
     private var daysLimited = false
+    // Timeline runs kept over all models: ten per name of the limit (1,000,000, about 50 MB), so that many
+    // models each changing fingerprint all the time stay bounded too.
+    private let runLimit: Int
+    private var keptRuns = 0
 
     init(prices: PriceTable?, dayLimit: Int = StringTable.limitFromEnvironment) {
         self.prices = prices
         self.dayLimit = max(1, dayLimit)
+        runLimit = self.dayLimit.multipliedReportingOverflow(by: 10).overflow ? Int.max : self.dayLimit * 10
     }
 
     /// The interned strings by id (a prefix of them may have been given before: ids never change).
@@ -276,7 +282,9 @@ struct AggregatesBuilder {
             if lastFingerprint[m] != UInt32.max, moreChanges[m] == 0 { timelines[m][timelines[m].count - 1].records = runRecords[m] }
             lastFingerprint[m] = f
             runRecords[m] = 1
-            if timelines[m].count < LogAggregates.maxTimelineRuns {
+            // Every model's first run is kept; later ones while the model and the log have room.
+            if timelines[m].isEmpty || (timelines[m].count < LogAggregates.maxTimelineRuns && keptRuns < runLimit) {
+                keptRuns += 1
                 timelines[m].append(LogAggregates.FingerprintChange(fingerprint: string(f), firstPosition: position,
                                                                      created: created.isNaN ? nil : created, records: 1))
             } else {
