@@ -281,7 +281,7 @@ struct StatsTests {
             let rows = table.stdout.split(separator: "\n")
             // 20 rows of runs, then the rest counted: 2,999 changes, 19 of them shown.
             #expect(rows.filter { $0.hasPrefix("m-turns") }.count == 21 + 1, "\(arguments): model row, 20 runs, one count")
-            #expect(rows.contains { $0.hasPrefix("m-turns") && $0.contains("… 2980 more changes") }, "\(arguments)")
+            #expect(rows.contains { $0.hasPrefix("m-turns") && $0.hasSuffix("… 2980 more changes") }, "\(arguments): no trailing blanks")
             #expect(rows.filter { $0.hasPrefix("m-once") }.count == 1 + 2)
         }
         for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {

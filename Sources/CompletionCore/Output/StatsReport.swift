@@ -99,10 +99,12 @@ public enum StatsReport {
             for (k, cell) in row.enumerated() { widths[k] = max(widths[k], DisplayWidth.of(VisibleText.escape(cell, VisibleText.Options(keepNewlines: false)))) }
         }
         return rows.map { row in
-            row.enumerated().map { k, cell in
+            // Empty cells at the end of a row (a count row of the timeline) add no trailing blanks.
+            let last = row.lastIndex { !$0.isEmpty } ?? 0
+            return row.prefix(last + 1).enumerated().map { k, cell in
                 let shown = VisibleText.escape(cell, VisibleText.Options(keepNewlines: false))
                 let pad = String(repeating: " ", count: max(0, widths[k] - DisplayWidth.of(shown)))
-                return rightAligned.contains(k) ? pad + shown : (k == row.count - 1 ? shown : shown + pad)
+                return rightAligned.contains(k) ? pad + shown : (k == last ? shown : shown + pad)
             }.joined(separator: "  ")
         }
     }
