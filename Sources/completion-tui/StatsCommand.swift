@@ -13,7 +13,8 @@ struct StatsCommand: ParsableCommand {
         price). Then the share of each finish reason over all choices, \
         the fingerprint changes of each model, and the number of lines that could not be read (each also \
         reported on standard error as PATH:LINE:COL). Several logs are added up. Exit status: 0 when every \
-        line was read, 1 when some could not be, 2 when nothing could be read.
+        line was read, 1 when some could not be (or a log had more distinct names or days than are counted \
+        apart, COMPLETION_TUI_MAX_NAMES), 2 when nothing could be read.
         """
     )
 
