@@ -149,4 +149,36 @@ struct StreamSummaryTests {
         #expect(stream.0 == Self.indexed(data).0)
         #expect(positions == Array(0..<301))
     }
+
+    @Test("once a stream is summarised nothing reads its descriptor any more, even when its end came with the first look")
+    func noReaderOutlivesTheSummary() {
+        // A stream short enough to end while its first bytes are looked at, then the same descriptor number
+        // given to another pipe at once (as the next FIFO of `stats a b` would get it): its bytes must all
+        // reach their own reader, none taken by a thread left reading the first stream.
+        let small = Data(Self.lines(3).utf8)
+        var lost = 0
+        for _ in 0..<200 {
+            var first: [Int32] = [0, 0]
+            guard pipe(&first) == 0 else { continue }
+            let descriptor = fcntl(first[0], F_DUPFD_CLOEXEC, 900)
+            close(first[0])
+            small.withUnsafeBytes { _ = Foundation.write(first[1], $0.baseAddress, $0.count) }
+            close(first[1])
+            _ = LogIndex.summarise(descriptor: descriptor, path: "-", prices: nil, problems: { _ in }, records: nil)
+            var second: [Int32] = [0, 0]
+            guard pipe(&second) == 0 else { close(descriptor); continue }
+            // The same number, now the second pipe's reading end.
+            dup2(second[0], descriptor)
+            close(second[0])
+            let payload = Array("next stream\n".utf8)
+            _ = Foundation.write(second[1], payload, payload.count)
+            close(second[1])
+            usleep(2000)
+            var got = [UInt8](repeating: 0, count: 64)
+            let n = read(descriptor, &got, got.count)
+            if n != payload.count { lost += 1 }
+            close(descriptor)
+        }
+        #expect(lost == 0, "\(lost) of 200 next streams lost bytes to a reader of the stream before")
+    }
 }

@@ -188,8 +188,12 @@ struct StreamBuffer: ~Copyable {
     /// Once the input is known to be JSON Lines: a thread that reads ahead of the scan.
     private var ahead: ReadAhead?
 
-    /// Reads from here on in a thread of its own, up to `bytes` ahead of what is taken.
+    /// Reads from here on in a thread of its own, up to `bytes` ahead of what is taken; nothing when the input
+    /// ended already. The thread stops at the end of the input, which the scan waits for; started after it,
+    /// it would read the descriptor once its owner had closed it, from whatever got that number next (the
+    /// next FIFO of `stats a b`).
     mutating func readAhead(_ descriptor: Int32, bytes: Int) {
+        guard !ended else { return }
         ahead = ReadAhead(descriptor: descriptor, bytes: bytes)
     }
 
