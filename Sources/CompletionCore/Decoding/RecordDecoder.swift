@@ -293,13 +293,16 @@ public enum RecordDecoder {
     public static func decodeUsage(_ value: JSONValue) -> Usage? {
         guard let o = value.objectValue else { return nil }
         var usage = Usage()
-        usage.promptTokens = count(o.first(promptKeys))
-        usage.completionTokens = count(o.first(completionKeys))
-        usage.totalTokens = count(o.first(totalKeys))
-        for (k, keys) in [promptKeys, completionKeys, totalKeys].enumerated() {
-            guard let beyond = outOfRangeCount(o.first(keys)) else { continue }
-            usage.outOfRange |= (beyond > 0 ? 1 : 8) << UInt8(k)
+        // Each count read once; one too large to read is marked (bit `k` above the range, `k + 3` below).
+        func read(_ keys: [String], _ k: UInt8) -> Int? {
+            let value = o.first(keys)
+            if let n = count(value) { return n }
+            if let beyond = outOfRangeCount(value) { usage.outOfRange |= (beyond > 0 ? 1 : 8) << k }
+            return nil
         }
+        usage.promptTokens = read(promptKeys, 0)
+        usage.completionTokens = read(completionKeys, 1)
+        usage.totalTokens = read(totalKeys, 2)
         for entry in o {
             if countKeys.contains(entry.key), count(entry.value) != nil || entry.value.isNull { continue }
             usage.other.append(entry.key, normaliseCounts(entry.value, key: entry.key))
@@ -316,9 +319,10 @@ public enum RecordDecoder {
         }
     }
 
-    /// A count written as a whole number too large to read exactly (`1e30`, twenty digits, `"-1e20"`): what
-    /// sums take for it, `Int.max` above zero and `Int.min + 1` below (both read as out of range,
-    /// `TokenArithmetic`). Nil for a count that reads (`count`) and for anything that is not a whole number.
+    /// A value `count` does not read, written as a whole number too large to read exactly (`1e30`, twenty
+    /// digits, `"-1e20"`): what sums take for it, `Int.max` above zero and `Int.min + 1` below (both read as out
+    /// of range, `TokenArithmetic`). Nil for anything that is not a whole number. Callers ask `count` first:
+    /// a count it reads can be large too (`12345678901234567`).
     static func outOfRangeCount(_ value: JSONValue?) -> Int? {
         let text: String
         switch value {
@@ -326,7 +330,6 @@ public enum RecordDecoder {
         case .string(let s): text = s
         default: return nil
         }
-        guard count(value) == nil else { return nil }
         // Digits first: `Infinity`, `NaN` and `inf` are not counts.
         let digits = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
         guard let lead = digits.first, lead &- UInt8(ascii: "0") < 10, let d = Double(text), !d.isNaN else { return nil }
