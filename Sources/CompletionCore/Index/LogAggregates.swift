@@ -181,10 +181,9 @@ struct AggregatesBuilder {
     private var lastDay: (day: Int, place: Int) = (.min, 0)
     private var undated = Tally()
     // Days past `dayLimit` (an endless stream with a new `created` day on every line must not grow the
-    // tallies without end): counted together.
+    // tallies without end) share one tally, at this place in `dayTallies` (not in `dayPlace`).
     private let dayLimit: Int
-    private var beyondDays = Tally()
-    private var daysLimited = false
+    private var beyondDaysPlace: Int?
     // Timeline runs kept over all models: ten per name of the limit (1,000,000, about 50 MB), so that many
     // models each changing fingerprint all the time stay bounded too.
     private let runLimit: Int
@@ -253,20 +252,19 @@ struct AggregatesBuilder {
                 place = lastDay.place
             } else if let known = dayPlace[day] {
                 place = known
-            } else if dayTallies.count >= dayLimit {
-                place = -1
-            } else {
+            } else if dayTallies.count < dayLimit {
                 place = dayTallies.count
                 dayPlace[day] = place
                 dayTallies.append(Tally())
-            }
-            if place < 0 {
-                daysLimited = true
-                beyondDays.add(entry)
+            } else if let beyond = beyondDaysPlace {
+                place = beyond
             } else {
-                lastDay = (day, place)
-                dayTallies[place].add(entry)
+                place = dayTallies.count
+                beyondDaysPlace = place
+                dayTallies.append(Tally())
             }
+            lastDay = (day, place)
+            dayTallies[place].add(entry)
         } else {
             undated.add(entry)
         }
@@ -314,9 +312,9 @@ struct AggregatesBuilder {
         let dated = dayPlace.sorted { $0.key < $1.key }.compactMap { days[$0.value] }
         a.models = models.map(\.group)
         a.fingerprints = fingerprints.compactMap { $0 }.sorted(by: byRecords)
-        let beyond = daysLimited ? beyondDays.group(named: LogAggregates.overLimitDaysName(dayLimit)) : nil
+        let beyond = beyondDaysPlace.flatMap { dayTallies[$0].group(named: LogAggregates.overLimitDaysName(dayLimit)) }
         a.days = dated + [beyond, undated.group(named: string(0))].compactMap { $0 }
-        if daysLimited { a.daysLimit = dayLimit }
+        if beyondDaysPlace != nil { a.daysLimit = dayLimit }
         a.timelines = models.map { LogAggregates.Timeline(model: $0.group.name, changes: timelines[$0.id], moreChanges: moreChanges[$0.id]) }
         let totalChoices = reasons.reduce(0, +)
         a.finishReasons = reasons.enumerated().filter { $0.element > 0 }.map { id, count in
