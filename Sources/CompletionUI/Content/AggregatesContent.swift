@@ -22,9 +22,6 @@ public struct AggregatesContent: Sendable {
         self.opens = opens
     }
 
-    /// Timeline lines shown per model at most; the rest are summed up in one line (a log whose fingerprint
-    /// flips on every record would otherwise make a line per record).
-    static let maxChangesPerModel = 1000
     /// The longest histogram bar, so that a wide pane does not get a bar across the screen.
     static let maxBar = 60
     /// Columns between table columns.
@@ -170,7 +167,8 @@ public struct AggregatesContent: Sendable {
             let changes = t.changeCount
             b.add([Span(name(t.model), t.model == nil ? Theme.dimmed : Theme.title),
                    Span(changes > 0 ? "  \(changes) \(plural(changes, "change"))" : "  no change", changes > 0 ? Theme.warning : Theme.dimmed)])
-            for (k, c) in t.changes.prefix(maxChangesPerModel).enumerated() {
+            // The runs the aggregates kept (`LogAggregates.maxTimelineRuns` at most), then a count of the rest.
+            for (k, c) in t.changes.enumerated() {
                 var line: StyledLine = [Span("  → ", Theme.dimmed),
                                         Span(name(c.fingerprint), c.fingerprint == nil ? Theme.dimmed : Theme.value)]
                 line.append(k == 0 ? Span("  from", Theme.dimmed) : Span("  changed", Theme.warning))
@@ -182,10 +180,8 @@ public struct AggregatesContent: Sendable {
                 if DisplayWidth.of(line.map(\.text).joined()) + DisplayWidth.of(hint.text) <= width { line.append(hint) }
                 b.add(line, jump: c.firstPosition)
             }
-            // Runs shown: the first is not a change.
-            let more = changes - max(0, min(t.changes.count, maxChangesPerModel) - 1)
-            if more > 0 {
-                b.add([Span("  … \(more) more \(plural(more, "change"))", Theme.dimmed)])
+            if t.moreChanges > 0 {
+                b.add([Span("  … \(t.moreChanges) more \(plural(t.moreChanges, "change"))", Theme.dimmed)])
             }
         }
     }
