@@ -68,21 +68,21 @@ struct StatsCommand: ParsableCommand {
             // Groups name their file by its place in the list: the one about to be appended.
             tally.merge(snapshot.reproTally(file: files.count))
         }
-        // A log with more distinct names than the index keeps: its records are all counted, the later new
-        // names under one shared name, and the exit status says not everything is shown as written.
+        // A log with more distinct names (or days) than are counted apart: its records are all counted, the
+        // later new ones under one shared name, and the exit status says not everything is shown as written.
         var namesLimited = 0
         func reportNamesLimit(_ aggregates: LogAggregates, _ path: String) {
-            if let limit = aggregates.namesLimit {
+            func say(_ limit: Int, _ what: String, _ counted: String) {
                 namesLimited += 1
-                let name = LogAggregates.overLimitName(limit)
                 StandardError.print(Diagnostic(path: path, line: nil, column: nil, message:
-                    "more than \(limit) distinct names (models, fingerprints, finish reasons): the records with later new names are counted under \"\(name)\" (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+                    "more than \(limit) distinct \(what): \(counted) (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+            }
+            if let limit = aggregates.namesLimit {
+                say(limit, "names (models, fingerprints, finish reasons)",
+                    "the records with later new names are counted under \"\(LogAggregates.overLimitName(limit))\"")
             }
             if let limit = aggregates.daysLimit {
-                namesLimited += 1
-                let name = LogAggregates.overLimitDaysName(limit)
-                StandardError.print(Diagnostic(path: path, line: nil, column: nil, message:
-                    "more than \(limit) distinct days: the records of later new days are counted under \"\(name)\" (\(LogAggregates.namesLimitVariable) sets the limit)").description)
+                say(limit, "days", "the records of later new days are counted under \"\(LogAggregates.overLimitDaysName(limit))\"")
             }
         }
         for path in paths {
