@@ -16,6 +16,17 @@ private let log = [
     #"{"error":{"message":"Rate limit","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
 ].joined(separator: "\n") + "\n"
 
+/// `lines` as a log file, and the two ways to give it to `stats`: the file, and its bytes piped in.
+private func fileAndPipe(_ lines: [String], name: String) throws -> [(input: String, stdin: Data?)] {
+    let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+    return [(try CLI.temporaryFile(data, name: name), nil), ("-", data)]
+}
+
+/// The JSON document `stats --json` wrote.
+private func statsDocument(_ r: CLI.Result) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+}
+
 @Suite("command line: stats")
 struct StatsTests {
     @Test("--json: per model and per fingerprint totals, first and last times, finish-reason shares")
@@ -273,9 +284,9 @@ struct StatsTests {
         }
         lines.append(line(id: "s1", model: "m-once", fingerprint: "fp_a", created: 1_700_000_000, prompt: 1, completion: 1, reasons: ["stop"]))
         lines.append(line(id: "s2", model: "m-once", fingerprint: "fp_b", created: 1_700_000_001, prompt: 1, completion: 1, reasons: ["stop"]))
-        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
-        let path = try CLI.temporaryFile(data, name: "turns.jsonl")
-        for (arguments, stdin) in [(["stats", path], nil), (["stats", "-"], data)] as [([String], Data?)] {
+        let inputs = try fileAndPipe(lines, name: "turns.jsonl")
+        for (input, stdin) in inputs {
+            let arguments = ["stats", input]
             let table = try CLI.run(arguments, stdin: stdin)
             #expect(table.status == 0)
             let rows = table.stdout.split(separator: "\n")
@@ -284,9 +295,9 @@ struct StatsTests {
             #expect(rows.contains { $0.hasPrefix("m-turns") && $0.hasSuffix("… 2980 more changes") }, "\(arguments): no trailing blanks")
             #expect(rows.filter { $0.hasPrefix("m-once") }.count == 1 + 2)
         }
-        for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {
-            let r = try CLI.run(arguments, stdin: stdin)
-            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+        for (input, stdin) in inputs {
+            let arguments = ["stats", "--json", input]
+            let doc = try statsDocument(try CLI.run(arguments, stdin: stdin))
             let file = try #require((doc["files"] as? [[String: Any]])?.first)
             let timelines = try #require(file["fingerprint_timeline"] as? [[String: Any]])
             let turns = try #require(timelines.first { $0["model"] as? String == "m-turns" })
@@ -307,15 +318,15 @@ struct StatsTests {
         let lines = (0..<3000).map { k in
             line(id: "r\(k)", model: "model-\(k)", fingerprint: "fp_\(k % 3)", created: 1_700_000_000 + k, prompt: 2, completion: 1, reasons: ["stop"])
         }
-        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
-        let path = try CLI.temporaryFile(data, name: "names.jsonl")
+        let inputs = try fileAndPipe(lines, name: "names.jsonl")
         let environment = ["COMPLETION_TUI_MAX_NAMES": "100"]
         var outputs: [String] = []
-        for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {
+        for (input, stdin) in inputs {
+            let arguments = ["stats", "--json", input]
             let r = try CLI.run(arguments, stdin: stdin, environment: environment)
             #expect(r.status == 1, "\(arguments)")
             #expect(r.stderr.contains("more than 100 distinct names"), "\(arguments): \(r.stderr)")
-            var doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            var doc = try statsDocument(r)
             #expect(doc["records"] as? Int == 3000)
             let models = try #require(doc["models"] as? [[String: Any]])
             // The three fingerprints and `stop` are among the first names, so 96 models keep theirs.
@@ -328,10 +339,9 @@ struct StatsTests {
         }
         #expect(outputs.count == 2 && outputs[0] == outputs[1], "the file and the stream give the same figures")
         // Without the limit every model has its row.
-        let all = try CLI.run(["stats", "--json", path])
+        let all = try CLI.run(["stats", "--json", inputs[0].input])
         #expect(all.status == 0)
-        let doc = try #require(try JSONSerialization.jsonObject(with: all.stdoutBytes) as? [String: Any])
-        #expect((doc["models"] as? [[String: Any]])?.count == 3000)
+        #expect((try statsDocument(all)["models"] as? [[String: Any]])?.count == 3000)
     }
 
     @Test("more distinct days than are counted apart: the later days in one group, said on standard error, exit 1")
@@ -340,23 +350,21 @@ struct StatsTests {
         let lines = (0..<300).map { k in
             line(id: "r\(k)", model: "m", fingerprint: nil, created: 1_700_000_000 + k * 86_400, prompt: 2, completion: 1, reasons: ["stop"])
         }
-        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
-        let path = try CLI.temporaryFile(data, name: "days.jsonl")
-        for (arguments, stdin) in [(["stats", "--json", path], nil), (["stats", "--json", "-"], data)] as [([String], Data?)] {
+        let inputs = try fileAndPipe(lines, name: "days.jsonl")
+        for (input, stdin) in inputs {
+            let arguments = ["stats", "--json", input]
             let r = try CLI.run(arguments, stdin: stdin, environment: ["COMPLETION_TUI_MAX_NAMES": "100"])
             #expect(r.status == 1, "\(arguments)")
             #expect(r.stderr.contains("more than 100 distinct days"), "\(arguments): \(r.stderr)")
-            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
-            let days = try #require(doc["days"] as? [[String: Any]])
+            let days = try #require(try statsDocument(r)["days"] as? [[String: Any]])
             #expect(days.count == 101, "\(arguments)")
             #expect(days.last?["day"] as? String == "(days beyond the first 100)")
             #expect(days.last?["records"] as? Int == 200)
             #expect(days.first?["day"] as? String == "2023-11-14")
         }
-        let all = try CLI.run(["stats", "--json", path])
+        let all = try CLI.run(["stats", "--json", inputs[0].input])
         #expect(all.status == 0)
-        let doc = try #require(try JSONSerialization.jsonObject(with: all.stdoutBytes) as? [String: Any])
-        #expect((doc["days"] as? [[String: Any]])?.count == 300)
+        #expect((try statsDocument(all)["days"] as? [[String: Any]])?.count == 300)
     }
 
     @Test("many models changing fingerprint all the time: the runs kept over all of them are bounded, the rest counted")
@@ -366,12 +374,11 @@ struct StatsTests {
         let lines = (0..<3000).map { k in
             line(id: "r\(k)", model: "m\(k % 5)", fingerprint: "fp_\((k / 5) % 2)", created: 1_700_000_000 + k, prompt: 1, completion: 1, reasons: ["stop"])
         }
-        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
-        let path = try CLI.temporaryFile(data, name: "runs.jsonl")
+        let path = try fileAndPipe(lines, name: "runs.jsonl")[0].input
         for limited in [true, false] {
             let r = try CLI.run(["stats", "--json", path], environment: limited ? ["COMPLETION_TUI_MAX_NAMES": "100"] : [:])
             #expect(r.status == 0)
-            let doc = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
+            let doc = try statsDocument(r)
             let file = try #require((doc["files"] as? [[String: Any]])?.first)
             let timelines = try #require(file["fingerprint_timeline"] as? [[String: Any]])
             #expect(timelines.count == 5)
