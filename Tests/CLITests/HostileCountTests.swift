@@ -85,6 +85,37 @@ struct HostileCountTests {
         }
     }
 
+    /// One record of each other shape with a count too large to read, after an ordinary one of the same model.
+    static let otherShapes: [(shape: String, ordinary: String, huge: String)] = [
+        ("Anthropic message",
+         #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"a"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":2}}"#,
+         #"{"id":"msg_2","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"a"}],"stop_reason":"end_turn","usage":{"input_tokens":4,"cache_read_input_tokens":1e30,"output_tokens":2}}"#),
+        ("Responses",
+         #"{"id":"resp_1","object":"response","created_at":1700000000,"model":"m","status":"completed","output":[],"usage":{"input_tokens":3,"output_tokens":2,"total_tokens":5}}"#,
+         #"{"id":"resp_2","object":"response","created_at":1700000000,"model":"m","status":"completed","output":[],"usage":{"input_tokens":99999999999999999999999,"output_tokens":2,"total_tokens":5}}"#),
+        ("Gemini",
+         #"{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"finishReason":"STOP"}],"modelVersion":"m","usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5}}"#,
+         #"{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"finishReason":"STOP"}],"modelVersion":"m","usageMetadata":{"promptTokenCount":"123456789012345678901234567890","candidatesTokenCount":2,"totalTokenCount":5}}"#),
+    ]
+
+    @Test("a count too large to read in an Anthropic, Responses or Gemini record makes the sums out of range, not missing")
+    func otherShapesBeyondRange() throws {
+        for (shape, ordinary, huge) in Self.otherShapes {
+            let jsonl = ordinary + "\n" + huge + "\n"
+            let file = try CLI.temporaryFile(Data(jsonl.utf8), name: "shape.jsonl")
+            for (arguments, stdin) in [(["stats", "--json", file], nil), (["stats", "--json", "-"], Data(jsonl.utf8))] as [([String], Data?)] {
+                let r = try CLI.run(arguments, stdin: stdin)
+                #expect(r.status == 0, "\(shape) \(arguments): \(r.stderr)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+                let model = try #require((object["models"] as? [[String: Any]])?.first, "\(shape)")
+                #expect(model["records"] as? Int == 2, "\(shape): \(model)")
+                #expect(model["prompt_tokens"] is NSNull, "\(shape) \(arguments): \(model)")
+                #expect(model["completion_tokens"] as? Int == 4, "\(shape) \(arguments): \(model)")
+                #expect(model["records_without_usage"] as? Int == 0, "\(shape) \(arguments): \(model)")
+            }
+        }
+    }
+
     @Test("diff gives the exact difference of counts at both ends of the range")
     func diff() throws {
         let a = try CLI.temporaryFile(Data(Self.line("-9223372036854775808", "1", "1").utf8), name: "a.json")

@@ -89,6 +89,22 @@ public struct Usage: Sendable, Hashable {
         self.other = other
     }
 
+    /// Usage from counts as sums take them (`RecordDecoder.countForSums`, `TokenArithmetic.sum`): a count out
+    /// of range is kept as missing with its `outOfRange` bit set, so that sums show it as out of range.
+    init(countsForSums prompt: Int?, completion: Int?, total: Int?, other: JSONObject = JSONObject()) {
+        self.other = other
+        var bits: UInt8 = 0
+        func kept(_ count: Int?, _ k: UInt8) -> Int? {
+            guard let count, TokenArithmetic.isOutOfRange(count) else { return count }
+            bits |= (count > 0 ? 1 : 8) << k
+            return nil
+        }
+        promptTokens = kept(prompt, 0)
+        completionTokens = kept(completion, 1)
+        totalTokens = kept(total, 2)
+        outOfRange = bits
+    }
+
     /// True when all three counts are present and total differs from prompt + completion, and from
     /// prompt + completion + reasoning: xAI counts reasoning tokens beside the completion's and in the total.
     public var totalMismatch: Bool {

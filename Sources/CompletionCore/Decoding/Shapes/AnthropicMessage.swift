@@ -53,7 +53,7 @@ enum AnthropicMessage {
         }
         let completion = ShapeParts.count(u, "output_tokens")
         let total = prompt != nil && completion != nil ? ShapeParts.sum([prompt, completion]) : nil
-        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: total, other: ShapeParts.rawUsage(u))
+        return Usage(countsForSums: prompt, completion: completion, total: total, other: ShapeParts.rawUsage(u))
     }
 }
 

@@ -48,7 +48,7 @@ enum BedrockConverse {
         }
         let completion = ShapeParts.count(u, "outputTokens")
         let total = ShapeParts.count(u, "totalTokens") ?? (prompt != nil && completion != nil ? ShapeParts.sum([prompt, completion]) : nil)
-        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: total, other: ShapeParts.rawUsage(u))
+        return Usage(countsForSums: prompt, completion: completion, total: total, other: ShapeParts.rawUsage(u))
     }
 }
 
@@ -92,6 +92,6 @@ enum CohereChat {
         let prompt = ShapeParts.count(tokens, "input_tokens")
         let completion = ShapeParts.count(tokens, "output_tokens")
         let total = prompt != nil && completion != nil ? ShapeParts.sum([prompt, completion]) : nil
-        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: total, other: ShapeParts.rawUsage(u))
+        return Usage(countsForSums: prompt, completion: completion, total: total, other: ShapeParts.rawUsage(u))
     }
 }

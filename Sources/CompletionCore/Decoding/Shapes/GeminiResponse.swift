@@ -74,7 +74,7 @@ enum GeminiResponse {
         let prompt = ShapeParts.count(u, "promptTokenCount")
         let completion = ShapeParts.sum([ShapeParts.count(u, "candidatesTokenCount"), ShapeParts.count(u, "thoughtsTokenCount")])
         let total = ShapeParts.count(u, "totalTokenCount") ?? (prompt != nil && completion != nil ? ShapeParts.sum([prompt, completion]) : nil)
-        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: total, other: ShapeParts.rawUsage(u))
+        return Usage(countsForSums: prompt, completion: completion, total: total, other: ShapeParts.rawUsage(u))
     }
 }
 

@@ -78,7 +78,7 @@ enum OpenAIResponse {
         let prompt = ShapeParts.count(u, "input_tokens")
         let completion = ShapeParts.count(u, "output_tokens")
         let total = ShapeParts.count(u, "total_tokens") ?? (prompt != nil && completion != nil ? ShapeParts.sum([prompt, completion]) : nil)
-        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: total, other: ShapeParts.rawUsage(u))
+        return Usage(countsForSums: prompt, completion: completion, total: total, other: ShapeParts.rawUsage(u))
     }
 }
 

@@ -51,22 +51,18 @@ enum ShapeParts {
         return out
     }
 
-    /// A token count from a usage object: an integral number or numeric string.
+    /// A token count from a usage object (an integral number or numeric string) as sums take it: one written
+    /// too large to read is `Int.max` or `TokenArithmetic.belowRange`, out of range rather than missing.
     static func count(_ o: JSONObject?, _ key: String) -> Int? {
-        RecordDecoder.count(o?[key])
+        RecordDecoder.countForSums(o?[key])
     }
 
-    /// The sum of the counts that are present, or nil when none is (or the sum leaves `Int`).
+    /// The sum of the counts that are present, or nil when none is; out of range (`TokenArithmetic.sum`)
+    /// when one of them is or the sum leaves `Int`.
     static func sum(_ counts: [Int?]) -> Int? {
         let present = counts.compactMap { $0 }
-        guard !present.isEmpty else { return nil }
-        var total = 0
-        for c in present {
-            let (s, overflow) = total.addingReportingOverflow(c)
-            if overflow { return nil }
-            total = s
-        }
-        return total
+        guard let first = present.first else { return nil }
+        return present.dropFirst().reduce(first, TokenArithmetic.sum)
     }
 
     /// A usage object's entries, kept as written (float counts made integral) beside the normalised counts.
