@@ -166,4 +166,17 @@ struct InspectLogTests {
             #expect(!siblings.contains { $0.hasPrefix(name) && $0 != name }, "\(name): nothing written beside it")
         }
     }
+
+    @Test("a count too large to read makes the prompt out of range, not missing or a wrapped sum")
+    func countBeyondRange() throws {
+        let huge = try JSONParser.parse(#"{"input_tokens":4,"input_tokens_cache_read":1e30,"output_tokens":2,"total_tokens":6}"#)
+        let usage = try #require(InspectLog.usage(huge))
+        #expect(usage.promptTokens == nil)
+        #expect(usage.promptTokensForSums == .max)
+        #expect(usage.completionTokensForSums == 2)
+        let sum = try #require(InspectLog.usage(try JSONParser.parse(#"{"input_tokens":9223372036854775000,"input_tokens_cache_read":5000,"output_tokens":2}"#)))
+        #expect(sum.promptTokensForSums == .max, "a sum past Int is out of range")
+        let plain = try #require(InspectLog.usage(try JSONParser.parse(#"{"input_tokens":4,"input_tokens_cache_read":3,"output_tokens":2}"#)))
+        #expect(plain.promptTokens == 7)
+    }
 }

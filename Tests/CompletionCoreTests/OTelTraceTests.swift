@@ -177,4 +177,18 @@ struct OTelTraceTests {
             #expect(abs(created - startNanos / 1e9) < 0.001, "\(what)")
         }
     }
+
+    @Test("a token count too large to read is out of range in the sums, not missing")
+    func countBeyondRange() throws {
+        let text = Self.line(spans: [(id: "d7ad6b7169203333", attrs: [
+            Self.attr("gen_ai.request.model", Self.s("tiny")),
+            Self.attr("gen_ai.usage.input_tokens", #"{"intValue":"99999999999999999999"}"#), Self.attr("gen_ai.usage.output_tokens", Self.i(3)),
+        ])])
+        let loaded = RecordLoader.loadAll(text: text + "\n", path: "traces.jsonl")
+        #expect(loaded.diagnostics.isEmpty)
+        let usage = try #require(loaded.records.first?.usage)
+        #expect(usage.promptTokens == nil)
+        #expect(usage.promptTokensForSums == .max)
+        #expect(usage.completionTokens == 3)
+    }
 }

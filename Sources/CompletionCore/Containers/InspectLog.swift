@@ -211,21 +211,13 @@ enum InspectLog {
     /// OpenAI-style counts from Inspect's ModelUsage, with Inspect's numbers kept as written.
     static func usage(_ value: JSONValue) -> Usage? {
         guard let u = value.objectValue else { return nil }
-        let input = u["input_tokens"]?.intValue
+        // Counts as sums take them: one too large to read makes the prompt out of range, not missing.
+        let input = RecordDecoder.countForSums(u["input_tokens"])
         let read = u["input_tokens_cache_read"]?.intValue
-        let write = u["input_tokens_cache_write"]?.intValue
-        var prompt = input
-        if let base = input {
-            var sum = base
-            for part in [read, write] {
-                guard let part else { continue }
-                let (s, overflow) = sum.addingReportingOverflow(part)
-                if overflow { prompt = nil; break }
-                sum = s
-                prompt = sum
-            }
-        }
-        var usage = Usage(promptTokens: prompt, completionTokens: u["output_tokens"]?.intValue, totalTokens: u["total_tokens"]?.intValue)
+        let parts = [u["input_tokens_cache_read"], u["input_tokens_cache_write"]].compactMap(RecordDecoder.countForSums)
+        let prompt = input.map { parts.reduce($0, TokenArithmetic.sum) }
+        var usage = Usage(countsForSums: prompt, completion: RecordDecoder.countForSums(u["output_tokens"]),
+                          total: RecordDecoder.countForSums(u["total_tokens"]))
         if let read { usage.other.append("prompt_tokens_details", .object(JSONObject(pairs: [("cached_tokens", .number(JSONNumber(read)))]))) }
         if let reasoning = u["reasoning_tokens"]?.intValue {
             usage.other.append("completion_tokens_details", .object(JSONObject(pairs: [("reasoning_tokens", .number(JSONNumber(reasoning)))])))

@@ -160,6 +160,11 @@ enum OTelTraces {
             }
             return nil
         }
+        /// A token count as sums take it: one too large to read is out of range, not missing.
+        func count(_ keys: String...) -> Int? {
+            for k in keys { if let c = RecordDecoder.countForSums(a[k]) { return c } }
+            return nil
+        }
         var record = CompletionRecord(kind: .chatCompletion, model: string("gen_ai.response.model", "gen_ai.request.model"),
                                       source: RecordSource(path: path, line: p.line, place: .span(p.spanID)))
         record.id = string("gen_ai.response.id")
@@ -213,10 +218,10 @@ enum OTelTraces {
         }
         record.choices = choices
 
-        let input = int("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
-        let output = int("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
+        let input = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
+        let output = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
         if input != nil || output != nil {
-            var usage = Usage(promptTokens: input, completionTokens: output, totalTokens: int("gen_ai.usage.total_tokens", "llm.usage.total_tokens"))
+            var usage = Usage(countsForSums: input, completion: output, total: count("gen_ai.usage.total_tokens", "llm.usage.total_tokens"))
             if let cached = int("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens") {
                 usage.other.append("prompt_tokens_details", .object(JSONObject(pairs: [("cached_tokens", .number(JSONNumber(cached)))])))
             }
