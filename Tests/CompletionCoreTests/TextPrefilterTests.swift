@@ -24,6 +24,8 @@ import Testing
         #"{"error":{"message":"Invoice limit reached","type":"requests"}}"#,
         #"{"id":"l","object":"text_completion","model":"m","choices":[{"index":0,"text":"text key only: invoice is a key here? no","finish_reason":"stop"}],"invoice":"key"}"#,
         #"{"id":"n","object":"text_completion","model":"m","choices":[{"index":0,"text":"\u0000 nul and \/slashed\/ a+b aab x.y","finish_reason":"stop"}]}"#,
+        #"{"id":"o","object":"text_completion","model":"m","choices":[{"index":0,"text":"river first","finish_reason":"stop"},{"index":1,"text":"then garden","finish_reason":"stop"}]}"#,
+        #"{"id":"p","object":"text_completion","model":"m","choices":[{"index":0,"text":"the river by the garden, a garden\nby a river","finish_reason":"stop"}]}"#,
         "not json invoice",
     ]
 
@@ -46,6 +48,9 @@ import Testing
         ("back\\\\slash", true, false), ("/slashed/", false, false), ("a+b", false, false), ("a+b", true, false),
         ("x\\.y", true, false), ("limit", false, true), ("key", false, false), ("model", false, false), ("tab", true, true),
         ("(invoice|garden)", true, true), ("^an", true, false), ("river$", true, false), ("x{2}", true, false),
+        // Literals in order: a match holds each after the one before, sometimes the same one twice.
+        ("garden.*river", true, true), ("river.*garden", true, false), ("river [a-z]+ garden", true, false),
+        ("garden\\nby", true, false), ("the.*the", true, false), ("an.*an.*an", true, true), ("a+ab", true, false),
     ]
 
     @Test("a text filter selects what decoding every record and matching its texts selects")
@@ -84,6 +89,13 @@ import Testing
         let cafe = try TextQuery("café", isRegex: false)
         #expect(may(cafe, #"{"body":"{\"text\":\"caf\\u00e9\"}"}"#))
         #expect(!may(cafe, #"{"body":"{\"text\":\"caf\\u00e8\"}"}"#))
+        // A regular expression's literals are looked for in the order a match holds them.
+        let ordered = try TextQuery("garden [a-z]+ river", isRegex: true)
+        #expect(may(ordered, #"{"text":"garden by the river"}"#))
+        #expect(!may(ordered, #"{"text":"river by the garden"}"#))
+        #expect(may(ordered, #"{"text":"river by the garden by the river"}"#))
+        #expect(may(ordered, #"{"text":"river by the g\u0061rden by the river"}"#))
+        #expect(!may(try TextQuery("ab.*ab", isRegex: true), #"{"text":"ab"}"#))
         // Cased letters beyond ASCII give no prefilter when case is ignored; nor does alternation.
         #expect(try TextQuery("привет", isRegex: false, caseInsensitive: true).prefilter == nil)
         #expect(try TextQuery("a|b", isRegex: true).prefilter == nil)

@@ -13,7 +13,8 @@ import Foundation
 ///   literal's letters (`ſ` for s, `K` Kelvin for k, `ß`, `ﬁ`, …) is always decoded; other cased characters
 ///   end the literal.
 struct LiteralPrefilter: Sendable {
-    /// Every literal a match must contain (a regular expression may have several), longest first.
+    /// Every literal a match must contain (a regular expression may have several), in the order a match holds
+    /// them: each after the end of the one before.
     let searches: [ByteSearch]
     let foldsCase: Bool
     /// Ignoring case: the characters whose case folding gives one of the literal's letters.
@@ -64,8 +65,9 @@ struct LiteralPrefilter: Sendable {
             }
             pieces.append(piece)
         }
+        // In pattern order: the pattern is a sequence (no groups or alternation), so a match holds its literals
+        // one after another, and so do the bytes of the text it lies in.
         let literals = pieces.map { String(String.UnicodeScalarView($0)) }.filter { !$0.isEmpty }
-            .sorted { $0.utf8.count > $1.utf8.count }
         guard !literals.isEmpty else { return nil }
         let hasLetter = literals.contains { $0.utf8.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A } }
         foldsCase = caseInsensitive && hasLetter
@@ -97,8 +99,21 @@ struct LiteralPrefilter: Sendable {
         return true
     }
 
+    /// The literals occur one after another (or, ignoring case, a character that may fold to one of their
+    /// letters occurs anywhere).
+    ///
+    /// Taken in order, the literals rule out more lines than each alone: `garden [a-z]+ river` passed 29% of the
+    /// 1 GB benchmark log's lines with `garden ` and ` river` anywhere, 20% with one after the other, and took
+    /// 1.54–1.81 s of CPU instead of 2.09–2.37 s (`index-benchmark --figures --cpu`, 3 alternated rounds).
     private func found(in base: UnsafePointer<UInt8>, count: Int) -> Bool {
-        searches.allSatisfy { $0.occurs(in: base, count: count) } || (folding?.occurs(in: base, count: count) ?? false)
+        var from = 0
+        for search in searches {
+            guard let at = search.firstIndex(in: base + from, count: count - from) else {
+                return folding?.occurs(in: base, count: count) ?? false
+            }
+            from += at + search.needle.count
+        }
+        return true
     }
 
     /// True when some `\uXXXX` in the bytes spells an ASCII character (or, with `folding`, one of

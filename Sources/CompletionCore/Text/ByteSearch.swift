@@ -22,12 +22,17 @@ struct ByteSearch: Sendable {
 
     /// True when the needle occurs in `base[0..<count]`.
     func occurs(in base: UnsafePointer<UInt8>, count: Int) -> Bool {
+        firstIndex(in: base, count: count) != nil
+    }
+
+    /// Where the needle first occurs in `base[0..<count]`, or nil.
+    func firstIndex(in base: UnsafePointer<UInt8>, count: Int) -> Int? {
         let n = needle.count
-        guard n > 0 else { return true }
-        guard count >= n else { return false }
-        return needle.withUnsafeBufferPointer { nb in
-            fold.withUnsafeBufferPointer { fb in
-                guard let needle = nb.baseAddress, let fold = fb.baseAddress else { return false }
+        guard n > 0 else { return 0 }
+        guard count >= n else { return nil }
+        return needle.withUnsafeBufferPointer { nb -> Int? in
+            fold.withUnsafeBufferPointer { fb -> Int? in
+                guard let needle = nb.baseAddress, let fold = fb.baseAddress else { return nil }
                 let first = SIMD16<UInt8>(repeating: needle[0]), firstFold = SIMD16<UInt8>(repeating: fold[0])
                 let last = SIMD16<UInt8>(repeating: needle[n - 1]), lastFold = SIMD16<UInt8>(repeating: fold[n - 1])
                 let raw = UnsafeRawPointer(base)
@@ -40,15 +45,15 @@ struct ByteSearch: Sendable {
                     // Tested as two words rather than with any(_:), which compiles to a slower reduction.
                     let lanes = unsafeBitCast(SIMD16<UInt8>(repeating: 0).replacing(with: 0xFF, where: hits), to: SIMD2<UInt64>.self)
                     if lanes[0] | lanes[1] != 0 {
-                        for k in 0..<16 where hits[k] && Self.equal(base + i + k, needle, fold, n) { return true }
+                        for k in 0..<16 where hits[k] && Self.equal(base + i + k, needle, fold, n) { return i + k }
                     }
                     i += 16
                 }
                 while i + n <= count {
-                    if Self.equal(base + i, needle, fold, n) { return true }
+                    if Self.equal(base + i, needle, fold, n) { return i }
                     i += 1
                 }
-                return false
+                return nil
             }
         }
     }
