@@ -19,10 +19,11 @@ enum IndexSamples {
 }
 
 /// What the index must say about a record, taken from the full decoder's output.
+/// The index keeps counts as sums take them: one too large to read is out of range (`Int.max`), not missing.
 func expectedSummary(_ r: CompletionRecord) -> RecordSummary {
     RecordSummary(position: 0, kind: IndexedKind(r.kind), line: r.source.line, byteRange: nil, created: r.created?.seconds,
-                  model: r.model, systemFingerprint: r.systemFingerprint, promptTokens: r.usage?.promptTokens,
-                  completionTokens: r.usage?.completionTokens, totalTokens: r.usage?.totalTokens,
+                  model: r.model, systemFingerprint: r.systemFingerprint, promptTokens: r.usage?.promptTokensForSums,
+                  completionTokens: r.usage?.completionTokensForSums, totalTokens: r.usage?.totalTokensForSums,
                   finishReasons: r.finishReasons, choiceCount: r.choices.count, isAssembledStream: r.stream != nil, diagnostic: nil)
 }
 
