@@ -198,4 +198,18 @@ struct LLMLogsTests {
         #expect(record.created?.iso8601 == "2026-01-02T03:04:05Z")
         #expect(record.extra["prompt"]?.stringValue == "Capital of France?")
     }
+
+    @Test("a token column holding a number too large for an integer is out of range, not missing")
+    func countBeyondRange() {
+        var columns = LLMLogs.RowColumns(values: [
+            ("id", .string("01j0000000000000000000001")), ("model", .string("gpt-4o-mini")), ("prompt", .string("Hi")),
+            ("response", .string("Hello")), ("input_tokens", .number(JSONNumber(text: "1e+30"))),
+            ("output_tokens", .number(JSONNumber(3))), ("datetime_utc", .string("2026-01-02T03:04:05+00:00")),
+        ])
+        let record = LLMLogs.build(columns: &columns, responseKey: "response", payloadKey: "response_json", path: "logs.db",
+                                   place: .row(table: "responses", row: 1), report: { _ in })
+        #expect(record.usage?.promptTokens == nil)
+        #expect(record.usage?.promptTokensForSums == .max)
+        #expect(record.usage?.completionTokens == 3)
+    }
 }

@@ -370,8 +370,11 @@ enum LLMLogs {
         record.choices = [choice]
 
         // Tokens: the provider's usage when the payload had it, else llm's columns.
-        if record.usage == nil, columns.int("input_tokens") != nil || columns.int("output_tokens") != nil {
-            var usage = Usage(promptTokens: columns.int("input_tokens"), completionTokens: columns.int("output_tokens"))
+        // Counts as sums take them: a REAL too large for an integer (`1e30`) is out of range, not missing.
+        let input = RecordDecoder.countForSums(columns.value("input_tokens"))
+        let output = RecordDecoder.countForSums(columns.value("output_tokens"))
+        if record.usage == nil, input != nil || output != nil {
+            var usage = Usage(countsForSums: input, completion: output, total: nil)
             if let details = extra["token_details"]?.objectValue {
                 for entry in details { usage.other.append(entry.key, entry.value) }
             }
