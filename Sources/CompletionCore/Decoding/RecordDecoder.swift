@@ -293,11 +293,11 @@ public enum RecordDecoder {
     public static func decodeUsage(_ value: JSONValue) -> Usage? {
         guard let o = value.objectValue else { return nil }
         var usage = Usage()
-        // Each count read once; one too large to read is marked (bit `k` above the range, `k + 3` below).
+        // Each count read once; one too large to read is marked (`Usage.markOutOfRange`).
         func read(_ keys: [String], _ k: UInt8) -> Int? {
             let value = o.first(keys)
             if let n = count(value) { return n }
-            if let beyond = outOfRangeCount(value) { usage.outOfRange |= (beyond > 0 ? 1 : 8) << k }
+            if let beyond = outOfRangeCount(value) { usage.markOutOfRange(k, above: beyond > 0) }
             return nil
         }
         usage.promptTokens = read(promptKeys, 0)

@@ -93,16 +93,22 @@ public struct Usage: Sendable, Hashable {
     /// of range is kept as missing with its `outOfRange` bit set, so that sums show it as out of range.
     init(countsForSums prompt: Int?, completion: Int?, total: Int?, other: JSONObject = JSONObject()) {
         self.other = other
-        var bits: UInt8 = 0
-        func kept(_ count: Int?, _ k: UInt8) -> Int? {
-            guard let count, TokenArithmetic.isOutOfRange(count) else { return count }
-            bits |= (count > 0 ? 1 : 8) << k
-            return nil
-        }
         promptTokens = kept(prompt, 0)
         completionTokens = kept(completion, 1)
         totalTokens = kept(total, 2)
-        outOfRange = bits
+    }
+
+    /// `count`, or nil with its `outOfRange` bit set when it is out of range.
+    private mutating func kept(_ count: Int?, _ k: UInt8) -> Int? {
+        guard let count, TokenArithmetic.isOutOfRange(count) else { return count }
+        markOutOfRange(k, above: count > 0)
+        return nil
+    }
+
+    /// Marks count `k` (0 prompt, 1 completion, 2 total) as written too large to read, above the range of
+    /// `Int` or below it: the bits `beyondRange` reads.
+    mutating func markOutOfRange(_ k: UInt8, above: Bool) {
+        outOfRange |= (above ? 1 : 8) << k
     }
 
     /// True when all three counts are present and total differs from prompt + completion, and from
