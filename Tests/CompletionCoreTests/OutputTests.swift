@@ -26,6 +26,29 @@ struct OutputTests {
         }
     }
 
+    @Test("--json writes each key of usage once, for every sample record and a Responses usage with total_tokens")
+    func usageKeysOnce() throws {
+        let responses = try JSONParser.parse(#"{"id":"resp_1","object":"response","created_at":1700000000,"model":"m","status":"completed","output":[],"usage":{"input_tokens":3,"output_tokens":2,"total_tokens":5.0}}"#)
+        let decoded = try RecordDecoder.decode(responses, source: RecordSource(path: "r.json", line: 1))
+        var records = [decoded]
+        for path in try allSamplePaths() { records += RecordLoader.loadAll(path: path).records }
+        for record in records {
+            var w = JSONWriter()
+            RecordJSON.writeLine(record, to: &w)
+            // The line's usage object, read with a parser that keeps repeated keys.
+            let line = try JSONParser.parse(String(decoding: w.bytes, as: UTF8.self))
+            guard let usage = line["usage"]?.objectValue else { continue }
+            let keys = usage.entries.map(\.key)
+            #expect(Set(keys).count == keys.count, "\(record.source): \(keys)")
+        }
+        // The Responses total is the count as read, once.
+        var w = JSONWriter()
+        RecordJSON.writeLine(decoded, to: &w)
+        let usage = try #require(try JSONParser.parse(String(decoding: w.bytes, as: UTF8.self))["usage"]?.objectValue)
+        #expect(usage.entries.filter { $0.key == "total_tokens" }.map(\.value) == [.number(JSONNumber(5))])
+        #expect(usage["input_tokens"]?.intValue == 3)
+    }
+
     @Test("the report shows times, a usage table with its total check, and each choice")
     func report() throws {
         let record = try decodeOne(#"{"id":"cmpl-r","object":"text_completion","created":1700000000,"model":"m","system_fingerprint":"fp_1","choices":[{"index":0,"text":"line one\nline two","finish_reason":"length","seed":7}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":13,"prompt_tokens_details":{"cached_tokens":2}},"timings":{"prompt_n":5}}"#)

@@ -155,7 +155,8 @@ public enum RecordJSON {
         w.writeInt(c)
         w.append(literal: ",\"total_tokens\":")
         w.writeInt(t)
-        for entry in u.other.entries {
+        // A usage kept as written beside the counts (the Responses API's) may hold one of their names too.
+        for entry in u.other.entries where !countNames.contains(entry.key) {
             w.append(literal: ",")
             w.writeString(entry.key)
             w.append(literal: ":")
@@ -275,6 +276,9 @@ public enum RecordJSON {
         return d.isFinite ? .number(JSONNumber(text: "\(d)")) : .null
     }
 
+    /// The names of the three counts, which come first in `usage`.
+    static let countNames: Set<String> = ["prompt_tokens", "completion_tokens", "total_tokens"]
+
     /// The three counts first, each once: as an integer, or as written when it is not one that fits (a count
     /// beyond 64 bits keeps its digits, `1e999999` and `"many"` stay as they are), or null when absent.
     static func usage(_ u: Usage) -> JSONValue {
@@ -292,7 +296,8 @@ public enum RecordJSON {
                 o.append(name, .null)
             }
         }
-        o.entries.append(contentsOf: rest)
+        // A usage kept as written beside the counts (the Responses API's) may hold one of their names too.
+        o.entries.append(contentsOf: rest.filter { !countNames.contains($0.key) })
         return .object(o)
     }
 
