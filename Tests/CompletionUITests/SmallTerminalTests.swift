@@ -23,6 +23,14 @@ import Testing
         #expect(screen.contains("It is earthy and bitter"))
     }
 
+    @Test func aSumOutOfRangeIsSaidInTheSummaryNotNoUsage() throws {
+        let line = #"{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":4,"cache_read_input_tokens":1e30,"output_tokens":2}}"#
+        let record = try RecordDecoder.decode(try JSONParser.parse(line), source: RecordSource(path: "a.jsonl", line: 1))
+        let screen = Fixture.state(records: [record], width: 60, height: 16).screen
+        #expect(screen.contains("tok out of range"))
+        #expect(!screen.contains("no usage"))
+    }
+
     @Test func tabAndEnterOnlyFocusPanesThatAreDrawn() throws {
         var state = try Fixture.state("log-200.jsonl", width: 60, height: 16)
         let drawn = Set(state.layout.panes.keys)

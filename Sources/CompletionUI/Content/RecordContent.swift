@@ -118,6 +118,9 @@ public final class RecordContent: Sendable {
                 tokens = Span("\(t) tok", Theme.number)
             } else if let p = u.promptTokens, let c = u.completionTokens {
                 tokens = Span(TokenArithmetic.exactSumText(p, c) + " tok", Theme.number)
+            } else if u.outOfRange != 0 {
+                // A count written too large to read (`1e30`): there is usage, its sum is out of range.
+                tokens = Span("tok out of range", Theme.warning)
             }
             if let p = u.promptTokens, let c = u.completionTokens { breakdown = Span(" (\(p)+\(c))", Theme.dimmed) }
         }
