@@ -85,6 +85,22 @@ struct StreamSummaryTests {
         #expect(stream.1 == file.1)
     }
 
+    @Test("whole responses that all share one id, over many chunks, then a stream: the file's figures", arguments: [700, 4096])
+    func oneIDForAll(chunkBytes: Int) {
+        // A server that writes one id for every response: runs far longer than a chunk are read one line at
+        // a time, as each line is read in a file, with no stream chunk to join them.
+        let same = Self.lines(400).split(separator: "\n").enumerated().map { i, line in
+            line.replacingOccurrences(of: "\"r\(i)\"", with: "\"chatcmpl-same\"")
+        }.joined(separator: "\n") + "\n"
+        let text = same + Self.streamed("chatcmpl-s", pieces: 50) + same
+        let data = Data(text.utf8)
+        let file = Self.indexed(data)
+        let stream = Self.piped(data, chunkBytes: chunkBytes)
+        #expect(file.0.records == 801)
+        #expect(stream.0 == file.0)
+        #expect(stream.1 == file.1)
+    }
+
     @Test("hostile lines across chunk ends: the file's figures and messages", arguments: [300, 2048])
     func hostile(chunkBytes: Int) {
         var lines: [String] = []

@@ -42,6 +42,9 @@ struct ChunkMerger {
         var resumeLine: Int
         /// Rows of the builder from this count on came from the end-of-data flush (follow mode may redo them).
         var provisionalFrom: Int?
+        /// The lines not final yet hold a stream chunk (false when they are only whole responses that share
+        /// an id, or none).
+        var pendingHoldsChunk = false
     }
 
     /// Merges one chunk.
@@ -122,6 +125,7 @@ struct ChunkMerger {
         if let first = grouping.pending.first {
             outcome.resumeOffset = all[first].lineStart
             outcome.resumeLine = lineNumber(first)
+            outcome.pendingHoldsChunk = grouping.holdsChunk
         }
         if atEnd {
             if !grouping.isEmpty { outcome.provisionalFrom = builder.count }

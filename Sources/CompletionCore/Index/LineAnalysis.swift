@@ -138,6 +138,8 @@ struct LineGrouping<Ref: Sendable>: Sendable {
     private var firstChoicesEmpty = false
 
     var isEmpty: Bool { pending.isEmpty }
+    /// Some line pending is a stream chunk (else only whole responses that share an id are).
+    var holdsChunk: Bool { pendingAnyChunk }
 
     /// Adds an object line.
     /// - Parameters:

@@ -136,18 +136,27 @@ extension LogIndex {
                 let flush = (ended || overlong) && cutEnd == end
                 // Lines held for what follows (one response's stream chunks, lines that share an id) past the
                 // limit are read as they are, as the loader reads a stream held that long.
-                let cut = !flush && growingStream && cutEnd - start > limit
+                var cut = !flush && growingStream && cutEnd - start > limit
                 // The chunk's bytes go with its entries until their problems are told.
                 let chunk = input.copy(upTo: cutEnd, path: path)
                 let scans = scanChunk(chunk.bytes, start..<cutEnd, firstLineStart: 0)
                 var merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
                 let outcome = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: flush || cut)
                 if !flush, !cut, outcome.resumeOffset == start {
-                    // One stream's chunk lines fill the whole chunk: read a bigger one.
-                    chunkSize *= 2
-                    chunkLines *= 2
-                    growingStream = true
-                    continue
+                    if outcome.pendingHoldsChunk {
+                        // One stream's chunk lines fill the whole chunk: read a bigger one.
+                        chunkSize *= 2
+                        chunkLines *= 2
+                        growingStream = true
+                        continue
+                    }
+                    // Whole responses that share an id (a server that writes one id for all) fill the chunk:
+                    // they are read as they are now, as the loader reads them when the input pauses, instead
+                    // of growing the chunk up to the limit for a stream chunk that may join them. Held, they
+                    // took about 4.5 times the limit in memory (1.17 GB for `yes LINE | stats -`).
+                    merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
+                    _ = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: true)
+                    cut = true
                 }
                 growingStream = false
                 // Lines held only because they share an id (whole responses) are read as they are; stream chunks
