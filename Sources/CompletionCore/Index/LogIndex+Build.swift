@@ -157,10 +157,15 @@ extension LogIndex {
         var ahead: ChunkScan?
         defer { ahead?.wait() }  // never return while a scan still reads the map
         // A file not in the page cache is read from disk ahead of the scan by a thread that only waits for it.
-        let reader = limit - resumeOffset > options.chunkBytes ? PageReader(bytes, from: resumeOffset, to: limit, window: 32 * options.chunkBytes) : nil
+        // Not before the small first chunk is shown: even on a file in the page cache, mapping the pages ahead
+        // takes CPU that the first frame (and the terminal drawing it) needs on two cores.
+        var reader: PageReader?
         defer { reader?.finish() }
         while resumeOffset < limit {
             if isCancelled { return }
+            if reader == nil, !(firstChunk && chunkSize == options.firstChunkBytes), limit - resumeOffset > options.chunkBytes {
+                reader = PageReader(bytes, from: resumeOffset, to: limit, window: 32 * options.chunkBytes)
+            }
             let chunkEnd: Int
             let scans: [ScanWorker]
             let firstLineStart = resumeLine == 1 ? 0 : resumeOffset
