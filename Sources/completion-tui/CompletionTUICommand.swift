@@ -261,12 +261,7 @@ struct Open: ParsableCommand {
         index.holdAfterFirstChunk()
         index.buildInBackground()
         // The first chunk is small: wait for it (briefly) so the first frame has records.
-        let deadline = Date().addingTimeInterval(0.08)
-        while Date() < deadline {
-            let p = index.currentProgress
-            if p.isComplete || p.entries > 0 { break }
-            usleep(2_000)
-        }
+        index.waitForFirstEntries(timeout: 0.08)
         var snapshot = index.snapshot()
         if snapshot.isComplete, !follow, snapshot.count == snapshot.invalidCount {
             // Nothing readable: say why, as the report would, instead of an empty screen.

@@ -192,6 +192,10 @@ public final class LogIndex: @unchecked Sendable {
         let p = progress
         let watchers = Array(observers.values)
         lock.unlock()
+        // Wakes `waitForFirstEntries` (taken after the progress is set, so that no wake-up is missed).
+        done.lock()
+        done.broadcast()
+        done.unlock()
         for w in watchers { w(p) }
     }
 }
