@@ -75,6 +75,13 @@ public final class CursesTerminal: Terminal {
             use_default_colors()
             colors = ColorPairs(max: Int(ct_color_pairs()))
         }
+        // Until a screen has once been left and taken back, curses (6.4) takes it for one driven by low-level
+        // terminfo calls and flushes its output at every cursor move: a 200x50 first frame went out in 169
+        // writes of about 70 bytes, each one waking the terminal, and every later frame alike. Leaving and
+        // taking it back at once, as after ^Z, makes frames go out a screenful at a time.
+        endwin()
+        wnoutrefresh(ct_stdscr())
+        doupdate()
         var h: Int32 = 0, w: Int32 = 0
         ct_getmaxyx(ct_stdscr(), &h, &w)
         size = Size(width: Int(w), height: Int(h))
