@@ -257,11 +257,16 @@ struct Open: ParsableCommand {
             StandardError.print(error.description)
             return 2
         }
+        // Asked before the build starts, which may map the file again.
+        let waitFirst = !index.readsInChunks || index.currentProgress.totalBytes <= index.options.firstChunkBytes
         // The rest of the log is read once the first screen is drawn, so that drawing it has the cores.
         index.holdAfterFirstChunk()
         index.buildInBackground()
-        // The first chunk is small: wait for it (briefly) so the first frame has records.
-        index.waitForFirstEntries(timeout: 0.08)
+        // The first chunk is small: wait for it (briefly) so the first frame has records. A log read whole or
+        // no longer than that chunk is waited for before the terminal is taken, so that one with nothing
+        // readable is told on standard error instead; a longer log of lines cannot be complete with its first
+        // chunk, and is waited for while the terminal is set up (about a millisecond each, on two cores).
+        if waitFirst { index.waitForFirstEntries(timeout: 0.08) }
         var snapshot = index.snapshot()
         if snapshot.isComplete, !follow, snapshot.count == snapshot.invalidCount {
             // Nothing readable: say why, as the report would, instead of an empty screen.
@@ -270,7 +275,9 @@ struct Open: ParsableCommand {
             return 2
         }
         let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: table,
-                                    unsureBelow: unsureBelow.map { $0 / 100 }, afterFirstFrame: { index.releaseFirstChunkHold() }).status
+                                    unsureBelow: unsureBelow.map { $0 / 100 },
+                                    beforeFirstFrame: { if !waitFirst { index.waitForFirstEntries(timeout: 0.08) } },
+                                    afterFirstFrame: { index.releaseFirstChunkHold() }).status
         if status < 0 {
             index.waitUntilComplete()
             return writeReport([path])

@@ -11,11 +11,13 @@ import Foundation
 ///   - session: what to show and where updates come from.
 ///   - keysFromTTY: read keys from `/dev/tty` because standard input carries data.
 ///   - unsureBelow: the probability under which the token view's `>` and `<` stop (`--unsure-below`).
+///   - beforeFirstFrame: called once the terminal is set up, before the session's first state is made.
 ///   - afterFirstFrame: called once the first frame is on the terminal.
 ///   - prices: the `--prices` table; nil prices with the bundled one, which a background job reads after the
 ///     first frame.
 func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: PriceTable? = nil,
-                    unsureBelow: Double? = nil, afterFirstFrame: (@Sendable () -> Void)? = nil) -> (status: Int32, state: AppState?) {
+                    unsureBelow: Double? = nil, beforeFirstFrame: (() -> Void)? = nil,
+                    afterFirstFrame: (@Sendable () -> Void)? = nil) -> (status: Int32, state: AppState?) {
     let terminal: CursesTerminal
     do {
         terminal = try CursesTerminal(keysFromTTY: keysFromTTY || isatty(STDIN_FILENO) != 1)
@@ -23,6 +25,7 @@ func runInteractive(_ session: InspectorSession, keysFromTTY: Bool, prices: Pric
         StandardError.print("completion-tui: \(error); printing the report instead")
         return (-1, nil)
     }
+    beforeFirstFrame?()
     let environment = ProcessInfo.processInfo.environment
     let firstFrame = FirstFrame()
     let options = Program.Options(exitAfterFirstFrame: environment["COMPLETION_TUI_EXIT_AFTER_FIRST_FRAME"] != nil,

@@ -88,20 +88,14 @@ extension LogIndex {
         return cancelled
     }
 
-    func buildFromStart() {
+    /// How the build reads the file: where its content starts (after a byte-order mark), what it looks like,
+    /// and whether it is indexed a chunk at a time as lines (else it is read whole).
+    func layout() -> (start: Int, detected: InputFormat?, lines: Bool) {
         let bytes = file.bytes
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         let detected = InputFormat.detect(bytes, from: start)
-        if detected == .sqlite {
-            lock.lock()
-            format = .sqlite
-            shrink = nil
-            lock.unlock()
-            loadDatabase()
-            return
-        }
-        var lines: Bool
+        let lines: Bool
         if options.follow {
             // While following, a file that starts with an object is read line by line even before its second
             // line exists (detection needs two lines to tell JSON Lines from one pretty-printed document).
@@ -111,6 +105,23 @@ extension LogIndex {
             // Trace batches are lines too, but each holds many records: they are read whole.
             lines = detected == .jsonLines
                 && !Containers.isContainer(prefix: UnsafeBufferPointer(rebasing: bytes.prefix(Containers.sniffBytes)))
+        }
+        return (start, detected, lines && detected != .sqlite)
+    }
+
+    /// The file is read as lines, a chunk at a time: the build publishes its first entries long before it
+    /// is complete (a file read whole is complete when its first entries are there).
+    public var readsInChunks: Bool { layout().lines }
+
+    func buildFromStart() {
+        let (start, detected, lines) = layout()
+        if detected == .sqlite {
+            lock.lock()
+            format = .sqlite
+            shrink = nil
+            lock.unlock()
+            loadDatabase()
+            return
         }
         lock.lock()
         format = lines ? .jsonLines : detected
