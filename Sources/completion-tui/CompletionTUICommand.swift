@@ -23,6 +23,10 @@ struct CompletionTUICommand: AsyncParsableCommand {
     /// they may quote arguments.
     static func main() async {
         do {
+            if let plain = OpenOptions.plain(Array(CommandLine.arguments.dropFirst())) {
+                try plain.run()
+                Foundation.exit(0)
+            }
             var command = try await asyncParseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
@@ -49,6 +53,9 @@ struct CompletionTUICommand: AsyncParsableCommand {
 }
 
 extension CompletionTUICommand {
+    /// The names that choose a subcommand in the first argument (`help` among them).
+    static let subcommandNames: Set<String> = Set(configuration.subcommands.map { $0._commandName } + ["help"])
+
     /// The root help with the default command's usage and options: `completion-tui FILE --json` is how the
     /// tool is used most, and ArgumentParser's root help lists only subcommands.
     static func rootHelp(_ message: String) -> String {
@@ -142,17 +149,6 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("In the token view, > and < stop at tokens the model gave less than this probability (percent; % changes it).", valueName: "percent"))
     var unsureBelow: Double?
 
-    /// The price table: `--prices FILE`, else the bundled snapshot (nil when this installation lacks it).
-    func priceTable() throws -> PriceTable? {
-        guard let prices else { return PriceTable.bundled }
-        do throws(PriceTableError) {
-            return try PriceTable.read(path: prices, origin: prices)
-        } catch {
-            StandardError.print(error.description)
-            throw ExitCode(2)
-        }
-    }
-
     func validate() throws {
         if json && print {
             throw ValidationError("--json and --print cannot be used together.")
@@ -168,6 +164,46 @@ struct Open: ParsableCommand {
         }
         if follow && (paths.count != 1 || paths == ["-"]) {
             throw ValidationError("--follow takes exactly one log file.")
+        }
+    }
+
+    /// What was asked, without the parser's wrappers.
+    var options: OpenOptions {
+        OpenOptions(paths: paths, json: json, print: print, follow: follow, prices: prices, unsureBelow: unsureBelow)
+    }
+
+    func run() throws {
+        try options.run()
+    }
+}
+
+/// What `open` (the default command) was asked to do, and doing it.
+struct OpenOptions: Equatable {
+    var paths: [String] = []
+    var json = false
+    var print = false
+    var follow = false
+    var prices: String?
+    var unsureBelow: Double?
+
+    /// `completion-tui FILE`, the way the tool is started most, read without the argument parser: one
+    /// argument that is neither an option nor a subcommand's name gives what the parser gives for it (a
+    /// test compares the two). The parser's reflection over every command's options took about 3 ms of the
+    /// first screen, as long as setting up the terminal. Anything else returns nil and is parsed.
+    static func plain(_ arguments: [String]) -> OpenOptions? {
+        guard arguments.count == 1, let path = arguments.first, !path.isEmpty, !path.hasPrefix("-"),
+              !CompletionTUICommand.subcommandNames.contains(path) else { return nil }
+        return OpenOptions(paths: [path])
+    }
+
+    /// The price table: `--prices FILE`, else the bundled snapshot (nil when this installation lacks it).
+    func priceTable() throws -> PriceTable? {
+        guard let prices else { return PriceTable.bundled }
+        do throws(PriceTableError) {
+            return try PriceTable.read(path: prices, origin: prices)
+        } catch {
+            StandardError.print(error.description)
+            throw ExitCode(2)
         }
     }
 

@@ -219,3 +219,30 @@ struct CLITests {
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == mtime)
     }
 }
+
+@Suite("command line: one file, read without the argument parser")
+struct PlainOpenTests {
+    /// `completion-tui FILE` skips the parser (it is how the tool is started most, and the parser took
+    /// milliseconds of the first screen): whatever FILE is, it must do what `completion-tui open FILE` does.
+    @Test("completion-tui FILE prints, says and exits as completion-tui open FILE does")
+    func sameAsOpen() throws {
+        let directory = URL(fileURLWithPath: try CLI.temporaryFile(Data(), name: "x")).deletingLastPathComponent().path
+        let good = try CLI.temporaryFile(Data((response + "\n" + response + "\n").utf8), name: "two.jsonl")
+        let bad = try CLI.temporaryFile(Data("{\"id\": \"x\", \"choices\": [}\n\(response)\n".utf8), name: "bad.jsonl")
+        let spaced = try CLI.temporaryFile(Data(response.utf8), name: "a name with spaces=1.json")
+        let escape = try CLI.temporaryFile(Data(response.utf8), name: "esc\u{1B}[31m.json")
+        let files = ["Samples/openai-text-completion.json", "Samples/log-200.jsonl", good, bad, spaced, escape,
+                     "does-not-exist.json", directory, "/dev/null"]
+        for file in files {
+            let plain = try CLI.run([file])
+            let parsed = try CLI.run(["open", file])
+            #expect(plain.status == parsed.status, "\(file)")
+            #expect(plain.stdout == parsed.stdout, "\(file)")
+            #expect(plain.stderr == parsed.stderr, "\(file)")
+        }
+        // Still read by the parser: options, a subcommand's name, standard input.
+        #expect(try CLI.run(["--version"]).stdout.hasPrefix("0."))
+        #expect(try CLI.run(["help"]).stdout.contains("SUBCOMMANDS"))
+        #expect(try CLI.run(["-"], stdin: Data(response.utf8)).stdout.contains("cmpl-1"))
+    }
+}
