@@ -54,6 +54,28 @@ struct KeysEndToEndTests {
         #expect(!screen.contains("record 1/200"))
     }
 
+    @Test func fromTheFirstFrameTheScreenKeysAndMouseAreTheInspectors() throws {
+        // Curses' screen is left and taken back once at start (so that frames are written whole): the modes
+        // it sets must be on from the first frame, not only after a ^Z.
+        let tmux = try shell()
+        defer { tmux.kill() }
+        try tmux.send("\(shellQuote(try binary())) Samples/log-200.jsonl", "Enter")
+        try tmux.waitFor(text: "record 1/200")
+        var modes = ""
+        for _ in 0..<100 {
+            modes = try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag} #{mouse_any_flag}")
+            if modes == "1 1 0 1" { break }
+            usleep(50_000)
+        }
+        #expect(modes == "1 1 0 1", "alternate screen, application keypad, hidden cursor, mouse reporting")
+        try tmux.send("Down")
+        try tmux.waitFor(text: "record 2/200")
+        try tmux.send("q")
+        try tmux.waitFor(text: "PROMPT$")
+        #expect(try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag} #{mouse_any_flag}") == "0 0 1 0")
+        try expectSaneTerminal(tmux)
+    }
+
     @Test func controlZSuspendsToTheShellAndFgRedrawsAtTheNewSize() throws {
         let tmux = try shell()
         defer { tmux.kill() }
