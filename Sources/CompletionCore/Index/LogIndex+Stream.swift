@@ -137,8 +137,9 @@ extension LogIndex {
                 // Lines held for what follows (one response's stream chunks, lines that share an id) past the
                 // limit are read as they are, as the loader reads a stream held that long.
                 var cut = !flush && growingStream && cutEnd - start > limit
-                // The chunk's bytes go with its entries until their problems are told.
-                let chunk = input.copy(upTo: cutEnd, path: path)
+                // The chunk's bytes go with its entries until their problems are told, below, before the buffer
+                // is touched again.
+                let chunk = input.view(upTo: cutEnd, path: path)
                 let scans = scanChunk(chunk.bytes, start..<cutEnd, firstLineStart: 0)
                 var merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
                 let outcome = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: flush || cut)
@@ -317,10 +318,11 @@ struct StreamBuffer: ~Copyable {
         }
     }
 
-    /// The first `end` bytes as a file of their own, for the entries made from them.
-    func copy(upTo end: Int, path: String) -> MappedFile {
+    /// The first `end` bytes seen as a file, for the entries made from them, without copying them: valid until
+    /// the buffer is next filled or dropped from. (A copy of each chunk took about 5% of `cat LOG | stats -`.)
+    func view(upTo end: Int, path: String) -> MappedFile {
         guard let base = storage.baseAddress else { return MappedFile.copy(of: Data(), path: path) }
-        return MappedFile.copy(of: Data(bytesNoCopy: base, count: end, deallocator: .none), path: path)
+        return MappedFile.borrowing(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: min(end, count)), path: path)
     }
 }
 

@@ -52,6 +52,24 @@ public final class MappedFile: @unchecked Sendable {
         }
     }
 
+    /// A view of bytes that stay the caller's: nothing is copied or freed.
+    private init(path: String, borrowing view: UnsafeBufferPointer<UInt8>) {
+        self.path = path
+        descriptor = -1
+        guardSlot = -1
+        mapped = nil
+        mappedLength = 0
+        owned = nil
+        identity = nil
+        bytes = view
+    }
+
+    /// Bytes the caller owns, seen as a file without copying them. The caller keeps them unchanged and
+    /// allocated for as long as the view or anything made from it (entries, a snapshot) is read.
+    static func borrowing(_ view: UnsafeBufferPointer<UInt8>, path: String) -> MappedFile {
+        MappedFile(path: path, borrowing: view)
+    }
+
     deinit {
         if guardSlot >= 0 { csafemap_unregister(guardSlot) }
         if let mapped { munmap(mapped, mappedLength) }
