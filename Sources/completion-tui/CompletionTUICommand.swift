@@ -217,7 +217,12 @@ struct OpenOptions {
             PriceTable.readBundledOnAnotherThread()
             // Finding the local zone and its rules (a link to follow, then ICU's zone data) took 3–4 ms of the
             // first frame's time on the UI thread.
-            DispatchQueue.global(qos: .userInitiated).async { _ = TimeZone.current.secondsFromGMT(for: Date()) }
+            // Its abbreviation (ICU's zone names, for the record header's local time) is looked up there too.
+            DispatchQueue.global(qos: .userInitiated).async {
+                let now = Date()
+                _ = TimeZone.current.secondsFromGMT(for: now)
+                _ = TimeZone.current.abbreviation(for: now)
+            }
         }
         let table = json || prices != nil ? try priceTable() : nil
         if json {

@@ -28,7 +28,13 @@ public enum TimeText {
         let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
         let offset = timeZone.secondsFromGMT(for: date)
         let (whole, millis) = Timestamp.splitMilliseconds(seconds)
-        let text = Timestamp.utcText(seconds: whole + offset).replacingOccurrences(of: "T", with: " ")
+        // The wall-clock text with a space for ISO's `T` (the only letter in it), built as bytes: Foundation's
+        // `replacingOccurrences` took a fifth of the first frame's header on its first call.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        Timestamp.appendUTC(seconds: whole + offset, to: &bytes)
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "T") { bytes[i] = UInt8(ascii: " ") }
+        let text = String(decoding: bytes, as: UTF8.self)
         let fraction = seconds == seconds.rounded() ? "" : "." + String(millis).leftPadded(to: 3)
         return text + fraction + " " + zone
     }

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+@testable import CompletionCore
+@testable import CompletionUI
+
+@Suite("token strip: line ends in tokens")
+struct TokenStripTests {
+    /// The token view shows a token's line ends as `↵`: each CRLF as one, each LF as one, a lone CR left for
+    /// the escaping that follows. The same as replacing "\r\n" and then "\n" with Foundation.
+    @Test("line ends are marked as Foundation's replacement marks them", arguments: [
+        "", "a", "\n", "\r\n", "\n\r", "\r\r\n", "\r", "a\nb\r\nc", "\n\n", "e\u{301}\n",
+        "東京\r\n", "👍🏽\n", "\r\n\r\n\n", "tab\there\n",
+    ])
+    func marksLineEnds(token: String) {
+        let foundation = token.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
+        #expect(TokenStrip.markingLineEnds(token) == foundation)
+        #expect(Array(TokenStrip.markingLineEnds(token).unicodeScalars) == Array(foundation.unicodeScalars))
+    }
+
+    @Test("a line end between combining marks is marked too (Foundation's character-wise search leaves it)")
+    func lineEndAmongMarks() {
+        #expect(TokenStrip.markingLineEnds("\u{301}\r\n\u{301}") == "\u{301}↵\u{301}")
+        #expect(TokenStrip.markingLineEnds("a\u{301}\n\u{301}b") == "a\u{301}↵\u{301}b")
+    }
+
+    @Test("a token with a line end shows ↵ and ends its row")
+    func stripOfTokens() {
+        let tokens = ["Hello", ",\r\n", "world", "\n", "!"].map { TokenLogprob(token: $0, logprob: -0.1) }
+        let strip = TokenStrip(Logprobs(shape: .chat, tokens: tokens))
+        #expect(strip.texts == ["Hello", ",↵", "world", "↵", "!"])
+        #expect(strip.rowStarts(width: 80) == [0, 2, 4])
+    }
+}
