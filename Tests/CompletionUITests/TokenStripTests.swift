@@ -3,7 +3,7 @@ import Testing
 @testable import CompletionCore
 @testable import CompletionUI
 
-@Suite("token strip: line ends in tokens")
+@Suite("line ends marked in tokens and previews")
 struct TokenStripTests {
     /// The token view shows a token's line ends as `↵`: each CRLF as one, each LF as one, a lone CR left for
     /// the escaping that follows. The same as replacing "\r\n" and then "\n" with Foundation.
@@ -13,14 +13,14 @@ struct TokenStripTests {
     ])
     func marksLineEnds(token: String) {
         let foundation = token.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
-        #expect(TokenStrip.markingLineEnds(token) == foundation)
-        #expect(Array(TokenStrip.markingLineEnds(token).unicodeScalars) == Array(foundation.unicodeScalars))
+        #expect(LineEnds.marked(token) == foundation)
+        #expect(Array(LineEnds.marked(token).unicodeScalars) == Array(foundation.unicodeScalars))
     }
 
     @Test("a line end between combining marks is marked too (Foundation's character-wise search leaves it)")
     func lineEndAmongMarks() {
-        #expect(TokenStrip.markingLineEnds("\u{301}\r\n\u{301}") == "\u{301}↵\u{301}")
-        #expect(TokenStrip.markingLineEnds("a\u{301}\n\u{301}b") == "a\u{301}↵\u{301}b")
+        #expect(LineEnds.marked("\u{301}\r\n\u{301}") == "\u{301}↵\u{301}")
+        #expect(LineEnds.marked("a\u{301}\n\u{301}b") == "a\u{301}↵\u{301}b")
     }
 
     @Test("a token with a line end shows ↵ and ends its row")

@@ -17,7 +17,8 @@ public final class TokenStrip: Sendable {
         for t in tokens {
             let raw = t.token ?? "∅"
             let hasNewline = raw.contains("\n")
-            var shown = raw.isEmpty ? "∅" : Self.markingLineEnds(raw)
+            // Most tokens hold no line end: they are not walked.
+            var shown = raw.isEmpty ? "∅" : raw.utf8.contains(0x0A) ? LineEnds.marked(raw) : raw
             shown = VisibleText.escape(shown, .singleLine)
             texts.append(shown)
             widths.append(max(1, DisplayWidth.of(shown)))
@@ -29,27 +30,6 @@ public final class TokenStrip: Sendable {
     }
 
     public var count: Int { tokens.count }
-
-    /// The token with each CRLF and each LF shown as one `↵` (what `replacingOccurrences` of "\r\n", then
-    /// of "\n", gives), without Foundation's string search: called once per token, most of which have no
-    /// line end, it took a tenth of selecting a record with a few thousand tokens.
-    static func markingLineEnds(_ raw: String) -> String {
-        guard raw.utf8.contains(0x0A) else { return raw }
-        var out = String.UnicodeScalarView()
-        let scalars = Array(raw.unicodeScalars)
-        var i = 0
-        while i < scalars.count {
-            let s = scalars[i]
-            if s == "\r", i + 1 < scalars.count, scalars[i + 1] == "\n" {
-                out.append("↵")
-                i += 2
-                continue
-            }
-            out.append(s == "\n" ? "↵" : s)
-            i += 1
-        }
-        return String(out)
-    }
 
     /// Row starts for a width: tokens flow left to right, a token that does not fit starts the next row,
     /// a newline token ends its row.
