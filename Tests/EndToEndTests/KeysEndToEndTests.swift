@@ -28,6 +28,18 @@ struct KeysEndToEndTests {
         }
     }
 
+    /// The terminal's modes as `format` shows them, once they read `expected` or after 5 s: they may be set a
+    /// moment after the frame is on screen.
+    func modes(of tmux: Tmux, _ format: String, awaiting expected: String) throws -> String {
+        var modes = ""
+        for _ in 0..<100 {
+            modes = try tmux.display(format)
+            if modes == expected { break }
+            usleep(50_000)
+        }
+        return modes
+    }
+
     @Test func homeAndEndInEveryFormMoveAndUnknownSequencesDoNothing() throws {
         let tmux = try Tmux(width: 100, height: 30, script: "\(shellQuote(try binary())) Samples/log-200.jsonl; sleep 60")
         defer { tmux.kill() }
@@ -61,12 +73,7 @@ struct KeysEndToEndTests {
         defer { tmux.kill() }
         try tmux.send("\(shellQuote(try binary())) Samples/log-200.jsonl", "Enter")
         try tmux.waitFor(text: "record 1/200")
-        var modes = ""
-        for _ in 0..<100 {
-            modes = try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag} #{mouse_any_flag}")
-            if modes == "1 1 0 1" { break }
-            usleep(50_000)
-        }
+        let modes = try modes(of: tmux, "#{alternate_on} #{keypad_cursor_flag} #{cursor_flag} #{mouse_any_flag}", awaiting: "1 1 0 1")
         #expect(modes == "1 1 0 1", "alternate screen, application keypad, hidden cursor, mouse reporting")
         try tmux.send("Down")
         try tmux.waitFor(text: "record 2/200")
@@ -96,13 +103,7 @@ struct KeysEndToEndTests {
             return (lines.first.map { $0.hasPrefix("┏") && $0.hasSuffix("┓") && $0.count == 80 } ?? false) && screen.contains("record 2/200")
         }
         #expect(!back.contains("PROMPT$"))
-        // The modes may be set a moment after the frame is on screen: wait for them (up to 5 s).
-        var modes = ""
-        for _ in 0..<100 {
-            modes = try tmux.display("#{alternate_on} #{keypad_cursor_flag} #{cursor_flag}")
-            if modes == "1 1 0" { break }
-            usleep(50_000)
-        }
+        let modes = try modes(of: tmux, "#{alternate_on} #{keypad_cursor_flag} #{cursor_flag}", awaiting: "1 1 0")
         #expect(modes == "1 1 0")
         try tmux.send("j")
         try tmux.waitFor(text: "record 3/200")
