@@ -188,7 +188,10 @@ extension LogIndex {
         defer { reader?.finish() }
         while resumeOffset < limit {
             if isCancelled { return }
-            if reader == nil, !(firstChunk && chunkSize == options.firstChunkBytes), limit - resumeOffset > options.chunkBytes {
+            // The small first chunk of a build from the start (it grows, and is no longer that, when one
+            // stream's chunk lines fill it).
+            let smallFirstChunk = firstChunk && chunkSize == options.firstChunkBytes
+            if reader == nil, !smallFirstChunk, limit - resumeOffset > options.chunkBytes {
                 reader = PageReader(bytes, from: resumeOffset, to: limit, window: 32 * options.chunkBytes)
             }
             let chunkEnd: Int
@@ -225,7 +228,7 @@ extension LogIndex {
             // Ids are compared in the merge; after it the chunk's pages are only needed to open a record.
             defer { if !atEnd { file.release(resumeOffsetBefore..<chunkEnd) } }
             // Not after the small first chunk: the build then pauses so the first frame has the cores.
-            if !atEnd, !(firstChunk && chunkSize == options.firstChunkBytes) {
+            if !atEnd, !smallFirstChunk {
                 ahead = scanAhead(bytes, from: chunkEnd, limit: limit)
             }
             var merger = ChunkMerger(bytes: bytes, path: path, strings: strings, builder: tail ?? SegmentBuilder())
@@ -252,7 +255,7 @@ extension LogIndex {
             }
             if atEnd, !options.follow { resumeOffset = limit }
             publish(pending: atEnd ? pendingTail : nil, scanned: atEnd ? bytes.count : chunkEnd, complete: atEnd)
-            if firstChunk, chunkSize == options.firstChunkBytes, !atEnd { waitForFirstChunkHold() }
+            if smallFirstChunk, !atEnd { waitForFirstChunkHold() }
             chunkSize = options.chunkBytes
             chunkLines = ScanWorker.maxLinesPerChunk
             // In follow mode the resume point stays at the provisional entries, before the end.
