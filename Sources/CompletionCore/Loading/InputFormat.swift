@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a file's records are laid out, detected from its content, never from its name.
 public enum InputFormat: String, Sendable, Hashable {
     /// One JSON document (possibly pretty-printed), or several concatenated.
@@ -26,8 +28,12 @@ public enum InputFormat: String, Sendable, Hashable {
         case UInt8(ascii: "{"):
             // JSON Lines when the next non-blank line also starts an object; a pretty-printed document's
             // second line starts with a key or a closing brace instead.
-            var j = i
-            while j < n, bytes[j] != 0x0A { j += 1 }
+            // The line end found with memchr: a document on one line can be hundreds of megabytes, and the
+            // format is asked for before the inspector takes the terminal as well as when the index is built.
+            var j = n
+            if let base = bytes.baseAddress, let nl = memchr(base + i, 0x0A, n - i) {
+                j = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            }
             while j < n, isSpace(bytes[j]) { j += 1 }
             if j < n, bytes[j] == UInt8(ascii: "{") { return .jsonLines }
             return .json
