@@ -155,7 +155,6 @@ public enum RecordDecoder {
     // MARK: - Responses
 
     static func decodeResponse(_ object: JSONObject, source: RecordSource) -> CompletionRecord {
-        let objectName = object["object"]?.stringValue
         let rawChoices = object["choices"]?.arrayValue ?? []
         var choices: [Choice] = []
         choices.reserveCapacity(rawChoices.count)
@@ -175,21 +174,35 @@ public enum RecordDecoder {
         if let raw = object["choices"], raw.arrayValue == nil || rawChoices.contains(where: { $0.objectValue == nil }) {
             extra.append("choices", raw)
         }
-        var usage = object["usage"].flatMap(decodeUsage)
-        if usage == nil, let raw = object["usage"], !raw.isNull {
+        let objectName = object["object"]?.stringValue
+        return response(kind: inBodyError == nil ? kind(objectName: objectName, choices: rawChoices) : .error, id: object["id"], objectName: objectName, model: object["model"], created: object["created"],
+                        fingerprint: object.first(["system_fingerprint", "systemFingerprint"]), choices: choices,
+                        usage: object["usage"], error: inBodyError, extra: extra, source: source)
+    }
+
+    /// The record from a response's values, read by `decodeResponse` from a parsed object or by
+    /// `DirectResponseReader` from bytes: one definition of what each value becomes.
+    /// - Parameters:
+    ///   - fingerprint: `system_fingerprint`, else `systemFingerprint`.
+    ///   - extra: the keys the model does not know, in order; a `usage` that cannot be read is added at the end.
+    static func response(kind: RecordKind, id: JSONValue?, objectName: String?, model: JSONValue?, created: JSONValue?,
+                         fingerprint: JSONValue?, choices: [Choice], usage rawUsage: JSONValue?, error: APIError?,
+                         extra: JSONObject, source: RecordSource) -> CompletionRecord {
+        var extra = extra
+        let usage = rawUsage.flatMap(decodeUsage)
+        if usage == nil, let raw = rawUsage, !raw.isNull {
             extra.append("usage", raw)
-            usage = nil
         }
         return CompletionRecord(
-            kind: inBodyError == nil ? kind(objectName: objectName, choices: rawChoices) : .error,
-            id: nonEmpty(stringOrNumber(object["id"])),
+            kind: kind,
+            id: nonEmpty(stringOrNumber(id)),
             object: objectName,
-            model: object["model"]?.stringValue,
-            created: object["created"].flatMap(Timestamp.init(parsing:)),
-            systemFingerprint: nonEmpty(object.first(["system_fingerprint", "systemFingerprint"])?.stringValue),
+            model: model?.stringValue,
+            created: created.flatMap(Timestamp.init(parsing:)),
+            systemFingerprint: nonEmpty(fingerprint?.stringValue),
             choices: choices,
             usage: usage,
-            error: inBodyError,
+            error: error,
             extra: extra,
             source: source
         )
@@ -213,12 +226,22 @@ public enum RecordDecoder {
 
     /// The kind from `object`, or from the shape of the choices when `object` is missing or unfamiliar.
     static func kind(objectName: String?, choices: [JSONValue]) -> RecordKind {
+        let first = choices.first?.objectValue
+        return kind(objectName: objectName) ?? kind(firstChoiceHasMessage: first?["message"] != nil, firstDelta: first?["delta"]?.objectValue)
+    }
+
+    /// The kind an `object` name gives, or nil when it is missing or says neither.
+    static func kind(objectName: String?) -> RecordKind? {
         let name = (objectName ?? "").lowercased()
         if containsText(name, "chat") { return .chatCompletion }
         if name.hasPrefix("text") || containsText(name, "completion") { return .textCompletion }
-        let first = choices.first?.objectValue
-        if first?["message"] != nil { return .chatCompletion }
-        if let delta = first?["delta"]?.objectValue, delta["role"] != nil || delta["tool_calls"] != nil { return .chatCompletion }
+        return nil
+    }
+
+    /// The kind the first choice's shape gives: a `message` key, or a delta with a role or tool calls, is chat.
+    static func kind(firstChoiceHasMessage: Bool, firstDelta: JSONObject?) -> RecordKind {
+        if firstChoiceHasMessage { return .chatCompletion }
+        if let delta = firstDelta, delta["role"] != nil || delta["tool_calls"] != nil { return .chatCompletion }
         return .textCompletion
     }
 
@@ -244,31 +267,47 @@ public enum RecordDecoder {
     }
 
     static func decodeChoice(_ c: JSONObject, position: Int) -> Choice {
-        var choice = Choice(index: c["index"]?.intValue ?? position)
-        if let text = c["text"]?.stringValue {
+        var extra = JSONObject()
+        for entry in c where !knownChoice.contains(entry.key) {
+            extra.append(entry.key, entry.value)
+        }
+        let logprobs = c["logprobs"]
+        return choice(index: c["index"], text: c["text"], message: c["message"] ?? c["delta"],
+                      finishReason: c.first(["finish_reason", "finishReason"]), logprobs: logprobs.flatMap(Logprobs.normalise),
+                      rawLogprobs: logprobs, extra: extra, position: position)
+    }
+
+    /// A choice from its values, read by `decodeChoice` from a parsed object or by `DirectResponseReader`
+    /// from bytes: one definition of what each value becomes.
+    /// - Parameters:
+    ///   - text: the `text` value; `message`: `message`, else `delta`; nil when absent.
+    ///   - logprobs: `rawLogprobs` normalised.
+    ///   - extra: the choice keys the model does not know, in order. Known keys with values the model has no
+    ///     place for are added at the end, so nothing is lost.
+    static func choice(index: JSONValue?, text: JSONValue?, message rawMessage: JSONValue?, finishReason: JSONValue?,
+                       logprobs: Logprobs?, rawLogprobs: JSONValue?, extra: JSONObject, position: Int) -> Choice {
+        var choice = Choice(index: index?.intValue ?? position)
+        if let text = text?.stringValue {
             choice.text = text
         }
-        if let message = (c["message"] ?? c["delta"])?.objectValue {
-            if c["text"] == nil, let content = message["content"] {
+        let message = rawMessage?.objectValue
+        if let message {
+            if text == nil, let content = message["content"] {
                 choice.text = contentText(content)
             }
             var rest = JSONObject()
-            for entry in message where entry.key != "content" || c["text"] != nil { rest.append(entry.key, entry.value) }
+            for entry in message where entry.key != "content" || text != nil { rest.append(entry.key, entry.value) }
             choice.message = rest
         }
-        choice.textAbsent = c["text"]?.stringValue == nil && (c["message"] ?? c["delta"])?.objectValue == nil
-        choice.finishReason = c.first(["finish_reason", "finishReason"])?.stringValue
-        if let lp = c["logprobs"] {
-            choice.logprobs = Logprobs.normalise(lp)
-        }
-        for entry in c where !knownChoice.contains(entry.key) {
-            choice.extra.append(entry.key, entry.value)
-        }
+        choice.textAbsent = text?.stringValue == nil && message == nil
+        choice.finishReason = finishReason?.stringValue
+        choice.logprobs = logprobs
+        choice.extra = extra
         // Values of known keys that have no place in the model (a non-string text, an unknown logprobs shape)
         // are kept raw so nothing is lost.
-        if let text = c["text"], text.stringValue == nil, !text.isNull { choice.extra.append("text", text) }
-        if let lp = c["logprobs"], choice.logprobs == nil, !lp.isNull, lp.stringValue != "null" { choice.extra.append("logprobs", lp) }
-        if let fr = c.first(["finish_reason", "finishReason"]), fr.stringValue == nil, !fr.isNull { choice.extra.append("finish_reason", fr) }
+        if let text, text.stringValue == nil, !text.isNull { choice.extra.append("text", text) }
+        if let lp = rawLogprobs, logprobs == nil, !lp.isNull, lp.stringValue != "null" { choice.extra.append("logprobs", lp) }
+        if let fr = finishReason, fr.stringValue == nil, !fr.isNull { choice.extra.append("finish_reason", fr) }
         return choice
     }
 

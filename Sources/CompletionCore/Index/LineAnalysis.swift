@@ -32,12 +32,18 @@ struct LineAnalysis {
     ///   - lineStart: the offset of the line's first byte (columns count from it).
     ///   - line: the 1-based line number.
     ///   - path: the path for diagnostics and sources.
-    static func analyze(bytes: UnsafeBufferPointer<UInt8>, first: Int, contentEnd: Int, lineStart: Int, line: Int, path: String) -> Outcome {
+    ///   - direct: whether the common response shape is read straight from the bytes (`DirectResponseReader`);
+    ///     false reads every line with the parser and decoder, the reference it is tested against.
+    static func analyze(bytes: UnsafeBufferPointer<UInt8>, first: Int, contentEnd: Int, lineStart: Int, line: Int, path: String,
+                        direct: Bool = true) -> Outcome {
         func problem(_ offset: Int, _ message: String) -> Outcome {
             .invalid(Diagnostic(path: path, line: line, column: Diagnostic.column(in: bytes, offset: offset, lineStart: lineStart), message: message))
         }
         if contentEnd - first > RecordLimits.maxRecordBytes {
             return problem(first, RecordLimits.tooLong("line", limit: RecordLimits.maxRecordBytes))
+        }
+        if direct, let line = DirectResponseReader.read(bytes: bytes, first: first, contentEnd: contentEnd, line: line, path: path) {
+            return .object(line)
         }
         switch JSONLine.object(in: bytes, first: first, contentEnd: contentEnd) {
         case .success(let raw): return .object(objectLine(raw, line: line, path: path))

@@ -20,11 +20,13 @@ public struct JSONParser {
     /// Maximum nesting of arrays and objects. Real responses nest fewer than 10 levels.
     public static let maxDepth = 512
 
-    private let bytes: UnsafeBufferPointer<UInt8>
+    let bytes: UnsafeBufferPointer<UInt8>
     /// Current byte offset.
-    public private(set) var position: Int
-    private let end: Int
-    private var depth = 0
+    public internal(set) var position: Int
+    let end: Int
+    /// Arrays and objects open around the current position (`DirectResponseReader` sets it for the values it
+    /// leaves to this reader, so the depth limit counts from the line's start).
+    var depth = 0
 
     /// Creates a reader over `bytes[range]`. The buffer must outlive the reader.
     public init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>? = nil) {
@@ -175,7 +177,7 @@ public struct JSONParser {
         position += n
     }
 
-    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONNumber {
+    mutating func parseNumber() throws(JSONSyntaxError) -> JSONNumber {
         let start = position
         if bytes[position] == UInt8(ascii: "-") {
             position += 1
@@ -208,7 +210,7 @@ public struct JSONParser {
     @inline(__always)
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    mutating func parseString() throws(JSONSyntaxError) -> String {
         let open = position
         position += 1  // opening quote
         let start = position
@@ -313,7 +315,7 @@ public struct JSONParser {
 
     // MARK: - Errors
 
-    private func error(_ message: String) -> JSONSyntaxError {
+    func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: min(position, end), message: message)
     }
 

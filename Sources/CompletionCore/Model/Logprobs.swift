@@ -119,22 +119,35 @@ extension Logprobs {
 
     /// The legacy four-array shape; arrays may differ in length and hold nulls.
     private static func legacy(_ object: JSONObject) -> Logprobs? {
-        let tokens = object.first(["tokens"])?.arrayValue
-        let values = object.first(["token_logprobs", "tokenLogprobs"])?.arrayValue
-        let top = object.first(["top_logprobs", "topLogprobs"])?.arrayValue
-        let offsets = object.first(["text_offset", "textOffset"])?.arrayValue
-        let packed = object.first(["packed_top_logprobs"])?.objectValue.flatMap(unpackTopLogprobs)
+        legacy(tokens: object.first(["tokens"])?.arrayValue?.map(\.stringValue),
+               logprobs: object.first(["token_logprobs", "tokenLogprobs"])?.arrayValue?.map(\.doubleValue),
+               top: object.first(["top_logprobs", "topLogprobs"])?.arrayValue?.map(topAlternatives),
+               offsets: object.first(["text_offset", "textOffset"])?.arrayValue?.map(\.intValue),
+               packed: object.first(["packed_top_logprobs"])?.objectValue.flatMap(unpackTopLogprobs))
+    }
+
+    /// One entry of a legacy `top_logprobs` array, `{token: logprob, ...}` in order; nil for anything else.
+    static func topAlternatives(_ entry: JSONValue) -> [TopLogprob]? {
+        entry.objectValue.map { map in map.entries.map { TopLogprob(token: $0.key, logprob: $0.value.doubleValue) } }
+    }
+
+    /// The legacy shape from its arrays' values, read from a parsed object or by `DirectResponseReader` from
+    /// bytes: nil when none of the arrays is there.
+    /// - Parameters:
+    ///   - top: each position's alternatives, nil where the entry is not an object (`packed` is used there).
+    static func legacy(tokens: [String?]?, logprobs values: [Double?]?, top: [[TopLogprob]?]?, offsets: [Int?]?,
+                       packed: [[TopLogprob]]?) -> Logprobs? {
         guard tokens != nil || values != nil || top != nil || offsets != nil || packed != nil else { return nil }
         let count = max(tokens?.count ?? 0, values?.count ?? 0, top?.count ?? 0, offsets?.count ?? 0, packed?.count ?? 0)
         var out: [TokenLogprob] = []
         out.reserveCapacity(count)
         for i in 0..<count {
-            let token = tokens.flatMap { i < $0.count ? $0[i].stringValue : nil }
-            let logprob = values.flatMap { i < $0.count ? $0[i].doubleValue : nil }
-            let offset = offsets.flatMap { i < $0.count ? $0[i].intValue : nil }
+            let token = tokens.flatMap { i < $0.count ? $0[i] : nil }
+            let logprob = values.flatMap { i < $0.count ? $0[i] : nil }
+            let offset = offsets.flatMap { i < $0.count ? $0[i] : nil }
             var alternatives: [TopLogprob] = []
-            if let top, i < top.count, let map = top[i].objectValue {
-                alternatives = map.entries.map { TopLogprob(token: $0.key, logprob: $0.value.doubleValue) }
+            if let top, i < top.count, let map = top[i] {
+                alternatives = map
             } else if let packed, i < packed.count {
                 alternatives = packed[i]
             }
