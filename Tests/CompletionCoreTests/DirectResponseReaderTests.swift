@@ -153,6 +153,32 @@ struct DirectResponseReaderTests {
         #expect(Self.expectSame(Array(line.utf8), "shape"), "the direct reader left a common shape to the decoder")
     }
 
+    @Test("a number read as a double from its bytes is the double of its text, short or long")
+    func doubles() throws {
+        var texts = ["-0.51094", "1e-05", "-0", "0", "0.1e23", "1E+22", "1e23", "12345678901234567890", "9007199254740993",
+                     "1.7976931348623157e308", "1e400", "-1e-400", "-Infinity", "5e-324", "0.30000000000000004", "-2.5E-3"]
+        var g = SplitMix(state: 16)
+        for _ in 0..<4000 {
+            var t = g.chance(0.5) ? "-" : ""
+            // JSON's integer part: 0, or digits without a leading 0.
+            let lead = g.int(10)
+            t += String(lead)
+            if lead != 0, g.chance(0.3) { t += String(repeating: String(1 + g.int(9)), count: g.int(20)) }
+            if g.chance(0.8) { t += "." + (0..<(1 + g.int(18))).map { _ in String(g.int(10)) }.joined() }
+            if g.chance(0.3) { t += g.pick(["e", "E"]) + g.pick(["", "+", "-"]) + String(g.int(40)) }
+            texts.append(t)
+        }
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let read: Double? = bytes.withUnsafeBufferPointer { b in
+                var parser = JSONParser(bytes: b)
+                return try? parser.parseDouble()
+            }
+            let expected = JSONNumber(text: text).double
+            #expect(read?.bitPattern == expected.bitPattern, "\(text): \(String(describing: read)) vs \(expected)")
+        }
+    }
+
     @Test("lines it must leave to the decoder", arguments: [
         #"{"id":"a","choices":[{"delta":{"content":"x"},"index":0}]}"#,
         #"{"id":"a","choices":[{"text":"x"}],"error":{"message":"boom"}}"#,

@@ -228,7 +228,8 @@ struct DirectResponseReader {
                 _ = try parser.parseValue()
                 continue
             }
-            var token, logprob, bytes: JSONValue?
+            var token, bytes: JSONValue?
+            var logprob: Double?
             var alternatives: [TopLogprob] = []
             var seen = Seen()
             if try openObject() {
@@ -239,7 +240,7 @@ struct DirectResponseReader {
                         token = try parser.parseValue()
                     } else if matches(k, "logprob") {
                         try seen.once(1)
-                        logprob = try parser.parseValue()
+                        logprob = try readDouble()
                     } else if matches(k, "bytes") {
                         try seen.once(2)
                         bytes = try parser.parseValue()
@@ -253,7 +254,7 @@ struct DirectResponseReader {
                     }
                 } while try nextMember()
             }
-            out.append(TokenLogprob(token: token?.stringValue, logprob: logprob?.doubleValue, textOffset: nil,
+            out.append(TokenLogprob(token: token?.stringValue, logprob: logprob, textOffset: nil,
                                     bytes: bytes?.arrayValue?.compactMap(\.intValue), top: alternatives))
         } while try nextItem()
         return out
@@ -271,7 +272,8 @@ struct DirectResponseReader {
                 _ = try parser.parseValue()
                 continue
             }
-            var token, logprob: JSONValue?
+            var token: JSONValue?
+            var logprob: Double?
             var seen = Seen()
             if try openObject() {
                 repeat {
@@ -281,7 +283,7 @@ struct DirectResponseReader {
                         token = try parser.parseValue()
                     } else if matches(k, "logprob") {
                         try seen.once(1)
-                        logprob = try parser.parseValue()
+                        logprob = try readDouble()
                     } else if matches(k, "prob") {
                         throw refusal()
                     } else {
@@ -289,7 +291,7 @@ struct DirectResponseReader {
                     }
                 } while try nextMember()
             }
-            out.append(TopLogprob(token: token?.stringValue ?? "", logprob: logprob?.doubleValue))
+            out.append(TopLogprob(token: token?.stringValue ?? "", logprob: logprob))
         } while try nextItem()
         return out
     }
@@ -304,7 +306,7 @@ struct DirectResponseReader {
 
     /// A value's `doubleValue`.
     private mutating func readDouble() throws(JSONSyntaxError) -> Double? {
-        if let c = peek(), c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 { return try parser.parseNumber().double }
+        if let c = peek(), c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 { return try parser.parseDouble() }
         return try parser.parseValue().doubleValue
     }
 

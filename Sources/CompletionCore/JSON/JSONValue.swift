@@ -107,7 +107,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// strtod was 3.2% of `--json`'s time on logprobs (perf, release build, 30 MB slice of the benchmark
     /// log); this path and the texts it leaves to strtod take 1%.
     static func exactDouble(_ text: String) -> Double? {
-        text.utf8.withContiguousStorageIfAvailable { b -> Double? in
+        text.utf8.withContiguousStorageIfAvailable(exactDouble(bytes:)) ?? nil
+    }
+
+    /// `exactDouble` of a number's UTF-8 text.
+    static func exactDouble(bytes b: UnsafeBufferPointer<UInt8>) -> Double? {
+        do {
             let n = b.count
             var i = 0
             var negative = false
@@ -158,7 +163,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
             var value = Double(mantissa)
             if scale < 0 { value /= exactPowers[-scale] } else { value *= exactPowers[scale] }
             return negative ? -value : value
-        } ?? nil
+        }
     }
 
     /// The value as an exact integer when it is integral and fits in `Int`: `12` and `12.0` give 12,
