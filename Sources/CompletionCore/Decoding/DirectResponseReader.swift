@@ -221,47 +221,25 @@ struct DirectResponseReader {
     /// Chat-style `content`: `[{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]`, entries
     /// that are not objects skipped (`Logprobs.chatTokens`).
     private mutating func readChatTokens() throws(JSONSyntaxError) -> [TokenLogprob] {
-        var out: [TokenLogprob] = []
-        guard try openArray() else { return out }
-        repeat {
-            guard peek() == UInt8(ascii: "{") else {
-                _ = try parser.parseValue()
-                continue
-            }
-            var token, bytes: JSONValue?
-            var logprob: Double?
-            var alternatives: [TopLogprob] = []
-            var seen = Seen()
-            if try openObject() {
-                repeat {
-                    let k = try key()
-                    if matches(k, "token") {
-                        try seen.once(0)
-                        token = try parser.parseValue()
-                    } else if matches(k, "logprob") {
-                        try seen.once(1)
-                        logprob = try readDouble()
-                    } else if matches(k, "bytes") {
-                        try seen.once(2)
-                        bytes = try parser.parseValue()
-                    } else if matches(k, "top_logprobs") {
-                        try seen.once(3)
-                        alternatives = try readChatAlternatives()
-                    } else if matches(k, "prob") || matches(k, "top_probs") || matches(k, "topLogprobs") {
-                        throw refusal()
-                    } else {
-                        _ = try parser.parseValue()
-                    }
-                } while try nextMember()
-            }
-            out.append(TokenLogprob(token: token?.stringValue, logprob: logprob, textOffset: nil,
-                                    bytes: bytes?.arrayValue?.compactMap(\.intValue), top: alternatives))
-        } while try nextItem()
-        return out
+        try readChatEntries(alternatives: false).map { e in
+            TokenLogprob(token: e.token?.stringValue, logprob: e.logprob, textOffset: nil,
+                         bytes: e.bytes?.arrayValue?.compactMap(\.intValue), top: e.alternatives)
+        }
     }
 
-    private mutating func readChatAlternatives() throws(JSONSyntaxError) -> [TopLogprob] {
-        var out: [TopLogprob] = []
+    /// One object of a chat-style logprobs array: the values `Logprobs.chatTokens` reads.
+    private struct ChatEntry {
+        var token: JSONValue?
+        var logprob: Double?
+        var bytes: JSONValue?
+        var alternatives: [TopLogprob] = []
+    }
+
+    /// The object entries of a chat-style array (a token's `top_logprobs` when `alternatives`), in order;
+    /// anything else in the array is skipped, as a value that is not an array gives none. The line is left
+    /// to the decoder where a probability is given instead of a logprob (llama.cpp's `prob`, `top_probs`).
+    private mutating func readChatEntries(alternatives: Bool) throws(JSONSyntaxError) -> [ChatEntry] {
+        var out: [ChatEntry] = []
         guard peek() == UInt8(ascii: "[") else {
             _ = try parser.parseValue()
             return out
@@ -272,26 +250,31 @@ struct DirectResponseReader {
                 _ = try parser.parseValue()
                 continue
             }
-            var token: JSONValue?
-            var logprob: Double?
+            var entry = ChatEntry()
             var seen = Seen()
             if try openObject() {
                 repeat {
                     let k = try key()
                     if matches(k, "token") {
                         try seen.once(0)
-                        token = try parser.parseValue()
+                        entry.token = try parser.parseValue()
                     } else if matches(k, "logprob") {
                         try seen.once(1)
-                        logprob = try readDouble()
-                    } else if matches(k, "prob") {
+                        entry.logprob = try readDouble()
+                    } else if matches(k, "bytes") {
+                        try seen.once(2)
+                        entry.bytes = try parser.parseValue()
+                    } else if !alternatives, matches(k, "top_logprobs") {
+                        try seen.once(3)
+                        entry.alternatives = try readChatEntries(alternatives: true).map { TopLogprob(token: $0.token?.stringValue ?? "", logprob: $0.logprob) }
+                    } else if matches(k, "prob") || matches(k, "top_probs") || matches(k, "topLogprobs") {
                         throw refusal()
                     } else {
                         _ = try parser.parseValue()
                     }
                 } while try nextMember()
             }
-            out.append(TopLogprob(token: token?.stringValue ?? "", logprob: logprob))
+            out.append(entry)
         } while try nextItem()
         return out
     }
