@@ -345,6 +345,22 @@ struct ParallelLoadTests {
         ParallelLoadTests.expectSame(Data(VariedLog.make(lines: 2000, seed: seed).utf8), path: "varied.jsonl")
     }
 
+    @Test("a batch with more lines than one chunk may hold is cut at the limit, and nothing is lost")
+    func manyShortLines() {
+        let count = ScanWorker.maxLinesPerChunk + 20_000
+        // Mostly blank lines, which count towards the limit and cost little to load; two objects first, so
+        // that the file reads as JSON Lines.
+        let lines = (0..<count).map { $0 % 1000 < 2 ? #"{"id":\#($0)}"# : $0 % 1000 == 500 ? "nope" : "" }
+        let text = lines.joined(separator: "\n")
+        let data = Data(text.utf8)
+        let expected = ParallelLoadTests.sequential(data, path: "short.jsonl")
+        let got = ParallelLoadTests.parallel(data, path: "short.jsonl", workers: 2, batchBytes: data.count)
+        #expect(got.summary == expected.summary)
+        #expect(got.summary.records + got.summary.problems == lines.filter { !$0.isEmpty }.count)
+        let same = got.bytes == expected.bytes
+        #expect(same, "the parallel output differs from the sequential one")
+    }
+
     @Test("a missing file is one problem, as in the sequential loader")
     func missing() {
         var problems: [Diagnostic] = []

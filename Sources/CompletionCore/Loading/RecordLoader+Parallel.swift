@@ -127,12 +127,18 @@ extension RecordLoader {
                    let nl = memchr(base + offset + batch, 0x0A, limit - offset - batch) {
                     end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
-                end = ScanWorker.end(bytes, from: offset, to: end, maxLines: ScanWorker.maxLinesPerChunk)
-                let ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
+                var ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
                 let firstLineStart = line == 1 ? 0 : offset
                 // Records carry their line numbers into the output, so each worker needs its first line's
                 // number: count the line ends of every range first (memchr runs at memory speed).
-                let lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                var lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                // A batch of very short lines is cut at the index's line limit. Looking for that cut on every
+                // batch walked each one line by line on this thread before its decoding could start.
+                if lineCounts.reduce(0, +) > ScanWorker.maxLinesPerChunk {
+                    end = ScanWorker.end(bytes, from: offset, to: end, maxLines: ScanWorker.maxLinesPerChunk)
+                    ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
+                    lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                }
                 let lineBefore = line
                 var firstLines: [Int] = []
                 for c in lineCounts {
