@@ -247,8 +247,7 @@ struct OpenOptions {
                 case .bytes(let bytes):
                     // Pieces are whole batches (a megabyte) or what one read of a stream completed: written
                     // at once, so `--json -` passes records on as they arrive.
-                    out.write(Array(bytes))
-                    out.flush()
+                    out.writeNow(bytes)
                 case .diagnostic(let d):
                     out.flush()
                     StandardError.print(d.description)
@@ -416,20 +415,35 @@ struct StandardOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes a large piece (a batch of `--json` records) at once, without staging it in the buffer when
+    /// nothing needs redacting: `--json` copied every megabyte twice on its way out.
+    mutating func writeNow(_ bytes: ArraySlice<UInt8>) {
+        guard !Outbound.isActive else {
+            write(Array(bytes))
+            flush()
+            return
+        }
+        flush()
+        bytes.withUnsafeBytes(Self.writeAll)
+    }
+
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    break
-                }
-                offset += n
-            }
-        }
+        buffer.withUnsafeBytes(Self.writeAll)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ raw: UnsafeRawBufferPointer) {
+        guard let base = raw.baseAddress else { return }
+        var offset = 0
+        while offset < raw.count {
+            let n = Foundation.write(STDOUT_FILENO, base + offset, raw.count - offset)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            offset += n
+        }
     }
 }
 

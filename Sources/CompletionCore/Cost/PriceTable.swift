@@ -16,6 +16,9 @@ public final class PriceTable: @unchecked Sendable {
     public let origin: String
 
     private let lock = NSLock()
+    /// `lookup`'s answers, read by every record's cost on all cores at once: readers share the lock (with one
+    /// mutex, two workers pricing records waited on each other, 1.3% of `--json`'s time; perf, release build).
+    private let cacheLock = ReadWriteLock()
     private var cache: [LookupKey: PricedModel?] = [:]
     private var apiURLCache: [String: Int?] = [:]
     private lazy var apiPatterns: [NSRegularExpression?] = providers.map { p in
@@ -56,13 +59,9 @@ public final class PriceTable: @unchecked Sendable {
     /// - Complexity: O(providers + models of one provider) the first time a pair is asked, then O(1).
     public func lookup(model rawModel: String, providerHint: String? = nil) -> PricedModel? {
         let key = LookupKey(provider: providerHint, model: rawModel)
-        lock.lock()
-        if let hit = cache[key] { lock.unlock(); return hit }
-        lock.unlock()
+        if let hit = cacheLock.reading({ cache[key] }) { return hit }
         let found = resolve(model: rawModel, providerHint: providerHint)
-        lock.lock()
-        cache[key] = found
-        lock.unlock()
+        cacheLock.writing { cache[key] = found }
         return found
     }
 
@@ -246,5 +245,33 @@ public final class NSRegularExpressionBox: @unchecked Sendable {
     func search(_ text: String) -> Bool {
         guard let regex else { return false }
         return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
+/// A lock that many readers hold at once and a writer alone (POSIX's read-write lock).
+final class ReadWriteLock: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() {
+        lock.initialize(to: pthread_rwlock_t())
+        pthread_rwlock_init(lock, nil)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deinitialize(count: 1)
+        lock.deallocate()
+    }
+
+    func reading<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+
+    func writing<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
     }
 }
