@@ -417,14 +417,14 @@ struct StandardOutput {
 
     /// Writes a large piece (a batch of `--json` records) at once, without staging it in the buffer when
     /// nothing needs redacting: `--json` copied every megabyte twice on its way out.
-    mutating func writeNow(_ bytes: ArraySlice<UInt8>) {
+    mutating func writeNow(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard !Outbound.isActive else {
             write(Array(bytes))
             flush()
             return
         }
         flush()
-        bytes.withUnsafeBytes(Self.writeAll)
+        Self.writeAll(UnsafeRawBufferPointer(bytes))
     }
 
     mutating func flush() {

@@ -2,8 +2,8 @@ import Foundation
 
 /// A piece of a parallel load's output, in input order.
 public enum RenderedOutput {
-    /// Rendered records (one or more, whole).
-    case bytes(ArraySlice<UInt8>)
+    /// Rendered records (one or more, whole), readable during the call only.
+    case bytes(UnsafeBufferPointer<UInt8>)
     /// A problem, at the point of the output where the sequential loader reports it.
     case diagnostic(Diagnostic)
 }
@@ -34,15 +34,16 @@ extension RecordLoader {
             // A stream is written as it arrives: the records of each read go out before the next read waits.
             var writer = JSONWriter(capacity: 1 << 16)
             func flush() {
-                if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
-                writer.bytes.removeAll(keepingCapacity: writer.bytes.count <= 4 << 20)
+                if !writer.isEmpty { writer.withBytes { output(.bytes($0)) } }
+                // A buffer grown past 4 MB (one huge record) is let go.
+                if writer.count > 4 << 20 { writer = JSONWriter(capacity: 1 << 16) } else { writer.removeAll() }
             }
             defer { flush() }
             return loadStream(path: path, sink: { event in
                 switch event {
                 case .record(let r):
                     render(r, &writer)
-                    if writer.bytes.count >= 1 << 20 { flush() }
+                    if writer.count >= 1 << 20 { flush() }
                 case .diagnostic(let d):
                     flush()
                     output(.diagnostic(d))
@@ -80,18 +81,18 @@ extension RecordLoader {
                 switch event {
                 case .record(let r):
                     render(r, &writer)
-                    if writer.bytes.count >= 1 << 20 {
-                        output(.bytes(writer.bytes[...]))
-                        writer.bytes.removeAll(keepingCapacity: true)
+                    if writer.count >= 1 << 20 {
+                        writer.withBytes { output(.bytes($0)) }
+                        writer.removeAll()
                     }
                 case .diagnostic(let d):
-                    if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
-                    writer.bytes.removeAll(keepingCapacity: true)
+                    if !writer.isEmpty { writer.withBytes { output(.bytes($0)) } }
+                    writer.removeAll()
                     output(.diagnostic(d))
                 }
             }
             let summary = if let file { load(file: file, sink: sink) } else { load(bytes: bytes, path: path, sink: sink) }
-            if !writer.bytes.isEmpty { output(.bytes(writer.bytes[...])) }
+            if !writer.isEmpty { writer.withBytes { output(.bytes($0)) } }
             return summary
         }
         return withoutActuallyEscaping(output) { output in
@@ -102,7 +103,7 @@ extension RecordLoader {
             // outlive this call.
             let lines = UnsafeMutablePointer<ParallelLines>.allocate(capacity: 1)
             lines.initialize(to: ParallelLines(bytes: bytes, path: path, render: render, output: output))
-            let returned = UnsafeMutablePointer<[[UInt8]]>.allocate(capacity: 1)
+            let returned = UnsafeMutablePointer<[JSONWriter]>.allocate(capacity: 1)
             returned.initialize(to: [])
             defer {
                 lines.deinitialize(count: 1)
@@ -120,7 +121,7 @@ extension RecordLoader {
             let batch = max(1, workers) * max(1, batchBytes)
             // Output buffers go round from batch to batch: fresh multi-megabyte buffers cost the kernel
             // a page clear each time (8% of the time in a profile).
-            var spare: [[UInt8]] = []
+            var spare: [JSONWriter] = []
             while offset < limit {
                 var end = limit
                 if limit - offset > batch, let base = bytes.baseAddress,
@@ -145,7 +146,7 @@ extension RecordLoader {
                     firstLines.append(line)
                     line += c
                 }
-                var buffers = (0..<ranges.count).map { _ in spare.popLast() ?? [] }
+                var buffers = (0..<ranges.count).map { _ in spare.popLast() ?? JSONWriter() }
                 let results = buffers.withUnsafeMutableBufferPointer { reuse in
                     let shared = Unchecked(reuse)
                     return Parallel.map(ranges.count) { k in
@@ -160,7 +161,7 @@ extension RecordLoader {
                         shrink = file.shrinkDiagnostic(intact: intact)
                         limit = max(offset, file.wholeLinesEnd(upTo: intact))
                         line = lineBefore
-                        spare.append(contentsOf: results.map(\.out.bytes))
+                        spare.append(contentsOf: results.map(\.out))
                         continue
                     }
                 }
@@ -228,12 +229,12 @@ struct DecodedBatch {
 
     /// - Parameter buffer: a spare output buffer to render into (taken, emptied).
     static func decode(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, firstLineStart: Int, firstLine: Int, path: String,
-                       into buffer: inout [UInt8], render: (CompletionRecord, inout JSONWriter) -> Void) -> DecodedBatch {
+                       into buffer: inout JSONWriter, render: (CompletionRecord, inout JSONWriter) -> Void) -> DecodedBatch {
         var batch = DecodedBatch()
-        swap(&batch.out.bytes, &buffer)
-        batch.out.bytes.removeAll(keepingCapacity: true)
+        swap(&batch.out, &buffer)
+        batch.out.removeAll()
         guard let base = bytes.baseAddress else { return batch }
-        batch.out.bytes.reserveCapacity(range.count * 2)
+        batch.out.reserveCapacity(range.count * 2)
         var lineStart = firstLineStart
         var i = range.lowerBound
         var local = 0
@@ -256,9 +257,9 @@ struct DecodedBatch {
                                  choicesEmptyOrMissing: o.choicesEmptyOrMissing, startsStream: o.startsStream, id: o.id)
                     switch o.standalone {
                     case .success(let record):
-                        let s = batch.out.bytes.count
+                        let s = batch.out.count
                         render(record, &batch.out)
-                        l.rendered = s..<batch.out.bytes.count
+                        l.rendered = s..<batch.out.count
                     case .failure(let d):
                         l.problem = d
                     }
@@ -299,8 +300,8 @@ struct ParallelLines {
 
     /// Takes one batch in order: what was pending at the end of the previous batch first.
     /// - Returns: the previous batch's output buffers, for reuse.
-    mutating func take(_ results: [DecodedBatch]) -> [[UInt8]] {
-        var spare: [[UInt8]] = []
+    mutating func take(_ results: [DecodedBatch]) -> [JSONWriter] {
+        var spare: [JSONWriter] = []
         if !batches.isEmpty { spare = carry() }
         // Slot 0 holds the lines carried over from the previous batch.
         batches = [carried ?? DecodedBatch()] + results
@@ -350,19 +351,18 @@ struct ParallelLines {
 
     /// Keeps the pending lines (and their output) for the next batch; returns the batch's output buffers.
     @discardableResult
-    private mutating func carry() -> [[UInt8]] {
+    private mutating func carry() -> [JSONWriter] {
         var next = DecodedBatch()
         for ref in grouping.pending {
             var l = lineAt(ref)
-            let source = batches[ref >> 32].out.bytes
-            let s = next.out.bytes.count
-            next.out.bytes.append(contentsOf: source[l.rendered])
-            l.rendered = s..<next.out.bytes.count
+            let s = next.out.count
+            next.out.append(from: batches[ref >> 32].out, range: l.rendered)
+            l.rendered = s..<next.out.count
             next.lines.append(l)
         }
         carried = next
         grouping.reset()
-        let buffers = batches.dropFirst().map(\.out.bytes)
+        let buffers = batches.dropFirst().map(\.out)
         batches = []
         return buffers
     }
@@ -384,8 +384,8 @@ struct ParallelLines {
                 return
             }
             summary.records += 1
-            buffer.bytes.append(contentsOf: batches[ref >> 32].out.bytes[l.rendered])
-            if buffer.bytes.count >= 1 << 20 { flushBuffer() }
+            buffer.append(from: batches[ref >> 32].out, range: l.rendered)
+            if buffer.count >= 1 << 20 { flushBuffer() }
         case .group(let refs):
             guard let first = refs.first, let last = refs.last else { return }
             let firstLine = globalLine(first)
@@ -397,8 +397,8 @@ struct ParallelLines {
     }
 
     private mutating func flushBuffer() {
-        guard !buffer.bytes.isEmpty else { return }
-        output(.bytes(buffer.bytes[...]))
-        buffer.bytes.removeAll(keepingCapacity: true)
+        guard !buffer.isEmpty else { return }
+        buffer.withBytes { output(.bytes($0)) }
+        buffer.removeAll()
     }
 }

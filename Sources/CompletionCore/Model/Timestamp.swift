@@ -77,7 +77,7 @@ public struct Timestamp: Sendable, Hashable {
     /// Appends `iso8601`'s text (ASCII only) to bytes; false, with nothing appended, when there is none.
     /// `--json` writes it straight into its line this way: joining strings for every record was 1.6% of its
     /// time, appending 0.3% (perf, release build, 30 MB slice of the benchmark log).
-    func appendISO8601(to out: inout [UInt8]) -> Bool {
+    func appendISO8601<Out: ByteAppending>(to out: inout Out) -> Bool {
         guard let seconds, seconds.isFinite, abs(seconds) < 1e14 else { return false }
         let (whole, millis) = Timestamp.splitMilliseconds(seconds)
         Timestamp.appendUTC(seconds: whole, to: &out)
@@ -110,7 +110,7 @@ public struct Timestamp: Sendable, Hashable {
     }
 
     /// `utcText(seconds:)` appended to bytes.
-    static func appendUTC(seconds: Int, to out: inout [UInt8]) {
+    static func appendUTC<Out: ByteAppending>(seconds: Int, to out: inout Out) {
         let days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400)
         let secondOfDay = seconds - days * 86400
         let (year, month, day) = civilDate(daysSinceEpoch: days)

@@ -48,11 +48,11 @@ public enum RecordJSON {
         w.append(literal: ",\"created_iso\":")
         // `shownISO8601`, whose text needs no escapes, written in place.
         if let created = record.created, !created.isUnset {
-            w.bytes.append(UInt8(ascii: "\""))
-            if created.appendISO8601(to: &w.bytes) {
-                w.bytes.append(UInt8(ascii: "\""))
+            w.append(UInt8(ascii: "\""))
+            if created.appendISO8601(to: &w) {
+                w.append(UInt8(ascii: "\""))
             } else {
-                w.bytes.removeLast()
+                w.removeLast()
                 w.append(literal: "null")
             }
         } else {
