@@ -92,6 +92,36 @@ struct ProviderJSONTests {
     }
 }
 
+@Suite struct JSONWriterBufferTests {
+    @Test func aCopyOfAWriterKeepsWhatItHadWhenEitherWrites() {
+        var a = JSONWriter()
+        a.append("abc")
+        var b = a
+        b.append("def")
+        a.append(literal: "x")
+        var c = b
+        c.removeAll()
+        c.append(UInt8(ascii: "z"))
+        #expect(String(decoding: a.bytes, as: UTF8.self) == "abcx")
+        #expect(String(decoding: b.bytes, as: UTF8.self) == "abcdef")
+        #expect(String(decoding: c.bytes, as: UTF8.self) == "z")
+    }
+
+    @Test func theBufferGrowsPastItsCapacityKeepingEveryByte() {
+        var w = JSONWriter(capacity: 1)
+        var expected = ""
+        for i in 0..<20_000 {
+            w.writeInt(i - 10_000)
+            w.append(literal: ",")
+            expected += "\(i - 10_000),"
+        }
+        w.removeLast()
+        expected.removeLast()
+        #expect(w.count == expected.utf8.count)
+        #expect(w.withBytes { String(decoding: $0, as: UTF8.self) } == expected)
+    }
+}
+
 @Suite struct JSONWriterDoubleTests {
     @Test func doublesAreWrittenAsSwiftPrintsThem() {
         var state: UInt64 = 12345
