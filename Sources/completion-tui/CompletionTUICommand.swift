@@ -306,7 +306,8 @@ struct OpenOptions {
         // no longer than that chunk is waited for before the terminal is taken, so that one with nothing
         // readable is told on standard error instead; a longer log of lines cannot be complete with its first
         // chunk, and is waited for while the terminal is set up (about a millisecond each, on two cores).
-        if waitFirst { index.waitForFirstEntries(timeout: 0.08) }
+        let waitForFirstChunk = { index.waitForFirstEntries(timeout: 0.08) }
+        if waitFirst { waitForFirstChunk() }
         var snapshot = index.snapshot()
         if snapshot.isComplete, !follow, snapshot.count == snapshot.invalidCount {
             // Nothing readable: say why, as the report would, instead of an empty screen.
@@ -316,7 +317,7 @@ struct OpenOptions {
         }
         let status = runInteractive(IndexSession(index: index, follow: follow), keysFromTTY: false, prices: table,
                                     unsureBelow: unsureBelow.map { $0 / 100 },
-                                    beforeFirstFrame: { if !waitFirst { index.waitForFirstEntries(timeout: 0.08) } },
+                                    beforeFirstFrame: { if !waitFirst { waitForFirstChunk() } },
                                     afterFirstFrame: { index.releaseFirstChunkHold() }).status
         if status < 0 {
             index.waitUntilComplete()

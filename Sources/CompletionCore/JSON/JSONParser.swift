@@ -20,7 +20,7 @@ public struct JSONParser {
     /// Maximum nesting of arrays and objects. Real responses nest fewer than 10 levels.
     public static let maxDepth = 512
 
-    let bytes: UnsafeBufferPointer<UInt8>
+    private let bytes: UnsafeBufferPointer<UInt8>
     /// Current byte offset.
     public internal(set) var position: Int
     let end: Int
@@ -332,7 +332,7 @@ public struct JSONParser {
 
     // MARK: - Errors
 
-    func error(_ message: String) -> JSONSyntaxError {
+    private func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: min(position, end), message: message)
     }
 

@@ -112,58 +112,56 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// `exactDouble` of a number's UTF-8 text.
     static func exactDouble(bytes b: UnsafeBufferPointer<UInt8>) -> Double? {
-        do {
-            let n = b.count
-            var i = 0
-            var negative = false
-            if i < n, b[i] == UInt8(ascii: "-") {
-                negative = true
-                i += 1
-            }
-            var mantissa: UInt64 = 0
-            var digits = 0
-            var scale = 0
-            let integerStart = i
+        let n = b.count
+        var i = 0
+        var negative = false
+        if i < n, b[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        let integerStart = i
+        while i < n, b[i] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
+            digits += 1
+            i += 1
+        }
+        guard i > integerStart else { return nil }
+        if i < n, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
             while i < n, b[i] &- 0x30 < 10 {
                 mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
                 digits += 1
+                scale -= 1
                 i += 1
             }
-            guard i > integerStart else { return nil }
-            if i < n, b[i] == UInt8(ascii: ".") {
-                i += 1
-                let fractionStart = i
-                while i < n, b[i] &- 0x30 < 10 {
-                    mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
-                    digits += 1
-                    scale -= 1
-                    i += 1
-                }
-                guard i > fractionStart else { return nil }
-            }
-            // Nineteen digits cannot wrap a UInt64; longer numbers take strtod.
-            guard digits <= 19, mantissa <= 1 << 53 else { return nil }
-            if i < n, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-                i += 1
-                var exponentNegative = false
-                if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-                    exponentNegative = b[i] == UInt8(ascii: "-")
-                    i += 1
-                }
-                let exponentStart = i
-                var exponent = 0
-                while i < n, b[i] &- 0x30 < 10, i - exponentStart < 4 {
-                    exponent = exponent * 10 + Int(b[i] &- 0x30)
-                    i += 1
-                }
-                guard i > exponentStart else { return nil }
-                scale += exponentNegative ? -exponent : exponent
-            }
-            guard i == n, scale >= -22, scale <= 22 else { return nil }
-            var value = Double(mantissa)
-            if scale < 0 { value /= exactPowers[-scale] } else { value *= exactPowers[scale] }
-            return negative ? -value : value
+            guard i > fractionStart else { return nil }
         }
+        // Nineteen digits cannot wrap a UInt64; longer numbers take strtod.
+        guard digits <= 19, mantissa <= 1 << 53 else { return nil }
+        if i < n, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            var exponentNegative = false
+            if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                exponentNegative = b[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            let exponentStart = i
+            var exponent = 0
+            while i < n, b[i] &- 0x30 < 10, i - exponentStart < 4 {
+                exponent = exponent * 10 + Int(b[i] &- 0x30)
+                i += 1
+            }
+            guard i > exponentStart else { return nil }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        guard i == n, scale >= -22, scale <= 22 else { return nil }
+        var value = Double(mantissa)
+        if scale < 0 { value /= exactPowers[-scale] } else { value *= exactPowers[scale] }
+        return negative ? -value : value
     }
 
     /// The value as an exact integer when it is integral and fits in `Int`: `12` and `12.0` give 12,

@@ -34,9 +34,10 @@ extension RecordLoader {
             // A stream is written as it arrives: the records of each read go out before the next read waits.
             var writer = JSONWriter(capacity: 1 << 16)
             func flush() {
-                if !writer.isEmpty { writer.withBytes { output(.bytes($0)) } }
                 // A buffer grown past 4 MB (one huge record) is let go.
-                if writer.count > 4 << 20 { writer = JSONWriter(capacity: 1 << 16) } else { writer.removeAll() }
+                let grown = writer.count > 4 << 20
+                writer.handOn(to: output)
+                if grown { writer = JSONWriter(capacity: 1 << 16) }
             }
             defer { flush() }
             return loadStream(path: path, sink: { event in
@@ -81,18 +82,14 @@ extension RecordLoader {
                 switch event {
                 case .record(let r):
                     render(r, &writer)
-                    if writer.count >= 1 << 20 {
-                        writer.withBytes { output(.bytes($0)) }
-                        writer.removeAll()
-                    }
+                    if writer.count >= 1 << 20 { writer.handOn(to: output) }
                 case .diagnostic(let d):
-                    if !writer.isEmpty { writer.withBytes { output(.bytes($0)) } }
-                    writer.removeAll()
+                    writer.handOn(to: output)
                     output(.diagnostic(d))
                 }
             }
             let summary = if let file { load(file: file, sink: sink) } else { load(bytes: bytes, path: path, sink: sink) }
-            if !writer.isEmpty { writer.withBytes { output(.bytes($0)) } }
+            writer.handOn(to: output)
             return summary
         }
         return withoutActuallyEscaping(output) { output in
@@ -128,18 +125,20 @@ extension RecordLoader {
                    let nl = memchr(base + offset + batch, 0x0A, limit - offset - batch) {
                     end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
-                var ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
-                let firstLineStart = line == 1 ? 0 : offset
-                // Records carry their line numbers into the output, so each worker needs its first line's
-                // number: count the line ends of every range first (memchr runs at memory speed).
-                var lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                // The workers' ranges up to `end`, and their line counts: records carry their line numbers into
+                // the output, so each worker needs its first line's number (memchr runs at memory speed).
+                func split(upTo end: Int) -> (ranges: [Range<Int>], lineCounts: [Int]) {
+                    let ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
+                    return (ranges, Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) })
+                }
+                var (ranges, lineCounts) = split(upTo: end)
                 // A batch of very short lines is cut at the index's line limit. Looking for that cut on every
                 // batch walked each one line by line on this thread before its decoding could start.
                 if lineCounts.reduce(0, +) > ScanWorker.maxLinesPerChunk {
                     end = ScanWorker.end(bytes, from: offset, to: end, maxLines: ScanWorker.maxLinesPerChunk)
-                    ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
-                    lineCounts = Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) }
+                    (ranges, lineCounts) = split(upTo: end)
                 }
+                let firstLineStart = line == 1 ? 0 : offset
                 let lineBefore = line
                 var firstLines: [Int] = []
                 for c in lineCounts {
@@ -190,6 +189,14 @@ extension RecordLoader {
             summary.format = InputFormat.jsonLines
             return summary
         }
+    }
+}
+
+extension JSONWriter {
+    /// Hands what is written on as one piece (when there is any), and forgets it.
+    mutating func handOn(to output: (RenderedOutput) -> Void) {
+        if !isEmpty { withBytes { output(.bytes($0)) } }
+        removeAll()
     }
 }
 
@@ -397,8 +404,6 @@ struct ParallelLines {
     }
 
     private mutating func flushBuffer() {
-        guard !buffer.isEmpty else { return }
-        buffer.withBytes { output(.bytes($0)) }
-        buffer.removeAll()
+        buffer.handOn(to: output)
     }
 }
