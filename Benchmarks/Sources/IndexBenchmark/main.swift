@@ -259,7 +259,7 @@ if args.contains("--baseline") {
         RecordLoader.load(path: log) { event in
             if case .record(let r) = event {
                 RecordJSON.writeLine(r, to: &writer)
-                if writer.bytes.count >= 1 << 20 { writer.bytes.removeAll(keepingCapacity: true) }
+                if writer.count >= 1 << 20 { writer.removeAll() }
             }
         }
     }
