@@ -162,6 +162,37 @@ struct LogIndexAgreementTests {
         expectAgreement(Data((other + "\n" + line + "\n" + other.replacingOccurrences(of: "cmpl-z", with: "cmpl-y") + "\n").utf8), path: "mid.jsonl")
     }
 
+    /// The index skips values it does not summarise (a choice's `logprobs`, unknown keys) but must refuse
+    /// exactly the lines the decoder refuses: every byte of those values replaced in turn by a byte that can
+    /// change their grammar (a delimiter, a quote, an escape, a number's parts, a letter of a literal).
+    @Test("a skipped value with any one byte changed: the index accepts and refuses what the decoder does")
+    func skippedValueMutations() {
+        let line = #"{"id":"m","object":"text_completion","created":5,"model":"x","choices":[{"text":"a","index":0,"#
+            + #""logprobs":{"tokens":["a","\n\u00e9"],"token_logprobs":[-0.25,-1.5e-3],"top_logprobs":[{"a":-0.1,"b":-2},null],"#
+            + #""text_offset":[0,10]},"finish_reason":"stop","extra":[true,false,null,{},[],-0,1E+2,"\"\\\/\b\f\r\t"]}],"#
+            + #""usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},"more":{"k":[{"l":[]}]}}"#
+        let bytes = Array(line.utf8)
+        guard let skipped = line.range(of: #""logprobs":"#), let extra = line.range(of: #","usage""#) else {
+            Issue.record("the line lost its markers")
+            return
+        }
+        let from = line.utf8.distance(from: line.startIndex, to: skipped.upperBound)
+        let to = line.utf8.distance(from: line.startIndex, to: extra.lowerBound)
+        var lines: [String] = []
+        for at in from..<to {
+            for replacement in Array(#" ,:]}[{"\.eE-+x1nu"#.utf8) + [0] where replacement != bytes[at] {
+                var mutated = bytes
+                mutated[at] = replacement
+                lines.append(String(decoding: mutated, as: UTF8.self))
+            }
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        // Many of them are refused and many not: the comparison covers both.
+        let refused = loaderEntries(data, path: "mutated.jsonl").filter { $0.summary.kind == .invalid }.count
+        #expect(lines.count > 2_000 && refused > lines.count / 4 && refused < lines.count * 3 / 4, "\(refused) of \(lines.count) refused")
+        expectAgreement(data, path: "mutated.jsonl", options: LogIndex.Options(firstChunkBytes: 64 << 10, chunkBytes: 256 << 10))
+    }
+
     @Test("deep nesting beyond the scanner's limit goes to the decoder")
     func deepNesting() {
         let deep = #"{"id":"a","x":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + #","choices":[]}"#

@@ -153,63 +153,10 @@ extension SummaryScanner {
     /// tracked in a bit stack (object = 1) up to 60 levels.
     func skipValue(_ p: inout Int) -> Bool {
         if validLine { return skipValid(&p) }
-        var depth = 0
-        var objects: UInt64 = 0
-        while true {
-            guard p < end else { return false }
-            let c = b[p]
-            switch c {
-            case 0x22:
-                guard string(&p) != nil else { return false }
-            case 0x7B:  // {
-                p &+= 1
-                skipSpace(&p)
-                guard p < end else { return false }
-                if b[p] == 0x7D {
-                    p &+= 1
-                } else {
-                    depth &+= 1
-                    guard depth < 61 else { return false }
-                    objects |= 1 << UInt64(depth)
-                    guard key(&p, escapedAllowed: true) != nil else { return false }
-                    continue
-                }
-            case 0x5B:  // [
-                p &+= 1
-                skipSpace(&p)
-                guard p < end else { return false }
-                if b[p] == 0x5D {
-                    p &+= 1
-                } else {
-                    depth &+= 1
-                    guard depth < 61 else { return false }
-                    objects &= ~(1 << UInt64(depth))
-                    continue
-                }
-            case 0x74: guard literal(&p, "true") else { return false }
-            case 0x66: guard literal(&p, "false") else { return false }
-            case 0x6E: guard literal(&p, "null") else { return false }
-            default:
-                guard number(&p) != nil else { return false }
-            }
-            // After a value: close containers until another value is due.
-            while true {
-                if depth == 0 { return true }
-                skipSpace(&p)
-                guard p < end else { return false }
-                let d = b[p]
-                let inObject = objects & (1 << UInt64(depth)) != 0
-                if d == 0x2C {
-                    p &+= 1
-                    skipSpace(&p)
-                    if inObject { guard key(&p, escapedAllowed: true) != nil else { return false } }
-                    break
-                }
-                guard d == (inObject ? 0x7D : 0x5D) else { return false }
-                p &+= 1
-                depth &-= 1
-            }
-        }
+        let next = cbytescan_skip_value(b, p, end, 60)
+        guard next <= end else { return false }
+        p = next
+        return true
     }
 
     /// Skips a value of a line known to be valid JSON: strings to their closing quote, objects and arrays by
