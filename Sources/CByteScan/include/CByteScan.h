@@ -239,6 +239,24 @@ static inline size_t cbytescan_skip_valid(const uint8_t *b, size_t i, size_t end
 }
 
 
+/// Whether the four bytes at `p` are hex digits, as one 32-bit word: no branch per digit (an escaped
+/// text such as Python's `ensure_ascii` output has a `\u` escape every few characters).
+static inline int cbytescan_four_hex(const uint8_t *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    /* Per byte, with no carry between bytes: a digit is 0x30...0x39; a letter, lowered, 0x61...0x66. */
+    uint32_t high = w & 0x80808080u;
+    uint32_t low7 = w & 0x7F7F7F7Fu;
+    uint32_t ge0 = low7 + 0x50505050u;          /* bit 7 set where the byte >= 0x30 */
+    uint32_t gt9 = low7 + 0x46464646u;          /* bit 7 set where the byte >= 0x3A */
+    uint32_t lower = low7 | 0x20202020u;
+    uint32_t gea = lower + 0x1F1F1F1Fu;         /* bit 7 set where the lowered byte >= 0x61 */
+    uint32_t gtf = lower + 0x19191919u;         /* bit 7 set where the lowered byte >= 0x67 */
+    uint32_t digit = ge0 & ~gt9;
+    uint32_t letter = gea & ~gtf;
+    return ((digit | letter) & ~high & 0x80808080u) == 0x80808080u;
+}
+
 /// Skips a string from its opening quote, validating its escapes as `JSONParser` reads them (`\"`, `\\`,
 /// `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u` with four hex digits). Returns the offset after the closing
 /// quote, or `end + 1`.
@@ -254,11 +272,7 @@ static inline size_t cbytescan_skip_string(const uint8_t *b, size_t i, size_t en
             i += 2;
             break;
         case 'u':
-            if (i + 6 > end) return end + 1;
-            for (size_t k = 2; k < 6; k++) {
-                uint8_t h = b[i + k];
-                if ((uint8_t)(h - '0') >= 10 && (uint8_t)((h | 0x20) - 'a') >= 6) return end + 1;
-            }
+            if (i + 6 > end || !cbytescan_four_hex(b + i + 2)) return end + 1;
             i += 6;
             break;
         default:

@@ -53,11 +53,7 @@ extension SummaryScanner {
             case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:  // " \ / b f n r t
                 i &+= 2
             case 0x75:  // u
-                guard i &+ 6 <= end else { return nil }
-                for k in 2..<6 {
-                    let h = b[i &+ k]
-                    guard Self.isDigit(h) || (h | 0x20) &- 0x61 < 6 else { return nil }
-                }
+                guard i &+ 6 <= end, cbytescan_four_hex(b + (i &+ 2)) != 0 else { return nil }
                 i &+= 6
             default:
                 return nil
