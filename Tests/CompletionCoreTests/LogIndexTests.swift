@@ -193,6 +193,28 @@ struct LogIndexAgreementTests {
         expectAgreement(data, path: "mutated.jsonl", options: LogIndex.Options(firstChunkBytes: 64 << 10, chunkBytes: 256 << 10))
     }
 
+    /// Every byte value in each place of a `\u` escape's four hex digits, in a value the index skips and in
+    /// one it reads (the model): the lines it refuses are the lines the decoder refuses.
+    @Test("a \\u escape with any byte among its hex digits: the index refuses what the decoder refuses")
+    func unicodeEscapeDigits() {
+        var data = Data()
+        for place in 0..<4 {
+            for byte in 0...255 where byte != 0x0A && byte != 0x0D {
+                var digits = Array("00e9".utf8)
+                digits[place] = UInt8(byte)
+                for template in [#"{"id":"u","choices":[{"text":"a","finish_reason":"stop","logprobs":{"tokens":["\u@"]}}]}"#,
+                                 #"{"id":"u","model":"\u@","choices":[{"text":"a","finish_reason":"stop"}]}"#] {
+                    let parts = template.split(separator: "@", omittingEmptySubsequences: false)
+                    data.append(contentsOf: Array(parts[0].utf8) + digits + Array(parts[1].utf8) + [0x0A])
+                }
+            }
+        }
+        let refused = loaderEntries(data, path: "escapes.jsonl").filter { $0.summary.kind == .invalid }.count
+        // 22 hex digits of 254 byte values stay valid in each place, in each of the two lines.
+        #expect(refused == 4 * 2 * (254 - 22))
+        expectAgreement(data, path: "escapes.jsonl", options: LogIndex.Options(firstChunkBytes: 64 << 10, chunkBytes: 256 << 10))
+    }
+
     @Test("deep nesting beyond the scanner's limit goes to the decoder")
     func deepNesting() {
         let deep = #"{"id":"a","x":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + #","choices":[]}"#
