@@ -132,6 +132,82 @@ struct StreamingInputTests {
         #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
     }
 
+    /// One response's chunk lines past the limit: every reader (the index for `stats`, the parallel loader for
+    /// `--json FILE`, the incremental loader for `--json -`, the stream summary for `stats -`) starts a new
+    /// response at the same line, the first that would take the held lines past the limit, and says so there.
+    @Test("a stream of chunk lines longer than the limit is cut at the same lines by every reader, and no text is lost")
+    func longStreamIsCutAlikeEverywhere() throws {
+        var lines: [String] = []
+        var expectedText = ""
+        for k in 0..<30_000 {
+            let piece = "w\(k) " + String(repeating: "z", count: k % 97)  // lines of varying length
+            expectedText += piece
+            lines.append(#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":[{"index":0,"delta":{"content":"\#(piece)"},"finish_reason":null}]}"#)
+        }
+        // Where the cuts fall: a line starts a new response when the bytes held (each line without its line
+        // break) would pass 1 MiB with it.
+        var cuts: [Int] = []
+        var held = 0
+        for (i, line) in lines.enumerated() {
+            let n = line.utf8.count
+            if held > 0, held + n > 1 << 20 {
+                cuts.append(i + 1)
+                held = 0
+            }
+            held += n
+        }
+        #expect(cuts.count >= 3)
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let path = try CLI.temporaryFile(data, name: "long-stream.jsonl")
+        let limit = ["COMPLETION_TUI_MAX_RECORD_BYTES": "1M"]
+        func messages(_ stderr: String, _ name: String) -> [String] {
+            stderr.split(separator: "\n").map(String.init).filter { !$0.isEmpty }.map { $0.replacingOccurrences(of: name, with: "PATH") }
+        }
+        let expected = cuts.map { "PATH:\($0):1: error: the response's stream is longer than 1048576 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response" }
+        let jsonFile = try CLI.run(["--json", path], environment: limit)
+        let jsonPiped = try CLI.run(["--json", "-"], stdin: data, environment: limit)
+        let statsFile = try CLI.run(["stats", path], environment: limit)
+        let statsPiped = try CLI.run(["stats", "-"], stdin: data, environment: limit)
+        for r in [jsonFile, jsonPiped, statsFile, statsPiped] { #expect(r.status == 1) }
+        #expect(messages(jsonFile.stderr, path) == expected)
+        #expect(messages(jsonPiped.stderr, "-") == expected)
+        #expect(messages(statsFile.stderr, path) == expected)
+        #expect(messages(statsPiped.stderr, "-") == expected)
+        // The responses: one more than the cuts, starting at line 1 and at each cut, their texts the whole text.
+        func responses(_ r: CLI.Result) throws -> [(line: Int, text: String)] {
+            try r.stdout.split(separator: "\n").map { row in
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+                let source = try #require(object["source"] as? [String: Any])
+                let choices = try #require(object["choices"] as? [[String: Any]])
+                return (try #require(source["line"] as? Int), try #require(choices.first?["text"] as? String))
+            }
+        }
+        let fromFile = try responses(jsonFile), fromPipe = try responses(jsonPiped)
+        #expect(fromFile.map(\.line) == [1] + cuts)
+        #expect(fromPipe.map(\.line) == [1] + cuts)
+        #expect(fromFile.map(\.text).joined() == expectedText)
+        #expect(fromPipe.map(\.text).joined() == expectedText)
+        #expect(statsFile.stdout.contains("1 file, \(cuts.count + 1) records"), "\(statsFile.stdout.prefix(200))")
+        #expect(statsPiped.stdout == statsFile.stdout)
+    }
+
+    @Test("--json -: one response's stream of chunk lines is assembled as it arrives, not held line by line")
+    func longStreamIsAssembledAsItArrives() throws {
+        // The default limit (256 MB): the whole stream is one response, held as it is assembled.
+        let run = try PipedRun(["--json", "-"])
+        let chunk = #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":[{"index":0,"delta":{"content":"m"},"finish_reason":null}]}"# + "\n"
+        let count = (1 << 20) / chunk.utf8.count
+        let piece = Array(String(repeating: chunk, count: count).utf8)
+        var written = 0
+        for _ in 0..<48 where run.write(piece) { written += 1 }  // 48 MB of one response
+        #expect(written == 48)
+        let peak = run.peakResidentBytes ?? 0
+        #expect(run.finish() == 0)
+        #expect(run.stdout.contains(#""text":"\#(String(repeating: "m", count: 48 * count))""#))
+        // Each line's parsed object held until the stream ended took about 25 times its bytes (1.4 GB for 60 MB).
+        #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
+    }
+
     @Test("stats -: whole responses that all share one id are read one by one as they arrive, in bounded memory")
     func oneIDForAllStaysBounded() throws {
         // The default limit (256 MB): the lines are not held up to it waiting for a stream chunk with their id.

@@ -94,6 +94,37 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(problems.map(\.description) == ["-:2:1: error: the line is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); it was skipped"])
     }
 
+    @Test("whole responses sharing one id past the limit are read one by one with no message; a chunk that would join them past it is said to start a new response")
+    func wholeResponsesSharingAnIDPastTheLimit() {
+        // 40 whole responses of about 120 bytes sharing the id r1, with a limit of 1,000 bytes.
+        let text = String(repeating: record + "\n", count: 40)
+        var loader = IncrementalLoader(path: "-", maxRecordBytes: 1000)
+        var events: [LoadEvent] = []
+        Array(text.utf8).withUnsafeBufferPointer { bytes in loader.feed(bytes) { events.append($0) } }
+        loader.finish { events.append($0) }
+        let problems = events.compactMap { if case .diagnostic(let d) = $0 { d } else { nil } }
+        let records = events.compactMap { if case .record(let r) = $0 { r } else { nil } }
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(records.count == 40)
+        #expect(records.map(\.source.line) == Array(1...40))
+
+        // Eight such lines are held (about 970 bytes) when an unfinished choice of the same id arrives: with
+        // it they would pass the limit, so it starts a response of its own, and the message names its line.
+        let unfinished = record.replacingOccurrences(of: #""finish_reason":"stop""#, with: #""finish_reason":null"#)
+        let mixed = String(repeating: record + "\n", count: 8) + unfinished + "\n"
+        var second = IncrementalLoader(path: "-", maxRecordBytes: 8 * record.utf8.count + 5)
+        var more: [LoadEvent] = []
+        Array(mixed.utf8).withUnsafeBufferPointer { bytes in second.feed(bytes) { more.append($0) } }
+        second.finish { more.append($0) }
+        let lines = more.map { event -> String in
+            switch event {
+            case .record(let r): "record \(r.source.line)"
+            case .diagnostic(let d): "problem \(d.line ?? 0): \(d.message.prefix(24))"
+            }
+        }
+        #expect(lines == (1...8).map { "record \($0)" } + ["problem 9: the response's stream is", "record 9"])
+    }
+
     @Test func anEndlessStreamOfChunksIsCutAtTheLimit() {
         // Chunk lines of one id are held until their stream ends; an endless one must not be held whole.
         let chunk = #"{"id":"s","object":"text_completion","choices":[{"index":0,"text":"a","finish_reason":null}]}"#

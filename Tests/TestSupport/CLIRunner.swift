@@ -45,8 +45,14 @@ public enum CLI {
         let errData = LockedData()
         let errThread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
         errThread.start()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
+        // Standard input is written from a thread of its own too: a tool that writes records as it reads would
+        // otherwise fill its output pipe while this thread still waits to write its input.
+        let writer = input.fileHandleForWriting
+        let inputThread = Thread {
+            if let stdin { try? writer.write(contentsOf: stdin) }
+            try? writer.close()
+        }
+        inputThread.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while errData.get() == nil { Thread.sleep(forTimeInterval: 0.005) }

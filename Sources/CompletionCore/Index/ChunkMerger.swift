@@ -104,14 +104,14 @@ struct ChunkMerger {
             let idIsEmpty = f.flags & LineFacts.idIsString != 0 ? scanned[Self.owner(ref, owners)].idStrings[f.idStart].isEmpty : f.idLength == 0
             if deferred.isEmpty {
                 // No invalid line waits to go in between: decisions are emitted as they come (no list per line).
-                grouping.add(ref, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
+                grouping.add(ref, bytes: f.end - f.lineStart, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
                              looksLikeChunk: f.flags & LineFacts.looksLikeChunk != 0,
                              choicesEmptyOrMissing: f.flags & LineFacts.choicesEmptyOrMissing != 0,
                              startsStream: f.flags & LineFacts.startsStream != 0,
                              idIsEmpty: idIsEmpty, sameID: sameID) { emit($0) }
                 continue
             }
-            grouping.add(ref, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
+            grouping.add(ref, bytes: f.end - f.lineStart, breaksGroup: f.flags & LineFacts.breaksGroup != 0,
                          looksLikeChunk: f.flags & LineFacts.looksLikeChunk != 0,
                          choicesEmptyOrMissing: f.flags & LineFacts.choicesEmptyOrMissing != 0,
                          startsStream: f.flags & LineFacts.startsStream != 0,
@@ -189,6 +189,7 @@ struct ChunkMerger {
                 switch d {
                 case .single(let r): line = lineNumber(r)
                 case .group(let rs): line = lineNumber(rs[0])
+                case .cut(let r): line = lineNumber(r)
                 }
                 while k < deferred.count, lineNumber(deferred[k]) < line {
                     emitSingle(deferred[k])
@@ -209,6 +210,8 @@ struct ChunkMerger {
         switch d {
         case .single(let r): emitSingle(r)
         case .group(let rs): emitGroup(rs)
+        case .cut(let r):
+            append(Diagnostic(path: path, line: lineNumber(r), column: 1, message: RecordLimits.streamTooLong(limit: RecordLimits.maxRecordBytes)))
         }
     }
 

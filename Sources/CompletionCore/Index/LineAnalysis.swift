@@ -131,28 +131,46 @@ struct GroupFacts {
 /// The grouping rule, over lines or objects named by reference: which stand alone and
 /// which form one assembled stream. Kept in step with `ChunkGrouper.add` and `flush` (tests compare the
 /// index and the parallel loader with the sequential loader on every sample).
+///
+/// A group holds at most `maxBytes` of lines (`RecordLimits.maxRecordBytes`, each line counted from its start
+/// to its end without the line break): a line that would take it past that starts a new group instead, and
+/// `.cut` says so when the lines were a stream. Every reader cuts at the same line, and none holds more than
+/// that for one response, however long a run of lines sharing an id.
 struct LineGrouping<Ref: Sendable>: Sendable {
     enum Decision: Sendable {
         case single(Ref)
         case group([Ref])
+        /// The line `Ref` would have joined the stream just emitted but for the limit: it starts the next group.
+        case cut(Ref)
     }
 
+    let maxBytes: Int
     private(set) var pending: [Ref] = []
+    /// The bytes of the lines pending.
+    private(set) var pendingBytes = 0
     /// The line whose id is the pending id, or nil for "" (no id yet).
     private var pendingIDRef: Ref?
     private var pendingAnyChunk = false
     private var firstChoicesEmpty = false
 
+    init(maxBytes: Int = RecordLimits.maxRecordBytes) {
+        self.maxBytes = max(1, maxBytes)
+    }
+
     var isEmpty: Bool { pending.isEmpty }
     /// Some line pending is a stream chunk (else only whole responses that share an id are).
     var holdsChunk: Bool { pendingAnyChunk }
+    /// What is pending will be emitted as one group, whatever follows: two lines or more, one a chunk.
+    var isStream: Bool { pendingAnyChunk && pending.count >= 2 }
 
     /// Adds an object line.
     /// - Parameters:
+    ///   - bytes: the line's length, from its start to its end without the line break (0 for an object
+    ///     that is not a line of its own).
     ///   - idIsEmpty: the line's id is "".
     ///   - sameID: whether the line's id equals the id of another line.
     ///   - startsStream: the line opens a provider event stream, so it never joins what is pending.
-    mutating func add(_ ref: Ref, breaksGroup: Bool, looksLikeChunk: Bool, choicesEmptyOrMissing: Bool, startsStream: Bool = false,
+    mutating func add(_ ref: Ref, bytes: Int = 0, breaksGroup: Bool, looksLikeChunk: Bool, choicesEmptyOrMissing: Bool, startsStream: Bool = false,
                       idIsEmpty: Bool, sameID: (Ref, Ref) -> Bool, emit: (Decision) -> Void) {
         if breaksGroup {
             flush(emit: emit)
@@ -164,16 +182,29 @@ struct LineGrouping<Ref: Sendable>: Sendable {
         let idMatches: Bool
         if let p = pendingIDRef { idMatches = !idIsEmpty && sameID(ref, p) } else { idMatches = idIsEmpty }
         if !pending.isEmpty, !startsStream, idMatches || joinsLeadChunk {
+            if bytes > maxBytes - pendingBytes {
+                let stream = pendingAnyChunk || looksLikeChunk
+                flush(emit: emit)
+                if stream { emit(.cut(ref)) }
+                start(ref, bytes: bytes, looksLikeChunk: looksLikeChunk, choicesEmptyOrMissing: choicesEmptyOrMissing, idIsEmpty: idIsEmpty)
+                return
+            }
             pending.append(ref)
+            pendingBytes += bytes
             pendingAnyChunk = pendingAnyChunk || looksLikeChunk
             if pendingIDEmpty, !idIsEmpty { pendingIDRef = ref }
         } else {
             flush(emit: emit)
-            pending.append(ref)
-            pendingIDRef = idIsEmpty ? nil : ref
-            pendingAnyChunk = looksLikeChunk
-            firstChoicesEmpty = choicesEmptyOrMissing
+            start(ref, bytes: bytes, looksLikeChunk: looksLikeChunk, choicesEmptyOrMissing: choicesEmptyOrMissing, idIsEmpty: idIsEmpty)
         }
+    }
+
+    private mutating func start(_ ref: Ref, bytes: Int, looksLikeChunk: Bool, choicesEmptyOrMissing: Bool, idIsEmpty: Bool) {
+        pending.append(ref)
+        pendingBytes = bytes
+        pendingIDRef = idIsEmpty ? nil : ref
+        pendingAnyChunk = looksLikeChunk
+        firstChoicesEmpty = choicesEmptyOrMissing
     }
 
     /// Emits what is pending.
@@ -182,6 +213,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
             // Usually one line is pending: removeLast is cheaper than removeAll(keepingCapacity:) (a
             // replaceSubrange), which took about 8% of the index merge in a profile of the generated 1 GB log.
             if pending.count == 1 { pending.removeLast() } else { pending.removeAll(keepingCapacity: true) }
+            pendingBytes = 0
             pendingIDRef = nil
             pendingAnyChunk = false
             firstChoicesEmpty = false
@@ -197,6 +229,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
     /// Forgets what is pending (the caller will read those lines again).
     mutating func reset() {
         pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
         pendingIDRef = nil
         pendingAnyChunk = false
         firstChoicesEmpty = false

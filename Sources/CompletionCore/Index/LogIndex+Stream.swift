@@ -134,36 +134,31 @@ extension LogIndex {
                 let cutEnd = ScanWorker.end(input.bytes, from: start, to: end, maxLines: chunkLines)
                 // The input (or its whole lines, before a line too long) ends here: flush what is pending.
                 let flush = (ended || overlong) && cutEnd == end
-                // Lines held for what follows (one response's stream chunks, lines that share an id) past the
-                // limit are read as they are, as the loader reads a stream held that long.
-                var cut = !flush && growingStream && cutEnd - start > limit
                 // The chunk's bytes go with its entries until their problems are told, below, before the buffer
                 // is touched again.
                 let chunk = input.view(upTo: cutEnd, path: path)
                 let scans = scanChunk(chunk.bytes, start..<cutEnd, firstLineStart: 0)
                 var merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
-                let outcome = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: flush || cut)
-                if !flush, !cut, outcome.resumeOffset == start {
-                    if outcome.pendingHoldsChunk {
-                        // One stream's chunk lines fill the whole chunk: read a bigger one.
+                let outcome = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: flush)
+                var cut = false
+                if !flush, outcome.resumeOffset == start {
+                    if outcome.pendingHoldsChunk, (cutEnd - start) / 2 <= limit {
+                        // One stream's chunk lines fill the whole chunk: read a bigger one. The grouping holds at
+                        // most the limit of lines (line breaks not counted, and a line of an object is at least as
+                        // long as its CRLF), so a chunk of more than twice that always gets past it.
                         chunkSize *= 2
                         chunkLines *= 2
-                        growingStream = true
                         continue
                     }
                     // Whole responses that share an id (a server that writes one id for all) fill the chunk:
                     // they are read as they are now, as the loader reads them when the input pauses, instead
                     // of growing the chunk up to the limit for a stream chunk that may join them. Held, they
-                    // took about 4.5 times the limit in memory (1.17 GB for `yes LINE | stats -`).
+                    // took about 4.5 times the limit in memory (1.17 GB for `yes LINE | stats -`). A stream
+                    // whose chunks are that far apart (unreadable lines between them) is read as it is too.
                     merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
                     _ = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: true)
                     cut = true
-                }
-                growingStream = false
-                // Lines held only because they share an id (whole responses) are read as they are; stream chunks
-                // cut short are said to be.
-                if cut, let first = scans.first?.facts.first, first.flags & LineFacts.looksLikeChunk != 0 {
-                    report(RecordLimits.streamTooLong(limit: limit))
+                    if outcome.pendingHoldsChunk { report(RecordLimits.streamTooLong(limit: limit)) }
                 }
                 fold(merger.builder, bytes: chunk)
                 if ended, flush { break }

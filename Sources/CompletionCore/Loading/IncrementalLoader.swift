@@ -31,7 +31,7 @@ public struct IncrementalLoader: Sendable {
     public init(path: String, maxRecordBytes: Int = RecordLimits.maxRecordBytes) {
         self.path = path
         self.maxRecordBytes = max(1, maxRecordBytes)
-        self.grouper = ChunkGrouper(path: path)
+        self.grouper = ChunkGrouper(path: path, maxBytes: self.maxRecordBytes)
         self.events = EventStreamReader(path: path, maxLineBytes: maxRecordBytes)
     }
 
@@ -283,14 +283,9 @@ public struct IncrementalLoader: Sendable {
         switch JSONLine.object(in: raw, first: first, contentEnd: contentEnd) {
         case .success(let object):
             var out: [LoadEvent] = []
-            grouper.add(object, line: line, bytes: raw.count) { out.append($0) }
+            // Chunk lines of one endless stream are cut into responses at the limit, with a message.
+            grouper.add(object, line: line, bytes: contentEnd) { out.append($0) }
             emit(out, sink)
-            // Chunk lines of one endless stream would all be held for assembly: past the limit, what is
-            // held is read as one response and said so.
-            if grouper.pendingBytes > maxRecordBytes {
-                problem(0, RecordLimits.streamTooLong(limit: maxRecordBytes))
-                flushGroup(sink)
-            }
         case .failure(let p):
             problem(p.offset, p.message)
         }

@@ -325,7 +325,10 @@ struct ParallelLines {
                     emitProblem(ref)
                     continue
                 }
+                // `grouping` is emptied while `g` is changed: still holding the same lines, it made every
+                // line copy the whole pending list (minutes for 60 MB of lines sharing one id).
                 var g = grouping
+                grouping = LineGrouping()
                 add(ref, into: &g, &decisions)
                 grouping = g
                 for d in decisions { emit(d) }
@@ -346,7 +349,7 @@ struct ParallelLines {
     private func add(_ ref: Int, into g: inout LineGrouping<Int>, _ decisions: inout [LineGrouping<Int>.Decision]) {
         let l = lineAt(ref)
         let all = batches
-        g.add(ref, breaksGroup: l.breaksGroup, looksLikeChunk: l.looksLikeChunk, choicesEmptyOrMissing: l.choicesEmptyOrMissing,
+        g.add(ref, bytes: l.contentEnd - l.lineStart, breaksGroup: l.breaksGroup, looksLikeChunk: l.looksLikeChunk, choicesEmptyOrMissing: l.choicesEmptyOrMissing,
               startsStream: l.startsStream, idIsEmpty: l.id.isEmpty, sameID: { a, b in all[a >> 32].lines[a & 0xFFFF_FFFF].id == all[b >> 32].lines[b & 0xFFFF_FFFF].id }) {
             decisions.append($0)
         }
@@ -360,10 +363,12 @@ struct ParallelLines {
     @discardableResult
     private mutating func carry() -> [JSONWriter] {
         var next = DecodedBatch()
+        // The lines of a stream are assembled again from their bytes: what they rendered alone is not kept.
+        let stream = grouping.isStream
         for ref in grouping.pending {
             var l = lineAt(ref)
             let s = next.out.count
-            next.out.append(from: batches[ref >> 32].out, range: l.rendered)
+            if !stream { next.out.append(from: batches[ref >> 32].out, range: l.rendered) }
             l.rendered = s..<next.out.count
             next.lines.append(l)
         }
@@ -393,6 +398,10 @@ struct ParallelLines {
             summary.records += 1
             buffer.append(from: batches[ref >> 32].out, range: l.rendered)
             if buffer.count >= 1 << 20 { flushBuffer() }
+        case .cut(let ref):
+            flushBuffer()
+            summary.problems += 1
+            output(.diagnostic(Diagnostic(path: path, line: globalLine(ref), column: 1, message: RecordLimits.streamTooLong(limit: RecordLimits.maxRecordBytes))))
         case .group(let refs):
             guard let first = refs.first, let last = refs.last else { return }
             let firstLine = globalLine(first)

@@ -263,7 +263,7 @@ struct LoadContext {
                 report(line: lineNumber, lineStart: lineStart, offset: first, RecordLimits.tooLong("line", limit: RecordLimits.maxRecordBytes))
             } else if first < contentEnd {
                 switch JSONLine.object(in: bytes, first: first, contentEnd: contentEnd) {
-                case .success(let object): grouper.add(object, line: lineNumber, emit: sink)
+                case .success(let object): grouper.add(object, line: lineNumber, bytes: contentEnd - lineStart, emit: sink)
                 case .failure(let problem): report(line: lineNumber, lineStart: lineStart, offset: problem.offset, problem.message)
                 }
             }
