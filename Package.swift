@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CompletionCoreTests",
-            dependencies: ["CompletionCore"],
+            dependencies: ["CompletionCore", "TestSupport"],
             exclude: ["Costs"]
         ),
         .testTarget(

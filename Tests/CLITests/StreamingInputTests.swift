@@ -191,6 +191,44 @@ struct StreamingInputTests {
         #expect(statsPiped.stdout == statsFile.stdout)
     }
 
+    /// Random logs of chunk lines, whole responses, lead chunks, unreadable and blank lines, CRLF line ends, in
+    /// runs of one id, with a limit of 2 KiB so that many runs pass it: the four readers must agree on every one.
+    @Test("random runs of lines sharing an id past the limit: the index, both loaders and the stream summary agree")
+    func runsPastTheLimitAgreeEverywhere() throws {
+        var g = SplitMix(state: 2_026)
+        let limit = ["COMPLETION_TUI_MAX_RECORD_BYTES": "2K"]
+        var cuts = 0
+        for round in 0..<24 {
+            var id = "a"
+            var lines: [String] = []
+            for _ in 0..<Int.random(in: 5...80, using: &g) {
+                if Int.random(in: 0..<20, using: &g) == 0 { id = ["a", "b", ""].randomElement(using: &g) ?? "" }
+                let text = String(repeating: "x", count: Int.random(in: 0...120, using: &g))
+                switch Int.random(in: 0..<20, using: &g) {
+                case 0..<9: lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\#(text)"},"finish_reason":null}]}"#)
+                case 9..<12: lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)
+                case 12..<15: lines.append(#"{"id":"\#(id)","object":"text_completion","choices":[{"index":0,"text":"\#(text)","finish_reason":"stop"}]}"#)
+                case 15: lines.append(#"{"id":"\#(id)","choices":[]}"#)
+                case 16: lines.append("{broken")
+                case 17: lines.append("   ")
+                default: lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\#(text)"},"finish_reason":null}]}"# + "\r")
+                }
+            }
+            let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+            let path = try CLI.temporaryFile(data, name: "runs.jsonl")
+            func run(_ arguments: [String], stdin: Data? = nil) throws -> String {
+                let r = try CLI.run(arguments, stdin: stdin, environment: limit)
+                return "\(r.status)\n\(r.stdout)\n\(r.stderr)".replacingOccurrences(of: path, with: "-")
+            }
+            let jsonFile = try run(["--json", path]), jsonPiped = try run(["--json", "-"], stdin: data)
+            let statsFile = try run(["stats", path]), statsPiped = try run(["stats", "-"], stdin: data)
+            #expect(jsonPiped == jsonFile, "round \(round)")
+            #expect(statsPiped == statsFile, "round \(round)")
+            cuts += statsFile.components(separatedBy: "the response's stream is longer than 2048 bytes").count - 1
+        }
+        #expect(cuts >= 24, "the limit was passed \(cuts) times")
+    }
+
     @Test("--json -: one response's stream of chunk lines is assembled as it arrives, not held line by line")
     func longStreamIsAssembledAsItArrives() throws {
         // The default limit (256 MB): the whole stream is one response, held as it is assembled.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// Costs against genai-prices' own `calc_price` (responses, JSON Lines logs and chat/text completion streams) (Costs/expected-costs.json, written by

@@ -1,17 +1,6 @@
 import Testing
+import TestSupport
 @testable import CompletionCore
-
-/// A small deterministic generator, so property tests are repeatable.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Length of a longest common subsequence by dynamic programming: the reference for minimality.
 func lcsLength(_ a: [Int32], _ b: [Int32]) -> Int {

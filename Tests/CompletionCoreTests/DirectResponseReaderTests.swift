@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// The direct reader (`DirectResponseReader`) against the parser and decoder it stands in for: on every line

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// The `--json` writer as it was before strings were scanned 16 bytes at a time and records written

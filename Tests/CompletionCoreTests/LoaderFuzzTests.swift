@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// A bounded mutation fuzzer over the loader, the log index and the outputs, run on every test run.

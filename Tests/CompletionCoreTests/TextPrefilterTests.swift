@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// The literal prefilter of `f` text filters: it may only pass over records that cannot match, so the rows a

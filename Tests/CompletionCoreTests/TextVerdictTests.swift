@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// A plain-literal text filter decided from a line's bytes (`PlainLiteral.verdict`): a match or no match it
