@@ -134,28 +134,37 @@ struct StreamingInputTests {
 
     /// One response's chunk lines past the limit: every reader (the index for `stats`, the parallel loader for
     /// `--json FILE`, the incremental loader for `--json -`, the stream summary for `stats -`) starts a new
-    /// response at the same line, the first that would take the held lines past the limit, and says so there.
+    /// response at the same line, the first that would take the held lines past the limit (1 MiB of lines, or
+    /// 1 MiB / 256 = 4,096 lines), and says so there.
     @Test("a stream of chunk lines longer than the limit is cut at the same lines by every reader, and no text is lost")
     func longStreamIsCutAlikeEverywhere() throws {
         var lines: [String] = []
         var expectedText = ""
         for k in 0..<30_000 {
-            let piece = "w\(k) " + String(repeating: "z", count: k % 97)  // lines of varying length
+            // Stretches of short lines (cut by their count) and of long ones (cut by their bytes).
+            let piece = "w\(k) " + String(repeating: "z", count: (k / 6_000) % 2 == 0 ? k % 97 : 400 + k % 97)
             expectedText += piece
             lines.append(#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":[{"index":0,"delta":{"content":"\#(piece)"},"finish_reason":null}]}"#)
         }
-        // Where the cuts fall: a line starts a new response when the bytes held (each line without its line
-        // break) would pass 1 MiB with it.
+        // Where the cuts fall: a line starts a new response when the lines held (each without its line break)
+        // would pass 1 MiB with it, or when 4,096 lines are held.
+        let byBytes = "error: the response's stream is longer than 1048576 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response"
+        let byLines = "error: the response's stream has more than 4096 lines, the limit (COMPLETION_TUI_MAX_RECORD_BYTES / 256); what came before was read as one response"
         var cuts: [Int] = []
-        var held = 0
+        var expected: [String] = []
+        var held = 0, count = 0
         for (i, line) in lines.enumerated() {
             let n = line.utf8.count
-            if held > 0, held + n > 1 << 20 {
+            if count > 0, held + n > 1 << 20 || count >= 4096 {
                 cuts.append(i + 1)
+                expected.append("PATH:\(i + 1):1: " + (held + n > 1 << 20 ? byBytes : byLines))
                 held = 0
+                count = 0
             }
             held += n
+            count += 1
         }
+        #expect(expected.contains { $0.hasSuffix(byBytes) } && expected.contains { $0.hasSuffix(byLines) })
         #expect(cuts.count >= 3)
         let data = Data((lines.joined(separator: "\n") + "\n").utf8)
         let path = try CLI.temporaryFile(data, name: "long-stream.jsonl")
@@ -163,7 +172,6 @@ struct StreamingInputTests {
         func messages(_ stderr: String, _ name: String) -> [String] {
             stderr.split(separator: "\n").map(String.init).filter { !$0.isEmpty }.map { $0.replacingOccurrences(of: name, with: "PATH") }
         }
-        let expected = cuts.map { "PATH:\($0):1: error: the response's stream is longer than 1048576 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response" }
         let jsonFile = try CLI.run(["--json", path], environment: limit)
         let jsonPiped = try CLI.run(["--json", "-"], stdin: data, environment: limit)
         let statsFile = try CLI.run(["stats", path], environment: limit)
@@ -224,7 +232,7 @@ struct StreamingInputTests {
             let statsFile = try run(["stats", path]), statsPiped = try run(["stats", "-"], stdin: data)
             #expect(jsonPiped == jsonFile, "round \(round)")
             #expect(statsPiped == statsFile, "round \(round)")
-            cuts += statsFile.components(separatedBy: "the response's stream is longer than 2048 bytes").count - 1
+            cuts += statsFile.components(separatedBy: "what came before was read as one response").count - 1
         }
         #expect(cuts >= 24, "the limit was passed \(cuts) times")
     }

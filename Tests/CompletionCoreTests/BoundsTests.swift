@@ -108,11 +108,14 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(records.count == 40)
         #expect(records.map(\.source.line) == Array(1...40))
 
-        // Eight such lines are held (about 970 bytes) when an unfinished choice of the same id arrives: with
-        // it they would pass the limit, so it starts a response of its own, and the message names its line.
-        let unfinished = record.replacingOccurrences(of: #""finish_reason":"stop""#, with: #""finish_reason":null"#)
-        let mixed = String(repeating: record + "\n", count: 8) + unfinished + "\n"
-        var second = IncrementalLoader(path: "-", maxRecordBytes: 8 * record.utf8.count + 5)
+        // Eight such lines of about 320 bytes are held when an unfinished choice of the same id arrives: with it
+        // they would pass the limit in bytes (not in lines), so it starts a response of its own, and the message
+        // names its line.
+        let long = record.replacingOccurrences(of: #""text":"a""#, with: #""text":""# + String(repeating: "a", count: 200) + "\"")
+        let unfinished = long.replacingOccurrences(of: #""finish_reason":"stop""#, with: #""finish_reason":null"#)
+        let mixed = String(repeating: long + "\n", count: 8) + unfinished + "\n"
+        var second = IncrementalLoader(path: "-", maxRecordBytes: 8 * long.utf8.count + 5)
+        #expect((8 * long.utf8.count + 5) / 256 >= 9)
         var more: [LoadEvent] = []
         Array(mixed.utf8).withUnsafeBufferPointer { bytes in second.feed(bytes) { more.append($0) } }
         second.finish { more.append($0) }
@@ -147,7 +150,8 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(largest <= (64 << 10) + chunk.utf8.count + 1)
         #expect(records >= 10)
         #expect(problems.count == records)
-        #expect(problems.first?.message == "the response's stream is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response")
+        // The lines are short: 256 of them (64 KiB / 256) are held, not 64 KiB.
+        #expect(problems.first?.message == "the response's stream has more than 256 lines, the limit (COMPLETION_TUI_MAX_RECORD_BYTES / 256); what came before was read as one response")
         // Saved event streams are bounded the same way.
         var reader = EventStreamReader(path: "-", maxLineBytes: 4096)
         var events: [LoadEvent] = []

@@ -189,7 +189,7 @@ struct ChunkMerger {
                 switch d {
                 case .single(let r): line = lineNumber(r)
                 case .group(let rs): line = lineNumber(rs[0])
-                case .cut(let r): line = lineNumber(r)
+                case .cut(let r, _): line = lineNumber(r)
                 }
                 while k < deferred.count, lineNumber(deferred[k]) < line {
                     emitSingle(deferred[k])
@@ -210,8 +210,8 @@ struct ChunkMerger {
         switch d {
         case .single(let r): emitSingle(r)
         case .group(let rs): emitGroup(rs)
-        case .cut(let r):
-            append(Diagnostic(path: path, line: lineNumber(r), column: 1, message: RecordLimits.streamTooLong(limit: RecordLimits.maxRecordBytes)))
+        case .cut(let r, let message):
+            append(Diagnostic(path: path, line: lineNumber(r), column: 1, message: message))
         }
     }
 

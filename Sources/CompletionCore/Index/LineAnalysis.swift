@@ -133,18 +133,22 @@ struct GroupFacts {
 /// index and the parallel loader with the sequential loader on every sample).
 ///
 /// A group holds at most `maxBytes` of lines (`RecordLimits.maxRecordBytes`, each line counted from its start
-/// to its end without the line break): a line that would take it past that starts a new group instead, and
-/// `.cut` says so when the lines were a stream. Every reader cuts at the same line, and none holds more than
-/// that for one response, however long a run of lines sharing an id.
+/// to its end without the line break) and at most `maxBytes / 256` lines: a line that would take it past
+/// either starts a new group instead, and `.cut` says so when the lines were a stream. Every reader cuts at
+/// the same line, and none holds more than that for one response, however long a run of lines sharing an
+/// id. (The index keeps about 300 bytes per line of a group while it waits for its end: without the count,
+/// 100 MB of `{}` lines, which all join one group, took 11 GB.)
 struct LineGrouping<Ref: Sendable>: Sendable {
     enum Decision: Sendable {
         case single(Ref)
         case group([Ref])
         /// The line `Ref` would have joined the stream just emitted but for the limit: it starts the next group.
-        case cut(Ref)
+        /// The message says which limit.
+        case cut(Ref, String)
     }
 
     let maxBytes: Int
+    let maxLines: Int
     private(set) var pending: [Ref] = []
     /// The bytes of the lines pending.
     private(set) var pendingBytes = 0
@@ -155,6 +159,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
 
     init(maxBytes: Int = RecordLimits.maxRecordBytes) {
         self.maxBytes = max(1, maxBytes)
+        maxLines = max(2, self.maxBytes / 256)
     }
 
     var isEmpty: Bool { pending.isEmpty }
@@ -182,10 +187,13 @@ struct LineGrouping<Ref: Sendable>: Sendable {
         let idMatches: Bool
         if let p = pendingIDRef { idMatches = !idIsEmpty && sameID(ref, p) } else { idMatches = idIsEmpty }
         if !pending.isEmpty, !startsStream, idMatches || joinsLeadChunk {
-            if bytes > maxBytes - pendingBytes {
+            if bytes > maxBytes - pendingBytes || pending.count >= maxLines {
                 let stream = pendingAnyChunk || looksLikeChunk
+                let byLines = bytes <= maxBytes - pendingBytes
                 flush(emit: emit)
-                if stream { emit(.cut(ref)) }
+                if stream {
+                    emit(.cut(ref, byLines ? RecordLimits.streamTooLong(lines: maxLines) : RecordLimits.streamTooLong(limit: maxBytes)))
+                }
                 start(ref, bytes: bytes, looksLikeChunk: looksLikeChunk, choicesEmptyOrMissing: choicesEmptyOrMissing, idIsEmpty: idIsEmpty)
                 return
             }

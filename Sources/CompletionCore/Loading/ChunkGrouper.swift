@@ -100,9 +100,8 @@ struct ChunkGrouper: Sendable {
                 stream.add(entry.object, line: entry.line)
             }
             if let record = stream.finish(sawDone: false) { emit(.record(record)) }
-        case .cut(let ref):
-            let line = held[ref]?.line ?? 0
-            emit(.diagnostic(Diagnostic(path: path, line: line, column: 1, message: RecordLimits.streamTooLong(limit: grouping.maxBytes))))
+        case .cut(let ref, let message):
+            emit(.diagnostic(Diagnostic(path: path, line: held[ref]?.line ?? 0, column: 1, message: message)))
         }
     }
 

@@ -33,4 +33,9 @@ public enum RecordLimits {
     static func streamTooLong(limit: Int) -> String {
         tooLong("response's stream", limit: limit, outcome: "what came before was read as one response")
     }
+
+    /// The message for a stream of chunks that grew past the most lines one response holds (the limit / 256).
+    static func streamTooLong(lines: Int) -> String {
+        "the response's stream has more than \(lines) lines, the limit (\(environmentVariable) / 256); what came before was read as one response"
+    }
 }

@@ -398,10 +398,10 @@ struct ParallelLines {
             summary.records += 1
             buffer.append(from: batches[ref >> 32].out, range: l.rendered)
             if buffer.count >= 1 << 20 { flushBuffer() }
-        case .cut(let ref):
+        case .cut(let ref, let message):
             flushBuffer()
             summary.problems += 1
-            output(.diagnostic(Diagnostic(path: path, line: globalLine(ref), column: 1, message: RecordLimits.streamTooLong(limit: RecordLimits.maxRecordBytes))))
+            output(.diagnostic(Diagnostic(path: path, line: globalLine(ref), column: 1, message: message)))
         case .group(let refs):
             guard let first = refs.first, let last = refs.last else { return }
             let firstLine = globalLine(first)
