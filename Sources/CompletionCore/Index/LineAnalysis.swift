@@ -153,7 +153,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
     /// The bytes of the lines pending.
     private(set) var pendingBytes = 0
     /// The line whose id is the pending id, or nil for "" (no id yet).
-    private var pendingIDRef: Ref?
+    private(set) var pendingIDRef: Ref?
     private var pendingAnyChunk = false
     private var firstChoicesEmpty = false
 
@@ -187,12 +187,12 @@ struct LineGrouping<Ref: Sendable>: Sendable {
         let idMatches: Bool
         if let p = pendingIDRef { idMatches = !idIsEmpty && sameID(ref, p) } else { idMatches = idIsEmpty }
         if !pending.isEmpty, !startsStream, idMatches || joinsLeadChunk {
-            if bytes > maxBytes - pendingBytes || pending.count >= maxLines {
+            let overBytes = bytes > maxBytes - pendingBytes
+            if overBytes || pending.count >= maxLines {
                 let stream = pendingAnyChunk || looksLikeChunk
-                let byLines = bytes <= maxBytes - pendingBytes
                 flush(emit: emit)
                 if stream {
-                    emit(.cut(ref, byLines ? RecordLimits.streamTooLong(lines: maxLines) : RecordLimits.streamTooLong(limit: maxBytes)))
+                    emit(.cut(ref, overBytes ? RecordLimits.streamTooLong(limit: maxBytes) : RecordLimits.streamTooLong(lines: maxLines)))
                 }
                 start(ref, bytes: bytes, looksLikeChunk: looksLikeChunk, choicesEmptyOrMissing: choicesEmptyOrMissing, idIsEmpty: idIsEmpty)
                 return

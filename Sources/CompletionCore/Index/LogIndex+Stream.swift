@@ -97,8 +97,6 @@ extension LogIndex {
         var chunkSize = chunkBytes
         var chunkLines = ScanWorker.maxLinesPerChunk
         input.readAhead(descriptor, bytes: 2 * chunkBytes)
-        // Set while one response's stream chunks fill whole chunks (the chunk then grows to take them all).
-        var growingStream = false
         func fold(_ builder: SegmentBuilder, bytes: MappedFile?) {
             guard let segment = foldSegment(builder, into: &aggregates, base: &sealed), let bytes else { return }
             // Unreadable lines are told from their bytes, which go with the chunk.

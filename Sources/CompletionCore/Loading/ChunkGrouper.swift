@@ -14,8 +14,10 @@ struct ChunkGrouper: Sendable {
     /// are not held (held, they took about 25 times the bytes of their lines: 1.4 GB for 60 MB on standard input).
     private var assembler: StreamAssembler?
     private var nextRef = 0
-    /// The line of the first object pending.
+    /// The line of the first object pending (its object may be in `assembler` already); nil once nothing is.
     private var pendingFirstLine: Int?
+    /// The id of the line `grouping` takes the pending id from (its object may be in `assembler` already).
+    private var pendingID = ""
 
     /// - Parameter maxBytes: the most bytes of lines one group holds (see `LineGrouping`).
     init(path: String, maxBytes: Int = RecordLimits.maxRecordBytes) {
@@ -30,7 +32,7 @@ struct ChunkGrouper: Sendable {
     var holdsNoChunk: Bool { !grouping.holdsChunk }
 
     /// The first line of the objects held back, waiting for the rest of their response.
-    var firstHeldLine: Int? { pendingFirstLine }
+    var firstHeldLine: Int? { grouping.isEmpty ? nil : pendingFirstLine }
 
     /// - Parameter bytes: the line's length from its start to its end without the line break (0 for an
     ///   object that is not a line of its own: it never starts a new group for the limit).
@@ -42,26 +44,16 @@ struct ChunkGrouper: Sendable {
         held[ref] = (facts.breaksGroup ? raw : facts.object, line)
         var decisions: [LineGrouping<Int>.Decision] = []
         let id = facts.id
-        let pendingID = pendingIDString
-        // The grouping only asks whether the new line's id is the pending group's.
+        let groupID = pendingID
+        // The grouping only compares the new line's id with that of its `pendingIDRef`.
         grouping.add(ref, bytes: bytes, breaksGroup: facts.breaksGroup, looksLikeChunk: facts.looksLikeChunk,
                      choicesEmptyOrMissing: facts.choicesEmptyOrMissing, startsStream: facts.startsStream, idIsEmpty: id.isEmpty,
-                     sameID: { _, _ in id == pendingID }) { decisions.append($0) }
+                     sameID: { _, _ in id == groupID }) { decisions.append($0) }
         for d in decisions { carryOut(d, emit: emit) }
-        if grouping.isEmpty {
-            pendingFirstLine = nil
-            pendingIDString = ""
-        } else if grouping.pending.first == ref {
-            pendingFirstLine = line
-            pendingIDString = id
-        } else if pendingIDString.isEmpty {
-            pendingIDString = id  // a line with an id joined a lead chunk without one
-        }
+        if grouping.pending.first == ref { pendingFirstLine = line }
+        if grouping.pendingIDRef == ref { pendingID = id }
         if grouping.isStream { feedAssembler() }
     }
-
-    /// The id of the group pending ("" while it has none).
-    private var pendingIDString = ""
 
     /// Moves what is held of a stream pending into its assembler.
     private mutating func feedAssembler() {
@@ -83,8 +75,6 @@ struct ChunkGrouper: Sendable {
         var decisions: [LineGrouping<Int>.Decision] = []
         grouping.flush { decisions.append($0) }
         for d in decisions { carryOut(d, emit: emit) }
-        pendingFirstLine = nil
-        pendingIDString = ""
     }
 
     private mutating func carryOut(_ decision: LineGrouping<Int>.Decision, emit: (LoadEvent) -> Void) {

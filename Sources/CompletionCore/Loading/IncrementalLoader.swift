@@ -37,7 +37,7 @@ public struct IncrementalLoader: Sendable {
 
     /// Bytes held for lines, events or a document not complete yet (bounded by `maxRecordBytes`).
     var retainedBytes: Int { buffer.count + events.retainedBytes }
-    /// Bytes of chunk lines held for a stream not assembled yet (bounded by `maxRecordBytes` plus a line).
+    /// Bytes of the lines held for one response (at most `maxRecordBytes`).
     var heldChunkBytes: Int { grouper.pendingBytes }
 
     /// For JSON Lines, the first line not yet made into a record: chunk lines held back for the rest of

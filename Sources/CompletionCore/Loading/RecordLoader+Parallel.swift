@@ -315,7 +315,7 @@ struct ParallelLines {
         var decisions: [LineGrouping<Int>.Decision] = []
         var regroup = LineGrouping<Int>()
         for i in batches[0].lines.indices {
-            add(i, into: &regroup, &decisions)  // they join again as they did: nothing is emitted
+            Self.add(i, batches, into: &regroup, &decisions)  // they join again as they did: nothing is emitted
         }
         grouping = regroup
         for w in 1..<batches.count {
@@ -325,12 +325,9 @@ struct ParallelLines {
                     emitProblem(ref)
                     continue
                 }
-                // `grouping` is emptied while `g` is changed: still holding the same lines, it made every
-                // line copy the whole pending list (minutes for 60 MB of lines sharing one id).
-                var g = grouping
-                grouping = LineGrouping()
-                add(ref, into: &g, &decisions)
-                grouping = g
+                // Changed in place: a copy changed and stored back made every line copy the whole pending
+                // list (minutes for 60 MB of lines sharing one id).
+                Self.add(ref, batches, into: &grouping, &decisions)
                 for d in decisions { emit(d) }
                 decisions.removeAll(keepingCapacity: true)
             }
@@ -346,9 +343,8 @@ struct ParallelLines {
         flushBuffer()
     }
 
-    private func add(_ ref: Int, into g: inout LineGrouping<Int>, _ decisions: inout [LineGrouping<Int>.Decision]) {
-        let l = lineAt(ref)
-        let all = batches
+    private static func add(_ ref: Int, _ all: [DecodedBatch], into g: inout LineGrouping<Int>, _ decisions: inout [LineGrouping<Int>.Decision]) {
+        let l = all[ref >> 32].lines[ref & 0xFFFF_FFFF]
         g.add(ref, bytes: l.contentEnd - l.lineStart, breaksGroup: l.breaksGroup, looksLikeChunk: l.looksLikeChunk, choicesEmptyOrMissing: l.choicesEmptyOrMissing,
               startsStream: l.startsStream, idIsEmpty: l.id.isEmpty, sameID: { a, b in all[a >> 32].lines[a & 0xFFFF_FFFF].id == all[b >> 32].lines[b & 0xFFFF_FFFF].id }) {
             decisions.append($0)
@@ -382,6 +378,10 @@ struct ParallelLines {
     private mutating func emitProblem(_ ref: Int) {
         guard var d = lineAt(ref).problem else { return }
         d.line = globalLine(ref)
+        report(d)
+    }
+
+    private mutating func report(_ d: Diagnostic) {
         flushBuffer()
         summary.problems += 1
         output(.diagnostic(d))
@@ -399,9 +399,7 @@ struct ParallelLines {
             buffer.append(from: batches[ref >> 32].out, range: l.rendered)
             if buffer.count >= 1 << 20 { flushBuffer() }
         case .cut(let ref, let message):
-            flushBuffer()
-            summary.problems += 1
-            output(.diagnostic(Diagnostic(path: path, line: globalLine(ref), column: 1, message: message)))
+            report(Diagnostic(path: path, line: globalLine(ref), column: 1, message: message))
         case .group(let refs):
             guard let first = refs.first, let last = refs.last else { return }
             let firstLine = globalLine(first)
