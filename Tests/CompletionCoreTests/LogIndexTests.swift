@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CompletionCore
 
 /// `Samples/`, found from this file's location (symlinks resolved, so a mirror package finds the real folder).
@@ -412,6 +413,28 @@ struct ParallelLoadTests {
         #expect(got.summary.records + got.summary.problems == lines.filter { !$0.isEmpty }.count)
         let same = got.bytes == expected.bytes
         #expect(same, "the parallel output differs from the sequential one")
+    }
+
+    @Test("chunks are cut after the right line and line numbers counted right, wherever the line feeds fall")
+    func lineFeedsAnywhere() {
+        // Line numbers in messages and `--json`'s `source.line` come from these counts; the counter reads 64
+        // bytes at a time, so line feeds go at every place in a block, in runs and alone.
+        var g = SplitMix(state: 16)
+        for round in 0..<300 {
+            let length = Int(g.next() % 400)
+            let density = 1 + g.next() % 40
+            let bytes: [UInt8] = (0..<length).map { _ in g.next() % density == 0 ? 0x0A : 0x61 }
+            bytes.withUnsafeBufferPointer { buf in
+                let from = length == 0 ? 0 : Int(g.next() % UInt64(length))
+                let feeds = bytes[from...].indices.filter { bytes[$0] == 0x0A }
+                let lines = feeds.count + (feeds.last == length - 1 || from == length ? 0 : 1)
+                #expect(ScanWorker.lineCount(buf, from..<length) == lines, "round \(round)")
+                let maxLines = 1 + Int(g.next() % 12)
+                // Cut after the maxLines-th line feed, or at the end (a range of at most maxLines bytes is not cut).
+                let expected = length - from > maxLines && feeds.count >= maxLines ? feeds[maxLines - 1] + 1 : length
+                #expect(ScanWorker.end(buf, from: from, to: length, maxLines: maxLines) == expected, "round \(round)")
+            }
+        }
     }
 
     @Test("a missing file is one problem, as in the sequential loader")

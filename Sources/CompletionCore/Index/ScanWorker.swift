@@ -1,3 +1,4 @@
+import CByteScan
 import Foundation
 
 /// One core's share of a chunk: the facts of every non-blank line in a range of whole lines.
@@ -121,15 +122,18 @@ struct ScanWorker {
 
     /// The end of a range cut after its `maxLines`-th line end, or `end` when it has fewer lines.
     static func end(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxLines: Int) -> Int {
-        guard let base = bytes.baseAddress, maxLines > 0, end - start > maxLines else { return end }
-        var i = start
-        var lines = 0
-        while i < end, let nl = memchr(base + i, 0x0A, end - i) {
-            i = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-            lines += 1
-            if lines == maxLines { return i }
-        }
-        return end
+        guard let base = bytes.baseAddress, maxLines > 0, end - start > maxLines, start < end else { return end }
+        var seen = 0
+        return cbytescan_after_lines(base, start, end, maxLines, &seen)
+    }
+
+    /// The number of lines in `range` (its line feeds, and a last line without one).
+    static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
+        guard let base = bytes.baseAddress, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= bytes.count else { return 0 }
+        var seen = 0
+        let after = cbytescan_after_lines(base, range.lowerBound, range.upperBound, Int.max, &seen)
+        let lastEnded = after > range.lowerBound && base[after - 1] == 0x0A
+        return lastEnded ? seen : seen + 1
     }
 
     /// Splits `range` into about `parts` ranges of whole lines.

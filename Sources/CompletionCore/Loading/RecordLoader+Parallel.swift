@@ -126,10 +126,10 @@ extension RecordLoader {
                     end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                 }
                 // The workers' ranges up to `end`, and their line counts: records carry their line numbers into
-                // the output, so each worker needs its first line's number (memchr runs at memory speed).
+                // the output, so each worker needs its first line's number (counted 64 bytes at a time).
                 func split(upTo end: Int) -> (ranges: [Range<Int>], lineCounts: [Int]) {
                     let ranges = ScanWorker.split(bytes, offset..<end, parts: workers)
-                    return (ranges, Parallel.map(ranges.count) { k in DecodedBatch.countLines(bytes, ranges[k]) })
+                    return (ranges, Parallel.map(ranges.count) { k in ScanWorker.lineCount(bytes, ranges[k]) })
                 }
                 var (ranges, lineCounts) = split(upTo: end)
                 // A batch of very short lines is cut at the index's line limit. Looking for that cut on every
@@ -221,18 +221,6 @@ struct DecodedBatch {
     var lines: [Line] = []
     var out = JSONWriter()
     var lineCount = 0
-
-    /// The number of lines that start in a range of whole lines.
-    static func countLines(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
-        guard let base = bytes.baseAddress, !range.isEmpty else { return 0 }
-        var n = 0
-        var i = range.lowerBound
-        while i < range.upperBound, let nl = memchr(base + i, 0x0A, range.upperBound - i) {
-            n += 1
-            i = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-        }
-        return i < range.upperBound ? n + 1 : n
-    }
 
     /// - Parameter buffer: a spare output buffer to render into (taken, emptied).
     static func decode(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, firstLineStart: Int, firstLine: Int, path: String,
