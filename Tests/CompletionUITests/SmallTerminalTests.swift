@@ -1,5 +1,6 @@
 import CompletionCore
 import CompletionUI
+import Foundation
 import Testing
 
 /// Short terminals: the Response pane folds to one summary line so the text stays on screen, and the focus
@@ -29,6 +30,25 @@ import Testing
         let screen = Fixture.state(records: [record], width: 60, height: 16).screen
         #expect(screen.contains("tok out of range"))
         #expect(!screen.contains("no usage"))
+    }
+
+    @Test func anUnreadableLineShowsItsWholeMessageWrappedInTheTextPane() throws {
+        // The Response pane has one row at 60x16, too narrow for the message; the text pane wraps it whole.
+        let good = #"{"id":"a","object":"text_completion","created":1,"model":"m","choices":[{"text":"fine","index":0,"finish_reason":"stop"}]}"#
+        let bad = #"{"id":"b","object":"text_completion","choices":[{"text":"x","index":0}],"model":"m" "created":5}"#
+        let index = LogIndex(data: Data((good + "\n" + bad + "\n" + good + "\n").utf8), path: "broken-log.jsonl")
+        index.build()
+        var state = AppState(index: index.snapshot(), size: Size(width: 60, height: 16), clock: Fixture.clock)
+        state.selectEntry(1)
+        let screen = state.screen
+        let wrapped = screen.split(separator: "\n").map { $0.replacingOccurrences(of: "│", with: "").replacingOccurrences(of: "↩", with: "").trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
+        #expect(wrapped.contains("broken-log.jsonl:2:85: error: unexpected character '\"' after the value of \"model\", expected ',' or '}'"))
+        #expect(screen.contains("v: the line as written"))
+        #expect(screen.contains("Problem"))
+        state.selectEntry(0)
+        #expect(state.screen.contains("fine"))
+        #expect(!state.screen.contains("Problem"))
     }
 
     @Test func tabAndEnterOnlyFocusPanesThatAreDrawn() throws {

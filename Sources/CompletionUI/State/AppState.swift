@@ -197,6 +197,8 @@ public struct AppState: Sendable {
 
     /// The record of the selected entry (nil for a load problem or an empty input).
     public private(set) var currentRecord: CompletionRecord?
+    /// The load problem of the selected entry (nil for a record).
+    public private(set) var currentProblem: Diagnostic?
 
     public var currentChoice: Choice? {
         guard let r = currentRecord, selectedChoice >= 0, selectedChoice < r.choices.count else { return nil }
@@ -217,6 +219,7 @@ public struct AppState: Sendable {
         guard !entries.isEmpty else {
             selectedEntry = 0
             currentRecord = nil
+            currentProblem = nil
             let note = self.index.map { $0.isComplete ? (logFilter.isActive ? "no record matches the filter" : "no records") : "reading…" } ?? "no records"
             content = RecordContent(header: [[Span(note, Theme.dimmed)]], usage: [], extras: [])
             selectChoice(0)
@@ -224,11 +227,13 @@ public struct AppState: Sendable {
         }
         selectedEntry = min(max(0, index), entries.count - 1)
         currentRecord = nil
+        currentProblem = nil
         switch resolve(entries[selectedEntry].item) {
         case .success(let r)?:
             currentRecord = r
             content = RecordContent.of(r, clock: clock, folds: extrasFolds, prices: prices, pricesPending: pricesPending)
         case .failure(let d)?:
+            currentProblem = d
             content = RecordContent.of(d)
         case nil:
             content = RecordContent(header: [[Span("this record is no longer in the file", Theme.dimmed)]], usage: [], extras: [])
@@ -306,7 +311,11 @@ public struct AppState: Sendable {
             else if !choice.toolCalls.isEmpty { raw = choice.toolCalls.map { JSONWriter.pretty($0) }.joined(separator: "\n") }
         }
         var reasoning: TextDocument.Reasoning?
-        if currentRecord?.kind == .error, choice == nil, let e = currentRecord?.error {
+        if currentRecord == nil, let d = currentProblem {
+            // The whole message, wrapped: the header pane has one row for it, cut at its width.
+            raw = d.description
+            if d.line != nil { raw += "\n\n" + AppState.rawLineHint }
+        } else if currentRecord?.kind == .error, choice == nil, let e = currentRecord?.error {
             raw = e.message ?? ""
         } else if let text = choice?.reasoning, !text.isEmpty {
             reasoning = TextDocument.Reasoning(
@@ -320,6 +329,12 @@ public struct AppState: Sendable {
             prompt = TextDocument.Prompt(messages: messages, heading: AppState.promptHeading(messages, folded: promptFolded), folded: promptFolded)
         }
         document = TextDocument(answer: raw, reasoning: reasoning, prompt: prompt)
+    }
+
+    /// Under a load problem's message: the key that shows its line as written, the column marked.
+    static var rawLineHint: String {
+        let key = Keymap.bindings.first { $0.command == .viewRaw }?.keys.first?.name ?? "v"
+        return "\(key): the line as written, the column marked"
     }
 
     /// `▾ prompt · system, user · 120 chars`; folded, the key that shows it again.
