@@ -228,6 +228,67 @@ import TestSupport
     }
 }
 
+@Suite struct PriceLiteralTests {
+    static let posix = Locale(identifier: "en_US_POSIX")
+
+    /// Every price literal of the bundled table, as written.
+    static func bundledLiterals() throws -> [String] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/CompletionCore/Cost/Resources/prices.json").path
+        let root = try JSONParser.parse(try String(contentsOfFile: path, encoding: .utf8))
+        var out: [String] = []
+        func walk(_ v: JSONValue) {
+            switch v {
+            case .object(let o):
+                for entry in o.entries {
+                    let (k, x) = (entry.key, entry.value)
+                    if k.hasSuffix("_mtok") || k == "requests_kcount" || k == "base" || k == "price" {
+                        if case .number(let n) = x { out.append(n.text) } else if case .string(let s) = x { out.append(s) }
+                    }
+                    walk(x)
+                }
+            case .array(let a): a.forEach(walk)
+            default: break
+            }
+        }
+        walk(root)
+        return out
+    }
+
+    @Test func everyPriceOfTheBundledTableReadsAsDecimalsOwnReaderReadsIt() throws {
+        let literals = try Self.bundledLiterals()
+        #expect(literals.count > 1000)
+        var fast = 0
+        for text in literals {
+            guard let d = PriceTable.plainDecimal(text) else { continue }
+            fast += 1
+            let reference = Decimal(string: text, locale: Self.posix)
+            #expect(d == reference, "\(text)")
+            #expect(d.description == reference?.description, "\(text)")
+        }
+        #expect(fast > literals.count / 2, "most prices take the plain path")
+    }
+
+    @Test func onlyPlainLiteralsTakeThePlainPath() {
+        for text in ["0", "12", "0.15", "0.0000375", "100.50", "000.5", "123456789012345678", "1234567890.12345678"] {
+            #expect(PriceTable.plainDecimal(text) == Decimal(string: text, locale: Self.posix), "\(text)")
+        }
+        // Left to Decimal(string:): signs, exponents, a point without digits on a side, two points, too many
+        // digits for the plain sum, and anything else.
+        for text in ["", ".", "1.", ".5", "1.2.3", "-1", "+1", "1e-5", "1E3", "1234567890123456789", "0x10", "1 ", " 1", "١٢", "NaN"] {
+            #expect(PriceTable.plainDecimal(text) == nil, "\(text)")
+        }
+        var g = SplitMix(state: 77)
+        for _ in 0..<5_000 {
+            let whole = g.next() % 1_000_000, fractionDigits = Int(g.next() % 10)
+            let fraction = fractionDigits == 0 ? "" : "." + String(String(g.next()).suffix(fractionDigits)).padding(toLength: fractionDigits, withPad: "0", startingAt: 0)
+            let text = "\(whole)" + fraction
+            let d = PriceTable.plainDecimal(text)
+            #expect(d != nil && d == Decimal(string: text, locale: Self.posix) && d?.description == Decimal(string: text, locale: Self.posix)?.description, "\(text)")
+        }
+    }
+}
+
 @Suite struct LoggedBaseURLTests {
     @Test func credentialsPathParametersQueryAndFragmentAreLeftOut() {
         #expect(CompletionRequest.loggedBaseURL("https://alice:pw@api.groq.com/openai/v1?key=sk-1#x") == "https://api.groq.com/openai/v1")
