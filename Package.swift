@@ -62,9 +62,12 @@ let package = Package(
                 "CompletionProgram",
                 "CompletionUI",
                 "CursesBackend",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // glibc's mallopt, for the executable's start (see `CompletionTUICommand.main`).
+        .systemLibrary(name: "CMalloc"),
 
         // Interactive inspector: pure-Swift state, reducer and views drawing into a cell grid (no curses)...
         .target(name: "CompletionUI", dependencies: ["CompletionCore"]),

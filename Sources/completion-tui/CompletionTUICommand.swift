@@ -3,6 +3,9 @@ import CompletionCore
 import CompletionProgram
 import CompletionUI
 import Foundation
+#if os(Linux)
+import CMalloc
+#endif
 
 @main
 struct CompletionTUICommand: AsyncParsableCommand {
@@ -22,6 +25,13 @@ struct CompletionTUICommand: AsyncParsableCommand {
     /// the README and every command's help say; messages on standard error go through `Outbound`, since
     /// they may quote arguments.
     static func main() async {
+        #if os(Linux)
+        // A thread's heap grows by at least 8 MB at a time instead of page by page. Reading the bundled price
+        // table on a worker thread grew it with 1,700 mprotect calls; `completion-tui --json response.json`
+        // took 32.1 ms, and 28.2 ms with this (hyperfine, 40 runs, static release build), while the peak
+        // private memory of `--json` over the 1 GB benchmark log went from 36 to 39 MB.
+        _ = mallopt(M_TOP_PAD, 8 << 20)
+        #endif
         do {
             if let plain = OpenOptions.plain(Array(CommandLine.arguments.dropFirst())) {
                 try plain.run()
