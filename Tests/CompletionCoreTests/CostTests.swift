@@ -269,6 +269,30 @@ import TestSupport
         #expect(fast > literals.count / 2, "most prices take the plain path")
     }
 
+    @Test func theBundledTableReadsEachModelsPricesWhenAskedAsItReadsThemAtOnce() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/CompletionCore/Cost/Resources/prices.json").path
+        let now = try PriceTable.read(path: path)
+        let later = try PriceTable.read(path: path, compilingRegexesLater: true, pricesLater: true)
+        #expect(now.providers.count == later.providers.count)
+        var models = 0
+        for (a, b) in zip(now.providers, later.providers) {
+            #expect(a.models.count == b.models.count)
+            for (m, n) in zip(a.models, b.models) {
+                models += 1
+                #expect(m.id == n.id)
+                #expect(m.prices.map(\.prices) == n.prices.map(\.prices), "\(a.id) \(m.id)")
+                #expect(m.prices.map(\.constraint) == n.prices.map(\.constraint), "\(a.id) \(m.id)")
+                #expect(!n.prices.isEmpty || m.prices.isEmpty, "\(a.id) \(m.id)")
+            }
+        }
+        #expect(models > 2000)
+        // What a lookup gives holds its prices already read, and prices the same.
+        let found = try #require(later.lookup(model: "gpt-4o-mini"))
+        #expect(found.model.prices.map(\.prices) == now.lookup(model: "gpt-4o-mini")?.model.prices.map(\.prices))
+        #expect(found.model.prices.first?.prices.input != nil)
+    }
+
     @Test func onlyPlainLiteralsTakeThePlainPath() {
         for text in ["0", "12", "0.15", "0.0000375", "100.50", "000.5", "123456789012345678", "1234567890.12345678"] {
             #expect(PriceTable.plainDecimal(text) == Decimal(string: text, locale: Self.posix), "\(text)")

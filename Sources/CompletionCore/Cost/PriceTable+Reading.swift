@@ -14,7 +14,7 @@ extension PriceTable {
         defer { bundledReading.finish() }
         for url in bundledCandidates where FileManager.default.fileExists(atPath: url.path) {
             // Shipped and checked by the tests: its expressions are compiled when first used.
-            if let table = try? read(path: url.path, origin: nil, compilingRegexesLater: true) { return table }
+            if let table = try? read(path: url.path, origin: nil, compilingRegexesLater: true, pricesLater: true) { return table }
         }
         return nil
     }()
@@ -73,9 +73,13 @@ extension PriceTable {
 
     /// Reads a table in the bundled format from a file.
     /// - Throws: `PriceTableError` naming the file when it cannot be read or is not such a table.
-    /// - Parameter compilingRegexesLater: leave `regex` rules to be compiled when first used (one that
-    ///   does not compile then matches nothing) instead of checking them now.
-    public static func read(path: String, origin: String? = nil, compilingRegexesLater: Bool = false) throws(PriceTableError) -> PriceTable {
+    /// - Parameters:
+    ///   - compilingRegexesLater: leave `regex` rules to be compiled when first used (one that does not
+    ///     compile then matches nothing) instead of checking them now.
+    ///   - pricesLater: read each model's prices when it is first priced (malformed ones then price
+    ///     nothing) instead of checking them now.
+    public static func read(path: String, origin: String? = nil, compilingRegexesLater: Bool = false,
+                            pricesLater: Bool = false) throws(PriceTableError) -> PriceTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PriceTableError(path: path, message: "cannot read the price table")
         }
@@ -87,12 +91,13 @@ extension PriceTable {
         } catch {
             throw PriceTableError(path: path, message: "not JSON: \(error)")
         }
-        return try parse(value, path: path, origin: origin, compilingRegexesLater: compilingRegexesLater)
+        return try parse(value, path: path, origin: origin, compilingRegexesLater: compilingRegexesLater, pricesLater: pricesLater)
     }
 
     /// Builds a table from its JSON form.
     /// - Throws: `PriceTableError` for a missing `providers` list or a malformed provider, model or price.
-    public static func parse(_ value: JSONValue, path: String, origin: String? = nil, compilingRegexesLater: Bool = false) throws(PriceTableError) -> PriceTable {
+    public static func parse(_ value: JSONValue, path: String, origin: String? = nil, compilingRegexesLater: Bool = false,
+                             pricesLater: Bool = false) throws(PriceTableError) -> PriceTable {
         func fail(_ message: String) -> PriceTableError { PriceTableError(path: path, message: message) }
         let later = compilingRegexesLater
         guard let root = value.objectValue, let rawProviders = root["providers"]?.arrayValue else {
@@ -105,13 +110,21 @@ extension PriceTable {
             }
             var models: [PriceModel] = []
             for (m, rawModel) in (o["models"]?.arrayValue ?? []).enumerated() {
-                let here = "providers[\(p)].models[\(m)]"
+                let here = { "providers[\(p)].models[\(m)]" }
                 guard let mo = rawModel.objectValue, let modelID = mo["id"]?.stringValue,
-                      let match = try clause(mo["match"], at: here + ".match", later: later, fail: fail) else {
-                    throw fail("\(here) needs an id and a match rule")
+                      let match = try clause(mo["match"], at: here() + ".match", later: later, fail: fail) else {
+                    throw fail("\(here()) needs an id and a match rule")
                 }
-                let prices = try conditionalPrices(mo["prices"], at: here + ".prices", fail: fail)
-                models.append(PriceModel(id: modelID, name: mo["name"]?.stringValue, match: match, prices: prices))
+                let name = mo["name"]?.stringValue
+                if pricesLater {
+                    let raw = mo["prices"] ?? .null
+                    models.append(PriceModel(id: modelID, name: name, match: match, later: LaterPrices(raw) { raw in
+                        (try? conditionalPrices(raw, at: "", fail: { PriceTableError(path: path, message: $0) })) ?? []
+                    }))
+                } else {
+                    let prices = try conditionalPrices(mo["prices"], at: here() + ".prices", fail: fail)
+                    models.append(PriceModel(id: modelID, name: name, match: match, prices: prices))
+                }
             }
             providers.append(PriceProvider(
                 id: id.lowercased(),
@@ -134,19 +147,19 @@ extension PriceTable {
         )
     }
 
-    private static func clause(_ value: JSONValue?, at place: String, later: Bool, fail: (String) -> PriceTableError) throws(PriceTableError) -> MatchClause? {
+    private static func clause(_ value: JSONValue?, at place: @autoclosure () -> String, later: Bool, fail: (String) -> PriceTableError) throws(PriceTableError) -> MatchClause? {
         guard let value, !value.isNull else { return nil }
         guard let o = value.objectValue, let (key, inner) = o.entries.first.map({ ($0.key, $0.value) }) else {
-            throw fail("\(place) is not a match rule")
+            throw fail("\(place()) is not a match rule")
         }
         if key == "or" || key == "and" {
             var parts: [MatchClause] = []
             for (i, part) in (inner.arrayValue ?? []).enumerated() {
-                if let c = try clause(part, at: "\(place).\(key)[\(i)]", later: later, fail: fail) { parts.append(c) }
+                if let c = try clause(part, at: "\(place()).\(key)[\(i)]", later: later, fail: fail) { parts.append(c) }
             }
             return key == "or" ? .or(parts) : .and(parts)
         }
-        guard let text = inner.stringValue else { throw fail("\(place).\(key) is not a string") }
+        guard let text = inner.stringValue else { throw fail("\(place()).\(key) is not a string") }
         switch key {
         case "equals": return .equals(text.lowercased())
         case "starts_with": return .startsWith(text.lowercased())
@@ -155,11 +168,11 @@ extension PriceTable {
         case "regex":
             if later { return .regex(NSRegularExpressionBox(compilingLater: text)) }
             guard let regex = try? NSRegularExpression(pattern: text) else {
-                throw fail("\(place).regex is not a regular expression: \(VisibleText.escape(text))")
+                throw fail("\(place()).regex is not a regular expression: \(VisibleText.escape(text))")
             }
             return .regex(NSRegularExpressionBox(regex))
         default:
-            throw fail("\(place) has an unknown match rule \(VisibleText.escape(key))")
+            throw fail("\(place()) has an unknown match rule \(VisibleText.escape(key))")
         }
     }
 

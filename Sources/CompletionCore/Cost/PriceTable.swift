@@ -82,7 +82,7 @@ public final class PriceTable: @unchecked Sendable {
             provider = providers.first { $0.modelMatch?.matches(ref) == true }
         }
         guard let provider, let model = findModel(ref, in: provider) else { return nil }
-        return PricedModel(provider: provider, model: model)
+        return PricedModel(provider: provider, model: model.withPricesRead)
     }
 
     /// A provider by id, or by its provider-match rule (`azure_openai` names Azure), as genai-prices finds it.
@@ -125,7 +125,68 @@ public struct PriceModel: Sendable {
     public var name: String?
     public var match: MatchClause
     /// Prices with their conditions in table order; the last one in force wins, the first when none is.
-    public var prices: [ConditionalPrices]
+    public var prices: [ConditionalPrices] {
+        get {
+            switch storage {
+            case .read(let p): return p
+            case .later(let l): return l.prices
+            }
+        }
+        set { storage = .read(newValue) }
+    }
+    private var storage: Storage
+
+    private enum Storage: Sendable {
+        case read([ConditionalPrices])
+        case later(LaterPrices)
+    }
+
+    public init(id: String, name: String?, match: MatchClause, prices: [ConditionalPrices]) {
+        self.id = id
+        self.name = name
+        self.match = match
+        storage = .read(prices)
+    }
+
+    /// A model whose prices are read from their JSON when first asked for.
+    init(id: String, name: String?, match: MatchClause, later: LaterPrices) {
+        self.id = id
+        self.name = name
+        self.match = match
+        storage = .later(later)
+    }
+
+    /// The model with its prices read, so that pricing each record of a log takes no lock.
+    var withPricesRead: PriceModel {
+        guard case .later = storage else { return self }
+        var m = self
+        m.storage = .read(prices)
+        return m
+    }
+}
+
+/// A model's prices kept as JSON until asked for: most starts price one or two of the bundled table's
+/// 2,330 models, and making every model's price sets was most of reading the table (perf, release build).
+final class LaterPrices: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raw: JSONValue?
+    private var made: [ConditionalPrices]?
+    private let read: @Sendable (JSONValue) -> [ConditionalPrices]
+
+    init(_ raw: JSONValue, read: @escaping @Sendable (JSONValue) -> [ConditionalPrices]) {
+        self.raw = raw
+        self.read = read
+    }
+
+    var prices: [ConditionalPrices] {
+        lock.withLock {
+            if let made { return made }
+            let p = raw.map(read) ?? []
+            made = p
+            raw = nil
+            return p
+        }
+    }
 }
 
 public struct ConditionalPrices: Sendable {
