@@ -9,6 +9,7 @@
 #   stats - (piped)  cat LOG | completion-tui stats -     DuckDB on the file, for scale
 #   --json slice     completion-tui --json SLICE       orjson: loads + dumps per line (SLICE: the first ~226 MB)
 #   --json memory    peak RssAnon (private memory) of completion-tui --json LOG, sampled every 20 ms
+#   --json one       completion-tui --json of the log's first line alone    jq -c . of it
 #   first screen     process start to the first record's id on screen in a 200x50 tmux pane; less -S
 #   filter (f)       an `f` filter line over the whole index (in-process, index-benchmark --figures);
 #                    jq's select over the texts for the same words (one run: it is slow)
@@ -125,6 +126,12 @@ ours=$(timed "$runs" "$tool" --json "$slice")
 peer=-; $has_orjson && peer=$(timed "$runs" orjson_copy "$slice")
 row "--json of $((slice_size / 1000000)) MB" "$ours" s orjson "$peer" "≥250 MB/s, ≥2× orjson"
 row "--json of the log: peak RssAnon" "$(peak_anon "$tool" --json "$log")" MB - - "<64 MB"
+# One response on its own, as a script calls it once per saved file: the start (the price table) is the cost.
+one=$work/one.json
+head -n 1 "$log" > "$one"
+ours=$(timed $((runs * 5)) "$tool" --json "$one")
+peer=-; command -v jq > /dev/null && peer=$(timed $((runs * 5)) jq -c . "$one")
+row "--json of one response" "$ours" s jq "$peer" "-"
 
 # First screen: the first record's id.
 needle=$(head -c 4096 "$log" | grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/' | cut -c1-12)

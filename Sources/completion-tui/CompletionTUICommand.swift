@@ -220,7 +220,8 @@ struct OpenOptions {
     func run() throws {
         let inputs = paths.isEmpty ? ["-"] : paths
         let status: Int32
-        if !json, prices == nil {
+        let report = !json && (print || isatty(STDOUT_FILENO) != 1)
+        if !json, !report, prices == nil {
             // The inspector draws its first frame without the bundled table: a background job reads it after
             // that frame and prices the records then (reading it first was half of the time to the first
             // screen of a big log). A `--prices` table is read first, so that a bad one stops at once.
@@ -234,11 +235,11 @@ struct OpenOptions {
                 _ = TimeZone.current.abbreviation(for: now)
             }
         }
-        let table = json || prices != nil ? try priceTable() : nil
+        let table = json || report || prices != nil ? try priceTable() : nil
         if json {
             status = writeJSONLines(inputs, prices: table)
-        } else if print || isatty(STDOUT_FILENO) != 1 {
-            status = writeReport(inputs)
+        } else if report {
+            status = writeReport(inputs, prices: table)
         } else {
             // The `--prices` table, read above; nil leaves the bundled one, which the inspector does not wait for.
             status = openInspector(inputs, prices: table)
@@ -271,9 +272,9 @@ struct OpenOptions {
         return exitStatus(totals)
     }
 
-    private func writeReport(_ inputs: [String]) -> Int32 {
+    private func writeReport(_ inputs: [String], prices: PriceTable?) -> Int32 {
         var out = StandardOutput()
-        let report = Report()
+        let report = Report(prices: prices)
         var totals = LoadSummary()
         var first = true
         for path in inputs {
@@ -331,7 +332,7 @@ struct OpenOptions {
                                     afterFirstFrame: { index.releaseFirstChunkHold() }).status
         if status < 0 {
             index.waitUntilComplete()
-            return writeReport([path])
+            return writeReport([path], prices: table ?? PriceTable.bundled)
         }
         snapshot = index.snapshot()
         // Problems are repeated after the inspector closes, where the user can read them.
@@ -347,7 +348,7 @@ struct OpenOptions {
     private func openLive(prices table: PriceTable?) -> Int32 {
         let session = StdinSession()
         let (status, state) = runInteractive(session, keysFromTTY: true, prices: table, unsureBelow: unsureBelow.map { $0 / 100 })
-        if status < 0 { return writeReport(["-"]) }
+        if status < 0 { return writeReport(["-"], prices: table ?? PriceTable.bundled) }
         let feed = state?.live?.runs.last?.feed
         let (records, diagnostics, more) = (feed?.records ?? [], feed?.diagnostics ?? [], feed?.droppedDiagnostics ?? 0)
         for d in diagnostics { StandardError.print(d.description) }
@@ -393,7 +394,7 @@ struct OpenOptions {
         if status < 0 {
             // No usable terminal after all: fall back to the report.
             var out = StandardOutput()
-            let report = Report()
+            let report = Report(prices: table ?? PriceTable.bundled)
             for (i, record) in records.enumerated() {
                 out.write(Array(((i == 0 ? "" : "\n") + report.render(record)).utf8))
             }

@@ -153,7 +153,7 @@ struct RequestCommand: AsyncParsableCommand {
         // Records are redacted whole too: a secret streamed a few characters per chunk is whole only here.
         let records = result.feed.records.map(Outbound.redaction.redact)
         var out = StandardOutput()
-        let report = Report()
+        let report = Report(prices: PriceTable.bundled)
         for (i, record) in records.enumerated() {
             out.write(Array(((i == 0 ? "" : "\n") + report.render(record)).utf8))
         }

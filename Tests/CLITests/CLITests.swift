@@ -37,6 +37,35 @@ struct CLITests {
         #expect(choice["reasoning"] is NSNull)
     }
 
+    @Test("--print prices a response as --json does, says which price, and says why when there is none")
+    func printCost() throws {
+        let priced = #"{"id":"chatcmpl-1","object":"chat.completion","created":1735689613,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1200,"completion_tokens":345,"total_tokens":1545}}"#
+        let path = try CLI.temporaryFile(Data((priced + "\n" + response + "\n").utf8), name: "two.jsonl")
+        let json = try jsonLines(try CLI.run(["--json", path]).stdout)
+        let total = try #require((json.first?["cost"] as? [String: Any])?["total"] as? NSNumber)
+        let r = try CLI.run(["--print", path])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let cost = try #require(lines.first { $0.hasPrefix("  cost ") })
+        // The exact amount --json writes, in the report's words.
+        #expect(cost.hasPrefix("  cost        $\(total), "), "\(cost)")
+        #expect(cost.contains("openai gpt-4o-mini"))
+        let parts = try #require(json.first?["cost"] as? [String: Any])
+        #expect(r.stdout.contains("input $\(try #require(parts["input"] as? NSNumber)) · output $\(try #require(parts["output"] as? NSNumber))"))
+        #expect(r.stdout.contains("price with no start date · genai-prices ") || r.stdout.contains("price from "))
+        // The second record's model is not in the table.
+        #expect(r.stdout.contains("  cost        no price (model not in genai-prices"))
+        // A cost the response reports (OpenRouter's usage.cost) is said to be that.
+        let reported = try CLI.temporaryFile(Data(#"{"id":"gen-1","object":"chat.completion","created":1735689613,"model":"openai/gpt-4o-mini","provider":"OpenAI","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"cost":0.0000123}}"#.utf8), name: "or.json")
+        #expect(try CLI.run(["--print", reported]).stdout.contains("  cost        $0.0000123, reported by the response\n"))
+        // A table given with --prices is the one that prices.
+        let none = try CLI.temporaryFile(Data(#"{"providers":[]}"#.utf8), name: "empty-prices.json")
+        let other = try CLI.run(["--print", "--prices", none, path])
+        #expect(other.status == 0)
+        #expect(!other.stdout.contains("genai-prices"))
+        #expect(other.stdout.components(separatedBy: "no price (model not in ").count == 3)
+    }
+
     @Test("--json keeps control characters as JSON escapes")
     func jsonControl() throws {
         let path = try CLI.temporaryFile(Data(#"{"id":"x","choices":[{"index":0,"text":"a\u001b[2Jb\u0007","finish_reason":"stop"}]}"#.utf8))

@@ -118,6 +118,13 @@ extension PriceTable {
         return (chosen.prices, nil)
     }
 
+    /// Why a record has no cost, for a `no price (…)` note: its model is not in the table, or its counts or
+    /// its time cannot be priced.
+    public func noPriceReason(of record: CompletionRecord) -> String {
+        let known = record.model.flatMap { lookup(model: $0, providerHint: providerHint(of: record)) } != nil
+        return known ? "the counts or the time cannot be priced" : "model not in \(origin)"
+    }
+
     /// The provider a record names by itself: by a marker only one provider writes (Groq's `x_groq`, Azure's
     /// content filter results, OpenRouter's `provider` name), else by the server a `request --log` line was
     /// sent to (`request.base_url`, against the providers' API URL patterns). Nil when neither names one; the

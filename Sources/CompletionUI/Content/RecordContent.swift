@@ -248,8 +248,7 @@ public final class RecordContent: Sendable {
             return
         }
         guard let cost = prices.cost(of: record) else {
-            let known = record.model.flatMap { prices.lookup(model: $0, providerHint: prices.providerHint(of: record)) } != nil
-            let why = known ? "the counts or the time cannot be priced" : "model not in \(prices.origin)"
+            let why = prices.noPriceReason(of: record)
             out.add([Span(DisplayWidth.pad("cost", to: labelWidth), Theme.label),
                      Span("no price (\(VisibleText.escape(why, .singleLine)))", Theme.dimmed)],
                     Field(value: "", path: ".cost"))
