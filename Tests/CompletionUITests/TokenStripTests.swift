@@ -23,11 +23,14 @@ struct TokenStripTests {
         #expect(LineEnds.marked("a\u{301}\n\u{301}b") == "a\u{301}↵\u{301}b")
     }
 
-    @Test("a token with a line end shows ↵ and ends its row")
+    @Test("a token with a line end shows ↵ and ends its row; a carriage return and a tab show as themselves")
     func stripOfTokens() {
-        let tokens = ["Hello", ",\r\n", "world", "\n", "!"].map { TokenLogprob(token: $0, logprob: -0.1) }
+        let tokens = ["Hello", ",\r\n", "world", "\n", "!", "\t", " ", "\r"].map { TokenLogprob(token: $0, logprob: -0.1) }
         let strip = TokenStrip(Logprobs(shape: .chat, tokens: tokens))
-        #expect(strip.texts == ["Hello", ",↵", "world", "↵", "!"])
+        // `\r\n` and `\n` are different tokens, and so are a tab and a space: each is shown as it is.
+        #expect(strip.texts == ["Hello", ",␍↵", "world", "↵", "!", "␉", " ", "␍"])
         #expect(strip.rowStarts(width: 80) == [0, 2, 4])
+        #expect(TokenView.quoted(",\r\n") == "',␍↵'")
+        #expect(TokenView.quoted("\t") == "'␉'")
     }
 }

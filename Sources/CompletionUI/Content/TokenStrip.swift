@@ -17,9 +17,11 @@ public final class TokenStrip: Sendable {
         for t in tokens {
             let raw = t.token ?? "∅"
             let hasNewline = raw.contains("\n")
-            // Most tokens hold no line end: they are not walked.
-            var shown = raw.isEmpty ? "∅" : raw.utf8.contains(0x0A) ? LineEnds.marked(raw) : raw
-            shown = VisibleText.escape(shown, .singleLine)
+            // Each line feed as `↵` (its row ends after it), and a carriage return and a tab as `␍` and `␉`:
+            // a token is shown as it is, so `\r\n`, `\n`, `\t` and a space can be told apart. Most tokens hold
+            // no line feed: they are not walked.
+            var shown = raw.isEmpty ? "∅" : raw.utf8.contains(0x0A) ? Self.lineFeedsMarked(raw) : raw
+            shown = VisibleText.escape(shown, Self.shownAsIs)
             texts.append(shown)
             widths.append(max(1, DisplayWidth.of(shown)))
             breaks.append(hasNewline)
@@ -27,6 +29,16 @@ public final class TokenStrip: Sendable {
         self.texts = texts
         self.widths = widths
         self.breaksAfter = breaks
+    }
+
+    /// Every control visible, tabs too.
+    static let shownAsIs = VisibleText.Options(keepNewlines: false, tabWidth: nil)
+
+    /// Each line feed as `↵`, scalar by scalar (a `\r\n` stays a carriage return before it).
+    static func lineFeedsMarked(_ raw: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in raw.unicodeScalars { out.append(u == "\n" ? "↵" : u) }
+        return String(out)
     }
 
     public var count: Int { tokens.count }
