@@ -170,6 +170,7 @@ public struct Report {
             pricedAs = found.map { $0.provider.id + " " + $0.model.id }
         case .unsure:
             guard let c = prices.cost(of: record) else { return noPrice() }
+            if c.source == .reported { return pad + money(CostText.plain(c.total), c.currency) + ", reported by the response\n" }
             total = CostText.plain(c.total)
             var p: [(String, String)] = []
             if let i = c.input { p.append(("input", CostText.plain(i))) }
@@ -177,8 +178,7 @@ public struct Report {
             if let o = c.output { p.append(("output", CostText.plain(o))) }
             parts = p
             (date, currency) = (c.priceDate, c.currency)
-            pricedAs = c.source == .reported ? nil : [c.provider, c.model].compactMap { $0 }.joined(separator: " ")
-            if c.source == .reported { return pad + money(total, currency) + ", reported by the response\n" }
+            pricedAs = [c.provider, c.model].compactMap { $0 }.joined(separator: " ")
         }
         var out = pad + money(total, currency) + (pricedAs.map { ", " + safe($0) } ?? "") + "\n"
         if !parts.isEmpty { out += indent + parts.map { $0.0 + " " + money($0.1, currency) }.joined(separator: " · ") + "\n" }
