@@ -3,7 +3,7 @@ import CompletionCore
 import CompletionProgram
 import CompletionUI
 import Foundation
-#if os(Linux)
+#if os(Linux) && canImport(Glibc)
 import CMalloc
 #endif
 
@@ -25,7 +25,7 @@ struct CompletionTUICommand: AsyncParsableCommand {
     /// the README and every command's help say; messages on standard error go through `Outbound`, since
     /// they may quote arguments.
     static func main() async {
-        #if os(Linux)
+        #if os(Linux) && canImport(Glibc)
         // A thread's heap grows by at least 8 MB at a time instead of page by page. Reading the bundled price
         // table on a worker thread grew it with 1,700 mprotect calls; `completion-tui --json response.json`
         // took 32.1 ms, and 28.2 ms with this (hyperfine, 40 runs, static release build), while the peak

@@ -60,6 +60,18 @@ public enum CostText {
         }
     }
 
+    /// A cost's breakdown as the Usage pane and `--print` give it, of the amounts there are, already formatted:
+    /// `input $0.00018 · cached $0.00001 · output $0.000207`.
+    public static func breakdown(input: String?, cached: String?, output: String?) -> String {
+        [input.map { "input " + $0 }, cached.map { "cached " + $0 }, output.map { "output " + $0 }]
+            .compactMap { $0 }.joined(separator: " · ")
+    }
+
+    /// Which price a cost used: `price from 2024-07-18 · genai-prices 0.2.3`, or `price with no start date · …`.
+    public static func priceSource(date: String?, origin: String) -> String {
+        (date.map { "price from " + $0 } ?? "price with no start date") + " · " + origin
+    }
+
     /// For the records list: two significant digits below a cent, at most 10 columns (`$0.000033`, `$0.012`,
     /// `$1.50`, `$1234`).
     public static func column(_ d: Decimal, currency: String = "USD") -> String {

@@ -274,7 +274,7 @@ extension PriceTable {
             if fraction >= 0 { fraction += 1 }
         }
         // At least one digit on each side of a point, as JSON writes numbers.
-        guard count > 0, fraction != 0, text.utf8.first != UInt8(ascii: "."), text.utf8.last != UInt8(ascii: ".") else { return nil }
+        guard count > 0, fraction != 0, text.utf8.first != UInt8(ascii: ".") else { return nil }
         return Decimal(sign: .plus, exponent: -max(0, fraction), significand: Decimal(digits))
     }
 

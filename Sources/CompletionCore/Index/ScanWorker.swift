@@ -122,7 +122,7 @@ struct ScanWorker {
 
     /// The end of a range cut after its `maxLines`-th line end, or `end` when it has fewer lines.
     static func end(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxLines: Int) -> Int {
-        guard let base = bytes.baseAddress, maxLines > 0, end - start > maxLines, start < end else { return end }
+        guard let base = bytes.baseAddress, maxLines > 0, end - start > maxLines else { return end }
         var seen = 0
         return cbytescan_after_lines(base, start, end, maxLines, &seen)
     }

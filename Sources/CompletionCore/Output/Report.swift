@@ -157,32 +157,32 @@ public struct Report {
         let pad = "  " + "cost".padding(toLength: 12, withPad: " ", startingAt: 0)
         let indent = String(repeating: " ", count: pad.count)
         func noPrice() -> String { pad + "no price (" + safe(prices.noPriceReason(of: record)) + ")\n" }
-        let total: String, parts: [(String, String)], date: String?, currency: String, pricedAs: String?
+        // The exact amounts as text: total, input, cached (nil when none), output.
+        let amounts: (total: String, input: String?, cached: String?, output: String?)
+        let date: String?, currency: String, pricedAs: String
         switch prices.exactCost(of: record) {
         case .none:
             return noPrice()
         case .cost(let c):
-            let found = record.model.flatMap { prices.lookup(model: $0, providerHint: prices.providerHint(of: record)) }
-            total = CostText.text(picos: c.total)
-            parts = [("input", CostText.text(picos: c.input))] + (c.cached > 0 ? [("cached", CostText.text(picos: c.cached))] : [])
-                + [("output", CostText.text(picos: c.output))]
+            amounts = (CostText.text(picos: c.total), CostText.text(picos: c.input), c.cached > 0 ? CostText.text(picos: c.cached) : nil,
+                       CostText.text(picos: c.output))
             (date, currency) = (c.priceDate, c.currency)
-            pricedAs = found.map { $0.provider.id + " " + $0.model.id }
+            // The model the integer route priced, named as the Decimal route names it (the lookup is cached).
+            let found = record.model.flatMap { prices.lookup(model: $0, providerHint: prices.providerHint(of: record)) }
+            pricedAs = found.map { $0.provider.id + " " + $0.model.id } ?? ""
         case .unsure:
             guard let c = prices.cost(of: record) else { return noPrice() }
             if c.source == .reported { return pad + money(CostText.plain(c.total), c.currency) + ", reported by the response\n" }
-            total = CostText.plain(c.total)
-            var p: [(String, String)] = []
-            if let i = c.input { p.append(("input", CostText.plain(i))) }
-            if let x = c.cached, x > 0 { p.append(("cached", CostText.plain(x))) }
-            if let o = c.output { p.append(("output", CostText.plain(o))) }
-            parts = p
+            amounts = (CostText.plain(c.total), c.input.map(CostText.plain), c.cached.flatMap { $0 > 0 ? CostText.plain($0) : nil },
+                       c.output.map(CostText.plain))
             (date, currency) = (c.priceDate, c.currency)
             pricedAs = [c.provider, c.model].compactMap { $0 }.joined(separator: " ")
         }
-        var out = pad + money(total, currency) + (pricedAs.map { ", " + safe($0) } ?? "") + "\n"
-        if !parts.isEmpty { out += indent + parts.map { $0.0 + " " + money($0.1, currency) }.joined(separator: " · ") + "\n" }
-        out += indent + (date.map { "price from " + safe($0) } ?? "price with no start date") + " · " + safe(prices.origin) + "\n"
+        let inCurrency = { (amount: String) in self.money(amount, currency) }
+        var out = pad + inCurrency(amounts.total) + (pricedAs.isEmpty ? "" : ", " + safe(pricedAs)) + "\n"
+        let parts = CostText.breakdown(input: amounts.input.map(inCurrency), cached: amounts.cached.map(inCurrency), output: amounts.output.map(inCurrency))
+        if !parts.isEmpty { out += indent + parts + "\n" }
+        out += indent + safe(CostText.priceSource(date: date, origin: prices.origin)) + "\n"
         return out
     }
 

@@ -265,13 +265,10 @@ public final class RecordContent: Sendable {
             out.add([Span(DisplayWidth.pad("cost", to: labelWidth), Theme.label), Span(total, Theme.number),
                      Span("  \(VisibleText.escape(model, .singleLine))", Theme.dimmed)],
                     Field(value: CostText.plain(cost.total), path: ".cost.total"))
-            var parts: [String] = []
-            if let i = cost.input { parts.append("input " + CostText.short(i, currency: cost.currency)) }
-            if let c = cost.cached, c > 0 { parts.append("cached " + CostText.short(c, currency: cost.currency)) }
-            if let o = cost.output { parts.append("output " + CostText.short(o, currency: cost.currency)) }
-            out.add(field("", parts.joined(separator: " · "), Theme.dimmed), nil)
-            let date = cost.priceDate.map { "price from \($0)" } ?? "price with no start date"
-            out.add(field("", "\(date) · \(VisibleText.escape(prices.origin, .singleLine))", Theme.dimmed),
+            let short = { (d: Decimal) in CostText.short(d, currency: cost.currency) }
+            out.add(field("", CostText.breakdown(input: cost.input.map(short), cached: cost.cached.flatMap { $0 > 0 ? short($0) : nil },
+                                                 output: cost.output.map(short)), Theme.dimmed), nil)
+            out.add(field("", VisibleText.escape(CostText.priceSource(date: cost.priceDate, origin: prices.origin), .singleLine), Theme.dimmed),
                     Field(value: cost.priceDate ?? "", path: ".cost.price_date"))
         }
     }

@@ -20,7 +20,7 @@ public final class TokenStrip: Sendable {
             // Each line feed as `↵` (its row ends after it), and a carriage return and a tab as `␍` and `␉`:
             // a token is shown as it is, so `\r\n`, `\n`, `\t` and a space can be told apart. Most tokens hold
             // no line feed: they are not walked.
-            var shown = raw.isEmpty ? "∅" : raw.utf8.contains(0x0A) ? Self.lineFeedsMarked(raw) : raw
+            var shown = raw.isEmpty ? "∅" : raw.utf8.contains(0x0A) ? LineEnds.eachLineFeedMarked(raw) : raw
             shown = VisibleText.escape(shown, Self.shownAsIs)
             texts.append(shown)
             widths.append(max(1, DisplayWidth.of(shown)))
@@ -33,13 +33,6 @@ public final class TokenStrip: Sendable {
 
     /// Every control visible, tabs too.
     static let shownAsIs = VisibleText.Options(keepNewlines: false, tabWidth: nil)
-
-    /// Each line feed as `↵`, scalar by scalar (a `\r\n` stays a carriage return before it).
-    static func lineFeedsMarked(_ raw: String) -> String {
-        var out = String.UnicodeScalarView()
-        for u in raw.unicodeScalars { out.append(u == "\n" ? "↵" : u) }
-        return String(out)
-    }
 
     public var count: Int { tokens.count }
 

@@ -311,7 +311,7 @@ public struct AppState: Sendable {
             else if !choice.toolCalls.isEmpty { raw = choice.toolCalls.map { JSONWriter.pretty($0) }.joined(separator: "\n") }
         }
         var reasoning: TextDocument.Reasoning?
-        if currentRecord == nil, let d = currentProblem {
+        if let d = currentProblem {
             // The whole message, wrapped: the header pane has one row for it, cut at its width.
             raw = d.description
             if d.line != nil { raw += "\n\n" + AppState.rawLineHint }

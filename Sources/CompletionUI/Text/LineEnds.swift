@@ -11,4 +11,12 @@ enum LineEnds {
         }
         return out
     }
+
+    /// A token's text on one line: each line feed as `↵`, scalar by scalar, so a `\r\n` keeps its carriage
+    /// return (for the escaping that follows to show) and differs from a `\n`.
+    static func eachLineFeedMarked(_ raw: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in raw.unicodeScalars { out.append(u == "\n" ? "↵" : u) }
+        return String(out)
+    }
 }

@@ -6,7 +6,7 @@ enum TextPaneView {
         let doc = state.document
         let record = state.currentRecord
         // An error record shows its message here, unless it kept choices (a stream that failed part way).
-        let problem = record == nil ? state.currentProblem : nil
+        let problem = state.currentProblem
         let isError = (record?.kind == .error && state.currentChoice == nil) || (problem.map { !$0.leftOut } ?? false)
         var title = problem.map { $0.leftOut ? "Left out" : "Problem" } ?? (isError ? "Error message" : "Text")
         if let r = record, r.choices.count > 1 { title += " · choice \(state.selectedChoice + 1)/\(r.choices.count)" }

@@ -79,6 +79,6 @@ enum TokenView {
     /// A token in quotes with controls and newlines visible: `' the'`, `'↵'`.
     static func quoted(_ token: String?) -> String {
         guard let token else { return "∅" }
-        return "'" + VisibleText.escape(TokenStrip.lineFeedsMarked(token), TokenStrip.shownAsIs) + "'"
+        return "'" + VisibleText.escape(LineEnds.eachLineFeedMarked(token), TokenStrip.shownAsIs) + "'"
     }
 }
