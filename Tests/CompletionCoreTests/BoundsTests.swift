@@ -94,7 +94,7 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(problems.map(\.description) == ["-:2:1: error: the line is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); it was skipped"])
     }
 
-    @Test("whole responses sharing one id past the limit are read one by one with no message; a chunk that would join them past it is said to start a new response")
+    @Test("whole responses sharing one id past the limit are read one by one with no message; a chunk after them joins the last one only")
     func wholeResponsesSharingAnIDPastTheLimit() {
         // 40 whole responses of about 120 bytes sharing the id r1, with a limit of 1,000 bytes.
         let text = String(repeating: record + "\n", count: 40)
@@ -108,24 +108,44 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(records.count == 40)
         #expect(records.map(\.source.line) == Array(1...40))
 
-        // Eight such lines of about 320 bytes are held when an unfinished choice of the same id arrives: with it
-        // they would pass the limit in bytes (not in lines), so it starts a response of its own, and the message
-        // names its line.
+        // Eight such lines of about 320 bytes, then an unfinished choice of the same id: held all together
+        // they would pass the limit, but only the eighth is its stream's first line, so nothing is cut and
+        // the eighth record holds both texts.
         let long = record.replacingOccurrences(of: #""text":"a""#, with: #""text":""# + String(repeating: "a", count: 200) + "\"")
-        let unfinished = long.replacingOccurrences(of: #""finish_reason":"stop""#, with: #""finish_reason":null"#)
+        let unfinished = record.replacingOccurrences(of: #""text":"a","finish_reason":"stop""#, with: #""text":"b","finish_reason":null"#)
         let mixed = String(repeating: long + "\n", count: 8) + unfinished + "\n"
-        var second = IncrementalLoader(path: "-", maxRecordBytes: 8 * long.utf8.count + 5)
-        #expect((8 * long.utf8.count + 5) / 256 >= 9)
+        var second = IncrementalLoader(path: "-", maxRecordBytes: 3 * long.utf8.count)
         var more: [LoadEvent] = []
         Array(mixed.utf8).withUnsafeBufferPointer { bytes in second.feed(bytes) { more.append($0) } }
         second.finish { more.append($0) }
         let lines = more.map { event -> String in
             switch event {
-            case .record(let r): "record \(r.source.line)"
+            case .record(let r): "record \(r.source.line) \(r.choices.first?.text.count ?? 0)"
             case .diagnostic(let d): "problem \(d.line ?? 0): \(d.message.prefix(24))"
             }
         }
-        #expect(lines == (1...8).map { "record \($0)" } + ["problem 9: the response's stream is", "record 9"])
+        #expect(lines == (1...7).map { "record \($0) 200" } + ["record 8 201"])
+    }
+
+    @Test("whole responses without an id are handed on as the next line arrives, not held for a chunk that might join them")
+    func wholeResponsesWithoutAnIDAreNotHeld() {
+        let noID = record.replacingOccurrences(of: #""id":"r1","#, with: "")
+        #expect(noID != record)
+        for line in [noID, "{}"] {
+            var loader = IncrementalLoader(path: "-")
+            var records = 0
+            var largest = 0
+            for _ in 0..<2000 {
+                Array((line + "\n").utf8).withUnsafeBufferPointer { bytes in
+                    loader.feed(bytes) { if case .record = $0 { records += 1 } }
+                }
+                largest = max(largest, loader.heldChunkBytes)
+            }
+            #expect(records == 1999, "\(line): every line but the last is out before the input ends")
+            #expect(largest <= line.utf8.count, "\(line): \(largest) bytes held for one response")
+            loader.finish { if case .record = $0 { records += 1 } }
+            #expect(records == 2000)
+        }
     }
 
     @Test func anEndlessStreamOfChunksIsCutAtTheLimit() {

@@ -148,11 +148,10 @@ extension LogIndex {
                         chunkLines *= 2
                         continue
                     }
-                    // Whole responses that share an id (a server that writes one id for all) fill the chunk:
-                    // they are read as they are now, as the loader reads them when the input pauses, instead
-                    // of growing the chunk up to the limit for a stream chunk that may join them. Held, they
-                    // took about 4.5 times the limit in memory (1.17 GB for `yes LINE | stats -`). A stream
-                    // whose chunks are that far apart (unreadable lines between them) is read as it is too.
+                    // Nothing but the chunk's first line is pending, a whole response a stream chunk may still
+                    // join, with only unreadable lines after it (or a stream whose chunks are that far apart):
+                    // read as it is now, as the loader reads it when the input pauses, instead of growing the
+                    // chunk up to the limit.
                     merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
                     _ = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: true)
                     cut = true
