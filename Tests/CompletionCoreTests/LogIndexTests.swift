@@ -399,9 +399,9 @@ struct ParallelLoadTests {
         ParallelLoadTests.expectSame(Data(VariedLog.make(lines: 2000, seed: seed).utf8), path: "varied.jsonl")
     }
 
-    @Test("a batch with more lines than one chunk may hold is cut at the limit, and nothing is lost")
+    @Test("a batch with more lines than one batch may hold is cut at the limit, and nothing is lost")
     func manyShortLines() {
-        let count = ScanWorker.maxLinesPerChunk + 20_000
+        let count = 3 * RecordLoader.maxLinesPerBatch + 20_000
         // Mostly blank lines, which count towards the limit and cost little to load; two objects first, so
         // that the file reads as JSON Lines.
         let lines = (0..<count).map { $0 % 1000 < 2 ? #"{"id":\#($0)}"# : $0 % 1000 == 500 ? "nope" : "" }
