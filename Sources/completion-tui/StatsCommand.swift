@@ -132,7 +132,7 @@ struct StatsCommand: ParsableCommand {
             : StatsReport.table(total, files: summary, audit: counts, repro: groups)
         out.write(Array(text.utf8))
         out.flush()
-        let problems = total.invalid + files.filter { $0.problem != nil }.count + namesLimited
+        let problems = total.invalid + total.cuts + files.filter { $0.problem != nil }.count + namesLimited
         if total.records == 0 && problems > 0 { throw ExitCode(2) }
         if problems > 0 { throw ExitCode(1) }
     }

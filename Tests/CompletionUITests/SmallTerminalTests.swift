@@ -51,6 +51,28 @@ import Testing
         #expect(!state.screen.contains("Problem"))
     }
 
+    @Test func aStreamCutAtTheLimitIsShownAsACutNotAsAnUnreadableLine() throws {
+        let piece = #"{"id":"s","object":"text_completion","created":1,"model":"m","choices":[{"text":"part","index":0,"finish_reason":null}]}"#
+        let records = try [1, 3].map { line in
+            try RecordDecoder.decode(try JSONParser.parse(piece), source: RecordSource(path: "long.jsonl", line: line))
+        }
+        var cut = Diagnostic(path: "long.jsonl", line: 3, column: 1, message: "the response's stream has more than 2 lines, the limit")
+        cut.streamCut = true
+        var state = AppState(records: records, diagnostics: [cut], paths: ["long.jsonl"], size: Size(width: 80, height: 24), clock: Fixture.clock)
+        #expect(state.entries.count == 3)
+        // Between the two parts, before the record at its line, as the index of a file orders it.
+        state.selectEntry(1)
+        let screen = state.screen
+        #expect(screen.contains("stream cut"))
+        #expect(screen.contains("Stream cut"))
+        #expect(!screen.contains("unreadable"), "no line was unreadable")
+        #expect(!screen.contains("v: the line as written"))
+        #expect(state.problemCount == 0)
+        cut.streamCut = false
+        let unreadable = AppState(records: records, diagnostics: [cut], paths: ["long.jsonl"], size: Size(width: 80, height: 24), clock: Fixture.clock)
+        #expect(unreadable.screen.contains("1 unreadable"))
+    }
+
     @Test func tabAndEnterOnlyFocusPanesThatAreDrawn() throws {
         var state = try Fixture.state("log-200.jsonl", width: 60, height: 16)
         let drawn = Set(state.layout.panes.keys)

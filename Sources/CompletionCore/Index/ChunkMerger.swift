@@ -211,7 +211,7 @@ struct ChunkMerger {
         case .single(let r): emitSingle(r)
         case .group(let rs): emitGroup(rs)
         case .cut(let r, let message):
-            append(Diagnostic(path: path, line: lineNumber(r), column: 1, message: message))
+            append(RecordLimits.streamCut(path: path, line: lineNumber(r), message: message))
         }
     }
 
@@ -269,11 +269,13 @@ struct ChunkMerger {
         }
     }
 
-    /// Appends a problem found outside JSON Lines reading.
+    /// Appends a problem found outside JSON Lines reading, or a stream cut (entry kind `.cut`, not counted
+    /// as invalid).
     /// - Parameter keep: false when the caller already reported it (a stream's entries hold no text).
     mutating func append(_ diagnostic: Diagnostic, keep: Bool = true) {
-        invalid += 1
-        builder.append(start: -1, length: 0, line: diagnostic.line ?? 0, kind: .invalid, created: .nan, model: 0, fingerprint: 0,
+        if !diagnostic.streamCut { invalid += 1 }
+        builder.append(start: -1, length: 0, line: diagnostic.line ?? 0, kind: diagnostic.streamCut ? .cut : .invalid,
+                       created: .nan, model: 0, fingerprint: 0,
                        prompt: nil, completion: nil, total: nil, reasons: UnsafeBufferPointer(start: nil, count: 0),
                        assembled: false, diagnostic: keep ? diagnostic : nil)
     }

@@ -100,6 +100,8 @@ public struct LogAggregates: Sendable, Hashable {
     public var errors = 0
     /// Lines that could not be read.
     public var invalid = 0
+    /// Streams cut at the record limit (each read as more than one record; no line was unreadable).
+    public var cuts = 0
     /// Choices over all records.
     public var choices = 0
     /// Per model and per fingerprint, most records first.
@@ -226,6 +228,10 @@ struct AggregatesBuilder {
         let kind = s.kind(i)
         if kind == IndexedKind.invalid.rawValue {
             a.invalid += 1
+            return
+        }
+        if kind == IndexedKind.cut.rawValue {
+            a.cuts += 1
             return
         }
         a.records += 1
@@ -434,6 +440,7 @@ extension LogAggregates {
             a.records += p.records
             a.errors += p.errors
             a.invalid += p.invalid
+            a.cuts += p.cuts
             a.choices += p.choices
             a.first = [a.first, p.first].compactMap { $0 }.min()
             a.last = [a.last, p.last].compactMap { $0 }.max()

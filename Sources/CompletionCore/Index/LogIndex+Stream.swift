@@ -105,8 +105,8 @@ extension LogIndex {
                                        pendingLine: nil, shrink: nil)
             _ = snapshot.forEachDiagnostic(problems)
         }
-        func report(_ message: String) {
-            let d = Diagnostic(path: path, line: line, column: 1, message: message)
+        func report(_ message: String, cut: Bool = false) {
+            let d = cut ? RecordLimits.streamCut(path: path, line: line, message: message) : Diagnostic(path: path, line: line, column: 1, message: message)
             problems(d)
             var merger = ChunkMerger(bytes: file.bytes, path: path, strings: strings, builder: SegmentBuilder())
             merger.append(d, keep: false)
@@ -155,7 +155,7 @@ extension LogIndex {
                     merger = ChunkMerger(bytes: chunk.bytes, path: path, strings: strings, builder: SegmentBuilder())
                     _ = merger.merge(scans, chunk: start..<cutEnd, firstLine: line, atEnd: true)
                     cut = true
-                    if outcome.pendingHoldsChunk { report(RecordLimits.streamTooLong(limit: limit)) }
+                    if outcome.pendingHoldsChunk { report(RecordLimits.streamTooLong(limit: limit), cut: true) }
                 }
                 fold(merger.builder, bytes: chunk)
                 if ended, flush { break }

@@ -108,7 +108,8 @@ extension LogSnapshot {
             guard let s else { return 0 }
             return ids[s]
         }
-        let valid = { (s: IndexSegment, i: Int) in s.kind(i) != IndexedKind.invalid.rawValue }
+        let invalid = IndexedKind.invalid.rawValue, cut = IndexedKind.cut.rawValue
+        let valid = { (s: IndexSegment, i: Int) in s.kind(i) != invalid && s.kind(i) != cut }
         switch filter {
         case .model(let name):
             guard let m = id(name) else { return { _, _ in false } }
@@ -138,8 +139,8 @@ extension LogSnapshot {
         case .contentFiltered:
             return compile(.finishReason("content_filter"), ids: ids, models: models)
         case .errors:
-            let e = IndexedKind.error.rawValue, v = IndexedKind.invalid.rawValue
-            return { s, i in s.kind(i) == e || s.kind(i) == v }
+            let e = IndexedKind.error.rawValue
+            return { s, i in s.kind(i) == e || s.kind(i) == invalid || s.kind(i) == cut }
         case .text(let query):
             // `recordTest` asks only about lines the index read as records, which are valid JSON.
             return recordTest(raw: { query.verdict(rawLine: $0, standalone: $1, validJSON: true) }, { record in query.matches(record) })
@@ -179,7 +180,7 @@ extension LogSnapshot {
                 guard s.diagnostics[i] == nil else { return false }
                 return (try? LLMLogs.record(path: path, place: places[i], line: s.lineNumber(i)).get()).map(matches) ?? false
             }
-            guard s.kind(i) != IndexedKind.invalid.rawValue else { return false }
+            guard let kind = IndexedKind(rawValue: s.kind(i)), !kind.isProblem else { return false }
             let start = s.start(i)
             let end = start + s.byteLength(i)
             guard start >= 0, end <= file.count else { return false }

@@ -66,17 +66,17 @@ public struct LogSnapshot: Sendable {
             finishReasons: s.reasonIDs(i).map(string),
             choiceCount: s.choices(i),
             isAssembledStream: s.flags(i) & IndexSegment.assembled != 0,
-            diagnostic: kind(s, i) == .invalid ? diagnostic(s, i) : nil
+            diagnostic: kind(s, i).isProblem ? diagnostic(s, i) : nil
         )
     }
 
     @inline(__always) private func kind(_ s: IndexSegment, _ i: Int) -> IndexedKind { IndexedKind(rawValue: s.kind(i)) ?? .invalid }
 
-    /// The problem of an invalid entry (nil for records): kept for inputs read whole, read again from the
+    /// The problem of an invalid or cut entry (nil for records): kept for inputs read whole, read again from the
     /// line for JSON Lines, so the index holds no text per invalid line.
     public func diagnostic(at position: Int) -> Diagnostic? {
         let (s, i) = locate(position)
-        return kind(s, i) == .invalid ? diagnostic(s, i) : nil
+        return kind(s, i).isProblem ? diagnostic(s, i) : nil
     }
 
     /// - Parameter intact: `file.intactCount()` when the caller has it (asked once for many entries).
@@ -189,13 +189,13 @@ public struct LogSnapshot: Sendable {
     /// Calls `body` with each invalid entry's problem in file order, made one at a time (a log of millions of
     /// bad lines is reported without holding their messages).
     /// - Parameter limit: stop after this many.
-    /// - Returns: the number of invalid entries (all of them, past the limit too).
+    /// - Returns: the number of invalid and cut entries (all of them, past the limit too).
     @discardableResult
     public func forEachDiagnostic(limit: Int = .max, _ body: (Diagnostic) -> Void) -> Int {
         var found = 0
         let intact = file.intactCount()
         for s in segments {
-            for i in 0..<s.count where kind(s, i) == .invalid {
+            for i in 0..<s.count where kind(s, i).isProblem {
                 found += 1
                 if found <= limit, let d = diagnostic(s, i, intact: intact) { body(d) }
             }

@@ -10,6 +10,9 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     case generateContent = 6
     case converse = 7
     case cohereChat = 8
+    /// Where a response's stream was cut at the record limit (`Diagnostic.streamCut`), its `Diagnostic` kept
+    /// with the entry: a problem, but not a line (the line it names starts the next record).
+    case cut = 9
 
     /// The kind of a decoded record.
     public init(_ kind: RecordKind) {
@@ -25,6 +28,9 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         }
     }
 
+    /// An entry that is a problem told, not a record: an unreadable line or a stream cut.
+    public var isProblem: Bool { self == .invalid || self == .cut }
+
     public var description: String {
         switch self {
         case .textCompletion: return "text_completion"
@@ -36,6 +42,7 @@ public enum IndexedKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
         case .generateContent: return "generate_content"
         case .converse: return "converse"
         case .cohereChat: return "cohere_chat"
+        case .cut: return "cut"
         }
     }
 }
@@ -65,7 +72,7 @@ public struct RecordSummary: Sendable, Hashable {
     public var choiceCount: Int
     /// True when the record was assembled from several stream chunk lines.
     public var isAssembledStream: Bool
-    /// Why the entry could not be read, for `.invalid` entries.
+    /// Why the entry could not be read, for `.invalid` entries; where and why a stream was cut, for `.cut`.
     public var diagnostic: Diagnostic?
 
     public init(position: Int, kind: IndexedKind, line: Int, byteRange: Range<Int>?, created: Double?, model: String?,

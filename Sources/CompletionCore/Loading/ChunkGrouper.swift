@@ -91,7 +91,7 @@ struct ChunkGrouper: Sendable {
             }
             if let record = stream.finish(sawDone: false) { emit(.record(record)) }
         case .cut(let ref, let message):
-            emit(.diagnostic(Diagnostic(path: path, line: held[ref]?.line ?? 0, column: 1, message: message)))
+            emit(.diagnostic(RecordLimits.streamCut(path: path, line: held[ref]?.line ?? 0, message: message)))
         }
     }
 

@@ -11,6 +11,10 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     /// True when nothing was wrong here: the input was left out from this point on, past a bound on what
     /// is held in memory (`HeldRecords`). Shown as left out rather than unreadable.
     public var leftOut = false
+    /// True for a response's stream cut at the record limit (`RecordLimits.streamCut`): every line was read,
+    /// the ones from here on as a new response. Told as a problem, but no line is unreadable: counted and
+    /// shown as a cut.
+    public var streamCut = false
 
     public init(path: String, line: Int?, column: Int?, message: String, place: ContainerPlace? = nil) {
         self.path = path

@@ -191,8 +191,7 @@ public struct EventStreamReader: Sendable {
             // An endless stream of small chunks must not grow one response without bound either.
             responseBytes += line.count
             if responseBytes > maxLineBytes {
-                events.append(.diagnostic(Diagnostic(path: path, line: lineNumber, column: 1,
-                                                     message: RecordLimits.streamTooLong(limit: maxLineBytes))))
+                events.append(.diagnostic(RecordLimits.streamCut(path: path, line: lineNumber, message: RecordLimits.streamTooLong(limit: maxLineBytes))))
                 endResponse(done: false, into: &events)
                 responseBytes = line.count
             }

@@ -29,6 +29,13 @@ public enum RecordLimits {
         "the \(what) is longer than \(limit) bytes, the limit (\(environmentVariable)); \(outcome)"
     }
 
+    /// The problem told where a stream of chunks grew past a limit and was cut: `line` starts the next response.
+    static func streamCut(path: String, line: Int, message: String) -> Diagnostic {
+        var d = Diagnostic(path: path, line: line, column: 1, message: message)
+        d.streamCut = true
+        return d
+    }
+
     /// The message for a stream of chunks that grew past the limit and was cut into several responses.
     static func streamTooLong(limit: Int) -> String {
         tooLong("response's stream", limit: limit, outcome: "what came before was read as one response")

@@ -393,7 +393,7 @@ struct ParallelLines {
             buffer.append(from: batches[ref >> 32].out, range: l.rendered)
             if buffer.count >= 1 << 20 { flushBuffer() }
         case .cut(let ref, let message):
-            report(Diagnostic(path: path, line: globalLine(ref), column: 1, message: message))
+            report(RecordLimits.streamCut(path: path, line: globalLine(ref), message: message))
         case .group(let refs):
             guard let first = refs.first, let last = refs.last else { return }
             let firstLine = globalLine(first)

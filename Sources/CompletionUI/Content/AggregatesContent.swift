@@ -86,6 +86,7 @@ public struct AggregatesContent: Sendable {
         count(a.records, "record")
         count(a.errors, "API error", a.errors > 0 ? Theme.warning : Theme.number)
         count(a.invalid, "unreadable line", a.invalid > 0 ? Theme.warning : Theme.number)
+        if a.cuts > 0 { count(a.cuts, "stream cut", Theme.warning) }
         count(a.choices, "choice")
         if let first = a.first, let last = a.last {
             line.append(Span(" · ", Theme.dimmed))

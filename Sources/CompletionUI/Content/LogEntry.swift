@@ -57,7 +57,7 @@ public struct LogEntry: Sendable, Hashable {
 
     static func of(problem d: Diagnostic, index: Int) -> LogEntry {
         // A problem's label stands where the model would.
-        LogEntry(item: .problem(index), created: nil, time: "", model: d.leftOut ? "left out" : "unreadable", fingerprint: "", tokens: "", finishReasons: [],
+        LogEntry(item: .problem(index), created: nil, time: "", model: d.streamCut ? "stream cut" : d.leftOut ? "left out" : "unreadable", fingerprint: "", tokens: "", finishReasons: [],
                  preview: previewText(d.description), isError: true)
     }
 
@@ -89,7 +89,8 @@ public struct LogEntry: Sendable, Hashable {
         }
         for (i, d) in diagnostics.enumerated() {
             // Input left out "from here on" without a line (an event stream) goes after its input's rows.
-            keyed.append((key(d.path, d.line ?? (d.leftOut ? Int.max : 0)), records.count + i, of(problem: d, index: i)))
+            // A stream cut names the line that starts the next response: it goes before that response, as in an index.
+            keyed.append((key(d.path, d.line ?? (d.leftOut ? Int.max : 0)), d.streamCut ? i - diagnostics.count : records.count + i, of(problem: d, index: i)))
         }
         keyed.sort { ($0.0.0, $0.0.1, $0.1) < ($1.0.0, $1.0.1, $1.1) }
         return keyed.map(\.2)

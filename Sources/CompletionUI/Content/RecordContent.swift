@@ -133,7 +133,9 @@ public final class RecordContent: Sendable {
 
     /// Builds the panes of a load problem: the message where the header would be.
     public static func of(_ problem: Diagnostic) -> RecordContent {
-        var header: [StyledLine] = [[problem.leftOut ? Span("⋯ left out from here on", Theme.warning) : Span("✖ could not read this entry", Theme.error)]]
+        let headline = problem.streamCut ? Span("⋯ the stream before this line was cut; a new response starts here", Theme.warning)
+            : problem.leftOut ? Span("⋯ left out from here on", Theme.warning) : Span("✖ could not read this entry", Theme.error)
+        var header: [StyledLine] = [[headline]]
         header.append(field("source", problem.line.map { "\(problem.path):\($0)" + (problem.column.map { ":\($0)" } ?? "") } ?? problem.path))
         for line in VisibleText.escape(problem.message, .init(keepNewlines: true, tabWidth: 4)).split(separator: "\n", omittingEmptySubsequences: false) {
             header.append([Span(String(line), Theme.error)])

@@ -152,9 +152,8 @@ public struct AppState: Sendable {
         return lastJobID
     }
 
-    /// Lines that could not be read.
-    /// Lines that could not be read (not the mark of input left out past a bound).
-    public var problemCount: Int { index?.invalidCount ?? diagnostics.count { !$0.leftOut } }
+    /// Lines that could not be read (not the mark of input left out past a bound, nor a stream cut).
+    public var problemCount: Int { index?.invalidCount ?? diagnostics.count { !$0.leftOut && !$0.streamCut } }
 
     /// True when the records pane is shown: a log, several files, any load problem, or an index still
     /// being read or followed.
@@ -314,7 +313,7 @@ public struct AppState: Sendable {
         if let d = currentProblem {
             // The whole message, wrapped: the header pane has one row for it, cut at its width.
             raw = d.description
-            if d.line != nil { raw += "\n\n" + AppState.rawLineHint }
+            if d.line != nil, !d.streamCut { raw += "\n\n" + AppState.rawLineHint }
         } else if currentRecord?.kind == .error, choice == nil, let e = currentRecord?.error {
             raw = e.message ?? ""
         } else if let text = choice?.reasoning, !text.isEmpty {

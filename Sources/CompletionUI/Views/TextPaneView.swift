@@ -7,8 +7,8 @@ enum TextPaneView {
         let record = state.currentRecord
         // An error record shows its message here, unless it kept choices (a stream that failed part way).
         let problem = state.currentProblem
-        let isError = (record?.kind == .error && state.currentChoice == nil) || (problem.map { !$0.leftOut } ?? false)
-        var title = problem.map { $0.leftOut ? "Left out" : "Problem" } ?? (isError ? "Error message" : "Text")
+        let isError = (record?.kind == .error && state.currentChoice == nil) || (problem.map { !$0.leftOut && !$0.streamCut } ?? false)
+        var title = problem.map { $0.streamCut ? "Stream cut" : $0.leftOut ? "Left out" : "Problem" } ?? (isError ? "Error message" : "Text")
         if let r = record, r.choices.count > 1 { title += " · choice \(state.selectedChoice + 1)/\(r.choices.count)" }
         var right = state.wrap ? "wrap" : "no wrap"
         if state.tokens != nil { right += " · t: tokens" }
