@@ -6,6 +6,9 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__linux__)
+#include <sys/vfs.h>
+#endif
 #include <unistd.h>
 
 // A fixed table read from the signal handler without locks: a slot is published by storing its base last
@@ -135,4 +138,15 @@ void csafemap_unregister(int slot) {
 int64_t csafemap_cut_offset(int slot) {
     if (slot < 0 || slot >= SLOTS) return -1;
     return atomic_load_explicit(&slots[slot].cut, memory_order_relaxed);
+}
+
+int csafemap_sizeless_fs(const char *path) {
+#if defined(__linux__)
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return 0;
+    return fs.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */ || fs.f_type == 0x62656572 /* SYSFS_MAGIC */;
+#else
+    (void)path;
+    return 0;
+#endif
 }

@@ -293,6 +293,15 @@ struct StreamingInputTests {
         #expect(run.stdout.contains("cmpl-1"))
     }
 
+    @Test("a file under /proc that reports a size of 0 is read for what it holds, not called empty")
+    func procFileIsRead() throws {
+        let r = try CLI.run(["--json", "/proc/self/status"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("/proc/self/status:1:1: error: not a completion response: found text that is not JSON"), "\(r.stderr)")
+        let empty = try CLI.temporaryFile(Data(), name: "empty.jsonl")
+        #expect(try CLI.run(["--json", empty]).stderr.hasSuffix("error: the file is empty\n"))
+    }
+
     @Test("--json on a device of zeros stops at once: binary data, exit 2")
     func zeros() throws {
         let r = try CLI.run(["--json", "/dev/zero"])
