@@ -1,3 +1,4 @@
+import CompletionCore
 import Foundation
 import Testing
 import TestSupport
@@ -35,6 +36,25 @@ struct CLITests {
         let choice = try #require((object["choices"] as? [[String: Any]])?.first)
         #expect(Set(choice.keys) == ["index", "text", "reasoning", "finish_reason", "logprobs", "confidence"])
         #expect(choice["reasoning"] is NSNull)
+    }
+
+    @Test("--print lines up the usage table by the width its names take on screen, escaped names whole, the cost under them")
+    func printUsageAlignment() throws {
+        let line = #"{"id":"x","object":"text_completion","created":1,"model":"gpt-3.5-turbo-instruct","choices":[{"text":"hi","index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4,"トークン数":12,"a\u202eb\u001b[31m":1}}"#
+        let path = try CLI.temporaryFile(Data(line.utf8), name: "wide.json")
+        let r = try CLI.run(["--print", path])
+        #expect(r.status == 0)
+        let rows = r.stdout.split(separator: "\n").map(String.init)
+        let usage = try #require(rows.firstIndex(of: "usage"))
+        let table = Array(rows[(usage + 1)...(usage + 6)])
+        #expect(table[3].hasPrefix("  トークン数 "))
+        #expect(table[4].hasPrefix("  a⟨U+202E⟩b␛[31m "), "the escaped name whole: \(table[4])")
+        #expect(!r.stdout.contains("\u{1B}"))
+        // Values end in one column, counted in terminal columns (the wide name takes two per character).
+        let ends = table.prefix(5).map { DisplayWidth.of($0) }
+        #expect(Set(ends).count == 1, "\(table)")
+        // The cost's amount starts where the values' column starts.
+        #expect(table[5].hasPrefix("  cost" + String(repeating: " ", count: DisplayWidth.of("a⟨U+202E⟩b␛[31m") - 4 + 2) + "$"), "\(table[5])")
     }
 
     @Test("--print prices a response as --json does, says which price, and says why when there is none")

@@ -65,9 +65,10 @@ public struct Report {
         }
         if let usage = record.usage {
             out += "\nusage\n"
-            out += usageTable(usage)
+            let table = usageTable(usage)
+            out += table.text
             if let note = record.kind.usageDerivation { out += "  (" + note + ")\n" }
-            if let prices { out += costLines(record, prices: prices) }
+            if let prices { out += costLines(record, prices: prices, labelWidth: table.labelWidth) }
         }
         if !record.prompt.isEmpty {
             // What a log kept of the request: the system prompt and the prompt, before what answered them.
@@ -122,7 +123,8 @@ public struct Report {
     }
 
     /// Counts right-aligned in a small table, details flattened as `prompt_tokens_details.cached_tokens`.
-    func usageTable(_ u: Usage) -> String {
+    /// - Returns: the table, and the display width of its names (the cost's label lines up with them).
+    func usageTable(_ u: Usage) -> (text: String, labelWidth: Int) {
         var rows: [(String, String)] = [
             ("prompt", u.promptTokens.map(String.init) ?? "—"),
             ("completion", u.completionTokens.map(String.init) ?? "—"),
@@ -136,25 +138,29 @@ public struct Report {
                 rows.append((entry.key, JSONWriter.compact(entry.value)))
             }
         }
-        let nameWidth = rows.map { $0.0.count }.max() ?? 0
-        let valueWidth = rows.map { $0.1.count }.max() ?? 0
+        // Widths of the names and values as shown (escaped), in terminal columns: a key from the input may be
+        // wide text or escape to more characters than it has.
+        let shown = rows.map { (safe($0.0), safe($0.1)) }
+        let nameWidth = shown.map { DisplayWidth.of($0.0) }.max() ?? 0
+        let valueWidth = shown.map { DisplayWidth.of($0.1) }.max() ?? 0
         var out = ""
-        for (name, value) in rows {
-            out += "  " + safe(name).padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-                + String(repeating: " ", count: max(0, valueWidth - value.count)) + safe(value) + "\n"
+        for (name, value) in shown {
+            out += "  " + DisplayWidth.pad(name, to: nameWidth) + "  "
+                + String(repeating: " ", count: max(0, valueWidth - DisplayWidth.of(value))) + value + "\n"
         }
         if u.totalMismatch, let p = u.promptTokens, let c = u.completionTokens, let t = u.totalTokens {
             out += "  ! total \(t) ≠ prompt \(p) + completion \(c) (= \(TokenArithmetic.exactSumText(p, c)))\n"
         }
-        return out
+        return (out, nameWidth)
     }
 
     /// The cost under the usage table, as the inspector's Usage pane gives it: the total and what priced it,
     /// the breakdown, the date of the price; or `no price` and why. Amounts are exact, as `--json` writes
     /// them, and summed in integers where `--json` sums them so (the Decimal route with its formatting took
     /// 14 µs a record, a quarter of `--print`'s time on a 50 MB log).
-    func costLines(_ record: CompletionRecord, prices: PriceTable) -> String {
-        let pad = "  " + "cost".padding(toLength: 12, withPad: " ", startingAt: 0)
+    /// - Parameter labelWidth: the usage table's name width: the label `cost` is padded to it.
+    func costLines(_ record: CompletionRecord, prices: PriceTable, labelWidth: Int) -> String {
+        let pad = "  " + DisplayWidth.pad("cost", to: max(4, labelWidth)) + "  "
         let indent = String(repeating: " ", count: pad.count)
         func noPrice() -> String { pad + "no price (" + safe(prices.noPriceReason(of: record)) + ")\n" }
         // The exact amounts as text: total, input, cached (nil when none), output.
