@@ -93,7 +93,7 @@ public enum Keymap {
         Binding(keys: [.char("f")], command: .filter, help: "log: filter (model: fp: finish: tokens: cost: audit: regex)"),
         Binding(keys: [.char("T")], command: .toggleTruncated, help: "log: only truncated records (finish length), again to undo"),
         Binding(keys: [.char("B")], command: .toggleContentFiltered, help: "log: only records blocked by a content filter"),
-        Binding(keys: [.char("E")], command: .toggleErrors, help: "log: only API errors and unreadable lines"),
+        Binding(keys: [.char("E")], command: .toggleErrors, help: "log: only API errors, unreadable lines, stream cuts"),
         Binding(keys: [.char("U")], command: .toggleAudit, help: "log: only records whose usage does not add up (≠)"),
         Binding(keys: [.char("s")], command: .cycleSort, help: "log: sort by file order, time, tokens, completion, cost"),
         Binding(keys: [.char("S")], command: .reverseSort, help: "log: reverse the sort"),
