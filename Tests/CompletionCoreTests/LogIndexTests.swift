@@ -399,6 +399,30 @@ struct ParallelLoadTests {
         ParallelLoadTests.expectSame(Data(VariedLog.make(lines: 2000, seed: seed).utf8), path: "varied.jsonl")
     }
 
+    @Test("lines left to the in-order pass (stream chunks standing alone, output past a batch's budget) come out as the sequential loader writes them")
+    func linesRenderedInOrder() {
+        // A byte-order mark; chunk lines that each stand alone (their ids differ) and a stream of them; then
+        // whole responses whose output is about four times their bytes, more than a batch holds.
+        var lines = (0..<30).map { k in
+            #"{"id":"lone\#((10..<20).contains(k) ? "s" : String(k))","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"x\#(k)"},"finish_reason":null}]}"#
+        }
+        let choices = (0..<4000).map { _ in #"{"finish_reason":"stop"}"# }.joined(separator: ",")
+        for k in 0..<90 {
+            lines.append(#"{"id":"w\#(k)","object":"text_completion","created":1,"model":"m","choices":[\#(choices)]}"#)
+        }
+        lines.append(lines[1])
+        let data = Data(("\u{FEFF}" + lines.joined(separator: "\n") + "\n").utf8)
+        let expected = ParallelLoadTests.sequential(data, path: "deferred.jsonl")
+        #expect(expected.bytes.count > 2 * DecodedBatch.outputBudget, "the output passes the budget")
+        for workers in [1, 2] {
+            let got = ParallelLoadTests.parallel(data, path: "deferred.jsonl", workers: workers, batchBytes: data.count)
+            #expect(got.summary == expected.summary)
+            #expect(got.summary.records == 20 + 1 + 90 + 1)
+            let same = got.bytes == expected.bytes
+            #expect(same, "workers \(workers): the parallel output differs from the sequential one")
+        }
+    }
+
     @Test("a batch with more lines than one batch may hold is cut at the limit, and nothing is lost")
     func manyShortLines() {
         let count = 3 * RecordLoader.maxLinesPerBatch + 20_000

@@ -221,12 +221,20 @@ struct DecodedBatch {
         var id = ""
         /// The standalone record's output in `out`, or its problem.
         var rendered: Range<Int> = 0..<0
+        /// The standalone record was not rendered (`DecodedBatch.decode` says when): the in-order pass reads
+        /// the line again if it stands alone.
+        var deferred = false
+        /// The line's first non-blank byte (after a byte-order mark on the first line).
+        var first = 0
         var problem: Diagnostic?
     }
 
     var lines: [Line] = []
     var out = JSONWriter()
     var lineCount = 0
+    /// The most output one batch holds before its lines are left to the in-order pass (real logs render to
+    /// about the size of their lines, 2 MB a batch).
+    static let outputBudget = 16 << 20
 
     /// - Parameter buffer: a spare output buffer to render into (taken, emptied).
     static func decode(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, firstLineStart: Int, firstLine: Int, path: String,
@@ -256,11 +264,17 @@ struct DecodedBatch {
                     var l = Line(line: firstLine + local, lineStart: lineStart, contentEnd: contentEnd, invalid: false,
                                  breaksGroup: o.breaksGroup, looksLikeChunk: o.looksLikeChunk,
                                  choicesEmptyOrMissing: o.choicesEmptyOrMissing, startsStream: o.startsStream, id: o.id)
+                    l.first = first
                     switch o.standalone {
-                    case .success(let record):
+                    case .success(let record) where !o.looksLikeChunk && batch.out.count < Self.outputBudget:
                         let s = batch.out.count
                         render(record, &batch.out)
                         l.rendered = s..<batch.out.count
+                    case .success:
+                        // A stream chunk's own output is thrown away when its stream is assembled, and a batch's
+                        // output is held until its turn, however much its lines amplify (9 MB of lines of 10,000
+                        // empty choices each held 380 MB of output): these are rendered in order, if ever.
+                        l.deferred = true
                     case .failure(let d):
                         l.problem = d
                     }
@@ -389,6 +403,10 @@ struct ParallelLines {
                 emitProblem(ref)
                 return
             }
+            if l.deferred {
+                renderAgain(l)
+                return
+            }
             summary.records += 1
             buffer.append(from: batches[ref >> 32].out, range: l.rendered)
             if buffer.count >= 1 << 20 { flushBuffer() }
@@ -401,6 +419,21 @@ struct ParallelLines {
                                                      firstLine: firstLine, path: path) else { return }
             summary.records += 1
             render(record, &buffer)
+        }
+    }
+
+    /// A line whose record was not rendered with its batch (`Line.deferred`), read and rendered now.
+    private mutating func renderAgain(_ l: DecodedBatch.Line) {
+        switch LineAnalysis.analyze(bytes: bytes, first: l.first, contentEnd: l.contentEnd, lineStart: l.lineStart, line: l.line, path: path) {
+        case .object(let o):
+            switch o.standalone {
+            case .success(let record):
+                summary.records += 1
+                render(record, &buffer)
+                if buffer.count >= 1 << 20 { flushBuffer() }
+            case .failure(let d): report(d)
+            }
+        case .invalid(let d): report(d)
         }
     }
 
