@@ -114,6 +114,20 @@ struct LogIndexAgreementTests {
         }
     }
 
+    @Test("a stream on a file's first line, after a byte-order mark, keeps that line")
+    func streamAfterAByteOrderMark() {
+        let whole = #"{"id":"s","object":"chat.completion","created":1700000000,"choices":[{"index":0,"message":{"role":"assistant","content":"w"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#
+        let a = #"{"id":"s","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}"#
+        let b = #"{"id":"s","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":"stop"}]}"#
+        let data = Data(("\u{FEFF}" + [whole, a, b].joined(separator: "\n") + "\n").utf8)
+        let records = RecordLoader.loadAll(text: String(decoding: data, as: UTF8.self), path: "bom.jsonl").records
+        #expect(records.count == 1)
+        #expect(records.first?.choices.first?.text == "wab")
+        #expect(records.first?.usage?.totalTokens == 3)
+        expectAgreement(data, path: "bom.jsonl")
+        ParallelLoadTests.expectSame(data, path: "bom.jsonl")
+    }
+
     @Test("a record whose text holds escaped line ends stays one record")
     func escapedNewlines() throws {
         let a = VariedLog.response(id: "cmpl-a", model: "m", created: 1, text: "one\\ntwo\\r\\nthree\\u2028", reason: "stop")

@@ -73,7 +73,12 @@ struct LineAnalysis {
     /// - Returns: the record with its first line's number, or nil if the range holds no record.
     static func assemble(bytes: UnsafeBufferPointer<UInt8>, from lineStart: Int, to end: Int, firstLine: Int, path: String) -> CompletionRecord? {
         var result: CompletionRecord?
-        let slice = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
+        // The file's byte-order mark is not part of its first line (read with it, that line failed and the
+        // stream was assembled without it, silently).
+        var from = lineStart
+        if from == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { from = 3 }
+        guard from <= end else { return nil }
+        let slice = UnsafeBufferPointer(rebasing: bytes[from..<end])
         var context = LoadContext(bytes: slice, path: path) { event in
             if case .record(let r) = event, result == nil { result = r }
         }
