@@ -114,6 +114,30 @@ struct LogIndexAgreementTests {
         }
     }
 
+    @Test("a line that is JSON but not an object (null, [1], a string) leaves the rest read line by line, in a file as on standard input", arguments: ["null", "[1]", "\"x\"", "1"])
+    func nonObjectSecondLine(second: String) {
+        let good = { (id: String) in #"{"id":"\#(id)","choices":[{"text":"x","finish_reason":"stop"}]}"# }
+        let text = [good("a"), second, #"{"id":"s""#, good("t")].joined(separator: "\n") + "\n"
+        let file = RecordLoader.loadAll(text: text, path: "n.jsonl")
+        #expect(file.records.map(\.id) == ["a", "t"], "the truncated line does not swallow the next one")
+        #expect(file.diagnostics.map { "\($0.line ?? 0):\($0.column ?? 0)" } == ["2:1", "3:10"])
+        var loader = IncrementalLoader(path: "n.jsonl")
+        var piped: [CompletionRecord] = []
+        var problems: [Diagnostic] = []
+        let sink = { (e: LoadEvent) in
+            switch e {
+            case .record(let r): piped.append(r)
+            case .diagnostic(let d): problems.append(d)
+            }
+        }
+        Array(text.utf8).withUnsafeBufferPointer { loader.feed($0, sink: sink) }
+        loader.finish(sink: sink)
+        #expect(piped == file.records)
+        #expect(problems == file.diagnostics)
+        expectAgreement(Data(text.utf8), path: "n.jsonl")
+        ParallelLoadTests.expectSame(Data(text.utf8), path: "n.jsonl")
+    }
+
     @Test("a stream on a file's first line, after a byte-order mark, keeps that line")
     func streamAfterAByteOrderMark() {
         let whole = #"{"id":"s","object":"chat.completion","created":1700000000,"choices":[{"index":0,"message":{"role":"assistant","content":"w"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#

@@ -146,7 +146,7 @@ public struct IncrementalLoader: Sendable {
                 break
             }
             firstLineEnd = lineEnd
-            if Self.isWholeValue(buffer, first..<lineEnd) {
+            if buffer.withUnsafeBufferPointer({ InputFormat.isWholeValue($0, first..<lineEnd) }) {
                 decided = .jsonLines
                 break
             }
@@ -194,20 +194,6 @@ public struct IncrementalLoader: Sendable {
             summary.problems += 1
             sink(.diagnostic(Diagnostic(path: path, line: nil, column: nil, message: decided?.needsFileMessage ?? "")))
             mode = .done
-        }
-    }
-
-    /// True when `range` holds one JSON value and nothing else but white space.
-    static func isWholeValue(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
-        bytes.withUnsafeBufferPointer { raw in
-            var parser = JSONParser(bytes: raw, range: range)
-            do throws(JSONSyntaxError) {
-                _ = try parser.parseValue()
-            } catch {
-                return false
-            }
-            parser.skipWhitespace()
-            return parser.isAtEnd
         }
     }
 

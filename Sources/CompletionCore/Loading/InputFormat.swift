@@ -1,3 +1,4 @@
+import CByteScan
 import Foundation
 
 /// How a file's records are laid out, detected from its content, never from its name.
@@ -30,13 +31,17 @@ public enum InputFormat: String, Sendable, Hashable {
             // second line starts with a key or a closing brace instead.
             // The line end found with memchr: a document on one line can be hundreds of megabytes, and the
             // format is asked for before the inspector takes the terminal as well as when the index is built.
-            var j = n
+            var lineEnd = n
             if let base = bytes.baseAddress, let nl = memchr(base + i, 0x0A, n - i) {
-                j = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
             }
+            var j = lineEnd
             while j < n, isSpace(bytes[j]) { j += 1 }
-            if j < n, bytes[j] == UInt8(ascii: "{") { return .jsonLines }
-            return .json
+            guard j < n else { return .json }
+            if bytes[j] == UInt8(ascii: "{") { return .jsonLines }
+            // A whole value on the first line, and more after it: JSON Lines whose second line is not an object
+            // (`null`, `[1]`), as standard input reads it, not a document that runs on into the lines after it.
+            return isWholeValue(bytes, i..<lineEnd) ? .jsonLines : .json
         default:
             if hasSSEPrefix(bytes, at: i) { return .serverSentEvents }
             if start == 0 || start == 3 {
@@ -46,6 +51,20 @@ public enum InputFormat: String, Sendable, Hashable {
             }
             return nil
         }
+    }
+
+    /// True when `range` holds one JSON value and nothing else but white space (validated as `JSONParser`
+    /// reads it, up to 60 levels deep, without building it).
+    static func isWholeValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard let base = bytes.baseAddress, range.upperBound <= bytes.count else { return false }
+        var i = range.lowerBound
+        while i < range.upperBound, isSpace(base[i]) { i += 1 }
+        guard i < range.upperBound else { return false }
+        let end = cbytescan_skip_value(base, i, range.upperBound, 60)
+        guard end <= range.upperBound else { return false }
+        i = end
+        while i < range.upperBound, isSpace(base[i]) { i += 1 }
+        return i == range.upperBound
     }
 
     static func hasSSEPrefix(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
