@@ -298,6 +298,12 @@ struct StreamingInputTests {
         let r = try CLI.run(["--json", "/proc/self/status"])
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("/proc/self/status:1:1: error: not a completion response: found text that is not JSON"), "\(r.stderr)")
+        // A sysfs attribute says 4096 bytes and cannot be mapped; read as a stream, it is what it holds.
+        let attribute = "/sys/class/net/lo/address"
+        if FileManager.default.isReadableFile(atPath: attribute) {
+            let sys = try CLI.run(["--json", attribute])
+            #expect(sys.stderr.hasPrefix(attribute + ":1:1: error: not a completion response: found text that is not JSON"), "\(sys.stderr)")
+        }
         let empty = try CLI.temporaryFile(Data(), name: "empty.jsonl")
         #expect(try CLI.run(["--json", empty]).stderr.hasSuffix("error: the file is empty\n"))
     }

@@ -30,8 +30,8 @@ void csafemap_unregister(int slot);
 /// The offset within the mapping of the first page replaced by zeros, or -1 while the mapping is intact.
 int64_t csafemap_cut_offset(int slot);
 
-/// 1 when `path` is on a file system whose files report a size of 0 and still have contents (Linux's procfs
-/// and sysfs): such a file cannot be mapped by its size and is read as a stream. 0 otherwise.
+/// 1 when `path` is on a file system whose files' sizes are not their contents' (Linux's procfs and sysfs:
+/// 0, or 4096 for a sysfs attribute, which cannot be mapped): such a file is read as a stream. 0 otherwise.
 int csafemap_sizeless_fs(const char *path);
 
 #endif

@@ -171,11 +171,12 @@ public final class MappedFile: @unchecked Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return false }
         let type = info.st_mode & S_IFMT
-        if type == S_IFREG, info.st_size == 0, isSizelessFileSystem(path) { return true }
+        if type == S_IFREG, isSizelessFileSystem(path) { return true }
         return type != S_IFREG && type != S_IFDIR
     }
 
-    /// Files under /proc and /sys say they are empty and still have contents: they are read as streams.
+    /// Files under /proc and /sys give a size that is not their contents' (0, or 4096 for a sysfs
+    /// attribute, which cannot be mapped): they are read as streams.
     private static func isSizelessFileSystem(_ path: String) -> Bool {
         csafemap_sizeless_fs(path) != 0
     }
