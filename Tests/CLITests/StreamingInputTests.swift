@@ -196,14 +196,14 @@ struct StreamingInputTests {
         #expect(fromFile.map(\.text).joined() == expectedText)
         #expect(fromPipe.map(\.text).joined() == expectedText)
         // No line was unreadable: the cuts are counted as cuts.
-        #expect(statsFile.stdout.contains("1 file, \(cuts.count + 1) records (0 API errors), \(cuts.count + 1) choices, 0 invalid lines, \(cuts.count) streams cut"),
+        #expect(statsFile.stdout.contains("1 file, \(cuts.count + 1) records (0 API errors), \(cuts.count + 1) choices, 0 invalid lines, \(cuts.count) stream cuts"),
                 "\(statsFile.stdout.prefix(200))")
-        #expect(statsFile.stdout.contains("INVALID LINES  0\nSTREAMS CUT    \(cuts.count)  "))
+        #expect(statsFile.stdout.contains("INVALID LINES  0\nSTREAM CUTS    \(cuts.count)  "))
         #expect(statsPiped.stdout == statsFile.stdout)
         let statsJSON = try CLI.run(["stats", "--json", path], environment: limit)
         let totals = try #require(try JSONSerialization.jsonObject(with: Data(statsJSON.stdout.utf8)) as? [String: Any])
         #expect(totals["invalid_lines"] as? Int == 0)
-        #expect(totals["streams_cut"] as? Int == cuts.count)
+        #expect(totals["stream_cuts"] as? Int == cuts.count)
     }
 
     /// Random logs of chunk lines, whole responses, lead chunks, unreadable and blank lines, CRLF line ends, in

@@ -27,7 +27,7 @@ public enum StatsReport {
         var lines: [String] = []
         let span = [a.first, a.last].compactMap { $0.flatMap(iso) }
         lines.append("\(files.count) \(files.count == 1 ? "file" : "files"), \(a.records) records (\(a.errors) API errors), "
-                     + "\(a.choices) choices, \(a.invalid) invalid lines" + (a.cuts > 0 ? ", \(a.cuts) \(a.cuts == 1 ? "stream" : "streams") cut" : "")
+                     + "\(a.choices) choices, \(a.invalid) invalid lines" + (a.cuts > 0 ? ", \(a.cuts) \(a.cuts == 1 ? "stream cut" : "stream cuts")" : "")
                      + (span.count == 2 ? ", \(span[0]) … \(span[1])" : ""))
         let groupHeader = ["RECORDS", "PROMPT TOKENS", "COMPLETION TOKENS", "TOTAL TOKENS", "FIRST", "LAST", "COST"]
         func groupRows(_ groups: [LogAggregates.Group]) -> [[String]] {
@@ -81,7 +81,7 @@ public enum StatsReport {
         }
         lines.append("")
         lines.append("INVALID LINES  \(a.invalid)")
-        if a.cuts > 0 { lines.append("STREAMS CUT    \(a.cuts)  (longer than the record limit; each read as more than one record)") }
+        if a.cuts > 0 { lines.append("STREAM CUTS    \(a.cuts)  (where a response's stream passed the record limit and the next record starts)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -137,7 +137,7 @@ public enum StatsReport {
             if let agg = f.aggregates {
                 o.append("records", int(agg.records))
                 o.append("invalid_lines", int(agg.invalid))
-                o.append("streams_cut", int(agg.cuts))
+                o.append("stream_cuts", int(agg.cuts))
                 o.append("fingerprint_timeline", .array(agg.timelines.map { t in
                     .object(JSONObject(pairs: [
                         ("model", string(t.model)),
@@ -156,7 +156,7 @@ public enum StatsReport {
             ("records", int(a.records)),
             ("errors", int(a.errors)),
             ("invalid_lines", int(a.invalid)),
-            ("streams_cut", int(a.cuts)),
+            ("stream_cuts", int(a.cuts)),
             ("choices", int(a.choices)),
             ("first", time(a.first)),
             ("last", time(a.last)),
