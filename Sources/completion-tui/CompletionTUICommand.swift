@@ -32,6 +32,7 @@ struct CompletionTUICommand: AsyncParsableCommand {
         // private memory of `--json` over the 1 GB benchmark log went from 36 to 39 MB.
         _ = mallopt(M_TOP_PAD, 8 << 20)
         #endif
+        if let problem = RecordLimits.environmentProblem { StandardError.print("completion-tui: note: " + problem) }
         do {
             if let plain = OpenOptions.plain(Array(CommandLine.arguments.dropFirst())) {
                 try plain.run()

@@ -38,6 +38,19 @@ struct CLITests {
         #expect(choice["reasoning"] is NSNull)
     }
 
+    @Test("a record limit that is not a size is said once on standard error, and the default applies")
+    func badRecordLimit() throws {
+        let path = try CLI.temporaryFile(Data(#"{"id":"x","object":"text_completion","choices":[{"text":"hi","index":0,"finish_reason":"stop"}]}"#.utf8), name: "r.json")
+        for value in ["0", "1T", "1.5K", "x\u{1B}[31m"] {
+            let r = try CLI.run(["--json", path], environment: ["COMPLETION_TUI_MAX_RECORD_BYTES": value])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains(#""text":"hi""#))
+            let shown = value.replacingOccurrences(of: "\u{1B}", with: "␛")
+            #expect(r.stderr == "completion-tui: note: COMPLETION_TUI_MAX_RECORD_BYTES=\(shown) is not a size (bytes, or a whole number with K, M or G, at least 1); the limit stays 268435456 bytes\n")
+        }
+        #expect(try CLI.run(["--json", path], environment: ["COMPLETION_TUI_MAX_RECORD_BYTES": "64k"]).stderr.isEmpty)
+    }
+
     @Test("--print lines up the usage table by the width its names take on screen, escaped names whole, the cost under them")
     func printUsageAlignment() throws {
         let line = #"{"id":"x","object":"text_completion","created":1,"model":"gpt-3.5-turbo-instruct","choices":[{"text":"hi","index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4,"トークン数":12,"a\u202eb\u001b[31m":1}}"#

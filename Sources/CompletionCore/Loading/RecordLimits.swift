@@ -12,6 +12,14 @@ public enum RecordLimits {
     /// The longest line, record or event read, in bytes.
     public static let maxRecordBytes: Int = parse(ProcessInfo.processInfo.environment[environmentVariable]) ?? defaultMaxRecordBytes
 
+    /// Why the environment's value is not the limit (it is not a size), or nil when it is unset, empty or a size.
+    public static var environmentProblem: String? {
+        guard let raw = ProcessInfo.processInfo.environment[environmentVariable],
+              !raw.trimmingCharacters(in: .whitespaces).isEmpty, parse(raw) == nil else { return nil }
+        return "\(environmentVariable)=\(VisibleText.escape(raw, .singleLine)) is not a size (bytes, or a whole number with K, M or G, "
+            + "at least 1); the limit stays \(defaultMaxRecordBytes) bytes"
+    }
+
     /// Reads `123`, `64K`, `256M`, `1G`; nil for anything else (the default applies).
     static func parse(_ text: String?) -> Int? {
         guard var t = text?.trimmingCharacters(in: .whitespaces).uppercased(), !t.isEmpty else { return nil }
