@@ -135,27 +135,27 @@ struct StreamingInputTests {
     /// One response's chunk lines past the limit: every reader (the index for `stats`, the parallel loader for
     /// `--json FILE`, the incremental loader for `--json -`, the stream summary for `stats -`) starts a new
     /// response at the same line, the first that would take the held lines past the limit (1 MiB of lines, or
-    /// 1 MiB / 256 = 4,096 lines), and says so there.
+    /// 1 MiB / 1024 = 1,024 lines), and says so there.
     @Test("a stream of chunk lines longer than the limit is cut at the same lines by every reader, and no text is lost")
     func longStreamIsCutAlikeEverywhere() throws {
         var lines: [String] = []
         var expectedText = ""
-        for k in 0..<30_000 {
-            // Stretches of short lines (cut by their count) and of long ones (cut by their bytes).
-            let piece = "w\(k) " + String(repeating: "z", count: (k / 6_000) % 2 == 0 ? k % 97 : 400 + k % 97)
+        for k in 0..<24_000 {
+            // Stretches of short lines (cut by their count) and of long ones, over 1 KiB (cut by their bytes).
+            let piece = "w\(k) " + String(repeating: "z", count: (k / 4_000) % 2 == 0 ? k % 97 : 1_200 + k % 97)
             expectedText += piece
             lines.append(#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":[{"index":0,"delta":{"content":"\#(piece)"},"finish_reason":null}]}"#)
         }
         // Where the cuts fall: a line starts a new response when the lines held (each without its line break)
-        // would pass 1 MiB with it, or when 4,096 lines are held.
+        // would pass 1 MiB with it, or when 1,024 lines are held.
         let byBytes = "error: the response's stream is longer than 1048576 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); what came before was read as one response"
-        let byLines = "error: the response's stream has more than 4096 lines, the limit (COMPLETION_TUI_MAX_RECORD_BYTES / 256); what came before was read as one response"
+        let byLines = "error: the response's stream has more than 1024 lines, the limit (COMPLETION_TUI_MAX_RECORD_BYTES / 1024); what came before was read as one response"
         var cuts: [Int] = []
         var expected: [String] = []
         var held = 0, count = 0
         for (i, line) in lines.enumerated() {
             let n = line.utf8.count
-            if count > 0, held + n > 1 << 20 || count >= 4096 {
+            if count > 0, held + n > 1 << 20 || count >= 1024 {
                 cuts.append(i + 1)
                 expected.append("PATH:\(i + 1):1: " + (held + n > 1 << 20 ? byBytes : byLines))
                 held = 0
@@ -207,18 +207,20 @@ struct StreamingInputTests {
     }
 
     /// Random logs of chunk lines, whole responses, lead chunks, unreadable and blank lines, CRLF line ends, in
-    /// runs of one id, with a limit of 2 KiB so that many runs pass it: the four readers must agree on every one.
+    /// runs of one id, with a limit of 4 KiB (so 4 lines) so that many runs pass it, some by their bytes: the
+    /// four readers must agree on every one.
     @Test("random runs of lines sharing an id past the limit: the index, both loaders and the stream summary agree")
     func runsPastTheLimitAgreeEverywhere() throws {
         var g = SplitMix(state: 2_026)
-        let limit = ["COMPLETION_TUI_MAX_RECORD_BYTES": "2K"]
+        let limit = ["COMPLETION_TUI_MAX_RECORD_BYTES": "4K"]
         var cuts = 0
         for round in 0..<24 {
             var id = "a"
             var lines: [String] = []
             for _ in 0..<Int.random(in: 5...80, using: &g) {
                 if Int.random(in: 0..<20, using: &g) == 0 { id = ["a", "b", ""].randomElement(using: &g) ?? "" }
-                let text = String(repeating: "x", count: Int.random(in: 0...120, using: &g))
+                let long = Int.random(in: 0..<4, using: &g) == 0
+                let text = String(repeating: "x", count: long ? Int.random(in: 1_000...1_500, using: &g) : Int.random(in: 0...120, using: &g))
                 switch Int.random(in: 0..<20, using: &g) {
                 case 0..<9: lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\#(text)"},"finish_reason":null}]}"#)
                 case 9..<12: lines.append(#"{"id":"\#(id)","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)
@@ -246,17 +248,17 @@ struct StreamingInputTests {
 
     @Test("--json -: one response's stream of chunk lines is assembled as it arrives, not held line by line")
     func longStreamIsAssembledAsItArrives() throws {
-        // The default limit (256 MB): the whole stream is one response, held as it is assembled.
+        // The default limit (256 MB, 262,144 lines): the whole stream is one response, held as it is assembled.
         let run = try PipedRun(["--json", "-"])
         let chunk = #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":[{"index":0,"delta":{"content":"m"},"finish_reason":null}]}"# + "\n"
         let count = (1 << 20) / chunk.utf8.count
         let piece = Array(String(repeating: chunk, count: count).utf8)
         var written = 0
-        for _ in 0..<48 where run.write(piece) { written += 1 }  // 48 MB of one response
-        #expect(written == 48)
+        for _ in 0..<36 where run.write(piece) { written += 1 }  // 36 MB of one response, 243,540 lines
+        #expect(written == 36)
         let peak = run.peakResidentBytes ?? 0
         #expect(run.finish() == 0)
-        #expect(run.stdout.contains(#""text":"\#(String(repeating: "m", count: 48 * count))""#))
+        #expect(run.stdout.contains(#""text":"\#(String(repeating: "m", count: 36 * count))""#))
         // Each line's parsed object held until the stream ended took about 25 times its bytes (1.4 GB for 60 MB).
         #expect(peak < 120 << 20, "peak resident memory \(peak >> 20) MB")
     }

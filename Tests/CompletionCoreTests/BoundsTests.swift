@@ -170,8 +170,8 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(largest <= (64 << 10) + chunk.utf8.count + 1)
         #expect(records >= 10)
         #expect(problems.count == records)
-        // The lines are short: 256 of them (64 KiB / 256) are held, not 64 KiB.
-        #expect(problems.first?.message == "the response's stream has more than 256 lines, the limit (COMPLETION_TUI_MAX_RECORD_BYTES / 256); what came before was read as one response")
+        // The lines are short: 64 of them (64 KiB / 1024) are held, not 64 KiB.
+        #expect(problems.first?.message == "the response's stream has more than 64 lines, the limit (COMPLETION_TUI_MAX_RECORD_BYTES / 1024); what came before was read as one response")
         // Saved event streams are bounded the same way.
         var reader = EventStreamReader(path: "-", maxLineBytes: 4096)
         var events: [LoadEvent] = []

@@ -145,7 +145,7 @@ struct GroupFacts {
 /// line only).
 ///
 /// A group holds at most `maxBytes` of lines (`RecordLimits.maxRecordBytes`, each line counted from its start
-/// to its end without the line break) and at most `maxBytes / 256` lines: a line that would take it past
+/// to its end without the line break) and at most `maxBytes / RecordLimits.bytesPerHeldLine` lines: a line that would take it past
 /// either starts a new group instead, and `.cut` says so. Every reader cuts at the same line, and none holds
 /// more than that for one response, however long a stream. (The index keeps about 300 bytes per line of a
 /// group while it waits for its end.)
@@ -170,7 +170,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
 
     init(maxBytes: Int = RecordLimits.maxRecordBytes) {
         self.maxBytes = max(1, maxBytes)
-        maxLines = max(2, self.maxBytes / 256)
+        maxLines = max(2, self.maxBytes / RecordLimits.bytesPerHeldLine)
     }
 
     var isEmpty: Bool { pending.isEmpty }
