@@ -164,6 +164,19 @@ extension AppState {
         #expect(state.shownRecords.map(\.id) == (try LogFixture.records()).map(\.id))
     }
 
+    @Test func aggregatesCountRowsAsEntriesWhenUnreadableLinesAreAmongThem() throws {
+        var state = try LogFixture.state()
+        state.pressSettling(.char("a"))
+        #expect(state.screen.contains("Aggregates · 200 records"))
+        let good = #"{"id":"a","object":"text_completion","created":1,"model":"m","choices":[{"text":"fine","index":0,"finish_reason":"stop"}]}"#
+        let index = LogIndex(data: Data((good + "\n{broken\n").utf8), path: "broken.jsonl")
+        index.build()
+        var broken = AppState(index: index.snapshot(), size: Size(width: 120, height: 32), clock: Fixture.clock)
+        broken.pressSettling(.char("a"))
+        #expect(broken.screen.contains("Aggregates · 2 entries"))
+        #expect(broken.screen.contains("1 record · 0 API errors · 1 unreadable line"))
+    }
+
     @Test func aggregatesShowTheFingerprintChangeAndJumpToIt() throws {
         var state = try LogFixture.state()
         state.pressSettling(.char("a"))

@@ -7,7 +7,9 @@ enum AggregatesView {
         grid.fill(rect)
         let lines = panel.shown?.lines ?? []
         let visible = max(0, rect.height - 2)
-        var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) records" : "\(state.index?.count ?? 0) records"
+        // Rows are counted: they are records unless unreadable lines or stream cuts are among them.
+        let noun = panel.totals.map { $0.invalid + $0.cuts > 0 } ?? false ? "entries" : "records"
+        var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) \(noun)" : "\(state.index?.count ?? 0) \(noun)"
         if state.index?.isComplete == false { scope += " · updating as the log is read" } else if state.following { scope += " · updating as the log grows" }
         // The key that switches listings, where a narrow status bar has no room for it.
         scope += panel.showsGroups ? " · r: totals" : " · r: request groups"
