@@ -42,8 +42,8 @@ struct ChunkMerger {
         var resumeLine: Int
         /// Rows of the builder from this count on came from the end-of-data flush (follow mode may redo them).
         var provisionalFrom: Int?
-        /// The lines not final yet hold a stream chunk (false when they are only whole responses that share
-        /// an id, or none).
+        /// The lines not final yet hold a stream chunk (false when they are one whole response a chunk may
+        /// still join, or none).
         var pendingHoldsChunk = false
     }
 

@@ -174,7 +174,7 @@ struct LineGrouping<Ref: Sendable>: Sendable {
     }
 
     var isEmpty: Bool { pending.isEmpty }
-    /// Some line pending is a stream chunk (else only whole responses that share an id are).
+    /// Some line pending is a stream chunk (else one whole response is, which a chunk may still join).
     var holdsChunk: Bool { pendingAnyChunk }
     /// What is pending will be emitted as one group, whatever follows: two lines or more, one a chunk.
     var isStream: Bool { pendingAnyChunk && pending.count >= 2 }

@@ -164,8 +164,8 @@ public final class MappedFile: @unchecked Sendable {
         _ = csafemap_reinstall()
     }
 
-    /// True for inputs read as they arrive rather than mapped: standard input (`-`), FIFOs, sockets and
-    /// character devices (`/dev/zero`, `/dev/stdin` on a pipe).
+    /// True for inputs read as they arrive rather than mapped: standard input (`-`), FIFOs, sockets,
+    /// character devices (`/dev/zero`, `/dev/stdin` on a pipe), and files under /proc and /sys.
     public static func isStream(path: String) -> Bool {
         if path == "-" { return true }
         var info = stat()

@@ -114,10 +114,10 @@ struct ScanWorker {
         }
     }
 
-    /// Lines per chunk or batch, at most: chunks are cut by bytes, but what a line costs while it is being
-    /// merged (its facts, ~150 bytes, or a rendered line and its problem, ~200) does not shrink with the line.
-    /// 10 MB of `{` lines (5 million) took 1.4 GB in `stats` and 750 MB in `--json` with chunks cut by bytes
-    /// alone; 256 Ki lines keep that under 60 MB and never bind on real logs (a few KB a line).
+    /// Lines per chunk of the index, at most: chunks are cut by bytes, but what a line costs while it is being
+    /// merged (its facts, ~150 bytes) does not shrink with the line. 10 MB of `{` lines (5 million) took
+    /// 1.4 GB in `stats` with chunks cut by bytes alone; 256 Ki lines keep that under 60 MB and never bind on
+    /// real logs (a few KB a line). `--json`'s batches have a lower cap (`RecordLoader.maxLinesPerBatch`).
     static let maxLinesPerChunk = 1 << 18
 
     /// The end of a range cut after its `maxLines`-th line end, or `end` when it has fewer lines.

@@ -28,7 +28,7 @@ struct ChunkGrouper: Sendable {
     /// Bytes of the lines pending (as the caller gave them), at most the limit.
     var pendingBytes: Int { grouping.pendingBytes }
 
-    /// True when nothing is pending, or only whole responses: no chunk that later lines could complete.
+    /// True when nothing is pending, or one whole response: no chunk that later lines could complete.
     var holdsNoChunk: Bool { !grouping.holdsChunk }
 
     /// The first line of the objects held back, waiting for the rest of their response.

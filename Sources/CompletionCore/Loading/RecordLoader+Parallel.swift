@@ -9,6 +9,12 @@ public enum RenderedOutput {
 }
 
 extension RecordLoader {
+    /// The most lines in one batch. A batch's output is held until its turn in the in-order pass, and a
+    /// record's output is never much under 250 bytes, however short its line: 1,000,000 lines of `{}` took
+    /// `--json` 348 MB with batches of up to 262,144 lines. Lines of real responses (hundreds of bytes and
+    /// more) fill a batch's bytes before this many.
+    static let maxLinesPerBatch = 1 << 15
+
     /// Loads a file and renders its records, decoding JSON Lines on all cores in bounded batches; the
     /// output is the same, piece for piece, as `load(path:sink:)` followed by `render` on each record.
     ///
@@ -25,12 +31,6 @@ extension RecordLoader {
     ///   - output: receives rendered records and problems, in input order, one call at a time (on another
     ///     thread than the caller's, which waits for the last call before returning).
     /// - Returns: counts of records and problems, as `load` counts them.
-    /// The most lines in one batch. A batch's output is held until its turn in the in-order pass, and a
-    /// record's output is never much under 250 bytes, however short its line: 1,000,000 lines of `{}` took
-    /// `--json` 348 MB with batches of up to 262,144 lines. Lines of real responses (hundreds of bytes and
-    /// more) fill a batch's bytes before this many.
-    static let maxLinesPerBatch = 1 << 15
-
     @discardableResult
     public static func loadParallel(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                                     batchBytes: Int = 2 << 20,
@@ -221,7 +221,7 @@ struct DecodedBatch {
         var id = ""
         /// The standalone record's output in `out`, or its problem.
         var rendered: Range<Int> = 0..<0
-        /// The standalone record was not rendered (`DecodedBatch.decode` says when): the in-order pass reads
+        /// The standalone record was not rendered (past the batch's output budget): the in-order pass reads
         /// the line again if it stands alone.
         var deferred = false
         /// The line's first non-blank byte (after a byte-order mark on the first line).
@@ -232,9 +232,9 @@ struct DecodedBatch {
     var lines: [Line] = []
     var out = JSONWriter()
     var lineCount = 0
-    /// The most output one batch holds before its lines are left to the in-order pass (real logs render to
-    /// about the size of their lines, 2 MB a batch).
-    static let outputBudget = 16 << 20
+    /// The most output one batch holds (and one record more) before its lines are left to the in-order pass
+    /// (real logs render to about the size of their lines, 2 MB a batch).
+    static let outputBudget = 8 << 20
 
     /// - Parameter buffer: a spare output buffer to render into (taken, emptied).
     static func decode(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, firstLineStart: Int, firstLine: Int, path: String,
@@ -266,14 +266,16 @@ struct DecodedBatch {
                                  choicesEmptyOrMissing: o.choicesEmptyOrMissing, startsStream: o.startsStream, id: o.id)
                     l.first = first
                     switch o.standalone {
-                    case .success(let record) where !o.looksLikeChunk && batch.out.count < Self.outputBudget:
+                    case .success(let record) where batch.out.count < Self.outputBudget:
                         let s = batch.out.count
                         render(record, &batch.out)
                         l.rendered = s..<batch.out.count
                     case .success:
-                        // A stream chunk's own output is thrown away when its stream is assembled, and a batch's
-                        // output is held until its turn, however much its lines amplify (9 MB of lines of 10,000
-                        // empty choices each held 380 MB of output): these are rendered in order, if ever.
+                        // A batch's output is held until its turn, however much its lines amplify (9 MB of lines
+                        // of 10,000 empty choices each held 376 MB of output): past the budget, lines are rendered
+                        // in order, if they stand alone. (Leaving every stream chunk to that one thread too saved
+                        // their wasted output, but a log of chunks that stand alone, or of whole responses with a
+                        // null finish reason, would then be read twice, on one core.)
                         l.deferred = true
                     case .failure(let d):
                         l.problem = d

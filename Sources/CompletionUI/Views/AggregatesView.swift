@@ -7,8 +7,10 @@ enum AggregatesView {
         grid.fill(rect)
         let lines = panel.shown?.lines ?? []
         let visible = max(0, rect.height - 2)
-        // Rows are counted: they are records unless unreadable lines or stream cuts are among them.
-        let noun = panel.totals.map { $0.invalid + $0.cuts > 0 } ?? false ? "entries" : "records"
+        // Rows are counted: they are records unless unreadable lines or stream cuts are among them (known for
+        // the whole log for unreadable lines, for what is in view for cuts).
+        let problems = (state.index?.invalidCount ?? 0) + (panel.totals?.invalid ?? 0) + (panel.totals?.cuts ?? 0)
+        let noun = problems > 0 ? "entries" : "records"
         var scope = state.logFilter.isActive ? "\(state.entries.count) of \(state.index?.count ?? 0) \(noun)" : "\(state.index?.count ?? 0) \(noun)"
         if state.index?.isComplete == false { scope += " · updating as the log is read" } else if state.following { scope += " · updating as the log grows" }
         // The key that switches listings, where a narrow status bar has no room for it.
