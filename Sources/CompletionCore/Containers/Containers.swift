@@ -9,8 +9,7 @@ public enum Containers {
 
     /// True when the first bytes of a file show a container.
     static func isContainer(prefix: UnsafeBufferPointer<UInt8>) -> Bool {
-        var start = 0
-        if prefix.count >= 3, prefix[0] == 0xEF, prefix[1] == 0xBB, prefix[2] == 0xBF { start = 3 }
+        let start = InputFormat.byteOrderMarkLength(prefix)
         switch InputFormat.detect(prefix, from: start) {
         case .sqlite?, .zipArchive?: return true
         case .json?, .jsonLines?: return JSONContainer.recognise(prefix: prefix, from: start) != nil

@@ -75,8 +75,7 @@ struct LineAnalysis {
         var result: CompletionRecord?
         // The file's byte-order mark is not part of its first line (read with it, that line failed and the
         // stream was assembled without it, silently).
-        var from = lineStart
-        if from == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { from = 3 }
+        let from = lineStart == 0 ? InputFormat.byteOrderMarkLength(bytes) : lineStart
         guard from <= end else { return nil }
         let slice = UnsafeBufferPointer(rebasing: bytes[from..<end])
         var context = LoadContext(bytes: slice, path: path) { event in

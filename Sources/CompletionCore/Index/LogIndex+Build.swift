@@ -92,8 +92,7 @@ extension LogIndex {
     /// and whether it is indexed a chunk at a time as lines (else it is read whole).
     func layout() -> (start: Int, detected: InputFormat?, lines: Bool) {
         let bytes = file.bytes
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        let start = InputFormat.byteOrderMarkLength(bytes)
         let detected = InputFormat.detect(bytes, from: start)
         let lines: Bool
         if options.follow {

@@ -209,7 +209,7 @@ struct StreamBuffer: ~Copyable {
         UnsafeBufferPointer(start: storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
     }
 
-    var startsWithBOM: Bool { count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF }
+    var startsWithBOM: Bool { InputFormat.byteOrderMarkLength(bytes) > 0 }
 
     /// Reads until `target` bytes are held or the input ends; true once it has ended (or cannot be read:
     /// the reason goes to `problems`).

@@ -86,7 +86,7 @@ public struct LogSnapshot: Sendable {
         let bytes = file.bytes
         var lineStart = min(start, bytes.count)
         while lineStart > 0, bytes[lineStart - 1] == 0x20 || bytes[lineStart - 1] == 0x09 || bytes[lineStart - 1] == 0x0D { lineStart -= 1 }
-        if lineStart == 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { lineStart = 0 }
+        if lineStart == 3, InputFormat.byteOrderMarkLength(bytes) == 3 { lineStart = 0 }
         return lineStart
     }
 

@@ -117,8 +117,7 @@ public struct IncrementalLoader: Sendable {
 
     /// Decides the layout once enough has arrived (or the input ended).
     private mutating func detect(final: Bool, sink: (LoadEvent) -> Void) {
-        var start = 0
-        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
+        let start = InputFormat.byteOrderMarkLength(buffer)
         guard let first = buffer[start...].firstIndex(where: { !InputFormat.isSpace($0) }) else {
             if final {
                 report(line: 1, buffer.isEmpty ? "the file is empty" : "the file holds only white space", sink)

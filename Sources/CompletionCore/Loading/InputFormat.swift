@@ -53,6 +53,13 @@ public enum InputFormat: String, Sendable, Hashable {
         }
     }
 
+    /// The length of a UTF-8 byte-order mark at the start of `bytes` (3), or 0: where the content starts.
+    static func byteOrderMarkLength<C: Collection<UInt8>>(_ bytes: C) -> Int {
+        bytes.starts(with: byteOrderMark) ? byteOrderMark.count : 0
+    }
+
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// True when `range` holds one JSON value and nothing else but white space (validated as `JSONParser`
     /// reads it, up to 60 levels deep, without building it).
     static func isWholeValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {

@@ -80,8 +80,7 @@ extension RecordLoader {
                                     batchBytes: Int = 2 << 20, file: MappedFile? = nil, sequential: Bool = false,
                                     render: @escaping @Sendable (CompletionRecord, inout JSONWriter) -> Void,
                                     output: (RenderedOutput) -> Void) -> LoadSummary {
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        let start = InputFormat.byteOrderMarkLength(bytes)
         guard !sequential, InputFormat.detect(bytes, from: start) == .jsonLines else {
             var writer = JSONWriter(capacity: 1 << 16)
             func sink(_ event: LoadEvent) {

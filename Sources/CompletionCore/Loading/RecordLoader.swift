@@ -161,8 +161,7 @@ public enum RecordLoader {
             }
             sink(event)
         }
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        let start = InputFormat.byteOrderMarkLength(bytes)
         guard bytes[start...].contains(where: { !InputFormat.isSpace($0) }) else {
             counting(.diagnostic(Diagnostic(path: path, line: 1, column: 1, message: bytes.isEmpty ? "the file is empty" : "the file holds only white space")))
             return summary
