@@ -277,6 +277,62 @@ struct StreamTests {
         #expect(records.first?.choices.first?.text == "ab")
         #expect(records.first?.kind == .textCompletion)
     }
+
+    /// Standard input decided the layout from whatever the first read held: `da` was "not a completion
+    /// response", where the file, and the same bytes in one piece, are an event stream.
+    @Test("every sample arriving a few bytes at a time reads as its file does", arguments: try allSamplePaths())
+    func trickled(_ path: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let format = bytes.withUnsafeBufferPointer { InputFormat.detect($0, from: InputFormat.byteOrderMarkLength(bytes)) }
+        // Databases and archives are read in place, from a file only.
+        guard format != .sqlite, format != .zipArchive else { return }
+        let file = RecordLoader.loadAll(path: path)
+        var loader = IncrementalLoader(path: path)
+        var records: [CompletionRecord] = []
+        var problems: [Diagnostic] = []
+        func sink(_ event: LoadEvent) {
+            switch event {
+            case .record(let r): records.append(r)
+            case .diagnostic(let d): problems.append(d)
+            }
+        }
+        // Byte by byte at first, where the layout is decided; then in pieces.
+        var start = 0
+        while start < bytes.count {
+            let size = start < 64 ? 1 : 4096
+            bytes[start..<min(bytes.count, start + size)].withUnsafeBufferPointer { loader.feed($0, sink: sink) }
+            start += size
+        }
+        loader.finish(sink: sink)
+        // One line that is a whole response is JSON Lines to a stream as soon as it ends, one document to the
+        // file; it reads the same either way.
+        let oneLine = bytes.filter { $0 == 0x0A }.count <= 1 && file.records.count == 1
+        #expect(loader.summary.format == file.summary.format || (oneLine && loader.summary.format == .jsonLines))
+        #expect(records == file.records)
+        #expect(problems == file.diagnostics)
+    }
+
+    @Test("the first bytes of an input still arriving wait until they tell the layout")
+    func detectionOfAPrefix() {
+        func detect(_ text: String, complete: Bool) -> InputFormat.Detection {
+            Array(text.utf8).withUnsafeBufferPointer { InputFormat.detect(prefix: $0, from: 0, complete: complete) }
+        }
+        #expect(detect("da", complete: false) == .needMore)
+        #expect(detect("da", complete: true) == .notResponses)
+        #expect(detect("data: {}", complete: false) == .format(.serverSentEvents))
+        #expect(detect("SQLite for", complete: false) == .needMore)
+        #expect(detect("hello there, not json", complete: false) == .notResponses)
+        #expect(detect("  ", complete: false) == .needMore)
+        // A first line not ended yet; a whole first line; a first line that is not a whole value.
+        #expect(detect(#"{"a":"#, complete: false) == .needMore)
+        #expect(detect(#"{"a":"#, complete: true) == .format(.json))
+        #expect(detect("{\"a\":1}\n", complete: false) == .format(.jsonLines))
+        #expect(detect("{\"a\":1}\n", complete: true) == .format(.json))
+        #expect(detect("{\n", complete: false) == .needMore)
+        #expect(detect("{\n  \"a\": 1\n}", complete: false) == .format(.json))
+        #expect(detect("{\"a\":1}\nnull\n", complete: true) == .format(.jsonLines))
+        #expect(detect("{\"a\":1\n{\"a\":1}\n", complete: true) == .format(.jsonLines))
+    }
 }
 
 @Suite("live event streams")

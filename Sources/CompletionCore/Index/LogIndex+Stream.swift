@@ -267,13 +267,14 @@ struct StreamBuffer: ~Copyable {
         while true {
             let ended = fill(descriptor, upTo: want, problems: { _ in })
             let prefix = bytes
-            let format = InputFormat.detect(prefix, from: startsWithBOM ? 3 : 0)
-            // A first line longer than what was read reads as one document so far: read more of it, a little.
-            if format == .json, !ended, want < 1 << 20 {
+            let detection = InputFormat.detect(prefix: prefix, from: startsWithBOM ? 3 : 0, complete: ended || want >= 1 << 20)
+            // A first line longer than what was read: read more of it, a little (past that, the loader reads
+            // the input, by the same rules, with less speed).
+            if detection == .needMore {
                 want *= 4
                 continue
             }
-            return format == .jsonLines
+            return detection == .format(.jsonLines)
                 && !Containers.isContainer(prefix: UnsafeBufferPointer(rebasing: prefix.prefix(Containers.sniffBytes)))
         }
     }

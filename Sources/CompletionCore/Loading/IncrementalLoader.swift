@@ -4,9 +4,9 @@ import Foundation
 /// and event streams give each record as soon as its line is complete, and nothing longer than the record
 /// limit is ever held.
 ///
-/// The layout is decided from the first bytes as `RecordLoader` decides it, with one difference: a first
-/// line that is a whole JSON value already means JSON Lines (each line its own document reads the same
-/// either way), so `(cat r; sleep 4; cat r) | completion-tui --json -` writes the first record at once.
+/// The layout is decided from the first bytes by `RecordLoader`'s rules (`InputFormat.detect(prefix:)`), as
+/// soon as they tell: a first line that is a whole JSON value means JSON Lines before the second line
+/// arrives, so `(cat r; sleep 4; cat r) | completion-tui --json -` writes the first record at once.
 /// One JSON document or array is kept until the input ends, up to the limit.
 public struct IncrementalLoader: Sendable {
     public let path: String
@@ -130,34 +130,28 @@ public struct IncrementalLoader: Sendable {
             }
             return
         }
+        let complete = final || buffer.count > maxRecordBytes
+        let detection: InputFormat.Detection
+        if buffer[first] == UInt8(ascii: "{") {
+            // Only what arrived since the last look is searched for the first line's end: a long first line
+            // costs one pass.
+            if firstLineEnd == nil {
+                let from = max(first, searched)
+                searched = buffer.count
+                firstLineEnd = buffer.withUnsafeBufferPointer { raw -> Int? in
+                    guard let base = raw.baseAddress, from < raw.count, let nl = memchr(base + from, 0x0A, raw.count - from) else { return nil }
+                    return base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                }
+            }
+            detection = buffer.withUnsafeBufferPointer { InputFormat.objectLayout($0, first: first, lineEnd: firstLineEnd, complete: complete) }
+        } else {
+            detection = buffer.withUnsafeBufferPointer { InputFormat.detect(prefix: $0, from: start, complete: complete) }
+        }
         let decided: InputFormat?
-        switch buffer[first] {
-        case UInt8(ascii: "{"):
-            // JSON Lines when the first line is a whole value, or the next non-blank line starts an object.
-            // Only what arrived since the last look is searched: a long first line costs one pass.
-            let from = max(first, searched)
-            searched = buffer.count
-            guard let lineEnd = firstLineEnd ?? buffer.withUnsafeBufferPointer({ raw -> Int? in
-                guard let base = raw.baseAddress, from < raw.count, let nl = memchr(base + from, 0x0A, raw.count - from) else { return nil }
-                return base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-            }) else {
-                if final || buffer.count > maxRecordBytes { decided = .json } else { return }
-                break
-            }
-            firstLineEnd = lineEnd
-            if buffer.withUnsafeBufferPointer({ InputFormat.isWholeValue($0, first..<lineEnd) }) {
-                decided = .jsonLines
-                break
-            }
-            guard let next = buffer[lineEnd...].firstIndex(where: { !InputFormat.isSpace($0) }) else {
-                if final || buffer.count > maxRecordBytes { decided = .json } else { return }
-                break
-            }
-            decided = buffer[next] == UInt8(ascii: "{") ? .jsonLines : .json
-        case UInt8(ascii: "["):
-            decided = .jsonArray
-        default:
-            decided = buffer.withUnsafeBufferPointer { InputFormat.detect($0, from: start) }
+        switch detection {
+        case .needMore: return
+        case .notResponses: decided = nil
+        case .format(let format): decided = format
         }
         summary.format = decided
         let pending = buffer
