@@ -1,3 +1,4 @@
+import CByteScan
 import Foundation
 
 /// A price table that could not be read, with the place in it that was wrong.
@@ -84,20 +85,115 @@ extension PriceTable {
             throw PriceTableError(path: path, message: "cannot read the price table")
         }
         let value: JSONValue
+        var laterModels: [Data?]?
         do {
-            value = try data.withUnsafeBytes { raw throws(JSONSyntaxError) in
-                try JSONParser.parse(raw.bindMemory(to: UInt8.self))
+            if pricesLater {
+                (value, laterModels) = try withoutModels(data)
+            } else {
+                value = try data.withUnsafeBytes { raw throws(JSONSyntaxError) in
+                    try JSONParser.parse(raw.bindMemory(to: UInt8.self))
+                }
             }
         } catch {
             throw PriceTableError(path: path, message: "not JSON: \(error)")
         }
-        return try parse(value, path: path, origin: origin, compilingRegexesLater: compilingRegexesLater, pricesLater: pricesLater)
+        return try parse(value, path: path, origin: origin, compilingRegexesLater: compilingRegexesLater, pricesLater: pricesLater,
+                         laterModels: laterModels)
+    }
+
+    /// The table's JSON with each provider's `models` array left out, and the bytes of those arrays (by
+    /// provider, nil where a provider has none), checked to be JSON but not built.
+    private static func withoutModels(_ data: Data) throws(JSONSyntaxError) -> (JSONValue, [Data?]) {
+        let result: Result<(JSONValue, [Data?]), JSONSyntaxError> = data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var parser = JSONParser(bytes: bytes)
+            var models: [Data?] = []
+            func at(_ c: Character) -> Bool { !parser.isAtEnd && bytes[parser.position] == c.asciiValue }
+            func expect(_ c: Character) throws(JSONSyntaxError) {
+                parser.skipWhitespace()
+                guard at(c) else { throw JSONSyntaxError(offset: parser.position, message: "expected '\(c)'") }
+                parser.position += 1
+            }
+            /// The members of an object, from its `{`; `member` reads each value.
+            func object(_ member: (String) throws(JSONSyntaxError) -> JSONValue?) throws(JSONSyntaxError) -> JSONValue {
+                try expect("{")
+                var o = JSONObject()
+                parser.skipWhitespace()
+                if at("}") {
+                    parser.position += 1
+                    return .object(o)
+                }
+                repeat {
+                    parser.skipWhitespace()
+                    guard at("\"") else { throw JSONSyntaxError(offset: parser.position, message: "expected a quoted key") }
+                    let key = try parser.parseString()
+                    try expect(":")
+                    parser.skipWhitespace()
+                    if let value = try member(key) { o.append(key, value) }
+                    parser.skipWhitespace()
+                    guard at(",") || at("}") else { throw JSONSyntaxError(offset: parser.position, message: "expected ',' or '}'") }
+                    parser.position += 1
+                } while bytes[parser.position - 1] == UInt8(ascii: ",")
+                return .object(o)
+            }
+            func provider() throws(JSONSyntaxError) -> JSONValue {
+                var kept: Data?
+                let value = try object { key throws(JSONSyntaxError) in
+                    guard key == "models", let base = bytes.baseAddress else { return try parser.parseValue() }
+                    let end = cbytescan_skip_value(base, parser.position, bytes.count, 60)
+                    guard end <= bytes.count else { throw JSONSyntaxError(offset: parser.position, message: "the models are not JSON") }
+                    kept = Data(UnsafeBufferPointer(rebasing: bytes[parser.position..<end]))
+                    parser.position = end
+                    return nil
+                }
+                models.append(kept)
+                return value
+            }
+            do throws(JSONSyntaxError) {
+                parser.skipWhitespace()
+                let root = try object { key throws(JSONSyntaxError) in
+                    guard key == "providers", at("[") else { return try parser.parseValue() }
+                    parser.position += 1
+                    var items: [JSONValue] = []
+                    parser.skipWhitespace()
+                    if at("]") {
+                        parser.position += 1
+                        return .array(items)
+                    }
+                    repeat {
+                        parser.skipWhitespace()
+                        if at("{") {
+                            items.append(try provider())
+                        } else {
+                            items.append(try parser.parseValue())
+                            models.append(nil)
+                        }
+                        parser.skipWhitespace()
+                        guard at(",") || at("]") else { throw JSONSyntaxError(offset: parser.position, message: "expected ',' or ']'") }
+                        parser.position += 1
+                    } while bytes[parser.position - 1] == UInt8(ascii: ",")
+                    return .array(items)
+                }
+                parser.skipWhitespace()
+                guard parser.isAtEnd else { throw JSONSyntaxError(offset: parser.position, message: "more after the table") }
+                return .success((root, models))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// Builds a table from its JSON form.
     /// - Throws: `PriceTableError` for a missing `providers` list or a malformed provider, model or price.
     public static func parse(_ value: JSONValue, path: String, origin: String? = nil, compilingRegexesLater: Bool = false,
                              pricesLater: Bool = false) throws(PriceTableError) -> PriceTable {
+        try parse(value, path: path, origin: origin, compilingRegexesLater: compilingRegexesLater, pricesLater: pricesLater, laterModels: nil)
+    }
+
+    /// `parse`, with the bytes of each provider's models (`withoutModels`) read when first looked in.
+    private static func parse(_ value: JSONValue, path: String, origin: String?, compilingRegexesLater: Bool,
+                              pricesLater: Bool, laterModels: [Data?]?) throws(PriceTableError) -> PriceTable {
         func fail(_ message: String) -> PriceTableError { PriceTableError(path: path, message: message) }
         let later = compilingRegexesLater
         guard let root = value.objectValue, let rawProviders = root["providers"]?.arrayValue else {
@@ -108,33 +204,27 @@ extension PriceTable {
             guard let o = rawProvider.objectValue, let id = o["id"]?.stringValue else {
                 throw fail("providers[\(p)] has no id")
             }
-            var models: [PriceModel] = []
-            for (m, rawModel) in (o["models"]?.arrayValue ?? []).enumerated() {
-                let here = { "providers[\(p)].models[\(m)]" }
-                guard let mo = rawModel.objectValue, let modelID = mo["id"]?.stringValue,
-                      let match = try clause(mo["match"], at: here() + ".match", later: later, fail: fail) else {
-                    throw fail("\(here()) needs an id and a match rule")
-                }
-                let name = mo["name"]?.stringValue
-                if pricesLater {
-                    let raw = mo["prices"] ?? .null
-                    models.append(PriceModel(id: modelID, name: name, match: match, later: LaterPrices(raw) { raw in
-                        (try? conditionalPrices(raw, at: "", fail: { PriceTableError(path: path, message: $0) })) ?? []
-                    }))
-                } else {
-                    let prices = try conditionalPrices(mo["prices"], at: here() + ".prices", fail: fail)
-                    models.append(PriceModel(id: modelID, name: name, match: match, prices: prices))
-                }
-            }
-            providers.append(PriceProvider(
+            var provider = PriceProvider(
                 id: id.lowercased(),
                 name: o["name"]?.stringValue ?? id,
                 apiPattern: o["api_pattern"]?.stringValue,
                 modelMatch: try clause(o["model_match"], at: "providers[\(p)].model_match", later: later, fail: fail),
                 providerMatch: try clause(o["provider_match"], at: "providers[\(p)].provider_match", later: later, fail: fail),
                 fallbackProviders: (o["fallback_model_providers"]?.arrayValue ?? []).compactMap(\.stringValue),
-                models: models
-            ))
+                models: []
+            )
+            if let laterModels, p < laterModels.count, let bytes = laterModels[p] {
+                // A model that cannot be read then takes its provider's other models with it: the bundled
+                // table's are all read by the tests.
+                provider = PriceProvider(id: provider.id, name: provider.name, apiPattern: provider.apiPattern, modelMatch: provider.modelMatch,
+                                         providerMatch: provider.providerMatch, fallbackProviders: provider.fallbackProviders,
+                                         later: LaterModels(bytes) { raw in
+                                             (try? models(raw, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater)) ?? []
+                                         })
+            } else {
+                provider.models = try models(o["models"] ?? .null, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater)
+            }
+            providers.append(provider)
         }
         let version = root["version"]?.stringValue
         return PriceTable(
@@ -145,6 +235,31 @@ extension PriceTable {
             // The bundled snapshot names itself by package and version; another table by its file.
             origin: origin ?? (root["source"]?.stringValue?.hasPrefix("genai-prices") == true ? "genai-prices \(version ?? "")" : path)
         )
+    }
+
+    /// A provider's models from their JSON array.
+    private static func models(_ value: JSONValue, provider p: Int, path: String, compilingRegexesLater later: Bool,
+                               pricesLater: Bool) throws(PriceTableError) -> [PriceModel] {
+        func fail(_ message: String) -> PriceTableError { PriceTableError(path: path, message: message) }
+        var models: [PriceModel] = []
+        for (m, rawModel) in (value.arrayValue ?? []).enumerated() {
+            let here = { "providers[\(p)].models[\(m)]" }
+            guard let mo = rawModel.objectValue, let modelID = mo["id"]?.stringValue,
+                  let match = try clause(mo["match"], at: here() + ".match", later: later, fail: fail) else {
+                throw fail("\(here()) needs an id and a match rule")
+            }
+            let name = mo["name"]?.stringValue
+            if pricesLater {
+                let raw = mo["prices"] ?? .null
+                models.append(PriceModel(id: modelID, name: name, match: match, later: LaterPrices(raw) { raw in
+                    (try? conditionalPrices(raw, at: "", fail: { PriceTableError(path: path, message: $0) })) ?? []
+                }))
+            } else {
+                let prices = try conditionalPrices(mo["prices"], at: here() + ".prices", fail: fail)
+                models.append(PriceModel(id: modelID, name: name, match: match, prices: prices))
+            }
+        }
+        return models
     }
 
     private static func clause(_ value: JSONValue?, at place: @autoclosure () -> String, later: Bool, fail: (String) -> PriceTableError) throws(PriceTableError) -> MatchClause? {
