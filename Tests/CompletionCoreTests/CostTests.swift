@@ -293,6 +293,34 @@ import TestSupport
         #expect(found.model.prices.first?.prices.input != nil)
     }
 
+    @Test func aTableReadLaterGivesTheSameModelsAsOneReadAtOnce() throws {
+        let model = #"{"id":"m1","match":{"equals":"m1"},"prices":{"input_mtok":1,"output_mtok":2}}"#
+        let other = #"{"id":"o1","match":{"starts_with":"o"},"prices":{"input_mtok":3}}"#
+        let providers = #"[{"id":"a","models":[\#(model)],"name":"A"},{"id":"b","model_match":{"starts_with":"o"},"models":[\#(other)]}]"#
+        // The first list of providers is overridden by the second, as the last repeated key is read.
+        let text = #"{"providers":[{"id":"z","models":[]}],"version":"1","providers":\#(providers)}"#
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prices-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("p.json").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let now = try PriceTable.read(path: path)
+        let later = try PriceTable.read(path: path, compilingRegexesLater: true, pricesLater: true)
+        #expect(later.providers.map(\.id) == ["a", "b"])
+        #expect(later.providers.map(\.name) == now.providers.map(\.name))
+        #expect(later.providers.map { $0.models.map(\.id) } == [["m1"], ["o1"]])
+        #expect(later.lookup(model: "o-mini")?.model.prices.first?.prices == now.lookup(model: "o-mini")?.model.prices.first?.prices)
+        #expect(later.lookup(model: "a/m1")?.model.id == "m1")
+        // Models that are not JSON are an error of the table, named by its file.
+        try Data(text.replacingOccurrences(of: #""equals":"m1"}"#, with: #""equals":"m1""#).utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: PriceTableError.self) { try PriceTable.read(path: path, compilingRegexesLater: true, pricesLater: true) }
+        do {
+            _ = try PriceTable.read(path: path, compilingRegexesLater: true, pricesLater: true)
+        } catch {
+            #expect(error.description.hasPrefix(path + ": error: not JSON"))
+        }
+    }
+
     @Test func onlyPlainLiteralsTakeThePlainPath() {
         for text in ["0", "12", "0.15", "0.0000375", "100.50", "000.5", "123456789012345678", "1234567890.12345678"] {
             #expect(PriceTable.plainDecimal(text) == Decimal(string: text, locale: Self.posix), "\(text)")

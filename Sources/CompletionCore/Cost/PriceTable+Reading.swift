@@ -152,6 +152,8 @@ extension PriceTable {
             do throws(JSONSyntaxError) {
                 parser.skipWhitespace()
                 let root = try object { key throws(JSONSyntaxError) in
+                    // A repeated key: the last one counts, as `JSONObject` reads it.
+                    if key == "providers" { models = [] }
                     guard key == "providers", at("[") else { return try parser.parseValue() }
                     parser.position += 1
                     var items: [JSONValue] = []
