@@ -91,6 +91,23 @@ struct OTelTraceTests {
         #expect(loaded.records.first?.systemFingerprint == "fp_2")
     }
 
+    /// `1-2` and `--` passed as integers and were written into `--json` as they were, which no JSON reader reads.
+    @Test("an intValue is an optional minus and digits, written as a JSON number")
+    func intValues() throws {
+        for (text, expected) in [("007", "7"), ("-0", "0"), ("-012", "-12"), ("0", "0"), ("99999999999999999999", "99999999999999999999")] {
+            let value = try OTelTraces.anyValue(.object(JSONObject(pairs: [("intValue", .string(text))])))
+            #expect(value == .number(JSONNumber(text: expected)), "\(text)")
+            var writer = JSONWriter(capacity: 64)
+            writer.write(value)
+            #expect((try? JSONParser.parse(String(decoding: writer.bytes, as: UTF8.self))) != nil, "\(text)")
+        }
+        for text in ["1-2", "-", "--", "", "+1", "1.5", "١"] {
+            #expect(throws: OTelTraces.Malformed.self, "\(text)") {
+                try OTelTraces.anyValue(.object(JSONObject(pairs: [("intValue", .string(text))])))
+            }
+        }
+    }
+
     @Test("malformed attributes are one diagnostic naming the line and span; the rest loads")
     func malformed() {
         let bad = Self.line(spans: [(id: "e7ad6b7169203334", attrs: [Self.attr("gen_ai.request.model", #"{"intValue":"many"}"#)])])
