@@ -129,6 +129,41 @@ struct LLMLogsTests {
         #expect(FileManager.default.contents(atPath: copy) == bytes)
     }
 
+    /// A damaged message store: the prompt walked 100,000 steps up a loop, two queries each, and said nothing;
+    /// a turn's own messages in a loop took as long to be reported.
+    @Test("messages that form a loop: the turn or its prompt is reported by row at once, the other turns load")
+    func messageLoops() throws {
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("logs.db").path
+        try FileManager.default.copyItem(atPath: LogSamples.path("llm-0.36.db"), toPath: copy)
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: python)
+        script.arguments = ["-c", """
+        import sqlite3, sys
+        db = sqlite3.connect(sys.argv[1])
+        with db:
+            # Turn 1's prompt: its user message's parent is its own answer.
+            (parent, tip) = db.execute("select parent_message_hash, tip_message_hash from turns where rowid = 1").fetchone()
+            db.execute("update messages set parent_hash = ? where hash = ?", (tip, parent))
+            # Turn 3's answer: it and its prompt point at each other, and the turn stops at neither.
+            (parent, tip) = db.execute("select parent_message_hash, tip_message_hash from turns where rowid = 3").fetchone()
+            db.execute("update messages set parent_hash = ? where hash = ?", (tip, parent))
+            db.execute("update turns set parent_message_hash = 'b2:none' where rowid = 3")
+        db.execute("pragma journal_mode = delete")
+        """, copy]
+        try script.run()
+        script.waitUntilExit()
+        #expect(script.terminationStatus == 0)
+        let (records, diagnostics, _) = RecordLoader.loadAll(path: copy)
+        #expect(records.count == load("llm-0.36.db").records.count - 1)
+        #expect(diagnostics.map(\.place) == [.row(table: "turns", row: 1), .row(table: "turns", row: 3)])
+        #expect(diagnostics.first?.message.hasPrefix("the prompt's messages form a loop at message b2:") == true)
+        #expect(diagnostics.last?.message.hasPrefix("the turn's messages form a loop at message b2:") == true)
+    }
+
     @Test("a database on standard input is refused with a reason")
     func notFromAStream() {
         let data = FileManager.default.contents(atPath: LogSamples.path("llm-0.31.db")) ?? Data()
