@@ -117,6 +117,50 @@ struct InspectLogTests {
         }
     }
 
+    /// A 208 KB archive listed one deflate stream of 200 MB under 60 names, and `stats` took minutes.
+    @Test("entries that share their data, as a ZIP bomb's do, are refused; the others load")
+    func overlappingEntries() throws {
+        func crc32(_ bytes: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in bytes {
+                c ^= UInt32(b)
+                for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+            }
+            return ~c
+        }
+        func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let sample = Array(#"{"id":1,"epoch":1,"output":{"model":"m","choices":[{"message":{"role":"assistant","content":"x"}}]}}"#.utf8)
+        let header = Array(#"{"version":2,"status":"success","eval":{"task":"t","model":"m"}}"#.utf8)
+        var body: [UInt8] = []
+        var directory: [UInt8] = []
+        var entries = 0
+        /// A stored entry: its local header and data, unless it shares `at` with another.
+        func add(_ name: String, _ data: [UInt8], at shared: Int? = nil) {
+            let n = Array(name.utf8)
+            let offset = shared ?? body.count
+            let sizes = le(UInt64(crc32(data)), 4) + le(UInt64(data.count), 4) + le(UInt64(data.count), 4)
+            if shared == nil { body += le(0x0403_4b50, 4) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + sizes + le(UInt64(n.count), 2) + le(0, 2) + n + data }
+            directory += le(0x0201_4b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + sizes + le(UInt64(n.count), 2)
+                + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(UInt64(offset), 4) + n
+            entries += 1
+        }
+        add("header.json", header)
+        let bomb = body.count
+        add("samples/1_epoch_1.json", sample)
+        add("samples/2_epoch_1.json", sample, at: bomb)
+        add("samples/3_epoch_1.json", sample)
+        let end = le(0x0605_4b50, 4) + le(0, 4) + le(UInt64(entries), 2) + le(UInt64(entries), 2) + le(UInt64(directory.count), 4) + le(UInt64(body.count), 4) + le(0, 2)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-bomb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bomb.eval").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(body + directory + end)))
+        let loaded = RecordLoader.loadAll(path: path)
+        #expect(loaded.records.map(\.source.place) == [.entry("samples/3_epoch_1.json")])
+        #expect(loaded.diagnostics.map(\.place) == [.entry("samples/1_epoch_1.json"), .entry("samples/2_epoch_1.json")])
+        #expect(loaded.diagnostics.allSatisfy { $0.message.contains("overlaps another entry's") })
+    }
+
     @Test("a damaged entry is one diagnostic naming the file and entry; the other samples load")
     func badEntry() throws {
         let name = "inspect-bad-entry.eval"

@@ -21,6 +21,8 @@ struct ZIPEntries {
     private let bytes: UnsafeBufferPointer<UInt8>
     /// Local header offsets by entry name, from the central directory (only needed for method 93).
     private var localHeaders: [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] = [:]
+    /// Entries whose data overlaps another entry's.
+    private var overlapping: Set<String> = []
 
     /// One entry as listed by the archive.
     struct Item {
@@ -39,7 +41,7 @@ struct ZIPEntries {
         } catch {
             throw Failure(message: "a ZIP archive whose entries cannot be listed (\(error)); it may be cut short")
         }
-        localHeaders = Self.centralDirectory(bytes)
+        (localHeaders, overlapping) = Self.centralDirectory(bytes)
     }
 
     /// The entries, in the central directory's order.
@@ -52,6 +54,10 @@ struct ZIPEntries {
     func read(_ item: Item, limit: Int) throws(Failure) -> Data {
         if item.uncompressedSize > UInt64(limit) {
             throw Failure(message: RecordLimits.tooLong("entry", limit: limit))
+        }
+        // A ZIP bomb lists one compressed stream under many names: 208 KB of archive, 60 entries of 200 MB each.
+        if overlapping.contains(item.name) {
+            throw Failure(message: "the entry's data overlaps another entry's, as a ZIP bomb's does; it is not read")
         }
         if let header = localHeaders[item.name], header.method == 93 {
             return try zstd(header.offset, compressedSize: header.compressedSize, limit: limit)
@@ -127,13 +133,15 @@ struct ZIPEntries {
 
     // MARK: - Central directory
 
-    /// Name → (method, local header offset, compressed size) for every entry the central directory lists.
-    /// Entries whose sizes or offset live in a ZIP64 extra field are left out (their method-93 data is then
-    /// reported as unreadable rather than guessed at).
-    private static func centralDirectory(_ b: UnsafeBufferPointer<UInt8>) -> [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] {
+    /// Name → (method, local header offset, compressed size) for every entry the central directory lists,
+    /// with sizes and offsets from the ZIP64 extra field where the directory defers to it; and the names of
+    /// entries whose local header and data overlap another entry's.
+    private static func centralDirectory(_ b: UnsafeBufferPointer<UInt8>)
+        -> ([String: (method: UInt16, offset: UInt64, compressedSize: UInt64)], Set<String>) {
         var table: [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] = [:]
+        var spans: [(start: UInt64, end: UInt64, name: String)] = []
         let n = b.count
-        guard n >= 22 else { return table }
+        guard n >= 22 else { return (table, []) }
         // The end-of-central-directory record sits within the last 22 + 65535 bytes (its comment).
         var eocd: Int?
         var i = n - 22
@@ -142,25 +150,62 @@ struct ZIPEntries {
             if read32(b, i) == 0x0605_4b50 { eocd = i; break }
             i -= 1
         }
-        guard let e = eocd else { return table }
+        guard let e = eocd else { return (table, []) }
         let count = Int(read16(b, e + 10))
         var p = Int(read32(b, e + 16))
         for _ in 0..<count {
             guard p >= 0, p <= n - 46, read32(b, p) == 0x0201_4b50 else { break }
             let method = read16(b, p + 10)
-            let compressed = read32(b, p + 20)
+            var compressed = UInt64(read32(b, p + 20))
             let nameLength = Int(read16(b, p + 28))
             let extraLength = Int(read16(b, p + 30))
             let commentLength = Int(read16(b, p + 32))
-            let offset = read32(b, p + 42)
-            guard nameLength <= n - (p + 46) else { break }
+            var offset = UInt64(read32(b, p + 42))
+            guard nameLength <= n - (p + 46), extraLength <= n - (p + 46 + nameLength) else { break }
             let name = String(decoding: UnsafeBufferPointer(rebasing: b[(p + 46)..<(p + 46 + nameLength)]), as: UTF8.self)
+            // ZIP64 (header 0x0001): the 8-byte values present are those the directory marks 0xFFFFFFFF, in order.
+            var x = p + 46 + nameLength
+            let extraEnd = x + extraLength
+            while x + 4 <= extraEnd {
+                let id = read16(b, x), size = Int(read16(b, x + 2))
+                guard size <= extraEnd - (x + 4) else { break }
+                if id == 0x0001 {
+                    var v = x + 4
+                    func next() -> UInt64? {
+                        guard v + 8 <= x + 4 + size else { return nil }
+                        defer { v += 8 }
+                        return UInt64(read32(b, v)) | UInt64(read32(b, v + 4)) << 32
+                    }
+                    if read32(b, p + 24) == 0xFFFF_FFFF { _ = next() }
+                    if compressed == 0xFFFF_FFFF, let c = next() { compressed = c }
+                    if offset == 0xFFFF_FFFF, let o = next() { offset = o }
+                }
+                x += 4 + size
+            }
             if compressed != 0xFFFF_FFFF, offset != 0xFFFF_FFFF {
-                table[name] = (method, UInt64(offset), UInt64(compressed))
+                table[name] = (method, offset, compressed)
+                // The local header's own name and extra lengths, where it is in the file.
+                let h = Int(clamping: offset)
+                let local = h <= n - 30 && read32(b, h) == 0x0403_4b50 ? 30 + UInt64(read16(b, h + 26)) + UInt64(read16(b, h + 28)) : 30
+                let (length, over1) = local.addingReportingOverflow(compressed)
+                let (end, over2) = offset.addingReportingOverflow(length)
+                spans.append((offset, over1 || over2 ? .max : end, name))
             }
             p += 46 + nameLength + extraLength + commentLength
         }
-        return table
+        // Sorted by where they start, an entry overlaps the next when it ends after that one starts.
+        spans.sort { $0.start < $1.start }
+        var overlapping: Set<String> = []
+        var reach: (end: UInt64, name: String)?
+        for span in spans {
+            if let r = reach, span.start < r.end {
+                overlapping.insert(span.name)
+                overlapping.insert(r.name)
+            }
+            if let r = reach, r.end >= span.end { continue }
+            reach = (span.end, span.name)
+        }
+        return (table, overlapping)
     }
 
     private func u16(_ i: Int) -> UInt16 { Self.read16(bytes, i) }
