@@ -164,6 +164,95 @@ struct LLMLogsTests {
         #expect(diagnostics.last?.message.hasPrefix("the turn's messages form a loop at message b2:") == true)
     }
 
+    /// Made with Python's sqlite3, as llm writes; then damaged or shaped as llm never shapes them.
+    private func database(_ name: String, _ script: String) throws -> String {
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("completion-tui-db-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(name).path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n" + script, path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return path
+    }
+
+    /// One damaged page stopped the reading: 256 of 600 rows, and a message that named no row.
+    @Test("a damaged page costs only its rows: they are named by row, the rows after them load")
+    func damagedPage() throws {
+        let path = try database("damaged.db", """
+        db.execute("create table responses (id text primary key, model text, prompt text, response text, datetime_utc text)")
+        with db:
+            for i in range(600):
+                db.execute("insert into responses values (?, 'm', 'p', ?, ?)", (f"r{i}", "x" * 300 + str(i), f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}"))
+        db.close()
+        b = bytearray(open(sys.argv[1], "rb").read())
+        leaves = [i for i in range(1, len(b) // 4096) if b[i * 4096] == 0x0D]
+        page = leaves[len(leaves) // 2]
+        b[page * 4096 + 8:(page + 1) * 4096] = b"\\xff" * (4096 - 8)
+        open(sys.argv[1], "wb").write(b)
+        """)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let (records, diagnostics, _) = RecordLoader.loadAll(path: path)
+        #expect(diagnostics.count == 1)
+        let d = try #require(diagnostics.first)
+        guard case .row(table: "responses", let first)? = d.place else { Issue.record("\(d)"); return }
+        #expect(d.message.hasPrefix("the rows after rowid \(first - 1) up to rowid "))
+        #expect(d.message.hasSuffix("cannot be read: database disk image is malformed; the rows after them load"))
+        // A 4 KB page holds about a dozen of these rows; every other row is read, in order.
+        #expect(records.count >= 580 && records.count < 600)
+        let numbers = records.compactMap { $0.choices.first.flatMap { Int($0.text.drop { $0 == "x" }) } }
+        #expect(numbers.count == records.count)
+        #expect(numbers == numbers.sorted())
+        #expect(numbers.first == 0 && numbers.last == 599)
+    }
+
+    @Test("rowids at the ends of their range, a column named rowid, a view and a table without rowids")
+    func unusualTables() throws {
+        let columns = "id text, model text, prompt text, response text, datetime_utc text"
+        let ends = try database("ends.db", """
+        db.execute("create table responses (\(columns))")
+        with db:
+            for r in (-9223372036854775808, 1, 9223372036854775807):
+                db.execute("insert into responses (rowid, id, model, response) values (?, ?, 'm', 'x')", (r, f"r{r}"))
+        """)
+        let named = try database("named.db", """
+        db.execute("create table responses (rowid text, \(columns))")
+        with db:
+            for i in range(3):
+                db.execute("insert into responses values ('same', ?, 'm', 'p', 'x', '2026-01-01')", (f"r{i}",))
+        """)
+        let view = try database("view.db", """
+        db.execute("create table logged (\(columns))")
+        db.execute("create view responses as select * from logged")
+        db.commit()
+        """)
+        let withoutRowid = try database("without.db", """
+        db.execute("create table responses (id text primary key, model text, response text) without rowid")
+        db.commit()
+        """)
+        for path in [ends, named, view, withoutRowid] {
+            defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+            let (records, diagnostics, _) = RecordLoader.loadAll(path: path)
+            switch URL(fileURLWithPath: path).lastPathComponent {
+            case "ends.db":
+                #expect(diagnostics.isEmpty, "\(diagnostics)")
+                #expect(records.map(\.source.place) == [Int64.min, 1, .max].map { .row(table: "responses", row: $0) })
+            case "named.db":
+                #expect(diagnostics.isEmpty, "\(diagnostics)")
+                #expect(records.map(\.source.place) == [1, 2, 3].map { .row(table: "responses", row: $0) })
+            case "view.db":
+                #expect(records.isEmpty)
+                #expect(diagnostics.map(\.message) == ["the `responses` table is a view, not a table llm writes (whose rowids give its order); it is not read"])
+            default:
+                #expect(records.isEmpty)
+                #expect(diagnostics.map(\.message) == ["the `responses` table is a table without rowids, not a table llm writes (whose rowids give its order); it is not read"])
+            }
+        }
+    }
+
     @Test("a database on standard input is refused with a reason")
     func notFromAStream() {
         let data = FileManager.default.contents(atPath: LogSamples.path("llm-0.31.db")) ?? Data()

@@ -40,11 +40,11 @@ enum LLMLogs {
             }
             // Each table in the order llm wrote it (rowid), the two generations merged by time, a page at
             // a time: the first records are handed on before the rest of the database is read.
-            var order = try TimeOrder(db, tables: tables)
+            var order = try TimeOrder(db, tables: tables, report: problem)
             planned(order.estimatedRows)
             var n = 0
             while true {
-                let page = try order.next(pageRows)
+                let page = try order.next(pageRows, report: problem)
                 if page.isEmpty { break }
                 let records = try read(db, tables: tables, places: page, report: problem)
                 for place in page {
@@ -75,19 +75,34 @@ enum LLMLogs {
         struct Cursor {
             let table: String
             let timeColumn: String
-            var after = Int64.min
+            /// The last rowid read (nil before the first: `Int64.min` is a rowid too).
+            var after: Int64?
             var buffer: [(time: String, row: Int64)] = []
             var head = 0
             var exhausted = false
         }
 
-        init(_ db: SQLiteFile, tables: Set<String>) throws(Diagnostic) {
+        /// - Parameter report: told of a table that cannot be read in rowid order (a view, a table without
+        ///   rowids), which is then left out.
+        init(_ db: SQLiteFile, tables: Set<String>, report: (Diagnostic) -> Void) throws(Diagnostic) {
             self.db = db
             for table in ["responses", "turns"] where tables.contains(table) {
+                var kind = "", sql = ""
+                try db.query("SELECT type, sql FROM sqlite_master WHERE name = ?", [.text(table)]) { row in
+                    kind = row.text(0) ?? ""
+                    sql = row.text(1) ?? ""
+                    return false
+                }
+                if kind != "table" || sql.uppercased().replacingOccurrences(of: " ", with: "").hasSuffix("WITHOUTROWID") {
+                    let what = kind == "view" ? "a view" : "a table without rowids"
+                    report(Diagnostic(path: db.path, line: nil, column: nil,
+                                      message: "the `\(table)` table is \(what), not a table llm writes (whose rowids give its order); it is not read"))
+                    continue
+                }
                 let time = try db.columns(of: table).contains("datetime_utc") ? "datetime_utc" : "NULL"
                 cursors.append(Cursor(table: table, timeColumn: time))
                 var most: Int64 = 0
-                try db.query("SELECT max(rowid) FROM \(table)") { row in
+                try db.query("SELECT max(_rowid_) FROM \(table)") { row in
                     most = row.int(0) ?? 0
                     return false
                 }
@@ -96,12 +111,14 @@ enum LLMLogs {
         }
 
         /// The next rows, at most `count`; empty at the end.
-        mutating func next(_ count: Int) throws(Diagnostic) -> [ContainerPlace] {
+        /// - Parameter report: told of the rows a damaged stretch of the database hides; the rows after them
+        ///   are read.
+        mutating func next(_ count: Int, report: (Diagnostic) -> Void) throws(Diagnostic) -> [ContainerPlace] {
             var out: [ContainerPlace] = []
             while out.count < count {
                 var best: Int?
                 for i in cursors.indices {
-                    try fill(i, count)
+                    try fill(i, count, report: report)
                     guard cursors[i].head < cursors[i].buffer.count else { continue }
                     if let b = best {
                         let mine = cursors[i].buffer[cursors[i].head].time
@@ -118,18 +135,77 @@ enum LLMLogs {
             return out
         }
 
-        private mutating func fill(_ i: Int, _ count: Int) throws(Diagnostic) {
-            guard cursors[i].head >= cursors[i].buffer.count, !cursors[i].exhausted else { return }
-            let c = cursors[i]
-            var rows: [(time: String, row: Int64)] = []
-            try db.query("SELECT rowid, \(c.timeColumn) FROM \(c.table) WHERE rowid > ? ORDER BY rowid LIMIT \(max(1, count))", [.int(c.after)]) { row in
-                rows.append((row.text(1) ?? "", row.int(0) ?? 0))
+        /// The rows after `after`, at most `count`, as the cursor's query gives them.
+        private func rows(_ c: Cursor, after: Int64?, limit: Int, _ body: (Int64, String) -> Void) throws(Diagnostic) {
+            let bound = after == nil ? "" : "WHERE _rowid_ > ?"
+            try db.query("SELECT _rowid_, \(c.timeColumn) FROM \(c.table) \(bound) ORDER BY _rowid_ LIMIT \(max(1, limit))",
+                         after.map { [.int($0)] } ?? []) { row in
+                body(row.int(0) ?? 0, row.text(1) ?? "")
                 return true
             }
-            cursors[i].buffer = rows
-            cursors[i].head = 0
-            if let last = rows.last { cursors[i].after = last.row }
-            if rows.count < max(1, count) { cursors[i].exhausted = true }
+        }
+
+        /// Refills an empty buffer. Where the table's rows cannot be read past `after` (a damaged page), the
+        /// rows read before the damage are kept, and the next read starts after the damaged stretch.
+        private mutating func fill(_ i: Int, _ count: Int, report: (Diagnostic) -> Void) throws(Diagnostic) {
+            while cursors[i].head >= cursors[i].buffer.count, !cursors[i].exhausted {
+                let c = cursors[i]
+                var got: [(time: String, row: Int64)] = []
+                var failure: Diagnostic?
+                do throws(Diagnostic) {
+                    try rows(c, after: c.after, limit: count) { got.append(($1, $0)) }
+                } catch {
+                    failure = error
+                }
+                cursors[i].buffer = got
+                cursors[i].head = 0
+                if let last = got.last { cursors[i].after = last.row }
+                guard let failure else {
+                    if got.count < max(1, count) { cursors[i].exhausted = true }
+                    return
+                }
+                if !got.isEmpty { return }
+                // Nothing read past `after`: find the first bound past the damage that reads again.
+                let resume = skipDamage(c, after: c.after)
+                let from = c.after.map { "after rowid \($0) " } ?? ""
+                let to = resume.map { "up to rowid \($0)" } ?? "to the end of the table"
+                report(Diagnostic(path: db.path, line: nil, column: nil,
+                                  message: "the rows \(from)\(to) cannot be read: \(reason(failure)); the rows after them load",
+                                  place: .row(table: c.table, row: c.after.map { $0 == .max ? $0 : $0 + 1 } ?? .min)))
+                if let resume { cursors[i].after = resume } else { cursors[i].exhausted = true }
+            }
+        }
+
+        /// The smallest rowid past `after` from which the table reads again (the damaged page's last row, or
+        /// a rowid past it): steps doubling from `after`, then halving back. Nil when nothing past it reads.
+        private func skipDamage(_ c: Cursor, after: Int64?) -> Int64? {
+            func reads(_ x: Int64) -> Bool {
+                do throws(Diagnostic) {
+                    try rows(c, after: x, limit: 1) { _, _ in }
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            func plus(_ a: Int64, _ d: UInt64) -> Int64 {
+                let (v, over) = a.addingReportingOverflow(Int64(clamping: d))
+                return over ? .max : v
+            }
+            var low = after ?? .min
+            var step: UInt64 = 1
+            var high = plus(low, step)
+            while !reads(high) {
+                if high == .max { return nil }
+                low = high
+                step = min(step * 2, 1 << 62)
+                high = plus(low, step)
+            }
+            // `low` does not read (or is `after`); `high` does. Their distance as unsigned: it can pass Int64.max.
+            while UInt64(bitPattern: high &- low) > 1 {
+                let mid = low &+ Int64(bitPattern: UInt64(bitPattern: high &- low) / 2)
+                if reads(mid) { high = mid } else { low = mid }
+            }
+            return high
         }
     }
 
@@ -178,7 +254,7 @@ enum LLMLogs {
         do throws(Diagnostic) {
             var object: JSONObject?
             try Connections.shared.with(path: path) { db throws(Diagnostic) in
-                try db.query("SELECT * FROM \(table) WHERE rowid = ?", [.int(row)]) { r in
+                try db.query("SELECT * FROM \(table) WHERE _rowid_ = ?", [.int(row)]) { r in
                     var o = JSONObject()
                     for i in 0..<r.count { o.append(r.name(i), r.byteCount(i) > RecordLimits.maxRecordBytes ? .string("(\(r.byteCount(i)) bytes, over the record limit)") : r.value(i)) }
                     object = o
@@ -217,14 +293,12 @@ enum LLMLogs {
     // MARK: - The `responses` table (llm up to 0.31)
 
     private static func readResponses(_ db: SQLiteFile, rowids: [Int64], report: (Diagnostic) -> Void, _ emit: (CompletionRecord) -> Void) throws(Diagnostic) {
-        let list = rowids.map(String.init).joined(separator: ",")
-        try db.query("SELECT rowid AS \"rowid\", * FROM responses WHERE rowid IN (\(list))") { row in
-            let rowid = row.int(0) ?? 0
+        try rows(db, table: "responses", rowids: rowids, report: report) { rowid, row in
             let place = ContainerPlace.row(table: "responses", row: rowid)
             var columns = RowColumns(row: row, skipFirst: true)
             if let tooLong = columns.tooLong {
-                report(Diagnostic(path: db.path, line: nil, column: nil, message: RecordLimits.tooLong("the row's \(tooLong) column", limit: RecordLimits.maxRecordBytes), place: place))
-                return true
+                report(Diagnostic(path: db.path, line: nil, column: nil, message: RecordLimits.tooLong("row's \(tooLong) column", limit: RecordLimits.maxRecordBytes), place: place))
+                return
             }
             // llm 0.31 stores the payload with the response text replaced by `{"$": "r:<row id>"}`.
             var replacements: [String: JSONValue] = [:]
@@ -238,7 +312,41 @@ enum LLMLogs {
             if let text = columns.string("prompt") { prompt.append(PromptMessage(role: "user", text: text)) }
             record.prompt = prompt
             emit(record)
-            return true
+        }
+    }
+
+    /// What SQLite said, without the "cannot read the database" every failed query starts with.
+    static func reason(_ d: Diagnostic) -> String {
+        let prefix = SQLiteFile.readFailure
+        return d.message.hasPrefix(prefix) ? String(d.message.dropFirst(prefix.count)) : d.message
+    }
+
+    /// Some rows of a table, each with its rowid first (`rowid`, then every column). When the rows cannot be
+    /// read together (a damaged page), those not read yet are read one at a time, and each that cannot be
+    /// is reported by row: one bad row costs only itself.
+    static func rows(_ db: SQLiteFile, table: String, rowids: [Int64], report: (Diagnostic) -> Void,
+                     _ body: (Int64, SQLiteFile.Row) -> Void) throws(Diagnostic) {
+        var done = Set<Int64>()
+        let list = rowids.map(String.init).joined(separator: ",")
+        do throws(Diagnostic) {
+            try db.query("SELECT _rowid_ AS \"rowid\", * FROM \(table) WHERE _rowid_ IN (\(list))") { row in
+                let rowid = row.int(0) ?? 0
+                done.insert(rowid)
+                body(rowid, row)
+                return true
+            }
+        } catch {
+            for rowid in rowids where !done.contains(rowid) {
+                do throws(Diagnostic) {
+                    try db.query("SELECT _rowid_ AS \"rowid\", * FROM \(table) WHERE _rowid_ = ?", [.int(rowid)]) { row in
+                        body(rowid, row)
+                        return false
+                    }
+                } catch {
+                    report(Diagnostic(path: db.path, line: nil, column: nil, message: "the row cannot be read: \(reason(error))",
+                                      place: .row(table: table, row: rowid)))
+                }
+            }
         }
     }
 

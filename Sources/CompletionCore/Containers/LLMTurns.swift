@@ -32,15 +32,12 @@ struct TurnReader {
     func read(rowids: [Int64], _ emit: (CompletionRecord) -> Void) throws(Diagnostic) {
         var turns: [(rowid: Int64, columns: LLMLogs.RowColumns)] = []
         var skipped: [(Int64, String)] = []
-        let list = rowids.map(String.init).joined(separator: ",")
-        try db.query("SELECT rowid AS \"rowid\", * FROM turns WHERE rowid IN (\(list))") { row in
-            let rowid = row.int(0) ?? 0
+        try LLMLogs.rows(db, table: "turns", rowids: rowids, report: report) { rowid, row in
             let columns = LLMLogs.RowColumns(row: row, skipFirst: true)
             if let column = columns.tooLong { skipped.append((rowid, column)) } else { turns.append((rowid, columns)) }
-            return true
         }
         for (rowid, column) in skipped {
-            report(Diagnostic(path: db.path, line: nil, column: nil, message: RecordLimits.tooLong("the row's \(column) column", limit: RecordLimits.maxRecordBytes), place: .row(table: "turns", row: rowid)))
+            report(Diagnostic(path: db.path, line: nil, column: nil, message: RecordLimits.tooLong("row's \(column) column", limit: RecordLimits.maxRecordBytes), place: .row(table: "turns", row: rowid)))
         }
         let tools = tables.contains("turn_tools") && tables.contains("tools")
         let schemas = tables.contains("schemas")

@@ -99,11 +99,14 @@ final class SQLiteFile {
 
     enum Binding { case text(String), int(Int64) }
 
+    /// How the message of a query that failed starts; SQLite's own words follow.
+    static let readFailure = "cannot read the database: "
+
     /// Runs a query and hands each row to `body` (which returns false to stop).
     func query(_ sql: String, _ bindings: [Binding] = [], _ body: (Row) -> Bool) throws(Diagnostic) {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read the database: \(errorMessage)")
+            throw Diagnostic(path: path, line: nil, column: nil, message: Self.readFailure + errorMessage)
         }
         defer { sqlite3_finalize(statement) }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -118,7 +121,7 @@ final class SQLiteFile {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_DONE { return }
             guard rc == SQLITE_ROW else {
-                throw Diagnostic(path: path, line: nil, column: nil, message: "cannot read the database: \(errorMessage)")
+                throw Diagnostic(path: path, line: nil, column: nil, message: Self.readFailure + errorMessage)
             }
             if !body(row) { return }
         }
