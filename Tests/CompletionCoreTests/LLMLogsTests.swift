@@ -233,7 +233,13 @@ struct LLMLogsTests {
         db.execute("create table responses (id text primary key, model text, response text) without rowid")
         db.commit()
         """)
-        for path in [ends, named, view, withoutRowid] {
+        let blob = try database("blob.db", """
+        db.execute("create table responses (\(columns), response_json text)")
+        with db:
+            db.execute("insert into responses values ('r0', 'm', 'p', 'x', '2026-01-01', ?)", (b'{"id": "chatcmpl-9", "object": "chat.completion"}',))
+            db.execute("insert into responses values ('r1', 'm', 'p', 'x', '2026-01-01', ?)", (b'\\xff\\xfe',))
+        """)
+        for path in [ends, named, view, withoutRowid, blob] {
             defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
             let (records, diagnostics, _) = RecordLoader.loadAll(path: path)
             switch URL(fileURLWithPath: path).lastPathComponent {
@@ -246,6 +252,11 @@ struct LLMLogsTests {
             case "view.db":
                 #expect(records.isEmpty)
                 #expect(diagnostics.map(\.message) == ["the `responses` table is a view, not a table llm writes (whose rowids give its order); it is not read"])
+            case "blob.db":
+                // JSON bound as bytes is read as the text it is; bytes that are not text are described.
+                #expect(records.map(\.id) == ["chatcmpl-9", nil])
+                #expect(diagnostics.count == 1)
+                #expect(diagnostics.first?.message.contains("response_json is not valid JSON") == true)
             default:
                 #expect(records.isEmpty)
                 #expect(diagnostics.map(\.message) == ["the `responses` table is a table without rowids, not a table llm writes (whose rowids give its order); it is not read"])

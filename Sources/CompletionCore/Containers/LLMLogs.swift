@@ -365,7 +365,12 @@ enum LLMLogs {
                     tooLong = name
                     return
                 }
-                values.append((name, row.value(i)))
+                // JSON stored as a blob (a writer that bound bytes) is read as the text it is, when it is UTF-8.
+                if row.isBlob(i), name.hasSuffix("_json") || name == "token_details", let text = row.utf8Blob(i) {
+                    values.append((name, .string(text)))
+                } else {
+                    values.append((name, row.value(i)))
+                }
             }
         }
 

@@ -65,7 +65,16 @@ final class SQLiteFile {
         return out
     }
 
-    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+    /// SQLite's message for the last failure, with the likely cause where SQLite's words do not say it.
+    var errorMessage: String {
+        let message = String(cString: sqlite3_errmsg(handle))
+        // A hot journal: a write that stopped part way, which SQLite rolls back before reading, and a
+        // read-only connection cannot.
+        if sqlite3_errcode(handle) & 0xFF == SQLITE_READONLY, FileManager.default.fileExists(atPath: path + "-journal") {
+            return message + " (the -journal beside it holds a write that did not finish; open the database once with sqlite3 or llm to roll it back, then read it)"
+        }
+        return message
+    }
 
     /// Names of the tables and views.
     func tableNames() throws(Diagnostic) -> Set<String> {
@@ -139,6 +148,16 @@ final class SQLiteFile {
         func byteCount(_ i: Int) -> Int { Int(sqlite3_column_bytes(statement, Int32(i))) }
 
         func isNull(_ i: Int) -> Bool { sqlite3_column_type(statement, Int32(i)) == SQLITE_NULL }
+
+        func isBlob(_ i: Int) -> Bool { sqlite3_column_type(statement, Int32(i)) == SQLITE_BLOB }
+
+        /// A blob's bytes as text, when they are UTF-8 (nil otherwise).
+        func utf8Blob(_ i: Int) -> String? {
+            let p = sqlite3_column_blob(statement, Int32(i))
+            let n = Int(sqlite3_column_bytes(statement, Int32(i)))
+            guard let p else { return n == 0 ? "" : nil }
+            return String(validating: UnsafeRawBufferPointer(start: p, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
+        }
 
         /// The column as text (numbers as SQLite writes them), or nil for NULL. Bytes that are not UTF-8
         /// are repaired, never trusted.
