@@ -207,6 +207,17 @@ struct LLMLogsTests {
         #expect(numbers.count == records.count)
         #expect(numbers == numbers.sorted())
         #expect(numbers.first == 0 && numbers.last == 599)
+        // The message stands where the rows it names would have been.
+        var events: [String] = []
+        RecordLoader.load(path: path) { event in
+            switch event {
+            case .record(let r): events.append(r.choices.first.map { String($0.text.drop { $0 == "x" }) } ?? "")
+            case .diagnostic: events.append("damage")
+            }
+        }
+        let at = try #require(events.firstIndex(of: "damage"))
+        let before = try #require(Int(events[at - 1])), after = try #require(Int(events[at + 1]))
+        #expect(after - before == 600 - records.count + 1)
     }
 
     @Test("rowids at the ends of their range, a column named rowid, a view and a table without rowids")

@@ -44,15 +44,21 @@ enum LLMLogs {
             planned(order.estimatedRows)
             var n = 0
             while true {
-                let page = try order.next(pageRows, report: problem)
+                let page = try order.next(pageRows)
                 if page.isEmpty { break }
-                let records = try read(db, tables: tables, places: page, report: problem)
-                for place in page {
-                    n += 1
-                    guard var record = records[place] else { continue }
-                    record.source.line = n
-                    summary.records += 1
-                    sink(.record(record))
+                let places = page.compactMap { if case .row(let place) = $0 { place } else { nil } }
+                let records = try read(db, tables: tables, places: places, report: problem)
+                for entry in page {
+                    switch entry {
+                    case .damage(let d):
+                        problem(d)
+                    case .row(let place):
+                        n += 1
+                        guard var record = records[place] else { continue }
+                        record.source.line = n
+                        summary.records += 1
+                        sink(.record(record))
+                    }
                 }
             }
         } catch {
@@ -110,15 +116,21 @@ enum LLMLogs {
             }
         }
 
+        /// A row, or the rows a damaged stretch of a table hides, where they would have been.
+        enum Entry {
+            case row(ContainerPlace)
+            case damage(Diagnostic)
+        }
+
         /// The next rows, at most `count`; empty at the end.
-        /// - Parameter report: told of the rows a damaged stretch of the database hides; the rows after them
-        ///   are read.
-        mutating func next(_ count: Int, report: (Diagnostic) -> Void) throws(Diagnostic) -> [ContainerPlace] {
-            var out: [ContainerPlace] = []
-            while out.count < count {
+        mutating func next(_ count: Int) throws(Diagnostic) -> [Entry] {
+            var out: [Entry] = []
+            var rows = 0
+            while rows < count {
                 var best: Int?
                 for i in cursors.indices {
-                    try fill(i, count, report: report)
+                    // A damaged stretch is found when the rows before it are placed: it goes after them.
+                    try fill(i, count) { out.append(.damage($0)) }
                     guard cursors[i].head < cursors[i].buffer.count else { continue }
                     if let b = best {
                         let mine = cursors[i].buffer[cursors[i].head].time
@@ -129,7 +141,8 @@ enum LLMLogs {
                     }
                 }
                 guard let b = best else { break }
-                out.append(.row(table: cursors[b].table, row: cursors[b].buffer[cursors[b].head].row))
+                out.append(.row(.row(table: cursors[b].table, row: cursors[b].buffer[cursors[b].head].row)))
+                rows += 1
                 cursors[b].head += 1
             }
             return out
