@@ -287,27 +287,12 @@ struct StreamTests {
         // Databases and archives are read in place, from a file only.
         guard format != .sqlite, format != .zipArchive else { return }
         let file = RecordLoader.loadAll(path: path)
-        var loader = IncrementalLoader(path: path)
-        var records: [CompletionRecord] = []
-        var problems: [Diagnostic] = []
-        func sink(_ event: LoadEvent) {
-            switch event {
-            case .record(let r): records.append(r)
-            case .diagnostic(let d): problems.append(d)
-            }
-        }
         // Byte by byte at first, where the layout is decided; then in pieces.
-        var start = 0
-        while start < bytes.count {
-            let size = start < 64 ? 1 : 4096
-            bytes[start..<min(bytes.count, start + size)].withUnsafeBufferPointer { loader.feed($0, sink: sink) }
-            start += size
-        }
-        loader.finish(sink: sink)
+        let (records, problems, summary) = loadInPieces(bytes, path: path) { $0 < 64 ? 1 : 4096 }
         // One line that is a whole response is JSON Lines to a stream as soon as it ends, one document to the
         // file; it reads the same either way.
         let oneLine = bytes.filter { $0 == 0x0A }.count <= 1 && file.records.count == 1
-        #expect(loader.summary.format == file.summary.format || (oneLine && loader.summary.format == .jsonLines))
+        #expect(summary.format == file.summary.format || (oneLine && summary.format == .jsonLines))
         #expect(records == file.records)
         #expect(problems == file.diagnostics)
     }
@@ -372,4 +357,28 @@ struct EventStreamReaderTests {
         #expect(records.first?.stream?.sawDone == false)
         #expect(problems.first?.line == 3)
     }
+}
+
+/// Feeds `bytes` to the stream loader in pieces (`size` gives each piece's length from its offset), as a
+/// pipe delivers them, with a pause after each piece when `pausing`.
+func loadInPieces(_ bytes: [UInt8], path: String, pausing: Bool = false, size: (Int) -> Int)
+    -> (records: [CompletionRecord], problems: [Diagnostic], summary: LoadSummary) {
+    var loader = IncrementalLoader(path: path)
+    var records: [CompletionRecord] = []
+    var problems: [Diagnostic] = []
+    func sink(_ event: LoadEvent) {
+        switch event {
+        case .record(let r): records.append(r)
+        case .diagnostic(let d): problems.append(d)
+        }
+    }
+    var start = 0
+    while start < bytes.count {
+        let end = min(bytes.count, start + max(1, size(start)))
+        bytes[start..<end].withUnsafeBufferPointer { loader.feed($0, sink: sink) }
+        if pausing { loader.pause(sink: sink) }
+        start = end
+    }
+    loader.finish(sink: sink)
+    return (records, problems, loader.summary)
 }

@@ -136,24 +136,11 @@ struct OTelTraceTests {
         let path = LogSamples.path(name)
         let file = RecordLoader.loadAll(path: path)
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        var loader = IncrementalLoader(path: path)
-        var records: [CompletionRecord] = []
-        var problems: [Diagnostic] = []
-        func sink(_ event: LoadEvent) {
-            switch event {
-            case .record(let r): records.append(r)
-            case .diagnostic(let d): problems.append(d)
-            }
-        }
-        for start in stride(from: 0, to: bytes.count, by: 4096) {
-            bytes[start..<min(bytes.count, start + 4096)].withUnsafeBufferPointer { loader.feed($0, sink: sink) }
-            loader.pause(sink: sink)
-        }
-        loader.finish(sink: sink)
+        let (records, problems, summary) = loadInPieces(bytes, path: path, pausing: true) { _ in 4096 }
         #expect(!records.isEmpty)
         #expect(records == file.records)
         #expect(problems == file.diagnostics)
-        #expect(loader.summary.notes == file.summary.notes)
+        #expect(summary.notes == file.summary.notes)
     }
 
     @Test("every OTel fixture loads without problems and keeps its span ids", arguments: LogSamples.files.filter { $0.hasPrefix("otel-") && !$0.contains("bad") })

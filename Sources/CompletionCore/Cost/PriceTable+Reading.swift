@@ -114,26 +114,32 @@ extension PriceTable {
                 guard at(c) else { throw JSONSyntaxError(offset: parser.position, message: "expected '\(c)'") }
                 parser.position += 1
             }
-            /// The members of an object, from its `{`; `member` reads each value.
-            func object(_ member: (String) throws(JSONSyntaxError) -> JSONValue?) throws(JSONSyntaxError) -> JSONValue {
-                try expect("{")
-                var o = JSONObject()
+            /// The elements of an array or object, from its opening bracket: `element` reads each one.
+            func elements(_ open: Character, _ close: Character, _ element: () throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+                try expect(open)
                 parser.skipWhitespace()
-                if at("}") {
+                if at(close) {
                     parser.position += 1
-                    return .object(o)
+                    return
                 }
                 repeat {
                     parser.skipWhitespace()
+                    try element()
+                    parser.skipWhitespace()
+                    guard at(",") || at(close) else { throw JSONSyntaxError(offset: parser.position, message: "expected ',' or '\(close)'") }
+                    parser.position += 1
+                } while bytes[parser.position - 1] == UInt8(ascii: ",")
+            }
+            /// The members of an object, from its `{`; `member` reads each value (nil: left out).
+            func object(_ member: (String) throws(JSONSyntaxError) -> JSONValue?) throws(JSONSyntaxError) -> JSONValue {
+                var o = JSONObject()
+                try elements("{", "}") { () throws(JSONSyntaxError) in
                     guard at("\"") else { throw JSONSyntaxError(offset: parser.position, message: "expected a quoted key") }
                     let key = try parser.parseString()
                     try expect(":")
                     parser.skipWhitespace()
                     if let value = try member(key) { o.append(key, value) }
-                    parser.skipWhitespace()
-                    guard at(",") || at("}") else { throw JSONSyntaxError(offset: parser.position, message: "expected ',' or '}'") }
-                    parser.position += 1
-                } while bytes[parser.position - 1] == UInt8(ascii: ",")
+                }
                 return .object(o)
             }
             func provider() throws(JSONSyntaxError) -> JSONValue {
@@ -155,25 +161,15 @@ extension PriceTable {
                     // A repeated key: the last one counts, as `JSONObject` reads it.
                     if key == "providers" { models = [] }
                     guard key == "providers", at("[") else { return try parser.parseValue() }
-                    parser.position += 1
                     var items: [JSONValue] = []
-                    parser.skipWhitespace()
-                    if at("]") {
-                        parser.position += 1
-                        return .array(items)
-                    }
-                    repeat {
-                        parser.skipWhitespace()
+                    try elements("[", "]") { () throws(JSONSyntaxError) in
                         if at("{") {
                             items.append(try provider())
                         } else {
                             items.append(try parser.parseValue())
                             models.append(nil)
                         }
-                        parser.skipWhitespace()
-                        guard at(",") || at("]") else { throw JSONSyntaxError(offset: parser.position, message: "expected ',' or ']'") }
-                        parser.position += 1
-                    } while bytes[parser.position - 1] == UInt8(ascii: ",")
+                    }
                     return .array(items)
                 }
                 parser.skipWhitespace()
@@ -220,8 +216,10 @@ extension PriceTable {
                 // table's are all read by the tests.
                 provider = PriceProvider(id: provider.id, name: provider.name, apiPattern: provider.apiPattern, modelMatch: provider.modelMatch,
                                          providerMatch: provider.providerMatch, fallbackProviders: provider.fallbackProviders,
-                                         later: LaterModels(bytes) { raw in
-                                             (try? models(raw, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater)) ?? []
+                                         later: Later {
+                                             // The bytes were checked to be one JSON value when the table was read.
+                                             let raw = bytes.withUnsafeBytes { try? JSONParser.parse($0.bindMemory(to: UInt8.self)) }
+                                             return raw.flatMap { try? models($0, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater) } ?? []
                                          })
             } else {
                 provider.models = try models(o["models"] ?? .null, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater)
@@ -253,7 +251,7 @@ extension PriceTable {
             let name = mo["name"]?.stringValue
             if pricesLater {
                 let raw = mo["prices"] ?? .null
-                models.append(PriceModel(id: modelID, name: name, match: match, later: LaterPrices(raw) { raw in
+                models.append(PriceModel(id: modelID, name: name, match: match, later: Later {
                     (try? conditionalPrices(raw, at: "", fail: { PriceTableError(path: path, message: $0) })) ?? []
                 }))
             } else {

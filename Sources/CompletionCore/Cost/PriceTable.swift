@@ -121,7 +121,7 @@ public struct PriceProvider: Sendable {
         get {
             switch storage {
             case .read(let m): return m
-            case .later(let l): return l.models
+            case .later(let l): return l.value
             }
         }
         set { storage = .read(newValue) }
@@ -130,7 +130,7 @@ public struct PriceProvider: Sendable {
 
     private enum Storage: Sendable {
         case read([PriceModel])
-        case later(LaterModels)
+        case later(Later<[PriceModel]>)
     }
 
     public init(id: String, name: String, apiPattern: String?, modelMatch: MatchClause?, providerMatch: MatchClause?,
@@ -144,41 +144,43 @@ public struct PriceProvider: Sendable {
         storage = .read(models)
     }
 
-    /// A provider whose models are read from their JSON when first looked in.
+    /// A provider whose models are read from their JSON when first looked in: a lookup reads one provider
+    /// (and its fallbacks) of the bundled table's 38, and building all 2,330 models as JSON values was 10 of
+    /// the 26 ms that `--json` of one response took (hyperfine, static release build, against a table of
+    /// one provider).
     init(id: String, name: String, apiPattern: String?, modelMatch: MatchClause?, providerMatch: MatchClause?,
-         fallbackProviders: [String], later: LaterModels) {
+         fallbackProviders: [String], later: Later<[PriceModel]>) {
         self.init(id: id, name: name, apiPattern: apiPattern, modelMatch: modelMatch, providerMatch: providerMatch,
                   fallbackProviders: fallbackProviders, models: [])
         storage = .later(later)
     }
 }
 
-/// A provider's models kept as the bytes of their JSON array until a lookup looks in that provider: a
-/// lookup reads one provider (and its fallbacks) of the bundled table's 38, and building all 2,330 models
-/// as JSON values was 10 of the 26 ms that `--json` of one response took (hyperfine, static release
-/// build, against a table of one provider).
-final class LaterModels: @unchecked Sendable {
+/// A value made when first asked for, once, under a lock: the parts of a price table that most runs never
+/// look at.
+final class Later<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var bytes: Data?
-    private var made: [PriceModel]?
-    private let read: @Sendable (JSONValue) -> [PriceModel]
+    private var state: State
 
-    init(_ bytes: Data, read: @escaping @Sendable (JSONValue) -> [PriceModel]) {
-        self.bytes = bytes
-        self.read = read
+    private enum State {
+        case pending(@Sendable () -> Value)
+        case made(Value)
     }
 
-    var models: [PriceModel] {
+    init(_ make: @escaping @Sendable () -> Value) {
+        state = .pending(make)
+    }
+
+    var value: Value {
         lock.withLock {
-            if let made { return made }
-            // The bytes were checked to be one JSON value when the table was read.
-            let value = bytes.flatMap { data in
-                data.withUnsafeBytes { raw in try? JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
+            switch state {
+            case .made(let v):
+                return v
+            case .pending(let make):
+                let v = make()
+                state = .made(v)
+                return v
             }
-            let m = value.map(read) ?? []
-            made = m
-            bytes = nil
-            return m
         }
     }
 }
@@ -192,7 +194,7 @@ public struct PriceModel: Sendable {
         get {
             switch storage {
             case .read(let p): return p
-            case .later(let l): return l.prices
+            case .later(let l): return l.value
             }
         }
         set { storage = .read(newValue) }
@@ -201,7 +203,7 @@ public struct PriceModel: Sendable {
 
     private enum Storage: Sendable {
         case read([ConditionalPrices])
-        case later(LaterPrices)
+        case later(Later<[ConditionalPrices]>)
     }
 
     public init(id: String, name: String?, match: MatchClause, prices: [ConditionalPrices]) {
@@ -211,8 +213,10 @@ public struct PriceModel: Sendable {
         storage = .read(prices)
     }
 
-    /// A model whose prices are read from their JSON when first asked for.
-    init(id: String, name: String?, match: MatchClause, later: LaterPrices) {
+    /// A model whose prices are read from their JSON when first asked for: most starts price one or two of
+    /// the bundled table's 2,330 models, and making every model's price sets was most of reading the table
+    /// (perf, release build).
+    init(id: String, name: String?, match: MatchClause, later: Later<[ConditionalPrices]>) {
         self.id = id
         self.name = name
         self.match = match
@@ -225,30 +229,6 @@ public struct PriceModel: Sendable {
         var m = self
         m.storage = .read(prices)
         return m
-    }
-}
-
-/// A model's prices kept as JSON until asked for: most starts price one or two of the bundled table's
-/// 2,330 models, and making every model's price sets was most of reading the table (perf, release build).
-final class LaterPrices: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raw: JSONValue?
-    private var made: [ConditionalPrices]?
-    private let read: @Sendable (JSONValue) -> [ConditionalPrices]
-
-    init(_ raw: JSONValue, read: @escaping @Sendable (JSONValue) -> [ConditionalPrices]) {
-        self.raw = raw
-        self.read = read
-    }
-
-    var prices: [ConditionalPrices] {
-        lock.withLock {
-            if let made { return made }
-            let p = raw.map(read) ?? []
-            made = p
-            raw = nil
-            return p
-        }
     }
 }
 
