@@ -191,18 +191,20 @@ struct LLMLogsTests {
         b = bytearray(open(sys.argv[1], "rb").read())
         leaves = [i for i in range(1, len(b) // 4096) if b[i * 4096] == 0x0D]
         page = leaves[len(leaves) // 2]
+        cells = int.from_bytes(b[page * 4096 + 3:page * 4096 + 5], "big")
         b[page * 4096 + 8:(page + 1) * 4096] = b"\\xff" * (4096 - 8)
         open(sys.argv[1], "wb").write(b)
+        open(sys.argv[1] + ".cells", "w").write(str(cells))
         """)
+        let cells = try #require(Int(String(contentsOfFile: path + ".cells", encoding: .utf8)))
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
         let (records, diagnostics, _) = RecordLoader.loadAll(path: path)
         #expect(diagnostics.count == 1)
         let d = try #require(diagnostics.first)
         guard case .row(table: "responses", let first)? = d.place else { Issue.record("\(d)"); return }
-        #expect(d.message.hasPrefix("the rows after rowid \(first - 1) up to rowid "))
-        #expect(d.message.hasSuffix("cannot be read: database disk image is malformed; the rows after them load"))
-        // A 4 KB page holds about a dozen of these rows; every other row is read, in order.
-        #expect(records.count >= 580 && records.count < 600)
+        // Exactly the damaged page's rows are lost (rowids 1...600 are the rows in order).
+        #expect(d.message == "the rows from rowid \(first) to rowid \(first + Int64(cells) - 1) cannot be read: database disk image is malformed; the rows after them load")
+        #expect(records.count == 600 - cells)
         let numbers = records.compactMap { $0.choices.first.flatMap { Int($0.text.drop { $0 == "x" }) } }
         #expect(numbers.count == records.count)
         #expect(numbers == numbers.sorted())
@@ -242,6 +244,7 @@ struct LLMLogsTests {
         """)
         let withoutRowid = try database("without.db", """
         db.execute("create table responses (id text primary key, model text, response text) without rowid")
+        db.execute("create table turns (id text primary key, model text) without\\n  rowid, strict")
         db.commit()
         """)
         let blob = try database("blob.db", """
@@ -270,7 +273,9 @@ struct LLMLogsTests {
                 #expect(diagnostics.first?.message.contains("response_json is not valid JSON") == true)
             default:
                 #expect(records.isEmpty)
-                #expect(diagnostics.map(\.message) == ["the `responses` table is a table without rowids, not a table llm writes (whose rowids give its order); it is not read"])
+                #expect(diagnostics.map(\.message) == ["responses", "turns"].map {
+                    "the `\($0)` table is a table without rowids, not a table llm writes (whose rowids give its order); it is not read"
+                })
             }
         }
     }

@@ -81,8 +81,8 @@ enum LLMLogs {
         struct Cursor {
             let table: String
             let timeColumn: String
-            /// The last rowid read (nil before the first: `Int64.min` is a rowid too).
-            var after: Int64?
+            /// The least rowid the next read may give (nil before the first read).
+            var from: Int64?
             var buffer: [(time: String, row: Int64)] = []
             var head = 0
             var exhausted = false
@@ -93,13 +93,21 @@ enum LLMLogs {
         init(_ db: SQLiteFile, tables: Set<String>, report: (Diagnostic) -> Void) throws(Diagnostic) {
             self.db = db
             for table in ["responses", "turns"] where tables.contains(table) {
-                var kind = "", sql = ""
-                try db.query("SELECT type, sql FROM sqlite_master WHERE name = ?", [.text(table)]) { row in
+                var kind = ""
+                try db.query("SELECT type FROM sqlite_master WHERE name = ?", [.text(table)]) { row in
                     kind = row.text(0) ?? ""
-                    sql = row.text(1) ?? ""
                     return false
                 }
-                if kind != "table" || sql.uppercased().replacingOccurrences(of: " ", with: "").hasSuffix("WITHOUTROWID") {
+                // A table without rowids (its CREATE text may say so in several ways) has no `_rowid_` to select.
+                var hasRowids = kind == "table"
+                if hasRowids {
+                    do throws(Diagnostic) {
+                        try db.query("SELECT _rowid_ FROM \(table) LIMIT 0") { _ in false }
+                    } catch {
+                        hasRowids = false
+                    }
+                }
+                if !hasRowids {
                     let what = kind == "view" ? "a view" : "a table without rowids"
                     report(Diagnostic(path: db.path, line: nil, column: nil,
                                       message: "the `\(table)` table is \(what), not a table llm writes (whose rowids give its order); it is not read"))
@@ -148,53 +156,63 @@ enum LLMLogs {
             return out
         }
 
-        /// The rows after `after`, at most `count`, as the cursor's query gives them.
-        private func rows(_ c: Cursor, after: Int64?, limit: Int, _ body: (Int64, String) -> Void) throws(Diagnostic) {
-            let bound = after == nil ? "" : "WHERE _rowid_ > ?"
+        /// The rows from rowid `from` on, at most `count`, as the cursor's query gives them.
+        private func rows(_ c: Cursor, from: Int64?, limit: Int, _ body: (Int64, String) -> Void) throws(Diagnostic) {
+            let bound = from == nil ? "" : "WHERE _rowid_ >= ?"
             try db.query("SELECT _rowid_, \(c.timeColumn) FROM \(c.table) \(bound) ORDER BY _rowid_ LIMIT \(max(1, limit))",
-                         after.map { [.int($0)] } ?? []) { row in
+                         from.map { [.int($0)] } ?? []) { row in
                 body(row.int(0) ?? 0, row.text(1) ?? "")
                 return true
             }
         }
 
-        /// Refills an empty buffer. Where the table's rows cannot be read past `after` (a damaged page), the
-        /// rows read before the damage are kept, and the next read starts after the damaged stretch.
+        /// Refills an empty buffer. Where the table's rows cannot be read from `from` on (a damaged page), the
+        /// rows read before the damage are kept, and the next read starts past the damaged stretch.
         private mutating func fill(_ i: Int, _ count: Int, report: (Diagnostic) -> Void) throws(Diagnostic) {
             while cursors[i].head >= cursors[i].buffer.count, !cursors[i].exhausted {
                 let c = cursors[i]
                 var got: [(time: String, row: Int64)] = []
                 var failure: Diagnostic?
                 do throws(Diagnostic) {
-                    try rows(c, after: c.after, limit: count) { got.append(($1, $0)) }
+                    try rows(c, from: c.from, limit: count) { row, time in
+                        // Rowids come in increasing order from `from`; anything else is damage too.
+                        let inOrder = got.last.map { row > $0.row } ?? c.from.map { row >= $0 } ?? true
+                        if inOrder {
+                            got.append((time, row))
+                        } else if failure == nil {
+                            failure = Diagnostic(path: db.path, line: nil, column: nil, message: SQLiteFile.readFailure + "rowids out of order")
+                        }
+                    }
                 } catch {
                     failure = error
                 }
                 cursors[i].buffer = got
                 cursors[i].head = 0
-                if let last = got.last { cursors[i].after = last.row }
+                if let last = got.last {
+                    if last.row == .max { cursors[i].exhausted = true } else { cursors[i].from = last.row + 1 }
+                }
                 guard let failure else {
                     if got.count < max(1, count) { cursors[i].exhausted = true }
                     return
                 }
                 if !got.isEmpty { return }
-                // Nothing read past `after`: find the first bound past the damage that reads again.
-                let resume = skipDamage(c, after: c.after)
-                let from = c.after.map { "after rowid \($0) " } ?? ""
-                let to = resume.map { "up to rowid \($0)" } ?? "to the end of the table"
+                // Nothing read from `from` on: find the first rowid past the damage from which the table reads.
+                let resume = skipDamage(c, from: c.from)
+                let first = c.from.map { "from rowid \($0) " } ?? ""
+                let last = resume.map { "to rowid \($0 - 1)" } ?? "to the end of the table"
                 report(Diagnostic(path: db.path, line: nil, column: nil,
-                                  message: "the rows \(from)\(to) cannot be read: \(reason(failure)); the rows after them load",
-                                  place: .row(table: c.table, row: c.after.map { $0 == .max ? $0 : $0 + 1 } ?? .min)))
-                if let resume { cursors[i].after = resume } else { cursors[i].exhausted = true }
+                                  message: "the rows \(first)\(last) cannot be read: \(reason(failure)); the rows after them load",
+                                  place: .row(table: c.table, row: c.from ?? .min)))
+                if let resume { cursors[i].from = resume } else { cursors[i].exhausted = true }
             }
         }
 
-        /// The smallest rowid past `after` from which the table reads again (the damaged page's last row, or
-        /// a rowid past it): steps doubling from `after`, then halving back. Nil when nothing past it reads.
-        private func skipDamage(_ c: Cursor, after: Int64?) -> Int64? {
+        /// The smallest rowid past `from` from which the table reads again (the first rowid past the damaged
+        /// page): steps doubling from `from`, then halving back. Nil when nothing past it reads.
+        private func skipDamage(_ c: Cursor, from: Int64?) -> Int64? {
             func reads(_ x: Int64) -> Bool {
                 do throws(Diagnostic) {
-                    try rows(c, after: x, limit: 1) { _, _ in }
+                    try rows(c, from: x, limit: 1) { _, _ in }
                     return true
                 } catch {
                     return false
@@ -204,7 +222,7 @@ enum LLMLogs {
                 let (v, over) = a.addingReportingOverflow(Int64(clamping: d))
                 return over ? .max : v
             }
-            var low = after ?? .min
+            var low = from ?? .min
             var step: UInt64 = 1
             var high = plus(low, step)
             while !reads(high) {
@@ -213,7 +231,7 @@ enum LLMLogs {
                 step = min(step * 2, 1 << 62)
                 high = plus(low, step)
             }
-            // `low` does not read (or is `after`); `high` does. Their distance as unsigned: it can pass Int64.max.
+            // `low` does not read (or is `from`); `high` does. Their distance as unsigned: it can pass Int64.max.
             while UInt64(bitPattern: high &- low) > 1 {
                 let mid = low &+ Int64(bitPattern: UInt64(bitPattern: high &- low) / 2)
                 if reads(mid) { high = mid } else { low = mid }
