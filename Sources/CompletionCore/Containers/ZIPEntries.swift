@@ -19,16 +19,18 @@ struct ZIPEntries {
     let path: String
     private let archive: Archive
     private let bytes: UnsafeBufferPointer<UInt8>
-    /// Local header offsets by entry name, from the central directory (only needed for method 93).
-    private var localHeaders: [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] = [:]
-    /// Entries whose data overlaps another entry's.
-    private var overlapping: Set<String> = []
+    /// Local header offsets by entry, in the central directory's order (only needed for method 93).
+    private var localHeaders: [(method: UInt16, offset: UInt64, compressedSize: UInt64)?] = []
+    /// Entries (by their place in the central directory) whose data overlaps another entry's.
+    private var overlapping: Set<Int> = []
 
     /// One entry as listed by the archive.
     struct Item {
         var name: String
         var uncompressedSize: UInt64
         fileprivate var entry: Entry
+        /// Its place in the central directory: names can be decoded in more than one way (UTF-8 or CP437).
+        fileprivate var index: Int
     }
 
     /// Opens the archive read-only.
@@ -46,7 +48,7 @@ struct ZIPEntries {
 
     /// The entries, in the central directory's order.
     var items: [Item] {
-        archive.map { Item(name: $0.path, uncompressedSize: $0.uncompressedSize, entry: $0) }
+        archive.enumerated().map { Item(name: $1.path, uncompressedSize: $1.uncompressedSize, entry: $1, index: $0) }
     }
 
     /// The entry's bytes, decompressed, at most `limit` of them.
@@ -56,10 +58,11 @@ struct ZIPEntries {
             throw Failure(message: RecordLimits.tooLong("entry", limit: limit))
         }
         // A ZIP bomb lists one compressed stream under many names: 208 KB of archive, 60 entries of 200 MB each.
-        if overlapping.contains(item.name) {
+        if overlapping.contains(item.index) {
             throw Failure(message: "the entry's data overlaps another entry's, as a ZIP bomb's does; it is not read")
         }
-        if let header = localHeaders[item.name], header.method == 93 {
+        let header = item.index < localHeaders.count ? localHeaders[item.index] : nil
+        if let header, header.method == 93 {
             return try zstd(header.offset, compressedSize: header.compressedSize, limit: limit)
         }
         var data = Data()
@@ -72,7 +75,7 @@ struct ZIPEntries {
         } catch let failure as Failure {
             throw failure
         } catch Archive.ArchiveError.invalidCompressionMethod {
-            let method = localHeaders[item.name].map { " \($0.method)" } ?? ""
+            let method = header.map { " \($0.method)" } ?? ""
             throw Failure(message: "the entry uses a compression method\(method) that is not read (stored, deflate and zstd are)")
         } catch Archive.ArchiveError.invalidCRC32 {
             throw Failure(message: "the entry's data does not match its checksum; it is damaged")
@@ -133,13 +136,14 @@ struct ZIPEntries {
 
     // MARK: - Central directory
 
-    /// Name → (method, local header offset, compressed size) for every entry the central directory lists,
-    /// with sizes and offsets from the ZIP64 extra field where the directory defers to it; and the names of
-    /// entries whose local header and data overlap another entry's.
+    /// (method, local header offset, compressed size) for each entry the central directory lists, in its
+    /// order (nil where they cannot be read), with sizes and offsets from the ZIP64 extra field and the
+    /// ZIP64 end record where the classic fields defer to them; and the entries whose local header and data
+    /// overlap another entry's.
     private static func centralDirectory(_ b: UnsafeBufferPointer<UInt8>)
-        -> ([String: (method: UInt16, offset: UInt64, compressedSize: UInt64)], Set<String>) {
-        var table: [String: (method: UInt16, offset: UInt64, compressedSize: UInt64)] = [:]
-        var spans: [(start: UInt64, end: UInt64, name: String)] = []
+        -> ([(method: UInt16, offset: UInt64, compressedSize: UInt64)?], Set<Int>) {
+        var table: [(method: UInt16, offset: UInt64, compressedSize: UInt64)?] = []
+        var spans: [(start: UInt64, end: UInt64, index: Int)] = []
         let n = b.count
         guard n >= 22 else { return (table, []) }
         // The end-of-central-directory record sits within the last 22 + 65535 bytes (its comment).
@@ -151,9 +155,17 @@ struct ZIPEntries {
             i -= 1
         }
         guard let e = eocd else { return (table, []) }
-        let count = Int(read16(b, e + 10))
-        var p = Int(read32(b, e + 16))
-        for _ in 0..<count {
+        var count = UInt64(read16(b, e + 10))
+        var start = UInt64(read32(b, e + 16))
+        // ZIP64: a locator just before the record points at the ZIP64 end record, which holds the real count
+        // and offset when the classic ones are 0xFFFF and 0xFFFFFFFF.
+        if e >= 20, read32(b, e - 20) == 0x0706_4b50, let z = Int(exactly: read64(b, e - 12)), z <= n - 56, read32(b, z) == 0x0606_4b50 {
+            if count == 0xFFFF { count = read64(b, z + 32) }
+            if start == 0xFFFF_FFFF { start = read64(b, z + 48) }
+        }
+        guard var p = Int(exactly: start) else { return (table, []) }
+        var index = 0
+        while UInt64(index) < count {
             guard p >= 0, p <= n - 46, read32(b, p) == 0x0201_4b50 else { break }
             let method = read16(b, p + 10)
             var compressed = UInt64(read32(b, p + 20))
@@ -162,7 +174,6 @@ struct ZIPEntries {
             let commentLength = Int(read16(b, p + 32))
             var offset = UInt64(read32(b, p + 42))
             guard nameLength <= n - (p + 46), extraLength <= n - (p + 46 + nameLength) else { break }
-            let name = String(decoding: UnsafeBufferPointer(rebasing: b[(p + 46)..<(p + 46 + nameLength)]), as: UTF8.self)
             // ZIP64 (header 0x0001): the 8-byte values present are those the directory marks 0xFFFFFFFF, in order.
             var x = p + 46 + nameLength
             let extraEnd = x + extraLength
@@ -174,7 +185,7 @@ struct ZIPEntries {
                     func next() -> UInt64? {
                         guard v + 8 <= x + 4 + size else { return nil }
                         defer { v += 8 }
-                        return UInt64(read32(b, v)) | UInt64(read32(b, v + 4)) << 32
+                        return read64(b, v)
                     }
                     if read32(b, p + 24) == 0xFFFF_FFFF { _ = next() }
                     if compressed == 0xFFFF_FFFF, let c = next() { compressed = c }
@@ -183,29 +194,36 @@ struct ZIPEntries {
                 x += 4 + size
             }
             if compressed != 0xFFFF_FFFF, offset != 0xFFFF_FFFF {
-                table[name] = (method, offset, compressed)
+                table.append((method, offset, compressed))
                 // The local header's own name and extra lengths, where it is in the file.
                 let h = Int(clamping: offset)
                 let local = h <= n - 30 && read32(b, h) == 0x0403_4b50 ? 30 + UInt64(read16(b, h + 26)) + UInt64(read16(b, h + 28)) : 30
                 let (length, over1) = local.addingReportingOverflow(compressed)
                 let (end, over2) = offset.addingReportingOverflow(length)
-                spans.append((offset, over1 || over2 ? .max : end, name))
+                spans.append((offset, over1 || over2 ? .max : end, index))
+            } else {
+                table.append(nil)
             }
+            index += 1
             p += 46 + nameLength + extraLength + commentLength
         }
         // Sorted by where they start, an entry overlaps the next when it ends after that one starts.
         spans.sort { $0.start < $1.start }
-        var overlapping: Set<String> = []
-        var reach: (end: UInt64, name: String)?
+        var overlapping: Set<Int> = []
+        var reach: (end: UInt64, index: Int)?
         for span in spans {
             if let r = reach, span.start < r.end {
-                overlapping.insert(span.name)
-                overlapping.insert(r.name)
+                overlapping.insert(span.index)
+                overlapping.insert(r.index)
             }
             if let r = reach, r.end >= span.end { continue }
-            reach = (span.end, span.name)
+            reach = (span.end, span.index)
         }
         return (table, overlapping)
+    }
+
+    private static func read64(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt64 {
+        UInt64(read32(b, i)) | UInt64(read32(b, i + 4)) << 32
     }
 
     private func u16(_ i: Int) -> UInt16 { Self.read16(bytes, i) }
