@@ -94,6 +94,37 @@ private let record = #"{"id":"r1","object":"text_completion","created":170000000
         #expect(problems.map(\.description) == ["-:2:1: error: the line is longer than 65536 bytes, the limit (COMPLETION_TUI_MAX_RECORD_BYTES); it was skipped"])
     }
 
+    /// Standard input took a first line past the limit for one document and read nothing after it; a file
+    /// of the same bytes reports the line and reads the rest.
+    @Test("a first line past the limit on a stream is reported and skipped; the lines after it load")
+    func longFirstLine() {
+        var loader = IncrementalLoader(path: "-", maxRecordBytes: 1000)
+        var events: [LoadEvent] = []
+        let long = #"{"id":"x","choices":[{"text":""# + String(repeating: "a", count: 3000) + #""}]}"# + "\n"
+        let bytes = Array((long + record + "\n").utf8)
+        for start in stride(from: 0, to: bytes.count, by: 512) {
+            bytes[start..<min(bytes.count, start + 512)].withUnsafeBufferPointer { loader.feed($0) { events.append($0) } }
+        }
+        loader.finish { events.append($0) }
+        let problems = events.compactMap { if case .diagnostic(let d) = $0 { d } else { nil } }
+        let records = events.compactMap { if case .record(let r) = $0 { r } else { nil } }
+        #expect(problems.map(\.line) == [1])
+        #expect(problems.first?.message.hasPrefix("the line is longer than 1000 bytes") == true)
+        #expect(records.map(\.source.line) == [2])
+    }
+
+    @Test("an Inspect eval log on one line, on a stream, is read as the document it is")
+    func compactEvalLogOnAStream() throws {
+        let path = LogSamples.path("inspect-openai.json")
+        let file = RecordLoader.loadAll(path: path)
+        let compact = JSONWriter.compact(try JSONParser.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)))
+        let (records, problems, _) = loadInPieces(Array((compact + "\n").utf8), path: path) { _ in 4096 }
+        #expect(!file.records.isEmpty)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(records.map(\.choices.first?.text) == file.records.map(\.choices.first?.text))
+        #expect(records.map(\.source.place) == file.records.map(\.source.place))
+    }
+
     @Test("whole responses sharing one id past the limit are read one by one with no message; a chunk after them joins the last one only")
     func wholeResponsesSharingAnIDPastTheLimit() {
         // 40 whole responses of about 120 bytes sharing the id r1, with a limit of 1,000 bytes.

@@ -143,7 +143,13 @@ public struct IncrementalLoader: Sendable {
                     return base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
                 }
             }
-            detection = buffer.withUnsafeBufferPointer { InputFormat.objectLayout($0, first: first, lineEnd: firstLineEnd, complete: complete) }
+            if firstLineEnd == nil, !final, buffer.count > maxRecordBytes {
+                // A first line past the limit cannot be read as a document or as a line; as a line it is
+                // reported and skipped, and the lines after it load, as a file of these bytes reads them.
+                detection = .format(.jsonLines)
+            } else {
+                detection = buffer.withUnsafeBufferPointer { InputFormat.objectLayout($0, first: first, lineEnd: firstLineEnd, complete: complete) }
+            }
         } else {
             detection = buffer.withUnsafeBufferPointer { InputFormat.detect(prefix: $0, from: start, complete: complete) }
         }
@@ -168,10 +174,11 @@ public struct IncrementalLoader: Sendable {
                                         message: "not a completion response: found \(what); expected a JSON object, a JSON array, JSON Lines or a server-sent-event stream")))
             mode = .done
         case .jsonLines? where pending.withUnsafeBufferPointer({
-            JSONContainer.recognise(prefix: UnsafeBufferPointer(rebasing: $0.prefix(Containers.sniffBytes)), from: start) == .otlpTraces
+            JSONContainer.recognise(prefix: UnsafeBufferPointer(rebasing: $0.prefix(Containers.sniffBytes)), from: start) != nil
         }):
             // OTLP trace batches, a line each: a span waits for the events logged beside it on any later line,
-            // so they are read whole when the input ends, as a file of them is (up to the limit).
+            // so they are read whole when the input ends, as a file of them is (up to the limit). An Inspect
+            // eval log on one line (`jq -c`) is one document too.
             mode = .whole
             buffer = pending
         case .jsonLines?:
