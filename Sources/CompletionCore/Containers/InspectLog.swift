@@ -37,6 +37,11 @@ enum InspectLog {
             return summary
         }
         let items = archive.items
+        // The archive library stops listing at the first entry whose local header it cannot read.
+        if items.count < archive.listed {
+            problem("the archive's directory lists \(archive.listed) entries, but only the first \(items.count) could be listed: entry \(items.count + 1) "
+                    + "has no local header where the directory says, and it and the entries after it are not read", nil)
+        }
         func object(_ item: ZIPEntries.Item) -> JSONObject? {
             let data: Data
             do throws(ZIPEntries.Failure) {

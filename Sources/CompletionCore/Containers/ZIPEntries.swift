@@ -23,6 +23,10 @@ struct ZIPEntries {
     private var localHeaders: [(method: UInt16, offset: UInt64, compressedSize: UInt64)?] = []
     /// Entries (by their place in the central directory) whose data overlaps another entry's.
     private var overlapping: Set<Int> = []
+    /// Entries whose local header is not where the directory says, or whose data runs past the file's end.
+    private var misplaced: Set<Int> = []
+    /// How many entries the central directory lists.
+    private(set) var listed = 0
 
     /// One entry as listed by the archive.
     struct Item {
@@ -43,7 +47,8 @@ struct ZIPEntries {
         } catch {
             throw Failure(message: "a ZIP archive whose entries cannot be listed (\(error)); it may be cut short")
         }
-        (localHeaders, overlapping) = Self.centralDirectory(bytes)
+        (localHeaders, overlapping, misplaced) = Self.centralDirectory(bytes)
+        listed = localHeaders.count
     }
 
     /// The entries, in the central directory's order.
@@ -58,6 +63,9 @@ struct ZIPEntries {
             throw Failure(message: RecordLimits.tooLong("entry", limit: limit))
         }
         // A ZIP bomb lists one compressed stream under many names: 208 KB of archive, 60 entries of 200 MB each.
+        if misplaced.contains(item.index) {
+            throw Failure(message: "the entry's local header is not where the central directory says, or its data runs past the end of the file; it is not read")
+        }
         if overlapping.contains(item.index) {
             throw Failure(message: "the entry's data overlaps another entry's, as a ZIP bomb's does; it is not read")
         }
@@ -141,11 +149,12 @@ struct ZIPEntries {
     /// ZIP64 end record where the classic fields defer to them; and the entries whose local header and data
     /// overlap another entry's.
     private static func centralDirectory(_ b: UnsafeBufferPointer<UInt8>)
-        -> ([(method: UInt16, offset: UInt64, compressedSize: UInt64)?], Set<Int>) {
+        -> ([(method: UInt16, offset: UInt64, compressedSize: UInt64)?], overlapping: Set<Int>, misplaced: Set<Int>) {
         var table: [(method: UInt16, offset: UInt64, compressedSize: UInt64)?] = []
         var spans: [(start: UInt64, end: UInt64, index: Int)] = []
         let n = b.count
-        guard n >= 22 else { return (table, []) }
+        var misplaced: Set<Int> = []
+        guard n >= 22 else { return (table, [], []) }
         // The end-of-central-directory record sits within the last 22 + 65535 bytes (its comment).
         var eocd: Int?
         var i = n - 22
@@ -154,7 +163,7 @@ struct ZIPEntries {
             if read32(b, i) == 0x0605_4b50 { eocd = i; break }
             i -= 1
         }
-        guard let e = eocd else { return (table, []) }
+        guard let e = eocd else { return (table, [], []) }
         var count = UInt64(read16(b, e + 10))
         var start = UInt64(read32(b, e + 16))
         // ZIP64: a locator just before the record points at the ZIP64 end record, which holds the real count
@@ -163,7 +172,7 @@ struct ZIPEntries {
             if count == 0xFFFF { count = read64(b, z + 32) }
             if start == 0xFFFF_FFFF { start = read64(b, z + 48) }
         }
-        guard var p = Int(exactly: start) else { return (table, []) }
+        guard var p = Int(exactly: start) else { return (table, [], []) }
         var index = 0
         while UInt64(index) < count {
             guard p >= 0, p <= n - 46, read32(b, p) == 0x0201_4b50 else { break }
@@ -193,16 +202,19 @@ struct ZIPEntries {
                 }
                 x += 4 + size
             }
-            if compressed != 0xFFFF_FFFF, offset != 0xFFFF_FFFF {
+            // The local header must be where the directory says, and the data must end within the file (an
+            // entry that says 0xFFFFFFFF without a ZIP64 field, or 2^64 - 1 in one, does not): such an entry
+            // is refused on its own, and overlaps nothing.
+            let h = Int(exactly: offset) ?? .max
+            if h <= n - 30, read32(b, h) == 0x0403_4b50,
+               case let local = 30 + UInt64(read16(b, h + 26)) + UInt64(read16(b, h + 28)),
+               case let (length, over1) = local.addingReportingOverflow(compressed),
+               case let (end, over2) = offset.addingReportingOverflow(length), !over1, !over2, end <= UInt64(n) {
                 table.append((method, offset, compressed))
-                // The local header's own name and extra lengths, where it is in the file.
-                let h = Int(clamping: offset)
-                let local = h <= n - 30 && read32(b, h) == 0x0403_4b50 ? 30 + UInt64(read16(b, h + 26)) + UInt64(read16(b, h + 28)) : 30
-                let (length, over1) = local.addingReportingOverflow(compressed)
-                let (end, over2) = offset.addingReportingOverflow(length)
-                spans.append((offset, over1 || over2 ? .max : end, index))
+                spans.append((offset, end, index))
             } else {
                 table.append(nil)
+                misplaced.insert(index)
             }
             index += 1
             p += 46 + nameLength + extraLength + commentLength
@@ -219,7 +231,7 @@ struct ZIPEntries {
             if let r = reach, r.end >= span.end { continue }
             reach = (span.end, span.index)
         }
-        return (table, overlapping)
+        return (table, overlapping, misplaced)
     }
 
     private static func read64(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt64 {
