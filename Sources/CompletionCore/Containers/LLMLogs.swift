@@ -115,8 +115,9 @@ enum LLMLogs {
                 }
                 let time = try db.columns(of: table).contains("datetime_utc") ? "datetime_utc" : "NULL"
                 cursors.append(Cursor(table: table, timeColumn: time))
+                // For progress only: a table whose last page is damaged is reported when its rows are read.
                 var most: Int64 = 0
-                try db.query("SELECT max(_rowid_) FROM \(table)") { row in
+                try? db.query("SELECT max(_rowid_) FROM \(table)") { row in
                     most = row.int(0) ?? 0
                     return false
                 }
@@ -198,17 +199,30 @@ enum LLMLogs {
                 if !got.isEmpty { return }
                 // Nothing read from `from` on: find the first rowid past the damage from which the table reads.
                 let resume = skipDamage(c, from: c.from)
-                let first = c.from.map { "from rowid \($0) " } ?? ""
-                let last = resume.map { "to rowid \($0 - 1)" } ?? "to the end of the table"
-                report(Diagnostic(path: db.path, line: nil, column: nil,
-                                  message: "the rows \(first)\(last) cannot be read: \(reason(failure)); the rows after them load",
-                                  place: .row(table: c.table, row: c.from ?? .min)))
+                let why = reason(failure)
+                let d: Diagnostic
+                switch (c.from, resume) {
+                case (let first?, let next?):
+                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows from rowid \(first) to rowid \(next - 1) cannot be read: \(why); the rows after them load",
+                                   place: .row(table: c.table, row: first))
+                case (let first?, nil):
+                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows from rowid \(first) to the end of the table cannot be read: \(why)",
+                                   place: .row(table: c.table, row: first))
+                case (nil, let next?):
+                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows before rowid \(next) cannot be read: \(why); the rows after them load",
+                                   place: .row(table: c.table, row: next - 1))
+                case (nil, nil):
+                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows of the `\(c.table)` table cannot be read: \(why)")
+                }
+                report(d)
                 if let resume { cursors[i].from = resume } else { cursors[i].exhausted = true }
             }
         }
 
-        /// The smallest rowid past `from` from which the table reads again (the first rowid past the damaged
-        /// page): steps doubling from `from`, then halving back. Nil when nothing past it reads.
+        /// The smallest rowid past `from` from which the table reads again: the first rowid past the damaged
+        /// page. Rowid by rowid for the next 1,024 (a page holds fewer rows than that, and llm's rowids are
+        /// consecutive), so a good page between two damaged ones is found; then in doubling steps, halving
+        /// back from the first that reads. Nil when nothing past `from` reads.
         private func skipDamage(_ c: Cursor, from: Int64?) -> Int64? {
             func reads(_ x: Int64) -> Bool {
                 do throws(Diagnostic) {
@@ -222,8 +236,14 @@ enum LLMLogs {
                 let (v, over) = a.addingReportingOverflow(Int64(clamping: d))
                 return over ? .max : v
             }
-            var low = from ?? .min
-            var step: UInt64 = 1
+            // Before any row was read, the search starts where llm's rowids start.
+            var low = from ?? 0
+            for _ in 0..<1024 {
+                guard low < .max else { return nil }
+                low += 1
+                if reads(low) { return low }
+            }
+            var step: UInt64 = 1024
             var high = plus(low, step)
             while !reads(high) {
                 if high == .max { return nil }
@@ -231,7 +251,7 @@ enum LLMLogs {
                 step = min(step * 2, 1 << 62)
                 high = plus(low, step)
             }
-            // `low` does not read (or is `from`); `high` does. Their distance as unsigned: it can pass Int64.max.
+            // `low` does not read; `high` does. Their distance as unsigned: it can pass Int64.max.
             while UInt64(bitPattern: high &- low) > 1 {
                 let mid = low &+ Int64(bitPattern: UInt64(bitPattern: high &- low) / 2)
                 if reads(mid) { high = mid } else { low = mid }

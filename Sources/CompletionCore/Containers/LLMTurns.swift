@@ -46,7 +46,7 @@ struct TurnReader {
             let place = ContainerPlace.row(table: "turns", row: rowid)
             do throws(Diagnostic) {
                 let parent = columns.string("parent_message_hash")
-                let output = try chain(from: columns.string("tip_message_hash"), stoppingAt: parent, place: place)
+                let output = try chain(from: columns.string("tip_message_hash"), stoppingAt: parent, place: place, &walk)
                 var text: String?
                 var reasoning: [String] = []
                 var calls: [JSONValue] = []
@@ -84,7 +84,7 @@ struct TurnReader {
     }
 
     /// Messages from `tip` up to (not including) `stop`, oldest first, with their parts.
-    private func chain(from tip: String?, stoppingAt stop: String?, place: ContainerPlace) throws(Diagnostic) -> [Message] {
+    private func chain(from tip: String?, stoppingAt stop: String?, place: ContainerPlace, _ walk: inout PromptWalk) throws(Diagnostic) -> [Message] {
         var out: [Message] = []
         var seen: Set<String> = []
         var next = tip
@@ -95,7 +95,7 @@ struct TurnReader {
             guard out.count < Self.maxChain else {
                 throw Diagnostic(path: db.path, line: nil, column: nil, message: "the turn's messages do not end (more than \(Self.maxChain) or a loop)", place: place)
             }
-            guard let message = try self.message(hash) else {
+            guard let message = try full(hash, &walk) else {
                 throw Diagnostic(path: db.path, line: nil, column: nil, message: "the turn names message \(hash), which is not in the messages table", place: place)
             }
             out.append(message)
@@ -137,8 +137,18 @@ struct TurnReader {
     struct PromptWalk {
         /// A message's role, parent and text.
         var messages: [String: (role: String, parent: String?, text: String)] = [:]
+        /// Whole messages of turns' outputs: a turn without a parent message (or one off its chain) walks to
+        /// the thread's root, and 2,000 such turns took more than 30 s.
+        var outputs: [String: Message] = [:]
         /// The nearest system message at or above a message (nil: none).
         var system: [String: PromptMessage?] = [:]
+    }
+
+    private func full(_ hash: String, _ walk: inout PromptWalk) throws(Diagnostic) -> Message? {
+        if let m = walk.outputs[hash] { return m }
+        guard let m = try message(hash) else { return nil }
+        walk.outputs[hash] = m
+        return m
     }
 
     private func light(_ hash: String, _ walk: inout PromptWalk) throws(Diagnostic) -> (role: String, parent: String?, text: String)? {
@@ -158,6 +168,12 @@ struct TurnReader {
             reported = true
             report(Diagnostic(path: db.path, line: nil, column: nil, message: "the prompt's messages form a loop at message \(hash)", place: place))
         }
+        func missing(_ hash: String) {
+            guard !reported else { return }
+            reported = true
+            report(Diagnostic(path: db.path, line: nil, column: nil,
+                              message: "the prompt names message \(hash), which is not in the messages table; the prompt stops there", place: place))
+        }
         // Up to the first user message, stopping before a system message.
         var leading: [PromptMessage] = []
         var seen: Set<String> = []
@@ -167,7 +183,11 @@ struct TurnReader {
                 loop(hash)
                 break
             }
-            guard let m = try light(hash, &walk), m.role != "system" else { break }
+            guard let m = try light(hash, &walk) else {
+                missing(hash)
+                break
+            }
+            guard m.role != "system" else { break }
             leading.append(PromptMessage(role: m.role, text: m.text))
             if m.role == "user" { break }
             next = m.parent
@@ -186,7 +206,10 @@ struct TurnReader {
                 loop(hash)
                 break
             }
-            guard let m = try light(hash, &walk) else { break }
+            guard let m = try light(hash, &walk) else {
+                missing(hash)
+                break
+            }
             path.append(hash)
             if m.role == "system" {
                 found = PromptMessage(role: "system", text: m.text)
