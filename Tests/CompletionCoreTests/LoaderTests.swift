@@ -297,6 +297,17 @@ struct StreamTests {
         #expect(problems == file.diagnostics)
     }
 
+    /// Standard input said column 1 for text that does not start on the first line.
+    @Test("text that is not JSON is placed at the same line and column on a stream as in a file")
+    func notJSONPlace() {
+        for text in ["\n\n   hello\n", "  hello", "\u{FEFF}  hello\n", "\r\n\t x"] {
+            let file = RecordLoader.loadAll(text: text, path: "-")
+            let stream = loadInPieces(Array(text.utf8), path: "-") { _ in 1 }
+            #expect(stream.problems.map(\.description) == file.diagnostics.map(\.description), "\(text.debugDescription)")
+            #expect(file.diagnostics.count == 1)
+        }
+    }
+
     @Test("the first bytes of an input still arriving wait until they tell the layout")
     func detectionOfAPrefix() {
         func detect(_ text: String, complete: Bool) -> InputFormat.Detection {

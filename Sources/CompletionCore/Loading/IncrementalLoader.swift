@@ -167,10 +167,12 @@ public struct IncrementalLoader: Sendable {
             // Not responses: said once, as for a file, and reading stops (`--json /dev/zero` ends at once).
             let binary = pending[start..<min(pending.count, start + 4096)].contains(0)
             let what = binary ? "binary data" : "text that is not JSON"
-            let column = pending.withUnsafeBufferPointer { Diagnostic.column(in: $0, offset: first, lineStart: 0) }
+            // The column on the line the text starts on, as a file's message gives it.
+            let lineStart = pending[..<first].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            let column = pending.withUnsafeBufferPointer { Diagnostic.column(in: $0, offset: first, lineStart: lineStart) }
             let line = lineNumber + pending[..<first].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             summary.problems += 1
-            sink(.diagnostic(Diagnostic(path: path, line: line, column: line == 1 ? column : 1,
+            sink(.diagnostic(Diagnostic(path: path, line: line, column: column,
                                         message: "not a completion response: found \(what); expected a JSON object, a JSON array, JSON Lines or a server-sent-event stream")))
             mode = .done
         case .jsonLines? where pending.withUnsafeBufferPointer({
