@@ -174,20 +174,24 @@ struct TurnReader {
             report(Diagnostic(path: db.path, line: nil, column: nil,
                               message: "the prompt names message \(hash), which is not in the messages table; the prompt stops there", place: place))
         }
-        // Up to the first user message, stopping before a system message.
-        var leading: [PromptMessage] = []
         var seen: Set<String> = []
-        var next = parent
-        while let hash = next, leading.count < Self.maxChain {
+        /// The message at `hash` on a walk up, or nil where the walk ends at a loop or a missing message.
+        func visit(_ hash: String) throws(Diagnostic) -> (role: String, parent: String?, text: String)? {
             guard seen.insert(hash).inserted else {
                 loop(hash)
-                break
+                return nil
             }
             guard let m = try light(hash, &walk) else {
                 missing(hash)
-                break
+                return nil
             }
-            guard m.role != "system" else { break }
+            return m
+        }
+        // Up to the first user message, stopping before a system message.
+        var leading: [PromptMessage] = []
+        var next = parent
+        while let hash = next, leading.count < Self.maxChain {
+            guard let m = try visit(hash), m.role != "system" else { break }
             leading.append(PromptMessage(role: m.role, text: m.text))
             if m.role == "user" { break }
             next = m.parent
@@ -202,14 +206,7 @@ struct TurnReader {
                 found = known
                 break
             }
-            guard seen.insert(hash).inserted else {
-                loop(hash)
-                break
-            }
-            guard let m = try light(hash, &walk) else {
-                missing(hash)
-                break
-            }
+            guard let m = try visit(hash) else { break }
             path.append(hash)
             if m.role == "system" {
                 found = PromptMessage(role: "system", text: m.text)
