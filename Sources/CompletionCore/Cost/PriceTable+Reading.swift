@@ -214,13 +214,11 @@ extension PriceTable {
             if let laterModels, p < laterModels.count, let bytes = laterModels[p] {
                 // A model that cannot be read then takes its provider's other models with it: the bundled
                 // table's are all read by the tests.
-                provider = PriceProvider(id: provider.id, name: provider.name, apiPattern: provider.apiPattern, modelMatch: provider.modelMatch,
-                                         providerMatch: provider.providerMatch, fallbackProviders: provider.fallbackProviders,
-                                         later: Later {
-                                             // The bytes were checked to be one JSON value when the table was read.
-                                             let raw = bytes.withUnsafeBytes { try? JSONParser.parse($0.bindMemory(to: UInt8.self)) }
-                                             return raw.flatMap { try? models($0, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater) } ?? []
-                                         })
+                provider.readModelsLater(Later {
+                    // The bytes were checked to be one JSON value when the table was read.
+                    let raw = bytes.withUnsafeBytes { try? JSONParser.parse($0.bindMemory(to: UInt8.self)) }
+                    return raw.flatMap { try? models($0, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater) } ?? []
+                })
             } else {
                 provider.models = try models(o["models"] ?? .null, provider: p, path: path, compilingRegexesLater: later, pricesLater: pricesLater)
             }

@@ -118,20 +118,10 @@ public struct PriceProvider: Sendable {
     public var providerMatch: MatchClause?
     public var fallbackProviders: [String]
     public var models: [PriceModel] {
-        get {
-            switch storage {
-            case .read(let m): return m
-            case .later(let l): return l.value
-            }
-        }
+        get { storage.value }
         set { storage = .read(newValue) }
     }
-    private var storage: Storage
-
-    private enum Storage: Sendable {
-        case read([PriceModel])
-        case later(Later<[PriceModel]>)
-    }
+    private var storage: ReadOrLater<[PriceModel]>
 
     public init(id: String, name: String, apiPattern: String?, modelMatch: MatchClause?, providerMatch: MatchClause?,
                 fallbackProviders: [String], models: [PriceModel]) {
@@ -144,15 +134,25 @@ public struct PriceProvider: Sendable {
         storage = .read(models)
     }
 
-    /// A provider whose models are read from their JSON when first looked in: a lookup reads one provider
-    /// (and its fallbacks) of the bundled table's 38, and building all 2,330 models as JSON values was 10 of
-    /// the 26 ms that `--json` of one response took (hyperfine, static release build, against a table of
-    /// one provider).
-    init(id: String, name: String, apiPattern: String?, modelMatch: MatchClause?, providerMatch: MatchClause?,
-         fallbackProviders: [String], later: Later<[PriceModel]>) {
-        self.init(id: id, name: name, apiPattern: apiPattern, modelMatch: modelMatch, providerMatch: providerMatch,
-                  fallbackProviders: fallbackProviders, models: [])
+    /// Leaves the models to be read from their JSON when first looked in: a lookup reads one provider (and
+    /// its fallbacks) of the bundled table's 38, and building all 2,330 models as JSON values was 10 of the
+    /// 26 ms that `--json` of one response took (hyperfine, static release build, against a table of one
+    /// provider).
+    mutating func readModelsLater(_ later: Later<[PriceModel]>) {
         storage = .later(later)
+    }
+}
+
+/// A value read already, or one made when first asked for.
+enum ReadOrLater<Value: Sendable>: Sendable {
+    case read(Value)
+    case later(Later<Value>)
+
+    var value: Value {
+        switch self {
+        case .read(let v): return v
+        case .later(let l): return l.value
+        }
     }
 }
 
@@ -191,20 +191,10 @@ public struct PriceModel: Sendable {
     public var match: MatchClause
     /// Prices with their conditions in table order; the last one in force wins, the first when none is.
     public var prices: [ConditionalPrices] {
-        get {
-            switch storage {
-            case .read(let p): return p
-            case .later(let l): return l.value
-            }
-        }
+        get { storage.value }
         set { storage = .read(newValue) }
     }
-    private var storage: Storage
-
-    private enum Storage: Sendable {
-        case read([ConditionalPrices])
-        case later(Later<[ConditionalPrices]>)
-    }
+    private var storage: ReadOrLater<[ConditionalPrices]>
 
     public init(id: String, name: String?, match: MatchClause, prices: [ConditionalPrices]) {
         self.id = id
