@@ -199,22 +199,16 @@ enum LLMLogs {
                 if !got.isEmpty { return }
                 // Nothing read from `from` on: find the first rowid past the damage from which the table reads.
                 let resume = skipDamage(c, from: c.from)
-                let why = reason(failure)
-                let d: Diagnostic
-                switch (c.from, resume) {
-                case (let first?, let next?):
-                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows from rowid \(first) to rowid \(next - 1) cannot be read: \(why); the rows after them load",
-                                   place: .row(table: c.table, row: first))
-                case (let first?, nil):
-                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows from rowid \(first) to the end of the table cannot be read: \(why)",
-                                   place: .row(table: c.table, row: first))
-                case (nil, let next?):
-                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows before rowid \(next) cannot be read: \(why); the rows after them load",
-                                   place: .row(table: c.table, row: next - 1))
-                case (nil, nil):
-                    d = Diagnostic(path: db.path, line: nil, column: nil, message: "the rows of the `\(c.table)` table cannot be read: \(why)")
+                // Which rows, and the row the message is placed at (the first lost, or the last before `resume`).
+                let (rows, row): (String, Int64?) = switch (c.from, resume) {
+                case (let first?, let next?): ("the rows from rowid \(first) to rowid \(next - 1)", first)
+                case (let first?, nil): ("the rows from rowid \(first) to the end of the table", first)
+                case (nil, let next?): ("the rows before rowid \(next)", next - 1)
+                case (nil, nil): ("the rows of the `\(c.table)` table", nil)
                 }
-                report(d)
+                let after = resume == nil ? "" : "; the rows after them load"
+                report(Diagnostic(path: db.path, line: nil, column: nil, message: "\(rows) cannot be read: \(reason(failure))\(after)",
+                                  place: row.map { .row(table: c.table, row: $0) }))
                 if let resume { cursors[i].from = resume } else { cursors[i].exhausted = true }
             }
         }

@@ -93,9 +93,9 @@ struct TurnReader {
                 throw Diagnostic(path: db.path, line: nil, column: nil, message: "the turn's messages form a loop at message \(hash)", place: place)
             }
             guard out.count < Self.maxChain else {
-                throw Diagnostic(path: db.path, line: nil, column: nil, message: "the turn's messages do not end (more than \(Self.maxChain) or a loop)", place: place)
+                throw Diagnostic(path: db.path, line: nil, column: nil, message: "the turn's messages do not end (more than \(Self.maxChain))", place: place)
             }
-            guard let message = try full(hash, &walk) else {
+            guard let message = try cached(hash, &walk) else {
                 throw Diagnostic(path: db.path, line: nil, column: nil, message: "the turn names message \(hash), which is not in the messages table", place: place)
             }
             out.append(message)
@@ -135,28 +135,24 @@ struct TurnReader {
     /// messages, and walking each turn's way up to the root (two queries a message) was quadratic in the
     /// thread's length (400 turns took 8 s, 1,000 more than 30 s).
     struct PromptWalk {
-        /// A message's role, parent and text.
-        var messages: [String: (role: String, parent: String?, text: String)] = [:]
-        /// Whole messages of turns' outputs: a turn without a parent message (or one off its chain) walks to
-        /// the thread's root, and 2,000 such turns took more than 30 s.
-        var outputs: [String: Message] = [:]
+        /// Messages read so far, for turns' outputs and prompts alike (a turn without a parent message, or
+        /// one off its chain, walks to the thread's root, and 2,000 such turns took more than 30 s).
+        var messages: [String: Message] = [:]
         /// The nearest system message at or above a message (nil: none).
         var system: [String: PromptMessage?] = [:]
     }
 
-    private func full(_ hash: String, _ walk: inout PromptWalk) throws(Diagnostic) -> Message? {
-        if let m = walk.outputs[hash] { return m }
+    /// A message with its parts, read once per read of turns.
+    private func cached(_ hash: String, _ walk: inout PromptWalk) throws(Diagnostic) -> Message? {
+        if let m = walk.messages[hash] { return m }
         guard let m = try message(hash) else { return nil }
-        walk.outputs[hash] = m
+        walk.messages[hash] = m
         return m
     }
 
+    /// A message's role, parent and the text of its text parts, as a prompt shows it.
     private func light(_ hash: String, _ walk: inout PromptWalk) throws(Diagnostic) -> (role: String, parent: String?, text: String)? {
-        if let m = walk.messages[hash] { return m }
-        guard let m = try message(hash) else { return nil }
-        let entry = (role: m.role, parent: m.parent, text: m.parts.filter { $0.type == "text" }.compactMap(\.text).joined())
-        walk.messages[hash] = entry
-        return entry
+        try cached(hash, &walk).map { m in (role: m.role, parent: m.parent, text: m.parts.filter { $0.type == "text" }.compactMap(\.text).joined()) }
     }
 
     /// The parent message's text (and the messages above it up to the user's), and the nearest system prompt
