@@ -26,7 +26,7 @@ struct ZIPEntries {
     /// Entries whose local header is not where the directory says, or whose data runs past the file's end.
     private var misplaced: Set<Int> = []
     /// How many entries the central directory lists.
-    private(set) var listed = 0
+    var listed: Int { localHeaders.count }
 
     /// One entry as listed by the archive.
     struct Item {
@@ -48,7 +48,6 @@ struct ZIPEntries {
             throw Failure(message: "a ZIP archive whose entries cannot be listed (\(error)); it may be cut short")
         }
         (localHeaders, overlapping, misplaced) = Self.centralDirectory(bytes)
-        listed = localHeaders.count
     }
 
     /// The entries, in the central directory's order.
